@@ -1,0 +1,52 @@
+// A single-threaded executor: handlers posted here run one at a time, in order, so the
+// state they touch needs no locks (the GCS's and raylet's main loop, the core worker's io loop).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+#include <mutex>
+#include <thread>
+
+namespace colony {
+
+class EventLoop {
+ public:
+  using Handler = std::function<void()>;
+  using Clock = std::chrono::steady_clock;
+
+  EventLoop() = default;
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  void Post(Handler handler);
+  // Runs `handler` once after `delay_ms`.
+  void PostDelayed(Handler handler, int64_t delay_ms);
+  // Runs `handler` every `period_ms` until the loop stops.
+  void PostPeriodic(std::function<void()> handler, int64_t period_ms);
+
+  // Runs handlers on the calling thread until Stop().
+  void Run();
+  // Runs handlers on a thread owned by the loop.
+  void StartThread(const char* name);
+  void Stop();
+  bool IsLoopThread() const { return std::this_thread::get_id() == loop_thread_id_; }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Handler> queue_;
+  std::multimap<Clock::time_point, Handler> timers_;
+  std::vector<std::shared_ptr<Handler>> periodic_;
+  bool stopped_ = false;
+  std::thread thread_;
+  std::thread::id loop_thread_id_;
+};
+
+}  // namespace colony

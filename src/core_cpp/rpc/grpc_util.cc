@@ -1,0 +1,129 @@
+#include "rpc/grpc_util.h"
+
+#include <chrono>
+
+#include "common/logging.h"
+
+namespace colony::rpc {
+
+Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return Status::OK();
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+      return Status::Unavailable(status.error_message());
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return Status::TimedOut(status.error_message());
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return Status::Unauthenticated(status.error_message());
+    case grpc::StatusCode::NOT_FOUND:
+      return Status::NotFound(status.error_message());
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return Status::InvalidArgument(status.error_message());
+    case grpc::StatusCode::CANCELLED:
+      return Status::Cancelled(status.error_message());
+    default:
+      return Status::IOError(status.error_message());
+  }
+}
+
+grpc::Status ToGrpcStatus(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return grpc::Status::OK;
+    case StatusCode::kInvalidArgument:
+      return {grpc::StatusCode::INVALID_ARGUMENT, status.message()};
+    case StatusCode::kNotFound:
+      return {grpc::StatusCode::NOT_FOUND, status.message()};
+    case StatusCode::kUnauthenticated:
+      return {grpc::StatusCode::UNAUTHENTICATED, status.message()};
+    case StatusCode::kUnavailable:
+      return {grpc::StatusCode::UNAVAILABLE, status.message()};
+    default:
+      return {grpc::StatusCode::INTERNAL, status.ToString()};
+  }
+}
+
+bool TokenMatches(const grpc::CallbackServerContext* ctx, const std::string& token) {
+  if (token.empty()) return true;
+  const auto& md = ctx->client_metadata();
+  auto it = md.find(kTokenMetadataKey);
+  return it != md.end() && grpc::string_ref(token) == it->second;
+}
+
+void PrepareClientContext(grpc::ClientContext* ctx, const std::string& token, int64_t timeout_ms) {
+  if (!token.empty()) ctx->AddMetadata(kTokenMetadataKey, token);
+  if (timeout_ms > 0) {
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
+  }
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  args.SetMaxSendMessageSize(-1);
+  // Fail fast on a dead peer instead of waiting out long reconnect backoffs.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  // Distinct channels get distinct TCP connections, so one stub's traffic is not queued
+  // behind another's on a shared subchannel.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+ResourceSet ResourcesFromProto(const google::protobuf::Map<std::string, double>& map) {
+  std::map<std::string, double> m(map.begin(), map.end());
+  return ResourceSet::FromMap(m);
+}
+
+void ResourcesToProto(const ResourceSet& set, google::protobuf::Map<std::string, double>* map) {
+  map->clear();
+  for (const auto& [name, amount] : set.ToMap()) (*map)[name] = amount;
+}
+
+std::string AddressToString(const Address& address) {
+  return address.ip() + ":" + std::to_string(address.port());
+}
+
+grpc::ServerUnaryReactor* Dispatch(grpc::CallbackServerContext* ctx, const std::string& token,
+                                   EventLoop* loop, std::function<void(SendReply)> handle) {
+  auto* reactor = ctx->DefaultReactor();
+  if (!TokenMatches(ctx, token)) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                 "missing or wrong cluster token"));
+    return reactor;
+  }
+  SendReply send = [reactor](Status status) { reactor->Finish(ToGrpcStatus(status)); };
+  if (loop == nullptr) {
+    handle(std::move(send));
+  } else {
+    loop->Post([handle = std::move(handle), send = std::move(send)]() mutable {
+      handle(std::move(send));
+    });
+  }
+  return reactor;
+}
+
+Status GrpcServer::Start() {
+  grpc::ServerBuilder builder;
+  builder.SetMaxReceiveMessageSize(-1);
+  builder.SetMaxSendMessageSize(-1);
+  builder.AddListeningPort(bind_ip_ + ":" + std::to_string(port_),
+                           grpc::InsecureServerCredentials(), &port_);
+  for (auto* service : services_) builder.RegisterService(service);
+  server_ = builder.BuildAndStart();
+  if (!server_ || port_ == 0) {
+    return Status::IOError(name_ + ": cannot listen on " + bind_ip_ + ":" + std::to_string(port_));
+  }
+  COLONY_LOG(DEBUG) << name_ << " listening on " << bind_ip_ << ":" << port_;
+  return Status::OK();
+}
+
+void GrpcServer::Shutdown() {
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+    server_.reset();
+  }
+}
+
+}  // namespace colony::rpc
