@@ -15,6 +15,23 @@ std::string BytesToHex(const uint8_t* data, size_t size) {
   return out;
 }
 
+std::string HexToBytes(const std::string& hex) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return "";
+  std::string out(hex.size() / 2, '\0');
+  for (size_t i = 0; i < out.size(); i++) {
+    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return "";
+    out[i] = static_cast<char>((hi << 4) | lo);
+  }
+  return out;
+}
+
 void FillRandom(uint8_t* data, size_t size) {
   static std::mutex mu;
   static std::mt19937_64 gen(std::random_device{}());

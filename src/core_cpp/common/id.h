@@ -11,6 +11,8 @@
 namespace colony {
 
 std::string BytesToHex(const uint8_t* data, size_t size);
+// Empty string if `hex` is not valid hexadecimal of even length.
+std::string HexToBytes(const std::string& hex);
 void FillRandom(uint8_t* data, size_t size);
 uint64_t Hash64(const void* data, size_t size, uint64_t seed);
 

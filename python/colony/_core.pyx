@@ -1,0 +1,375 @@
+# cython: language_level=3, embedsignature=True
+"""Binding of the C++ core worker. Private: the public API lives in colony/__init__.py."""
+
+from cython.operator cimport dereference as deref
+from libcpp cimport bool as cbool
+from libcpp.string cimport string
+from libcpp.vector cimport vector
+from libc.stdint cimport int64_t
+
+from colony._cpp cimport *
+
+import threading
+
+cdef extern from "Python.h":
+    int PyThreadState_SetAsyncExc(unsigned long, object)
+    int PyErr_CheckSignals() except -1
+
+cdef CCoreWorker* g_cw = NULL
+# Bumped on every init so refs from an earlier session never touch a newer core worker.
+cdef int g_generation = 0
+cdef object g_executor = None
+cdef object g_interrupt_exception = None
+cdef unsigned long g_main_thread_id = 0
+
+_collect = threading.local()
+
+
+class CoreError(Exception):
+    """A core worker call failed; `code` is the C++ StatusCode."""
+
+    TIMED_OUT = 4
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+cdef check(CStatus status):
+    if not status.ok():
+        raise CoreError(<int>status.code(), status.message().decode("utf-8", "replace"))
+
+
+cdef CCoreWorker* core() except NULL:
+    if g_cw == NULL:
+        raise RuntimeError("colony is not initialized: call colony.init() first")
+    return g_cw
+
+
+def begin_collecting_refs():
+    """Start recording ObjectRefs pickled on this thread (they are nested in a value)."""
+    _collect.refs = []
+
+
+def end_collecting_refs():
+    refs = getattr(_collect, "refs", None)
+    _collect.refs = None
+    return refs or []
+
+
+def _rebuild_ref(bytes object_id, bytes owner_address):
+    if g_cw != NULL:
+        g_cw.RegisterRef(CObjectID.FromBinary(object_id), owner_address)
+    return ObjectRef(object_id, owner_address)
+
+
+cdef class ObjectRef:
+    """A reference to an immutable object somewhere in the cluster."""
+    cdef CObjectID c_id
+    cdef bytes _owner
+    cdef int generation
+
+    def __cinit__(self, bytes object_id, bytes owner_address=b""):
+        self.c_id = CObjectID.FromBinary(object_id)
+        self._owner = owner_address
+        self.generation = -1
+        if g_cw != NULL:
+            g_cw.AddLocalRef(self.c_id)
+            self.generation = g_generation
+
+    def __dealloc__(self):
+        if g_cw != NULL and self.generation == g_generation:
+            g_cw.RemoveLocalRef(self.c_id)
+
+    def binary(self):
+        return self.c_id.Binary()
+
+    def hex(self):
+        return self.c_id.Hex().decode()
+
+    def task_id(self):
+        cdef bytes b = self.c_id.Binary()
+        return b[:16].hex()
+
+    def owner_address(self):
+        if not self._owner and g_cw != NULL:
+            self._owner = g_cw.OwnerAddressOf(self.c_id)
+        return self._owner
+
+    def __reduce__(self):
+        refs = getattr(_collect, "refs", None)
+        if refs is not None:
+            refs.append(self)
+        return _rebuild_ref, (self.binary(), self.owner_address())
+
+    def __hash__(self):
+        return hash(self.c_id.Binary())
+
+    def __eq__(self, other):
+        return isinstance(other, ObjectRef) and self.binary() == (<ObjectRef>other).binary()
+
+    def __repr__(self):
+        return f"ObjectRef({self.hex()})"
+
+
+cdef fill_value(CObjectValue* value, bytes metadata, data, list nested_refs):
+    cdef const unsigned char[::1] view = memoryview(data).cast("B")
+    value.set_metadata(metadata)
+    if view.shape[0] > 0:
+        value.set_data(<const char*>&view[0], view.shape[0])
+    for ref in nested_refs:
+        AddNestedRef(value, (<ObjectRef>ref).binary(), (<ObjectRef>ref).owner_address())
+
+
+# ------------------------------------------------------------------ lifecycle
+
+def init(bint is_driver, str gcs_address, str raylet_address, str node_ip, str token,
+         str namespace, list code_search_path, str job_id_hex="", str worker_id_hex="",
+         executor=None, interrupt_exception=None):
+    global g_cw, g_generation, g_executor, g_interrupt_exception, g_main_thread_id
+    if g_cw != NULL:
+        raise RuntimeError("the core worker is already initialized")
+    cdef CCoreWorkerOptions options
+    options.is_driver = is_driver
+    options.gcs_address = gcs_address.encode()
+    options.raylet_address = raylet_address.encode()
+    options.node_ip = node_ip.encode()
+    options.token = token.encode()
+    options.namespace_name = namespace.encode()
+    options.job_id_hex = job_id_hex.encode()
+    options.worker_id_hex = worker_id_hex.encode()
+    import os
+    options.driver_pid = os.getpid()
+    for path in code_search_path:
+        options.job_config.add_code_search_path()[0] = path.encode()
+    if not is_driver:
+        options.executor = _execute_task
+        options.interrupt = _interrupt_task
+        g_executor = executor
+        g_interrupt_exception = interrupt_exception
+        g_main_thread_id = threading.main_thread().ident
+    cdef CStatus status
+    cdef CCoreWorker* cw
+    with nogil:
+        cw = CCoreWorker.Create(options, &status)
+    check(status)
+    g_generation += 1
+    g_cw = cw
+
+
+def shutdown():
+    global g_cw
+    cdef CCoreWorker* cw = g_cw
+    if cw == NULL:
+        return
+    g_cw = NULL
+    with nogil:
+        cw.Shutdown()
+    # Deliberately not deleted: gRPC threads may still run callbacks that reference it.
+
+
+def is_initialized():
+    return g_cw != NULL
+
+
+def run_task_loop():
+    cdef CCoreWorker* cw = core()
+    with nogil:
+        cw.RunTaskLoop()
+
+
+# ------------------------------------------------------------------ objects
+
+def put(bytes metadata, data, list nested_refs):
+    cdef CObjectValue value
+    cdef CObjectID object_id
+    fill_value(&value, metadata, data, nested_refs)
+    cdef CCoreWorker* cw = core()
+    check(cw.Put(value, &object_id))
+    return ObjectRef(object_id.Binary(), cw.SerializedAddress())
+
+
+cdef vector[CObjectID] to_ids(list refs) except *:
+    cdef vector[CObjectID] ids
+    ids.reserve(len(refs))
+    for ref in refs:
+        ids.push_back((<ObjectRef>ref).c_id)
+    return ids
+
+
+def get(list refs, int64_t timeout_ms):
+    """Returns [(metadata, data)], or None if the timeout passed first."""
+    cdef CCoreWorker* cw = core()
+    cdef vector[CObjectID] ids = to_ids(refs)
+    cdef vector[ObjectValuePtr] values
+    cdef CStatus status
+    cdef int64_t slice_ms
+    # Wait in slices so that Ctrl-C reaches the caller.
+    while True:
+        slice_ms = 1000 if timeout_ms < 0 or timeout_ms > 1000 else timeout_ms
+        with nogil:
+            status = cw.Get(ids, slice_ms, &values)
+        if status.ok():
+            break
+        if <int>status.code() != CoreError.TIMED_OUT:
+            check(status)
+        if timeout_ms >= 0:
+            timeout_ms -= slice_ms
+            if timeout_ms <= 0:
+                return None
+        PyErr_CheckSignals()
+    out = []
+    for i in range(values.size()):
+        out.append((values[i].get().metadata(), values[i].get().data()))
+    return out
+
+
+def wait(list refs, int num_returns, int64_t timeout_ms):
+    cdef CCoreWorker* cw = core()
+    cdef vector[CObjectID] ids = to_ids(refs)
+    cdef vector[cbool] ready
+    cdef CStatus status
+    with nogil:
+        status = cw.Wait(ids, num_returns, timeout_ms, &ready)
+    check(status)
+    return [bool(ready[i]) for i in range(ready.size())]
+
+
+# ------------------------------------------------------------------ tasks
+
+def submit_task(str module, str qualname, bytes function_hash, str name, list args,
+                list kwarg_names, int num_returns, dict resources, int max_retries,
+                bint retry_exceptions, bytes retry_allowlist):
+    """args: ObjectRef (passed by reference) or (metadata, data, nested_refs) inline."""
+    cdef CCoreWorker* cw = core()
+    cdef CTaskSpec spec
+    cdef CObjectValue* value
+    SetPythonFunction(&spec, module.encode(), qualname.encode(), function_hash)
+    spec.set_name(name.encode())
+    spec.set_num_returns(num_returns)
+    spec.set_max_retries(max_retries)
+    spec.set_retry_exceptions(retry_exceptions)
+    spec.set_retry_exception_allowlist(retry_allowlist)
+    for key, amount in resources.items():
+        SetTaskResource(&spec, key.encode(), amount)
+    for arg in args:
+        if isinstance(arg, ObjectRef):
+            AddRefArg(&spec, (<ObjectRef>arg).binary(), (<ObjectRef>arg).owner_address())
+        else:
+            value = AddValueArg(&spec)
+            fill_value(value, arg[0], arg[1], arg[2])
+    for kw in kwarg_names:
+        spec.add_kwarg_names()[0] = kw.encode()
+    cdef vector[CObjectID] ids
+    with nogil:
+        ids = cw.SubmitTask(&spec)
+    cdef bytes owner = cw.SerializedAddress()
+    return [ObjectRef(ids[i].Binary(), owner) for i in range(ids.size())]
+
+
+def cancel(ObjectRef ref, bint force):
+    check(core().CancelTask(ref.c_id, force))
+
+
+cdef void _execute_task(const CTaskSpec& spec, const vector[ObjectValuePtr]& args,
+                        CPushTaskReply* reply) noexcept with gil:
+    cdef const CPythonFunctionDescriptor* fn = &spec.function().python()
+    cdef CReturnObject* ret
+    cdef string task_id = spec.task_id()
+    try:
+        info = {
+            "module": fn.module_name().decode(),
+            "qualname": fn.qualname().decode(),
+            "function_hash": fn.function_hash(),
+            "name": spec.name().decode(),
+            "task_id": spec.task_id(),
+            "num_returns": spec.num_returns(),
+            "retry_exceptions": spec.retry_exceptions(),
+            "retry_allowlist": spec.retry_exception_allowlist(),
+            "attempt_number": spec.attempt_number(),
+            "kwarg_names": [spec.kwarg_names(i).decode() for i in range(spec.kwarg_names_size())],
+        }
+        py_args = [(args[i].get().metadata(), args[i].get().data()) for i in range(args.size())]
+        results, is_app_error, is_retryable = g_executor(info, py_args)
+        for index, (metadata, data, nested) in enumerate(results):
+            ret = reply.add_returns()
+            ret.set_object_id(ReturnObjectId(task_id, index + 1))
+            fill_value(ret.mutable_value(), metadata, data, nested)
+        reply.set_is_application_error(is_app_error)
+        reply.set_is_retryable_error(is_retryable)
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+        reply.set_is_application_error(True)
+
+
+cdef void _interrupt_task(const string& task_id) noexcept with gil:
+    PyThreadState_SetAsyncExc(g_main_thread_id, g_interrupt_exception)
+
+
+# ------------------------------------------------------------------ cluster state
+
+def kv_put(str ns, bytes key, bytes value, bint overwrite=True):
+    cdef cbool added = False
+    check(core().KvPut(ns.encode(), key, value, overwrite, &added))
+    return added
+
+
+def kv_get(str ns, bytes key):
+    cdef string value
+    cdef cbool found = False
+    cdef CCoreWorker* cw = core()
+    cdef string c_ns = ns.encode()
+    cdef string c_key = key
+    cdef CStatus status
+    with nogil:
+        status = cw.KvGet(c_ns, c_key, &value, &found)
+    check(status)
+    return value if found else None
+
+
+def kv_del(str ns, bytes key, bint by_prefix=False):
+    cdef int64_t deleted = 0
+    check(core().KvDel(ns.encode(), key, by_prefix, &deleted))
+    return deleted
+
+
+def kv_keys(str ns, bytes prefix):
+    cdef vector[string] keys
+    check(core().KvKeys(ns.encode(), prefix, &keys))
+    return list(keys)
+
+
+def nodes():
+    cdef vector[CNodeSnapshot] snapshot
+    cdef CCoreWorker* cw = core()
+    cdef CStatus status
+    with nogil:
+        status = cw.GetAllNodes(&snapshot)
+    check(status)
+    out = []
+    for n in snapshot:
+        out.append({
+            "NodeID": n.node_id_hex.decode(),
+            "Alive": n.alive,
+            "NodeManagerAddress": n.ip.decode(),
+            "NodeManagerPort": n.port,
+            "Resources": {k.decode(): v for k, v in n.resources_total},
+            "AvailableResources": {k.decode(): v for k, v in n.resources_available},
+            "Labels": {k.decode(): v.decode() for k, v in n.labels},
+            "DeathReason": n.death_reason.decode(),
+        })
+    return out
+
+
+def context():
+    cdef CCoreWorker* cw = core()
+    task = cw.current_task_id()
+    return {
+        "job_id": cw.job_id().Hex().decode(),
+        "worker_id": cw.worker_id().Hex().decode(),
+        "node_id": cw.node_id().Hex().decode(),
+        "task_id": task.Hex().decode(),
+        "namespace": cw.namespace_name().decode(),
+        "is_driver": cw.is_driver(),
+    }

@@ -1,0 +1,152 @@
+# C++ declarations of the core worker for the Cython binding (_core.pyx).
+from libcpp cimport bool as cbool
+from libcpp.map cimport map as cmap
+from libcpp.memory cimport shared_ptr
+from libcpp.string cimport string
+from libcpp.vector cimport vector
+from libc.stdint cimport int64_t, uint32_t
+
+cdef extern from "common/status.h" namespace "colony" nogil:
+    cdef enum CStatusCode "colony::StatusCode":
+        pass
+    cdef cppclass CStatus "colony::Status":
+        cbool ok()
+        CStatusCode code()
+        const string& message()
+        string ToString()
+
+cdef extern from "common/id.h" namespace "colony" nogil:
+    cdef cppclass CObjectID "colony::ObjectID":
+        CObjectID()
+        @staticmethod
+        CObjectID FromBinary(const string&)
+        string Binary()
+        string Hex()
+    cdef cppclass CJobID "colony::JobID":
+        string Hex()
+        uint32_t ToInt()
+    cdef cppclass CTaskID "colony::TaskID":
+        string Hex()
+        string Binary()
+        cbool IsNil()
+    cdef cppclass CWorkerID "colony::WorkerID":
+        string Hex()
+    cdef cppclass CNodeID "colony::NodeID":
+        string Hex()
+
+cdef extern from "common.pb.h" namespace "colony::rpc" nogil:
+    cdef cppclass CObjectValue "colony::rpc::ObjectValue":
+        const string& data()
+        const string& metadata()
+        string* mutable_data()
+        void set_data(const char*, size_t)
+        void set_metadata(const string&)
+        int nested_refs_size()
+        const CObjectReference& nested_refs(int)
+    cdef cppclass CObjectReference "colony::rpc::ObjectReference":
+        const string& object_id()
+    cdef cppclass CPythonFunctionDescriptor "colony::rpc::PythonFunctionDescriptor":
+        const string& module_name()
+        const string& qualname()
+        const string& function_hash()
+        const string& class_name()
+    cdef cppclass CFunctionDescriptor "colony::rpc::FunctionDescriptor":
+        const CPythonFunctionDescriptor& python()
+    cdef cppclass CJobConfig "colony::rpc::JobConfig":
+        string* add_code_search_path()
+        void set_java_actors_per_worker(int)
+        void set_runtime_env_json(const string&)
+    cdef cppclass CTaskSpec "colony::rpc::TaskSpec":
+        const string& task_id()
+        const string& job_id()
+        const string& name()
+        void set_name(const string&)
+        int num_returns()
+        void set_num_returns(int)
+        void set_max_retries(int)
+        cbool retry_exceptions()
+        void set_retry_exceptions(cbool)
+        const string& retry_exception_allowlist()
+        void set_retry_exception_allowlist(const string&)
+        int attempt_number()
+        const CFunctionDescriptor& function()
+        int args_size()
+        int kwarg_names_size()
+        const string& kwarg_names(int)
+        string* add_kwarg_names()
+
+cdef extern from "core_worker.pb.h" namespace "colony::rpc" nogil:
+    cdef cppclass CReturnObject "colony::rpc::ReturnObject":
+        void set_object_id(const string&)
+        CObjectValue* mutable_value()
+    cdef cppclass CPushTaskReply "colony::rpc::PushTaskReply":
+        CReturnObject* add_returns()
+        void set_is_application_error(cbool)
+        void set_is_retryable_error(cbool)
+
+cdef extern from "core_worker/memory_store.h" namespace "colony" nogil:
+    ctypedef shared_ptr[const CObjectValue] ObjectValuePtr "colony::ObjectValuePtr"
+
+cdef extern from "core_worker/language_binding.h" namespace "colony::binding" nogil:
+    void SetTaskResource(CTaskSpec*, const string&, double)
+    void AddNestedRef(CObjectValue*, const string&, const string&)
+    void AddRefArg(CTaskSpec*, const string&, const string&)
+    CObjectValue* AddValueArg(CTaskSpec*)
+    void SetPythonFunction(CTaskSpec*, const string&, const string&, const string&)
+    string NestedRefOwner(const CObjectValue&, int)
+    string ReturnObjectId(const string&, uint32_t)
+
+cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
+    ctypedef void (*TaskExecutorFn)(const CTaskSpec&, const vector[ObjectValuePtr]&, CPushTaskReply*)
+    ctypedef void (*TaskInterruptFn)(const string&)
+
+    cdef cppclass CCoreWorkerOptions "colony::CoreWorkerOptions":
+        cbool is_driver
+        string gcs_address
+        string raylet_address
+        string node_ip
+        string token
+        string namespace_name
+        CJobConfig job_config
+        string job_id_hex
+        string worker_id_hex
+        int driver_pid
+        TaskExecutorFn executor
+        TaskInterruptFn interrupt
+
+    cdef cppclass CNodeSnapshot "colony::NodeSnapshot":
+        string node_id_hex
+        string ip
+        int port
+        cbool alive
+        string death_reason
+        cmap[string, double] resources_total
+        cmap[string, double] resources_available
+        cmap[string, string] labels
+
+    cdef cppclass CCoreWorker "colony::CoreWorker":
+        @staticmethod
+        CCoreWorker* Create(const CCoreWorkerOptions&, CStatus*)
+        void Shutdown()
+        CStatus Put(const CObjectValue&, CObjectID*)
+        CStatus Get(const vector[CObjectID]&, int64_t, vector[ObjectValuePtr]*)
+        CStatus Wait(const vector[CObjectID]&, int, int64_t, vector[cbool]*)
+        void AddLocalRef(const CObjectID&)
+        void RemoveLocalRef(const CObjectID&)
+        void RegisterRef(const CObjectID&, const string&)
+        string OwnerAddressOf(const CObjectID&)
+        vector[CObjectID] SubmitTask(CTaskSpec*)
+        CStatus CancelTask(const CObjectID&, cbool)
+        void RunTaskLoop()
+        CStatus KvPut(const string&, const string&, const string&, cbool, cbool*)
+        CStatus KvGet(const string&, const string&, string*, cbool*)
+        CStatus KvDel(const string&, const string&, cbool, int64_t*)
+        CStatus KvKeys(const string&, const string&, vector[string]*)
+        CStatus GetAllNodes(vector[CNodeSnapshot]*)
+        const CJobID& job_id()
+        const CWorkerID& worker_id()
+        const CNodeID& node_id()
+        CTaskID current_task_id()
+        string SerializedAddress()
+        cbool is_driver()
+        const string& namespace_name()

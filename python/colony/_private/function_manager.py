@@ -1,0 +1,68 @@
+"""Exports remote functions to the GCS KV (driver side) and loads them (worker side)."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import threading
+
+import cloudpickle
+
+from colony import _core
+
+KV_NAMESPACE = "fn"
+
+
+def _pickle_by_value(fn) -> None:
+    # Modules outside site-packages (scripts, test files, a project's own helpers) may not be
+    # importable on workers, so their functions travel by value.
+    module = sys.modules.get(fn.__module__)
+    path = getattr(module, "__file__", None) or ""
+    if module is None or fn.__module__ == "__main__" or "site-packages" in path:
+        return
+    if fn.__module__.split(".")[0] in ("colony",):
+        return
+    try:
+        cloudpickle.register_pickle_by_value(module)
+    except (ValueError, TypeError):
+        pass
+
+
+class FunctionExporter:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._exported: dict[int, bytes] = {}  # id(fn) -> hash
+
+    def export(self, fn, job_id_hex: str) -> bytes:
+        key = id(fn)
+        with self._lock:
+            cached = self._exported.get(key)
+        if cached is not None:
+            return cached
+        _pickle_by_value(fn)
+        try:
+            pickled = cloudpickle.dumps(fn, protocol=5)
+        except Exception as e:
+            raise TypeError(f"Could not serialize the remote function {fn.__qualname__}: {e}") from e
+        digest = hashlib.sha1(pickled).hexdigest()[:32].encode()
+        _core.kv_put(KV_NAMESPACE, job_id_hex.encode() + b":" + digest, pickled, False)
+        with self._lock:
+            self._exported[key] = digest
+        return digest
+
+
+class FunctionLoader:
+    def __init__(self, job_id_hex: str):
+        self._job = job_id_hex.encode()
+        self._cache: dict[bytes, object] = {}
+
+    def load(self, module: str, qualname: str, function_hash: bytes):
+        fn = self._cache.get(function_hash)
+        if fn is None:
+            pickled = _core.kv_get(KV_NAMESPACE, self._job + b":" + function_hash)
+            if pickled is None:
+                raise ValueError(f"unknown function {module}.{qualname}: it was never exported "
+                                 f"by job {self._job.decode()}")
+            fn = cloudpickle.loads(pickled)
+            self._cache[function_hash] = fn
+        return fn

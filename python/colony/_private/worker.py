@@ -1,0 +1,226 @@
+"""The process-wide state behind the public API: init/shutdown, get/put/wait."""
+
+from __future__ import annotations
+
+import atexit
+import numbers
+import os
+import secrets
+import sys
+import threading
+
+from colony import _core
+from colony import exceptions
+from colony._private import node as node_mod
+from colony._private import serialization
+from colony._private.function_manager import FunctionExporter
+from colony.job_config import JobConfig
+
+ObjectRef = _core.ObjectRef
+
+
+class _State:
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.node: node_mod.NodeProcesses | None = None
+        self.exporter = FunctionExporter()
+        self.mode = None  # "driver" | "worker"
+        self.gcs_address = ""
+
+
+state = _State()
+
+
+def is_initialized() -> bool:
+    return _core.is_initialized()
+
+
+def _check_resource_args(num_cpus, num_gpus, resources, object_store_memory):
+    for name, value in (("num_cpus", num_cpus), ("num_gpus", num_gpus),
+                        ("object_store_memory", object_store_memory)):
+        if value is not None and (not isinstance(value, numbers.Number) or isinstance(value, bool)
+                                  or value < 0):
+            raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+    if resources is not None:
+        if not isinstance(resources, dict):
+            raise TypeError(f"resources must be a dict of name to quantity, got {type(resources).__name__}")
+        for k, v in resources.items():
+            if k in ("CPU", "GPU"):
+                raise ValueError(f"use num_cpus/num_gpus instead of resources[{k!r}]")
+            if not isinstance(k, str) or not isinstance(v, numbers.Number) or v < 0:
+                raise ValueError(f"resources must map names to non-negative numbers, got {k!r}: {v!r}")
+
+
+def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=None,
+         object_store_memory=None, namespace: str | None = None, job_config: JobConfig | None = None,
+         ignore_reinit_error: bool = False, labels: dict | None = None, _node_ip: str = "127.0.0.1",
+         _token: str | None = None, _health_check_timeout_ms: int | None = None) -> dict:
+    with state.lock:
+        if is_initialized():
+            if ignore_reinit_error:
+                return _context_info()
+            raise RuntimeError("colony.init() was already called; call colony.shutdown() first "
+                               "or pass ignore_reinit_error=True")
+        _check_resource_args(num_cpus, num_gpus, resources, object_store_memory)
+        if job_config is not None and not isinstance(job_config, JobConfig):
+            raise TypeError(f"job_config must be a colony.JobConfig, got {type(job_config).__name__}")
+        if namespace is not None and not isinstance(namespace, str):
+            raise TypeError("namespace must be a string")
+        job_config = job_config or JobConfig()
+        if address is None:
+            address = os.environ.get("COLONY_ADDRESS") or None
+        if address is None:
+            gcs_address, raylet_address, token = _start_local_cluster(
+                num_cpus, num_gpus, resources, object_store_memory, labels, _node_ip, _token,
+                _health_check_timeout_ms)
+        else:
+            if any(v is not None for v in (num_cpus, num_gpus, resources, object_store_memory)):
+                raise ValueError("num_cpus, num_gpus, resources and object_store_memory describe a "
+                                 "new local cluster; they cannot be given when joining one at "
+                                 f"address={address!r}")
+            gcs_address, raylet_address, token = _resolve_address(address, _token)
+        try:
+            _core.init(True, gcs_address, raylet_address, _node_ip, token, namespace or "",
+                       list(job_config.code_search_path))
+        except Exception:
+            _stop_local_cluster()
+            raise
+        state.mode = "driver"
+        state.gcs_address = gcs_address
+        atexit.register(shutdown)
+        return _context_info()
+
+
+def _start_local_cluster(num_cpus, num_gpus, resources, object_store_memory, labels, node_ip,
+                         token, health_check_timeout_ms):
+    session_dir = node_mod.new_session_dir()
+    node = node_mod.NodeProcesses(session_dir=session_dir, token=token or secrets.token_hex(16),
+                                  node_ip=node_ip)
+    state.node = node
+    try:
+        node.start_gcs(health_check_timeout_ms=health_check_timeout_ms)
+        node.start_raylet(num_cpus=num_cpus, num_gpus=num_gpus, resources=resources,
+                          object_store_memory=object_store_memory, labels=labels)
+    except Exception:
+        _stop_local_cluster()
+        raise
+    return node.gcs_address, node.raylet_address, node.token
+
+
+def _resolve_address(address: str, token: str | None):
+    info = node_mod.read_cluster_file()
+    if address == "auto":
+        if info is None:
+            raise ConnectionError("address='auto' found no running cluster; start one with "
+                                  "'colony start --head'")
+        address = info["gcs_address"]
+    if not isinstance(address, str) or ":" not in address:
+        raise ValueError(f"address must be 'HOST:PORT' or 'auto', got {address!r}")
+    if token is None:
+        token = os.environ.get("COLONY_CLUSTER_TOKEN")
+    if token is None and info is not None and info.get("gcs_address") == address:
+        token = info.get("token")
+    # An empty raylet address lets the core worker find this host's raylet through the GCS.
+    return address, "", token or ""
+
+
+def _stop_local_cluster():
+    if state.node is not None:
+        state.node.stop()
+        state.node = None
+
+
+def shutdown() -> None:
+    with state.lock:
+        _core.shutdown()
+        _stop_local_cluster()
+        state.mode = None
+
+
+def _context_info() -> dict:
+    ctx = _core.context()
+    return {"gcs_address": state.gcs_address, "job_id": ctx["job_id"], "node_id": ctx["node_id"],
+            "namespace": ctx["namespace"],
+            "session_dir": state.node.session_dir if state.node else None}
+
+
+# ---------------------------------------------------------------- objects
+
+def put(value) -> ObjectRef:
+    if isinstance(value, ObjectRef):
+        raise TypeError("Calling colony.put() on an ObjectRef is not allowed: it is already a "
+                        "reference to an object")
+    metadata, data, refs = serialization.serialize(value, "the value passed to colony.put()")
+    return _core.put(metadata, data, refs)
+
+
+def _timeout_ms(timeout) -> int:
+    if timeout is None:
+        return -1
+    if not isinstance(timeout, numbers.Number) or isinstance(timeout, bool) or timeout < 0:
+        raise ValueError(f"timeout must be None or a non-negative number of seconds, got {timeout!r}")
+    return int(timeout * 1000)
+
+
+def get(refs, *, timeout=None):
+    single = isinstance(refs, ObjectRef)
+    ref_list = [refs] if single else refs
+    if not isinstance(ref_list, (list, tuple)) or not all(isinstance(r, ObjectRef) for r in ref_list):
+        raise TypeError("colony.get() takes an ObjectRef or a list of ObjectRefs, got "
+                        f"{type(refs).__name__}")
+    values = _core.get(list(ref_list), _timeout_ms(timeout))
+    if values is None:
+        raise exceptions.GetTimeoutError(f"colony.get() timed out after {timeout}s")
+    out = []
+    for metadata, data in values:
+        value = serialization.deserialize(metadata, data)
+        if serialization.is_error(metadata):
+            raise value
+        out.append(value)
+    return out[0] if single else out
+
+
+def wait(refs, *, num_returns: int = 1, timeout=None, fetch_local: bool = True):
+    if isinstance(refs, ObjectRef) or not isinstance(refs, (list, tuple)):
+        raise TypeError("colony.wait() takes a list of ObjectRefs, got " + type(refs).__name__)
+    refs = list(refs)
+    if not all(isinstance(r, ObjectRef) for r in refs):
+        raise TypeError("colony.wait() takes a list of ObjectRefs; it holds something else")
+    if len(set(refs)) != len(refs):
+        raise ValueError("colony.wait() got the same ObjectRef twice")
+    if not isinstance(num_returns, int) or num_returns < 0 or num_returns > len(refs):
+        raise ValueError(f"num_returns must be between 0 and len(refs)={len(refs)}, got {num_returns!r}")
+    ready_flags = _core.wait(refs, num_returns, _timeout_ms(timeout))
+    ready, not_ready = [], []
+    for ref, is_ready in zip(refs, ready_flags):
+        (ready if is_ready and len(ready) < num_returns else not_ready).append(ref)
+    return ready, not_ready
+
+
+def cancel(ref: ObjectRef, *, force: bool = False, recursive: bool = True) -> None:
+    if not isinstance(ref, ObjectRef):
+        raise TypeError(f"colony.cancel() takes an ObjectRef, got {type(ref).__name__}")
+    _core.cancel(ref, force)
+
+
+# ---------------------------------------------------------------- cluster
+
+def nodes() -> list:
+    return _core.nodes()
+
+
+def _sum_resources(key: str) -> dict:
+    total: dict = {}
+    for n in _core.nodes():
+        if n["Alive"]:
+            for name, amount in n[key].items():
+                total[name] = total.get(name, 0) + amount
+    return total
+
+
+def cluster_resources() -> dict:
+    return _sum_resources("Resources")
+
+
+def available_resources() -> dict:
+    return _sum_resources("AvailableResources")

@@ -1,0 +1,89 @@
+"""Errors raised by Colony. Names follow Ray's so that Ray users feel at home."""
+
+from __future__ import annotations
+
+
+class ColonyError(Exception):
+    """Base class of every Colony error."""
+
+
+class TaskError(ColonyError):
+    """A task raised an exception.
+
+    The instance `get` raises is also an instance of the original exception's type, so
+    ``except ValueError`` catches a remote ``ValueError``. ``cause`` holds the original
+    exception when it could be unpickled, and ``remote_traceback`` the remote traceback.
+    """
+
+    def __init__(self, function_name: str, remote_traceback: str, cause: BaseException | None = None,
+                 cause_type_name: str = ""):
+        self.function_name = function_name
+        self.remote_traceback = remote_traceback
+        self.cause = cause
+        self.cause_type_name = cause_type_name or (type(cause).__name__ if cause else "")
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        return (f"task {self.function_name} failed with {self.cause_type_name}:\n"
+                f"{self.remote_traceback.rstrip()}")
+
+    def __str__(self) -> str:
+        return self._message()
+
+    def __reduce__(self):
+        return (TaskError, (self.function_name, self.remote_traceback, self.cause,
+                            self.cause_type_name))
+
+    def as_instanceof_cause(self) -> "TaskError":
+        """An exception that is both this TaskError and an instance of the cause's type."""
+        cause_cls = type(self.cause) if self.cause is not None else None
+        if cause_cls is None or issubclass(cause_cls, TaskError) or not issubclass(cause_cls, Exception):
+            return self
+        try:
+            dual = type(f"TaskError({cause_cls.__name__})", (TaskError, cause_cls), {
+                "__init__": lambda s, *a, **k: None,
+                "__str__": TaskError.__str__,
+                "__reduce__": TaskError.__reduce__,
+            })
+            err = dual.__new__(dual)
+            err.__dict__.update(getattr(self.cause, "__dict__", {}))
+            err.args = self.cause.args
+            err.function_name = self.function_name
+            err.remote_traceback = self.remote_traceback
+            err.cause = self.cause
+            err.cause_type_name = self.cause_type_name
+            return err
+        except TypeError:  # incompatible layouts (e.g. some C extension exceptions)
+            return self
+
+
+class WorkerCrashedError(ColonyError):
+    """The worker running the task died (after `max_retries` re-runs)."""
+
+
+class TaskCancelledError(ColonyError):
+    """The task was cancelled with `colony.cancel`."""
+
+
+class GetTimeoutError(ColonyError, TimeoutError):
+    """`colony.get` did not finish within its timeout."""
+
+
+class ObjectLostError(ColonyError):
+    """The object's value is gone and cannot be re-created."""
+
+
+class OwnerDiedError(ObjectLostError):
+    """The process that owned the object died."""
+
+
+class ObjectStoreFullError(ColonyError):
+    """The shared-memory object store has no room even after eviction and spilling."""
+
+
+class ActorDiedError(ColonyError):
+    """The actor died; the message says why."""
+
+
+class CrossLanguageError(ColonyError):
+    """An exception raised in another language."""

@@ -1,0 +1,158 @@
+"""The `colony` command: start, stop and inspect clusters.
+
+    colony start --head [--port 6379] [--num-cpus 4] [--resources '{"A": 1}']
+    colony start --address HOST:PORT [--num-cpus 2] [--labels '{"zone": "a"}']
+    colony status [--address HOST:PORT]
+    colony stop
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import sys
+import time
+
+from colony._private import node as node_mod
+
+
+def _json_dict(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not valid JSON: {e}")
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("must be a JSON object, e.g. '{\"GPU_A\": 1}'")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="colony", description="Manage Colony clusters.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    start = sub.add_parser("start", help="start the processes of a node")
+    role = start.add_mutually_exclusive_group(required=True)
+    role.add_argument("--head", action="store_true", help="start a head node (GCS + raylet)")
+    role.add_argument("--address", help="GCS address HOST:PORT of the cluster to join")
+    start.add_argument("--port", type=int, default=0, help="GCS port for --head (0 = any free)")
+    start.add_argument("--node-ip", default="127.0.0.1")
+    start.add_argument("--num-cpus", type=float)
+    start.add_argument("--num-gpus", type=float)
+    start.add_argument("--memory", type=int)
+    start.add_argument("--object-store-memory", type=int)
+    start.add_argument("--resources", type=_json_dict, help="custom resources as JSON")
+    start.add_argument("--labels", type=_json_dict, help="node labels as JSON")
+    start.add_argument("--token", help="cluster token (default: generated for --head)")
+    stop = sub.add_parser("stop", help="stop the processes started by 'colony start' here")
+    stop.add_argument("--grace", type=float, default=5.0, help="seconds before SIGKILL")
+    status = sub.add_parser("status", help="show nodes and resources")
+    status.add_argument("--address", default="auto")
+    return parser
+
+
+def _start(args) -> int:
+    info = node_mod.read_cluster_file() or {}
+    if args.head:
+        if info.get("pids") and any(_alive(p) for p in info["pids"]):
+            print(f"a cluster started here is still running at {info['gcs_address']}; "
+                  "run 'colony stop' first", file=sys.stderr)
+            return 1
+        token = args.token or secrets.token_hex(16)
+        node = node_mod.NodeProcesses(node_mod.new_session_dir(), token, node_ip=args.node_ip)
+        node.start_gcs(port=args.port, die_with_parent=False)
+        info = {"gcs_address": node.gcs_address, "token": token, "pids": [],
+                "session_dir": node.session_dir}
+    else:
+        token = args.token or os.environ.get("COLONY_CLUSTER_TOKEN")
+        if token is None and info.get("gcs_address") == args.address:
+            token = info.get("token")
+        if token is None:
+            print("joining a cluster needs its token: pass --token or set COLONY_CLUSTER_TOKEN",
+                  file=sys.stderr)
+            return 1
+        node = node_mod.NodeProcesses(node_mod.new_session_dir(), token, node_ip=args.node_ip,
+                                      gcs_address=args.address)
+        if info.get("gcs_address") != args.address:
+            info = {"gcs_address": args.address, "token": token, "pids": [],
+                    "session_dir": node.session_dir}
+    node.start_raylet(num_cpus=args.num_cpus, num_gpus=args.num_gpus, resources=args.resources,
+                      memory=args.memory, object_store_memory=args.object_store_memory,
+                      labels=args.labels, die_with_parent=False)
+    info["pids"] = info.get("pids", []) + node.pids()
+    node_mod.write_cluster_file(info)
+    print(f"Colony node started (raylet at {node.raylet_address}).")
+    if args.head:
+        print(f"GCS address: {node.gcs_address}\n"
+              f"Join from another node:  colony start --address {node.gcs_address} --token {token}\n"
+              f"Connect a driver:        colony.init(address=\"auto\") on this machine, or\n"
+              f"                         COLONY_CLUSTER_TOKEN={token} and "
+              f"colony.init(address=\"{node.gcs_address}\")")
+    return 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+def _stop(args) -> int:
+    info = node_mod.read_cluster_file()
+    if not info:
+        print("no cluster started here")
+        return 0
+    pids = list(reversed(info.get("pids", [])))  # raylets before the GCS
+    for pid in pids:
+        if _alive(pid):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + args.grace
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.05)
+    for pid in pids:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    os.remove(node_mod.CLUSTER_FILE)
+    print(f"stopped {len(pids)} process(es)")
+    return 0
+
+
+def _status(args) -> int:
+    import colony
+    colony.init(address=args.address)
+    try:
+        nodes = colony.nodes()
+        alive = [n for n in nodes if n["Alive"]]
+        print(f"Nodes: {len(alive)} alive, {len(nodes) - len(alive)} dead")
+        for n in nodes:
+            state = "ALIVE" if n["Alive"] else f"DEAD ({n['DeathReason']})"
+            print(f"  {n['NodeID'][:12]}  {n['NodeManagerAddress']}:{n['NodeManagerPort']}  {state}")
+            if n["Labels"]:
+                print(f"    labels: {n['Labels']}")
+        total, avail = colony.cluster_resources(), colony.available_resources()
+        print("Resources (used / total):")
+        for name in sorted(total):
+            used = total[name] - avail.get(name, 0)
+            if name in ("memory", "object_store_memory"):
+                print(f"  {name}: {used / 2**30:.2f} / {total[name] / 2**30:.2f} GiB")
+            else:
+                print(f"  {name}: {used:g} / {total[name]:g}")
+    finally:
+        colony.shutdown()
+    return 0
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return {"start": _start, "stop": _stop, "status": _status}[args.command](args)
+    except (RuntimeError, ConnectionError, ValueError) as e:
+        print(f"colony {args.command}: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything Colony needs on a fresh Debian machine and builds it (editable).
+# Safe to re-run: skips what is already present; C++ rebuilds are incremental (ccache).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config libgrpc++-dev libprotobuf-dev
+              protobuf-compiler protobuf-compiler-grpc libgtest-dev)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== apt: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+PYTHON=${PYTHON:-python3}
+echo "== pip: build and test dependencies"
+$PYTHON -m pip install -q --disable-pip-version-check "cython>=3.0" "scikit-build-core>=0.9" \
+  "cloudpickle>=2.0" numpy "pytest>=7" pytest-timeout
+
+echo "== building colony (C++ core, binaries, Cython extension, C++ tests)"
+export CCACHE_BASEDIR="$PWD"
+$PYTHON -m pip install -q --disable-pip-version-check --no-build-isolation -e . \
+  --config-settings=cmake.define.COLONY_BUILD_TESTS=ON
+echo "== colony installed: $($PYTHON -c 'import colony, os; print(os.path.dirname(colony.__file__))')"

@@ -1,0 +1,489 @@
+#include "core_worker/core_worker.h"
+
+#include <unistd.h>
+
+#include "common/logging.h"
+
+namespace colony {
+namespace {
+
+constexpr int64_t kSyncRpcTimeoutMs = 30000;
+
+// Values handed to the executor point into the task spec, which outlives the execution.
+ObjectValuePtr Borrow(const rpc::ObjectValue& value) {
+  return ObjectValuePtr(std::shared_ptr<void>(), &value);
+}
+
+}  // namespace
+
+class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService {
+ public:
+  Service(CoreWorker* core_worker, std::string token)
+      : handler_(this), token_(std::move(token)), core_worker_(core_worker) {}
+
+  COLONY_RPC_METHOD(PushTask)
+  COLONY_RPC_METHOD(GetObject)
+  COLONY_RPC_METHOD(CancelTask)
+  COLONY_RPC_METHOD(Exit)
+
+  void HandlePushTask(const rpc::PushTaskRequest& request, rpc::PushTaskReply* reply,
+                      rpc::SendReply send) {
+    if (core_worker_->receiver_ == nullptr) {
+      send(Status::InvalidArgument("a driver does not execute tasks"));
+      return;
+    }
+    core_worker_->receiver_->HandlePushTask(request, reply, std::move(send));
+  }
+
+  // Answers once the owner has the value (a long poll for pending tasks' returns).
+  void HandleGetObject(const rpc::GetObjectRequest& request, rpc::GetObjectReply* reply,
+                       rpc::SendReply send) {
+    ObjectID id = ObjectID::FromBinary(request.object_id());
+    auto& store = core_worker_->memory_store_;
+    if (!store.Contains(id) && !core_worker_->reference_counter_.IsOwnedByMe(id)) {
+      reply->set_status(rpc::GetObjectReply::NOT_FOUND);
+      send(Status::OK());
+      return;
+    }
+    store.GetAsync(id, [reply, send = std::move(send)](ObjectValuePtr value) {
+      *reply->mutable_value() = *value;
+      send(Status::OK());
+    });
+  }
+
+  void HandleCancelTask(const rpc::CancelTaskRequest& request, rpc::CancelTaskReply* reply,
+                        rpc::SendReply send) {
+    bool found = core_worker_->receiver_ &&
+                 core_worker_->receiver_->Cancel(TaskID::FromBinary(request.task_id()),
+                                                 request.force());
+    reply->set_attempt_succeeded(found);
+    send(Status::OK());
+  }
+
+  void HandleExit(const rpc::ExitRequest&, rpc::ExitReply*, rpc::SendReply send) {
+    send(Status::OK());
+    core_worker_->io_loop_.PostDelayed([]() { _exit(0); }, 20);
+  }
+
+ private:
+  Service* handler_;
+  std::string token_;
+  EventLoop* loop_ = nullptr;  // handlers are thread-safe and run on gRPC threads
+  CoreWorker* core_worker_;
+};
+
+CoreWorker::CoreWorker(const CoreWorkerOptions& options)
+    : options_(options),
+      namespace_(options.namespace_name),
+      reference_counter_([this](const ObjectID& id) { memory_store_.Delete(id); }) {}
+
+CoreWorker* CoreWorker::Create(const CoreWorkerOptions& options, Status* status) {
+  auto* cw = new CoreWorker(options);
+  *status = cw->Connect();
+  if (!status->ok()) {
+    cw->Shutdown();
+    delete cw;
+    return nullptr;
+  }
+  return cw;
+}
+
+Status CoreWorker::Connect() {
+  io_loop_.StartThread("cw_io");
+  gcs_ = rpc::GcsService::NewStub(rpc::MakeChannel(options_.gcs_address));
+  if (options_.is_driver) {
+    worker_id_ = WorkerID::FromRandom();
+  } else {
+    worker_id_ = WorkerID::FromBinary(HexToBytes(options_.worker_id_hex));
+    job_id_ = JobID::FromBinary(HexToBytes(options_.job_id_hex));
+    if (worker_id_.IsNil() || job_id_.IsNil()) {
+      return Status::InvalidArgument("worker started without a valid worker id or job id");
+    }
+    receiver_ = std::make_unique<TaskReceiver>(
+        [this](const rpc::TaskSpec& spec, rpc::PushTaskReply* reply) { ExecuteTask(spec, reply); },
+        [this](const TaskID& id) {
+          if (options_.interrupt) options_.interrupt(id.Binary());
+        });
+  }
+  if (options_.raylet_address.empty()) COLONY_RETURN_IF_ERROR(FindLocalRaylet());
+  COLONY_RETURN_IF_ERROR(StartServer());
+  if (options_.is_driver) COLONY_RETURN_IF_ERROR(RegisterJob());
+  current_task_id_ = TaskID::ForDriver(job_id_);
+  task_manager_ = std::make_unique<TaskManager>(
+      &memory_store_, &reference_counter_,
+      [this](const rpc::TaskSpec& spec) { submitter_->Submit(spec); });
+  submitter_ = std::make_unique<NormalTaskSubmitter>(NormalTaskSubmitter::Deps{
+      &io_loop_, &memory_store_, &reference_counter_, task_manager_.get(), &raylet_clients_,
+      &worker_clients_, options_.token, options_.raylet_address});
+  COLONY_RETURN_IF_ERROR(RegisterWithRaylet());
+  if (!options_.is_driver) WatchRayletProcess();
+  return Status::OK();
+}
+
+// A driver joining a cluster by its GCS address uses the raylet on its own host.
+Status CoreWorker::FindLocalRaylet() {
+  std::vector<NodeSnapshot> nodes;
+  Status s = GetAllNodes(&nodes);
+  if (!s.ok()) return Status::Unavailable("cannot reach the GCS at " + options_.gcs_address + ": " + s.ToString());
+  for (const auto& node : nodes) {
+    if (node.alive && node.ip == options_.node_ip) {
+      options_.raylet_address = node.ip + ":" + std::to_string(node.port);
+      return Status::OK();
+    }
+  }
+  return Status::NotFound("no live raylet on " + options_.node_ip + " in the cluster at " +
+                          options_.gcs_address + "; start one with 'colony start --address'");
+}
+
+Status CoreWorker::StartServer() {
+  service_ = std::make_unique<Service>(this, options_.token);
+  server_ = std::make_unique<rpc::GrpcServer>("core_worker", "0.0.0.0", 0);
+  server_->RegisterService(service_.get());
+  COLONY_RETURN_IF_ERROR(server_->Start());
+  address_.set_ip(options_.node_ip);
+  address_.set_port(server_->port());
+  address_.set_worker_id(worker_id_.Binary());
+  return Status::OK();
+}
+
+Status CoreWorker::RegisterJob() {
+  rpc::AddJobRequest request;
+  auto* job = request.mutable_job();
+  job->set_namespace_(namespace_);
+  *job->mutable_driver_address() = address_;
+  job->set_driver_pid(options_.driver_pid);
+  *job->mutable_config() = options_.job_config;
+  job->set_language(options_.language);
+  rpc::AddJobReply reply;
+  grpc::ClientContext ctx;
+  rpc::PrepareClientContext(&ctx, options_.token, kSyncRpcTimeoutMs);
+  Status s = rpc::FromGrpcStatus(gcs_->AddJob(&ctx, request, &reply));
+  if (!s.ok()) return Status::Unavailable("cannot reach the GCS at " + options_.gcs_address + ": " + s.ToString());
+  job_id_ = JobID::FromBinary(reply.job_id());
+  return Status::OK();
+}
+
+Status CoreWorker::RegisterWithRaylet() {
+  rpc::RegisterWorkerRequest request;
+  request.set_worker_id(worker_id_.Binary());
+  request.set_port(address_.port());
+  request.set_pid(getpid());
+  request.set_language(options_.language);
+  request.set_is_driver(options_.is_driver);
+  request.set_job_id(job_id_.Binary());
+  rpc::RegisterWorkerReply reply;
+  grpc::ClientContext ctx;
+  rpc::PrepareClientContext(&ctx, options_.token, kSyncRpcTimeoutMs);
+  auto* raylet = raylet_clients_.Get(options_.raylet_address);
+  Status s = rpc::FromGrpcStatus(raylet->RegisterWorker(&ctx, request, &reply));
+  if (!s.ok()) {
+    return Status::Unavailable("cannot register with the raylet at " + options_.raylet_address +
+                               ": " + s.ToString());
+  }
+  node_id_ = NodeID::FromBinary(reply.node_id());
+  address_.set_node_id(node_id_.Binary());
+  return Status::OK();
+}
+
+// A worker whose raylet is gone has no one to serve: exit instead of lingering.
+void CoreWorker::WatchRayletProcess() {
+  pid_t parent = getppid();
+  io_loop_.PostPeriodic([parent]() {
+    if (getppid() != parent) _exit(0);
+  }, 500);
+}
+
+CoreWorker::~CoreWorker() { Shutdown(); }
+
+void CoreWorker::Shutdown() {
+  if (shut_down_.exchange(true)) return;
+  if (options_.is_driver && !job_id_.IsNil() && gcs_) {
+    rpc::JobFinishedRequest raylet_request;
+    raylet_request.set_job_id(job_id_.Binary());
+    rpc::JobFinishedReply raylet_reply;
+    grpc::ClientContext raylet_ctx;
+    rpc::PrepareClientContext(&raylet_ctx, options_.token, 2000);
+    raylet_clients_.Get(options_.raylet_address)->JobFinished(&raylet_ctx, raylet_request, &raylet_reply);
+    rpc::MarkJobFinishedRequest request;
+    request.set_job_id(job_id_.Binary());
+    rpc::MarkJobFinishedReply reply;
+    grpc::ClientContext ctx;
+    rpc::PrepareClientContext(&ctx, options_.token, 2000);
+    gcs_->MarkJobFinished(&ctx, request, &reply);
+  }
+  if (receiver_) receiver_->Stop();
+  if (server_) server_->Shutdown();
+  io_loop_.Stop();
+}
+
+// ---------------------------------------------------------------- objects
+
+Status CoreWorker::Put(const rpc::ObjectValue& value, ObjectID* id) {
+  {
+    std::lock_guard<std::mutex> lock(task_mu_);
+    *id = ObjectID::ForPut(current_task_id_, ++put_index_);
+  }
+  reference_counter_.AddOwnedObject(*id, address_);
+  MarkRefsEscaped(value);
+  memory_store_.Put(*id, std::make_shared<rpc::ObjectValue>(value));
+  return Status::OK();
+}
+
+Status CoreWorker::Get(const std::vector<ObjectID>& ids, int64_t timeout_ms,
+                       std::vector<ObjectValuePtr>* out) {
+  for (const auto& id : ids) {
+    if (!memory_store_.Contains(id) && !reference_counter_.IsOwnedByMe(id)) FetchFromOwner(id);
+  }
+  Status s = memory_store_.Get(ids, 0, out);
+  if (s.ok() || timeout_ms == 0) return s;
+  // Inside a task, waiting lends this worker's CPU to others (nested tasks need it).
+  bool notify = !options_.is_driver;
+  if (notify) NotifyBlocked(true);
+  s = memory_store_.Get(ids, timeout_ms, out);
+  if (notify) NotifyBlocked(false);
+  return s;
+}
+
+Status CoreWorker::Wait(const std::vector<ObjectID>& ids, int num_returns, int64_t timeout_ms,
+                        std::vector<bool>* ready) {
+  if (num_returns < 0 || num_returns > static_cast<int>(ids.size())) {
+    return Status::InvalidArgument("num_returns must be between 0 and the number of refs");
+  }
+  for (const auto& id : ids) {
+    if (!memory_store_.Contains(id) && !reference_counter_.IsOwnedByMe(id)) FetchFromOwner(id);
+  }
+  memory_store_.Wait(ids, num_returns, timeout_ms, ready);
+  return Status::OK();
+}
+
+void CoreWorker::FetchFromOwner(const ObjectID& id) {
+  rpc::Address owner;
+  if (!reference_counter_.GetOwner(id, &owner)) {
+    memory_store_.Put(id, MakeErrorValue(rpc::OBJECT_LOST,
+                                         "object " + id.Hex() + " has no known owner"));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(fetch_mu_);
+    if (!fetching_.insert(id).second) return;
+  }
+  rpc::GetObjectRequest request;
+  request.set_object_id(id.Binary());
+  std::string owner_address = rpc::AddressToString(owner);
+  auto* stub = worker_clients_.Get(owner_address);
+  rpc::CallUnary<rpc::GetObjectRequest, rpc::GetObjectReply>(
+      options_.token, -1, std::move(request),
+      [stub](auto* ctx, auto* req, auto* reply, auto done) {
+        stub->async()->GetObject(ctx, req, reply, std::move(done));
+      },
+      [this, id, owner_address](Status status, rpc::GetObjectReply&& reply) {
+        {
+          std::lock_guard<std::mutex> lock(fetch_mu_);
+          fetching_.erase(id);
+        }
+        ObjectValuePtr value;
+        if (!status.ok()) {
+          value = MakeErrorValue(rpc::OWNER_DIED, "the owner of object " + id.Hex() + " at " +
+                                                      owner_address + " died (" +
+                                                      status.ToString() + ")");
+        } else if (reply.status() == rpc::GetObjectReply::NOT_FOUND) {
+          value = MakeErrorValue(rpc::OBJECT_LOST, "object " + id.Hex() +
+                                                       " no longer exists at its owner " +
+                                                       owner_address);
+        } else {
+          value = std::make_shared<rpc::ObjectValue>(std::move(*reply.mutable_value()));
+        }
+        if (reference_counter_.IsTracked(id)) memory_store_.Put(id, value);
+      });
+}
+
+void CoreWorker::NotifyBlocked(bool blocked) {
+  rpc::NotifyWorkerBlockedRequest request;
+  request.set_worker_id(worker_id_.Binary());
+  request.set_blocked(blocked);
+  rpc::NotifyWorkerBlockedReply reply;
+  grpc::ClientContext ctx;
+  rpc::PrepareClientContext(&ctx, options_.token, kSyncRpcTimeoutMs);
+  raylet_clients_.Get(options_.raylet_address)->NotifyWorkerBlocked(&ctx, request, &reply);
+}
+
+void CoreWorker::AddLocalRef(const ObjectID& id) { reference_counter_.AddLocalRef(id); }
+void CoreWorker::RemoveLocalRef(const ObjectID& id) { reference_counter_.RemoveLocalRef(id); }
+
+void CoreWorker::RegisterRef(const ObjectID& id, const std::string& owner_address) {
+  rpc::Address owner;
+  owner.ParseFromString(owner_address);
+  reference_counter_.AddBorrowedObject(id, owner);
+}
+
+std::string CoreWorker::OwnerAddressOf(const ObjectID& id) {
+  rpc::Address owner;
+  if (!reference_counter_.GetOwner(id, &owner)) return "";
+  return owner.SerializeAsString();
+}
+
+void CoreWorker::MarkRefsEscaped(const rpc::ObjectValue& value) {
+  for (const auto& ref : value.nested_refs()) {
+    reference_counter_.MarkEscaped(ObjectID::FromBinary(ref.object_id()));
+  }
+}
+
+// ---------------------------------------------------------------- tasks
+
+std::vector<ObjectID> CoreWorker::SubmitTask(rpc::TaskSpec* spec) {
+  TaskID task_id;
+  {
+    std::lock_guard<std::mutex> lock(task_mu_);
+    task_id = TaskID::ForNormalTask(job_id_, current_task_id_, ++task_index_);
+    spec->set_parent_task_id(current_task_id_.Binary());
+  }
+  spec->set_task_id(task_id.Binary());
+  spec->set_job_id(job_id_.Binary());
+  *spec->mutable_caller_address() = address_;
+  if (spec->namespace_().empty()) spec->set_namespace_(namespace_);
+  std::vector<ObjectID> returns;
+  for (int i = 1; i <= spec->num_returns(); i++) {
+    returns.push_back(ObjectID::ForReturn(task_id, i));
+    reference_counter_.AddOwnedObject(returns.back(), address_);
+  }
+  std::vector<ObjectID> arg_refs;
+  for (const auto& arg : spec->args()) {
+    if (arg.has_ref()) {
+      arg_refs.push_back(ObjectID::FromBinary(arg.ref().object_id()));
+    } else {
+      MarkRefsEscaped(arg.value());
+    }
+  }
+  reference_counter_.AddSubmittedTaskRefs(arg_refs);
+  task_manager_->AddPendingTask(*spec, std::move(arg_refs));
+  submitter_->Submit(*spec);
+  return returns;
+}
+
+Status CoreWorker::CancelTask(const ObjectID& return_id, bool force) {
+  TaskID task_id = return_id.task_id();
+  if (!task_manager_->IsPending(task_id)) return Status::OK();
+  submitter_->Cancel(task_id, force);
+  return Status::OK();
+}
+
+void CoreWorker::RunTaskLoop() {
+  if (receiver_) receiver_->RunLoop();
+}
+
+TaskID CoreWorker::current_task_id() const {
+  std::lock_guard<std::mutex> lock(task_mu_);
+  return current_task_id_;
+}
+
+void CoreWorker::ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* reply) {
+  {
+    std::lock_guard<std::mutex> lock(task_mu_);
+    current_task_id_ = TaskID::FromBinary(spec.task_id());
+    task_index_ = 0;
+    put_index_ = 0;
+  }
+  std::vector<ObjectID> borrowed;
+  std::vector<ObjectValuePtr> args(spec.args_size());
+  for (int i = 0; i < spec.args_size(); i++) {
+    const auto& arg = spec.args(i);
+    if (!arg.has_ref()) {
+      args[i] = Borrow(arg.value());
+      continue;
+    }
+    ObjectID id = ObjectID::FromBinary(arg.ref().object_id());
+    reference_counter_.AddBorrowedObject(id, arg.ref().owner_address());
+    reference_counter_.AddLocalRef(id);
+    borrowed.push_back(id);
+    std::vector<ObjectValuePtr> values;
+    Get({id}, -1, &values);
+    args[i] = values[0];
+  }
+  options_.executor(spec, args, reply);
+  for (const auto& ret : reply->returns()) MarkRefsEscaped(ret.value());
+  for (const auto& id : borrowed) reference_counter_.RemoveLocalRef(id);
+}
+
+// ---------------------------------------------------------------- cluster
+
+namespace {
+template <typename Request, typename Reply, typename Method>
+Status CallGcs(rpc::GcsService::Stub* gcs, const std::string& token, Method method,
+               const Request& request, Reply* reply) {
+  grpc::ClientContext ctx;
+  rpc::PrepareClientContext(&ctx, token, kSyncRpcTimeoutMs);
+  return rpc::FromGrpcStatus((gcs->*method)(&ctx, request, reply));
+}
+}  // namespace
+
+Status CoreWorker::KvPut(const std::string& ns, const std::string& key, const std::string& value,
+                         bool overwrite, bool* added) {
+  rpc::KvPutRequest request;
+  request.set_ns(ns);
+  request.set_key(key);
+  request.set_value(value);
+  request.set_overwrite(overwrite);
+  rpc::KvPutReply reply;
+  COLONY_RETURN_IF_ERROR(CallGcs(gcs_.get(), options_.token, &rpc::GcsService::Stub::KvPut, request, &reply));
+  *added = reply.added();
+  return Status::OK();
+}
+
+Status CoreWorker::KvGet(const std::string& ns, const std::string& key, std::string* value,
+                         bool* found) {
+  rpc::KvGetRequest request;
+  request.set_ns(ns);
+  request.set_key(key);
+  rpc::KvGetReply reply;
+  COLONY_RETURN_IF_ERROR(CallGcs(gcs_.get(), options_.token, &rpc::GcsService::Stub::KvGet, request, &reply));
+  *found = reply.found();
+  *value = reply.value();
+  return Status::OK();
+}
+
+Status CoreWorker::KvDel(const std::string& ns, const std::string& key, bool by_prefix,
+                         int64_t* deleted) {
+  rpc::KvDelRequest request;
+  request.set_ns(ns);
+  request.set_key(key);
+  request.set_by_prefix(by_prefix);
+  rpc::KvDelReply reply;
+  COLONY_RETURN_IF_ERROR(CallGcs(gcs_.get(), options_.token, &rpc::GcsService::Stub::KvDel, request, &reply));
+  *deleted = reply.deleted();
+  return Status::OK();
+}
+
+Status CoreWorker::KvKeys(const std::string& ns, const std::string& prefix,
+                          std::vector<std::string>* keys) {
+  rpc::KvKeysRequest request;
+  request.set_ns(ns);
+  request.set_prefix(prefix);
+  rpc::KvKeysReply reply;
+  COLONY_RETURN_IF_ERROR(CallGcs(gcs_.get(), options_.token, &rpc::GcsService::Stub::KvKeys, request, &reply));
+  keys->assign(reply.keys().begin(), reply.keys().end());
+  return Status::OK();
+}
+
+Status CoreWorker::GetAllNodes(std::vector<NodeSnapshot>* nodes) {
+  rpc::GetAllNodeInfoRequest request;
+  rpc::GetAllNodeInfoReply reply;
+  COLONY_RETURN_IF_ERROR(CallGcs(gcs_.get(), options_.token,
+                                 &rpc::GcsService::Stub::GetAllNodeInfo, request, &reply));
+  nodes->clear();
+  for (const auto& info : reply.nodes()) {
+    NodeSnapshot n;
+    n.node_id_hex = NodeID::FromBinary(info.node_id()).Hex();
+    n.ip = info.ip();
+    n.port = info.raylet_port();
+    n.alive = info.alive();
+    n.death_reason = info.death_reason();
+    n.resources_total.insert(info.resources_total().begin(), info.resources_total().end());
+    n.resources_available.insert(info.resources_available().begin(),
+                                 info.resources_available().end());
+    n.labels.insert(info.labels().begin(), info.labels().end());
+    nodes->push_back(std::move(n));
+  }
+  return Status::OK();
+}
+
+}  // namespace colony

@@ -1,0 +1,149 @@
+// The core worker: the C++ runtime inside every driver and worker process. Language
+// bindings (Cython, JNI) call this class; it owns the objects the process creates, submits
+// tasks straight to leased workers and executes tasks pushed to it.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common.pb.h"
+#include "common/event_loop.h"
+#include "common/id.h"
+#include "common/status.h"
+#include "core_worker.grpc.pb.h"
+#include "core_worker/client_pool.h"
+#include "core_worker/memory_store.h"
+#include "core_worker/normal_task_submitter.h"
+#include "core_worker/reference_counter.h"
+#include "core_worker/task_manager.h"
+#include "core_worker/task_receiver.h"
+#include "gcs.grpc.pb.h"
+#include "raylet.grpc.pb.h"
+
+namespace colony {
+
+// Runs one task in the language runtime and fills its reply.
+typedef void (*TaskExecutorFn)(const rpc::TaskSpec& spec, const std::vector<ObjectValuePtr>& args,
+                               rpc::PushTaskReply* reply);
+// Interrupts the running task (cancellation); called from an RPC thread.
+typedef void (*TaskInterruptFn)(const std::string& task_id);
+
+struct CoreWorkerOptions {
+  bool is_driver = true;
+  rpc::Language language = rpc::PYTHON;
+  std::string gcs_address;
+  std::string raylet_address;
+  std::string node_ip = "127.0.0.1";
+  std::string token;
+  std::string namespace_name;
+  rpc::JobConfig job_config;     // drivers
+  std::string job_id_hex;        // workers: given by the raylet
+  std::string worker_id_hex;     // workers: given by the raylet
+  int driver_pid = 0;
+  TaskExecutorFn executor = nullptr;
+  TaskInterruptFn interrupt = nullptr;
+};
+
+// A node as the language bindings show it.
+struct NodeSnapshot {
+  std::string node_id_hex;
+  std::string ip;
+  int port = 0;
+  bool alive = false;
+  std::string death_reason;
+  std::map<std::string, double> resources_total;
+  std::map<std::string, double> resources_available;
+  std::map<std::string, std::string> labels;
+};
+
+class CoreWorker {
+ public:
+  // Connects to the GCS and raylet, registers the job (drivers) or the worker, and starts
+  // serving. Returns nullptr with `status` set on failure.
+  static CoreWorker* Create(const CoreWorkerOptions& options, Status* status);
+  ~CoreWorker();
+  void Shutdown();
+
+  // ---- objects ----
+  Status Put(const rpc::ObjectValue& value, ObjectID* id);
+  Status Get(const std::vector<ObjectID>& ids, int64_t timeout_ms, std::vector<ObjectValuePtr>* out);
+  Status Wait(const std::vector<ObjectID>& ids, int num_returns, int64_t timeout_ms,
+              std::vector<bool>* ready);
+  void AddLocalRef(const ObjectID& id);
+  void RemoveLocalRef(const ObjectID& id);
+  // A deserialized ref to an object owned elsewhere (or here); owner is a serialized Address.
+  void RegisterRef(const ObjectID& id, const std::string& owner_address);
+  std::string OwnerAddressOf(const ObjectID& id);
+  // The refs nested in a value that leaves this process: keep them alive for borrowers.
+  void MarkRefsEscaped(const rpc::ObjectValue& value);
+
+  // ---- tasks ----
+  // Fills ids, caller and job in `spec` and submits it; returns the ids of its returns.
+  std::vector<ObjectID> SubmitTask(rpc::TaskSpec* spec);
+  Status CancelTask(const ObjectID& return_id, bool force);
+  // Workers: executes pushed tasks on this thread until shutdown.
+  void RunTaskLoop();
+
+  // ---- cluster ----
+  Status KvPut(const std::string& ns, const std::string& key, const std::string& value,
+               bool overwrite, bool* added);
+  Status KvGet(const std::string& ns, const std::string& key, std::string* value, bool* found);
+  Status KvDel(const std::string& ns, const std::string& key, bool by_prefix, int64_t* deleted);
+  Status KvKeys(const std::string& ns, const std::string& prefix, std::vector<std::string>* keys);
+  Status GetAllNodes(std::vector<NodeSnapshot>* nodes);
+
+  // ---- context ----
+  const JobID& job_id() const { return job_id_; }
+  const WorkerID& worker_id() const { return worker_id_; }
+  const NodeID& node_id() const { return node_id_; }
+  TaskID current_task_id() const;
+  std::string SerializedAddress() const { return address_.SerializeAsString(); }
+  bool is_driver() const { return options_.is_driver; }
+  const std::string& namespace_name() const { return namespace_; }
+
+ private:
+  explicit CoreWorker(const CoreWorkerOptions& options);
+  Status Connect();
+  Status FindLocalRaylet();
+  Status StartServer();
+  Status RegisterJob();
+  Status RegisterWithRaylet();
+  void ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* reply);
+  // Borrowed objects are fetched from their owner into the memory store.
+  void FetchFromOwner(const ObjectID& id);
+  void NotifyBlocked(bool blocked);
+  void WatchRayletProcess();
+
+  class Service;
+  CoreWorkerOptions options_;
+  JobID job_id_;
+  WorkerID worker_id_;
+  NodeID node_id_;
+  rpc::Address address_;
+  std::string namespace_;
+
+  EventLoop io_loop_;
+  MemoryStore memory_store_;
+  ReferenceCounter reference_counter_;
+  ClientPool<rpc::NodeManagerService> raylet_clients_;
+  ClientPool<rpc::CoreWorkerService> worker_clients_;
+  std::unique_ptr<rpc::GcsService::Stub> gcs_;
+  std::unique_ptr<TaskManager> task_manager_;
+  std::unique_ptr<NormalTaskSubmitter> submitter_;
+  std::unique_ptr<TaskReceiver> receiver_;
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<rpc::GrpcServer> server_;
+
+  mutable std::mutex task_mu_;
+  TaskID current_task_id_;
+  uint64_t task_index_ = 0;
+  uint32_t put_index_ = 0;
+  std::mutex fetch_mu_;
+  std::unordered_set<ObjectID> fetching_;
+  std::atomic<bool> shut_down_{false};
+};
+
+}  // namespace colony

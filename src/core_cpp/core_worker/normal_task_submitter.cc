@@ -1,0 +1,243 @@
+#include "core_worker/normal_task_submitter.h"
+
+#include <memory>
+
+#include "common/logging.h"
+
+namespace colony {
+namespace {
+
+constexpr int kMaxPendingLeaseRequestsPerKey = 10;
+constexpr int64_t kInfeasibleRetryMs = 1000;
+
+// Tasks that need the same resources in the same language can share a lease.
+std::string SchedulingKey(const rpc::TaskSpec& spec) {
+  std::string key = std::to_string(spec.language()) + "|" + spec.job_id();
+  std::map<std::string, double> sorted(spec.resources().begin(), spec.resources().end());
+  for (const auto& [name, amount] : sorted) key += "|" + name + "=" + std::to_string(amount);
+  return key;
+}
+
+}  // namespace
+
+void NormalTaskSubmitter::Submit(rpc::TaskSpec spec) {
+  d_.loop->Post([this, spec = std::move(spec)]() mutable { ResolveDependencies(std::move(spec)); });
+}
+
+// Arguments this process owns are inlined once their values exist, so the executor never
+// has to call back; borrowed ones stay references and the executor asks their owner.
+void NormalTaskSubmitter::ResolveDependencies(rpc::TaskSpec spec) {
+  auto shared = std::make_shared<rpc::TaskSpec>(std::move(spec));
+  auto remaining = std::make_shared<int>(1);
+  TaskID task_id = TaskID::FromBinary(shared->task_id());
+  auto done = [this, shared, remaining, task_id]() {
+    if (--*remaining > 0) return;
+    resolving_.erase(task_id);
+    if (cancelled_while_resolving_.erase(task_id)) return;  // already failed by Cancel
+    Enqueue(std::move(*shared));
+  };
+  resolving_.insert(task_id);
+  for (int i = 0; i < shared->args_size(); i++) {
+    const auto& arg = shared->args(i);
+    if (!arg.has_ref()) continue;
+    ObjectID id = ObjectID::FromBinary(arg.ref().object_id());
+    if (!d_.refs->IsOwnedByMe(id)) continue;
+    ++*remaining;
+    d_.store->GetAsync(id, [this, shared, i, done](ObjectValuePtr value) {
+      d_.loop->Post([shared, i, value, done]() {
+        *shared->mutable_args(i)->mutable_value() = *value;
+        done();
+      });
+    });
+  }
+  done();
+}
+
+void NormalTaskSubmitter::Enqueue(rpc::TaskSpec spec) {
+  std::string key = SchedulingKey(spec);
+  keys_[key].queue.push_back(std::move(spec));
+  RequestLeasesIfNeeded(key);
+}
+
+void NormalTaskSubmitter::RequestLeasesIfNeeded(const std::string& key) {
+  auto& state = keys_[key];
+  while (state.pending_lease_requests < kMaxPendingLeaseRequestsPerKey &&
+         state.pending_lease_requests < static_cast<int>(state.queue.size())) {
+    RequestLease(key, d_.local_raylet_address, false);
+  }
+}
+
+void NormalTaskSubmitter::RequestLease(const std::string& key, const std::string& raylet_address,
+                                       bool grant_or_reject) {
+  auto& state = keys_[key];
+  if (state.queue.empty()) return;
+  state.pending_lease_requests++;
+  const rpc::TaskSpec& head = state.queue.front();
+  rpc::RequestWorkerLeaseRequest request;
+  request.set_job_id(head.job_id());
+  request.set_language(head.language());
+  *request.mutable_resources() = head.resources();
+  request.set_task_id(head.task_id());
+  request.set_grant_or_reject(grant_or_reject);
+  auto* stub = d_.raylets->Get(raylet_address);
+  rpc::CallUnary<rpc::RequestWorkerLeaseRequest, rpc::RequestWorkerLeaseReply>(
+      d_.token, -1, std::move(request),
+      [stub](auto* ctx, auto* req, auto* reply, auto done) {
+        stub->async()->RequestWorkerLease(ctx, req, reply, std::move(done));
+      },
+      [this, key, raylet_address](Status status, rpc::RequestWorkerLeaseReply&& reply) {
+        d_.loop->Post([this, key, raylet_address, status, reply = std::move(reply)]() mutable {
+          OnLeaseReply(key, raylet_address, status, std::move(reply));
+        });
+      });
+}
+
+void NormalTaskSubmitter::OnLeaseReply(const std::string& key, const std::string& raylet_address,
+                                       Status status, rpc::RequestWorkerLeaseReply reply) {
+  auto& state = keys_[key];
+  state.pending_lease_requests--;
+  if (!status.ok()) {
+    COLONY_LOG(WARNING) << "worker lease request to raylet " << raylet_address
+                        << " failed: " << status.ToString() << "; retrying";
+    RetryLeaseLater(key);
+    return;
+  }
+  if (reply.infeasible()) {
+    if (!state.warned_infeasible && !state.queue.empty()) {
+      state.warned_infeasible = true;
+      COLONY_LOG(WARNING) << "Task " << state.queue.front().name()
+                          << " cannot run on any node in the cluster ("
+                          << reply.failure_message()
+                          << "); it stays pending until a node that can run it joins.";
+    }
+    RetryLeaseLater(key);
+    return;
+  }
+  if (!reply.failure_message().empty()) {
+    // The raylet cannot serve this kind of task at all: fail the queued tasks clearly.
+    while (!state.queue.empty()) {
+      TaskID id = TaskID::FromBinary(state.queue.front().task_id());
+      state.queue.pop_front();
+      d_.tasks->FailTask(id, rpc::WORKER_DIED, reply.failure_message());
+    }
+    return;
+  }
+  if (reply.canceled()) return;
+  if (reply.has_retry_at_raylet() && reply.worker_address().port() == 0) {
+    RequestLease(key, rpc::AddressToString(reply.retry_at_raylet()), true);
+    return;
+  }
+  state.warned_infeasible = false;
+  Lease lease;
+  lease.lease_id = reply.lease_id();
+  lease.key = key;
+  lease.raylet_address = raylet_address;
+  lease.worker = reply.worker_address();
+  leases_[lease.lease_id] = lease;
+  PushNextOrReturn(lease.lease_id);
+}
+
+void NormalTaskSubmitter::RetryLeaseLater(const std::string& key) {
+  d_.loop->PostDelayed([this, key]() { RequestLeasesIfNeeded(key); }, kInfeasibleRetryMs);
+}
+
+void NormalTaskSubmitter::PushNextOrReturn(const std::string& lease_id) {
+  Lease& lease = leases_[lease_id];
+  auto& state = keys_[lease.key];
+  if (state.queue.empty()) {
+    ReturnLease(lease_id, false);
+    return;
+  }
+  rpc::PushTaskRequest request;
+  *request.mutable_task() = std::move(state.queue.front());
+  state.queue.pop_front();
+  request.set_intended_worker_id(lease.worker.worker_id());
+  TaskID task_id = TaskID::FromBinary(request.task().task_id());
+  lease.running = task_id;
+  running_on_[task_id] = lease_id;
+  auto* stub = d_.workers->Get(rpc::AddressToString(lease.worker));
+  rpc::CallUnary<rpc::PushTaskRequest, rpc::PushTaskReply>(
+      d_.token, -1, std::move(request),
+      [stub](auto* ctx, auto* req, auto* reply, auto done) {
+        stub->async()->PushTask(ctx, req, reply, std::move(done));
+      },
+      [this, lease_id, task_id](Status status, rpc::PushTaskReply&& reply) {
+        d_.loop->Post([this, lease_id, task_id, status, reply = std::move(reply)]() mutable {
+          OnPushReply(lease_id, task_id, status, std::move(reply));
+        });
+      });
+}
+
+void NormalTaskSubmitter::OnPushReply(const std::string& lease_id, const TaskID& task_id,
+                                      Status status, rpc::PushTaskReply reply) {
+  running_on_.erase(task_id);
+  if (!status.ok()) {
+    std::string worker = rpc::AddressToString(leases_[lease_id].worker);
+    ReturnLease(lease_id, true);
+    d_.tasks->FailOrRetryTask(task_id, rpc::WORKER_DIED,
+                              "the worker at " + worker + " running the task died or was "
+                              "unreachable (" + status.ToString() + ")");
+    return;
+  }
+  d_.tasks->CompleteTask(task_id, reply);
+  if (reply.worker_exiting()) {
+    ReturnLease(lease_id, true);
+  } else {
+    PushNextOrReturn(lease_id);
+  }
+}
+
+void NormalTaskSubmitter::ReturnLease(const std::string& lease_id, bool disconnect) {
+  auto it = leases_.find(lease_id);
+  if (it == leases_.end()) return;
+  rpc::ReturnWorkerRequest request;
+  request.set_lease_id(lease_id);
+  request.set_disconnect_worker(disconnect);
+  auto* stub = d_.raylets->Get(it->second.raylet_address);
+  std::string key = it->second.key;
+  leases_.erase(it);
+  rpc::CallUnary<rpc::ReturnWorkerRequest, rpc::ReturnWorkerReply>(
+      d_.token, 10000, std::move(request),
+      [stub](auto* ctx, auto* req, auto* reply, auto done) {
+        stub->async()->ReturnWorker(ctx, req, reply, std::move(done));
+      },
+      [](Status status, rpc::ReturnWorkerReply&&) {
+        if (!status.ok()) COLONY_LOG(DEBUG) << "ReturnWorker failed: " << status.ToString();
+      });
+  // Tasks may have queued up while this lease was busy failing.
+  RequestLeasesIfNeeded(key);
+}
+
+void NormalTaskSubmitter::Cancel(const TaskID& task_id, bool force) {
+  d_.loop->Post([this, task_id, force]() {
+    if (resolving_.count(task_id)) {
+      cancelled_while_resolving_.insert(task_id);
+      d_.tasks->FailTask(task_id, rpc::TASK_CANCELLED, "task was cancelled");
+      return;
+    }
+    for (auto& [key, state] : keys_) {
+      for (auto it = state.queue.begin(); it != state.queue.end(); ++it) {
+        if (it->task_id() != task_id.Binary()) continue;
+        std::string name = it->name();
+        state.queue.erase(it);
+        d_.tasks->FailTask(task_id, rpc::TASK_CANCELLED, "task " + name + " was cancelled");
+        return;
+      }
+    }
+    auto running = running_on_.find(task_id);
+    if (running == running_on_.end()) return;
+    d_.tasks->MarkCancelled(task_id);
+    rpc::CancelTaskRequest request;
+    request.set_task_id(task_id.Binary());
+    request.set_force(force);
+    auto* stub = d_.workers->Get(rpc::AddressToString(leases_[running->second].worker));
+    rpc::CallUnary<rpc::CancelTaskRequest, rpc::CancelTaskReply>(
+        d_.token, 10000, std::move(request),
+        [stub](auto* ctx, auto* req, auto* reply, auto done) {
+          stub->async()->CancelTask(ctx, req, reply, std::move(done));
+        },
+        [](Status, rpc::CancelTaskReply&&) {});
+  });
+}
+
+}  // namespace colony

@@ -1,0 +1,72 @@
+// Submits normal tasks: resolves locally owned arguments, leases workers from raylets
+// (following spillback), pushes tasks straight to leased workers, reuses a lease while
+// tasks of the same shape are queued and returns it when idle. All state lives on `loop`.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core_worker.grpc.pb.h"
+#include "core_worker/client_pool.h"
+#include "core_worker/memory_store.h"
+#include "core_worker/reference_counter.h"
+#include "core_worker/task_manager.h"
+#include "raylet.grpc.pb.h"
+
+namespace colony {
+
+class NormalTaskSubmitter {
+ public:
+  struct Deps {
+    EventLoop* loop;
+    MemoryStore* store;
+    ReferenceCounter* refs;
+    TaskManager* tasks;
+    ClientPool<rpc::NodeManagerService>* raylets;
+    ClientPool<rpc::CoreWorkerService>* workers;
+    std::string token;
+    std::string local_raylet_address;
+  };
+  explicit NormalTaskSubmitter(Deps deps) : d_(std::move(deps)) {}
+
+  // Thread-safe: hands the task to the loop.
+  void Submit(rpc::TaskSpec spec);
+  void Cancel(const TaskID& task_id, bool force);
+
+ private:
+  struct KeyState {
+    std::deque<rpc::TaskSpec> queue;
+    int pending_lease_requests = 0;
+    bool warned_infeasible = false;
+  };
+  struct Lease {
+    std::string lease_id;
+    std::string key;
+    std::string raylet_address;
+    rpc::Address worker;
+    TaskID running;
+  };
+
+  void ResolveDependencies(rpc::TaskSpec spec);
+  void Enqueue(rpc::TaskSpec spec);
+  void RequestLeasesIfNeeded(const std::string& key);
+  void RequestLease(const std::string& key, const std::string& raylet_address, bool grant_or_reject);
+  void OnLeaseReply(const std::string& key, const std::string& raylet_address, Status status,
+                    rpc::RequestWorkerLeaseReply reply);
+  void PushNextOrReturn(const std::string& lease_id);
+  void OnPushReply(const std::string& lease_id, const TaskID& task_id, Status status,
+                   rpc::PushTaskReply reply);
+  void ReturnLease(const std::string& lease_id, bool disconnect);
+  void RetryLeaseLater(const std::string& key);
+
+  Deps d_;
+  std::unordered_map<std::string, KeyState> keys_;
+  std::unordered_map<std::string, Lease> leases_;
+  std::unordered_map<TaskID, std::string> running_on_;  // task -> lease
+  std::unordered_set<TaskID> resolving_;
+  std::unordered_set<TaskID> cancelled_while_resolving_;
+};
+
+}  // namespace colony

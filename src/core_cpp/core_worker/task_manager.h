@@ -1,0 +1,60 @@
+// Tracks tasks this process submitted until their returns are stored: retries on worker
+// failure (max_retries) and on retryable application errors, and error values otherwise.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "common.pb.h"
+#include "common/id.h"
+#include "core_worker.pb.h"
+#include "core_worker/memory_store.h"
+#include "core_worker/reference_counter.h"
+
+namespace colony {
+
+// Metadata tags of serialized values (DESIGN.md "Wire and data formats").
+inline constexpr const char* kErrorMetadataPrefix = "ERROR:";
+std::string ErrorMetadata(rpc::ErrorType type);
+ObjectValuePtr MakeErrorValue(rpc::ErrorType type, const std::string& message);
+
+class TaskManager {
+ public:
+  using Resubmit = std::function<void(const rpc::TaskSpec&)>;
+  TaskManager(MemoryStore* store, ReferenceCounter* refs, Resubmit resubmit)
+      : store_(store), refs_(refs), resubmit_(std::move(resubmit)) {}
+
+  void AddPendingTask(const rpc::TaskSpec& spec, std::vector<ObjectID> arg_refs);
+  bool IsPending(const TaskID& id) const;
+  // Stores the returns, or retries if the reply is a retryable application error.
+  void CompleteTask(const TaskID& id, const rpc::PushTaskReply& reply);
+  // The worker died or could not be reached: retry if attempts remain, else store `type`.
+  void FailOrRetryTask(const TaskID& id, rpc::ErrorType type, const std::string& message);
+  // Stores `type` for every return without retrying (cancellation, invalid task).
+  void FailTask(const TaskID& id, rpc::ErrorType type, const std::string& message);
+  void MarkCancelled(const TaskID& id);
+  bool IsCancelled(const TaskID& id) const;
+  size_t NumPending() const;
+
+ private:
+  struct Entry {
+    rpc::TaskSpec spec;
+    std::vector<ObjectID> arg_refs;
+    int retries_left = 0;
+    bool cancelled = false;
+  };
+  // Removes the entry and releases the argument refs it held.
+  void Finish(const TaskID& id, const std::function<void(const Entry&)>& store_returns);
+  bool TakeRetry(const TaskID& id, rpc::TaskSpec* spec);
+  void StoreReturn(const ObjectID& id, ObjectValuePtr value);
+
+  MemoryStore* store_;
+  ReferenceCounter* refs_;
+  Resubmit resubmit_;
+  mutable std::mutex mu_;
+  std::unordered_map<TaskID, Entry> pending_;
+};
+
+}  // namespace colony
