@@ -1,1 +1,151 @@
-int main() { return 0; }
+// colony-gcs: the cluster's control store. Serves until SIGTERM or SIGINT.
+//   colony-gcs --port 0 --port-file /tmp/gcs_port [--bind-ip IP]
+//              [--health-check-timeout-ms MS] [--session-dir DIR] [--log-level LEVEL]
+// The cluster token comes from the environment (COLONY_CLUSTER_TOKEN), not argv, so it
+// does not show up in process listings.
+#include <signal.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "common/logging.h"
+#include "gcs/gcs_server.h"
+#include "gcs/in_memory_store_client.h"
+
+namespace colony::gcs {
+namespace {
+
+constexpr int kExitBadFlags = 2;
+constexpr const char* kUsage =
+    "usage: colony-gcs [--port N] [--bind-ip IP] [--port-file PATH]\n"
+    "                  [--health-check-timeout-ms MS] [--session-dir DIR]\n"
+    "                  [--log-level debug|info|warning|error]\n"
+    "The cluster token is read from COLONY_CLUSTER_TOKEN (empty: no check).\n";
+
+struct Flags {
+  GcsServerOptions server;
+  std::string port_file;
+  std::string log_level;
+};
+
+[[noreturn]] void FlagError(const std::string& message) {
+  std::fprintf(stderr, "colony-gcs: %s\n%s", message.c_str(), kUsage);
+  std::exit(kExitBadFlags);
+}
+
+int64_t ParseInt(const std::string& flag, const std::string& text, int64_t min, int64_t max) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min ||
+      value > max) {
+    FlagError("invalid value for " + flag + ": '" + text + "' (expected an integer in [" +
+              std::to_string(min) + ", " + std::to_string(max) + "])");
+  }
+  return value;
+}
+
+void ApplyFlag(const std::string& flag, const std::string& value, Flags* flags) {
+  if (flag == "--port") {
+    flags->server.port = static_cast<int>(ParseInt(flag, value, 0, 65535));
+  } else if (flag == "--bind-ip") {
+    if (value.empty()) FlagError("--bind-ip must not be empty");
+    flags->server.bind_ip = value;
+  } else if (flag == "--port-file") {
+    flags->port_file = value;
+  } else if (flag == "--health-check-timeout-ms") {
+    flags->server.health_check_timeout_ms = ParseInt(flag, value, 1, 24LL * 3600 * 1000);
+  } else if (flag == "--session-dir") {
+    flags->server.session_dir = value;
+  } else if (flag == "--log-level") {
+    if (value != "debug" && value != "info" && value != "warning" && value != "error") {
+      FlagError("invalid value for --log-level: '" + value +
+                "' (expected debug, info, warning or error)");
+    }
+    flags->log_level = value;
+  } else {
+    FlagError("unknown flag " + flag);
+  }
+}
+
+// Accepts "--flag value" and "--flag=value".
+Flags ParseFlags(int argc, char** argv) {
+  Flags flags;
+  for (int i = 1; i < argc; i++) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    }
+    if (arg.rfind("--", 0) != 0) FlagError("unexpected argument '" + arg + "'");
+    auto eq = arg.find('=');
+    if (eq != std::string::npos) {
+      ApplyFlag(arg.substr(0, eq), arg.substr(eq + 1), &flags);
+    } else if (i + 1 < argc) {
+      ApplyFlag(arg, argv[++i], &flags);
+    } else {
+      FlagError(arg + " requires a value");
+    }
+  }
+  return flags;
+}
+
+// Writes then renames, so a reader polling for the file never sees a partial port.
+Status WritePortFile(const std::string& path, int port) {
+  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port;
+    out.close();
+    if (!out) return Status::IOError("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return Status::IOError("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+  }
+  return Status::OK();
+}
+
+int Run(int argc, char** argv) {
+  // Block the stop signals before any thread exists so every thread inherits the mask
+  // and sigwait below is the only place they are taken: no async-signal-safety concerns.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  Flags flags = ParseFlags(argc, argv);
+  // The log level is read from the environment on first use, so set it before any log.
+  if (!flags.log_level.empty()) setenv("COLONY_LOG_LEVEL", flags.log_level.c_str(), 1);
+  SetLogComponent("gcs");
+  const char* token = std::getenv("COLONY_CLUSTER_TOKEN");
+  flags.server.cluster_token = token == nullptr ? "" : token;
+
+  GcsServer server(flags.server, std::make_unique<InMemoryStoreClient>());
+  Status status = server.Start();
+  if (status.ok() && !flags.port_file.empty()) {
+    status = WritePortFile(flags.port_file, server.port());
+  }
+  if (!status.ok()) {
+    COLONY_LOG(ERROR) << "GCS failed to start: " << status.ToString();
+    server.Stop();
+    return 1;
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  COLONY_LOG(INFO) << "received " << strsignal(signal_number) << ", shutting down";
+  server.Stop();
+  return 0;
+}
+
+}  // namespace
+}  // namespace colony::gcs
+
+int main(int argc, char** argv) { return colony::gcs::Run(argc, argv); }

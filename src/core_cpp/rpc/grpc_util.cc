@@ -108,6 +108,9 @@ Status GrpcServer::Start() {
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(-1);
   builder.SetMaxSendMessageSize(-1);
+  // gRPC enables SO_REUSEPORT by default: a second server on a busy port would silently
+  // share it instead of failing.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(bind_ip_ + ":" + std::to_string(port_),
                            grpc::InsecureServerCredentials(), &port_);
   for (auto* service : services_) builder.RegisterService(service);

@@ -1,0 +1,139 @@
+#include "gcs/gcs_node_manager.h"
+
+#include <chrono>
+
+#include "common/logging.h"
+
+namespace colony::gcs {
+namespace {
+
+constexpr const char* kDefaultUnregisterReason = "unregistered";
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status CheckNodeId(const std::string& binary) {
+  if (NodeID::IsValidBinary(binary)) return Status::OK();
+  return Status::InvalidArgument("node_id must be " + std::to_string(NodeID::kSize) + " bytes");
+}
+
+}  // namespace
+
+Status GcsNodeManager::Initialize() {
+  auto all = store_->GetAll(tables::kNodes);
+  if (!all.ok()) return all.status();
+  for (const auto& [key, value] : *all) {
+    rpc::NodeInfo node;
+    if (!node.ParseFromString(value) || !NodeID::IsValidBinary(node.node_id())) {
+      return Status::Internal("corrupt node record in store");
+    }
+    nodes_[NodeID::FromBinary(node.node_id())] = node;
+  }
+  for (const auto& [id, node] : nodes_) NotifyChange(node);
+  COLONY_LOG(DEBUG) << "loaded " << nodes_.size() << " nodes";
+  return Status::OK();
+}
+
+Status GcsNodeManager::RegisterNode(rpc::NodeInfo node) {
+  COLONY_RETURN_IF_ERROR(CheckNodeId(node.node_id()));
+  NodeID node_id = NodeID::FromBinary(node.node_id());
+  auto it = nodes_.find(node_id);
+  if (it != nodes_.end() && !it->second.alive()) {
+    return Status::InvalidArgument("node " + node_id.Hex() + " was marked dead (" +
+                                   it->second.death_reason() + "); register with a new node ID");
+  }
+  node.set_alive(true);
+  node.clear_death_reason();
+  if (node.start_time_ms() == 0) node.set_start_time_ms(NowMs());
+  if (node.resources_available().empty()) {
+    *node.mutable_resources_available() = node.resources_total();
+  }
+  COLONY_RETURN_IF_ERROR(SaveNode(node));
+  nodes_[node_id] = node;
+  COLONY_LOG(INFO) << "node " << node_id.Hex() << " registered at " << node.ip() << ":"
+                   << node.raylet_port();
+  NotifyChange(node);
+  return Status::OK();
+}
+
+Status GcsNodeManager::MarkNodeDead(const NodeID& node_id, const std::string& reason) {
+  auto it = nodes_.find(node_id);
+  if (it == nodes_.end()) return Status::NotFound("unknown node " + node_id.Hex());
+  if (!it->second.alive()) return Status::OK();
+  rpc::NodeInfo node = it->second;
+  node.set_alive(false);
+  node.set_death_reason(reason);
+  COLONY_RETURN_IF_ERROR(SaveNode(node));
+  it->second = node;
+  COLONY_LOG(INFO) << "node " << node_id.Hex() << " is dead: " << reason;
+  NotifyChange(node);
+  return Status::OK();
+}
+
+bool GcsNodeManager::ReportResources(const rpc::ReportResourcesRequest& report) {
+  if (!NodeID::IsValidBinary(report.node_id())) return false;
+  NodeID node_id = NodeID::FromBinary(report.node_id());
+  auto it = nodes_.find(node_id);
+  if (it == nodes_.end() || !it->second.alive()) return false;
+  // Resource figures are soft state refreshed by every report, so they stay in memory:
+  // writing each heartbeat through to a persistent store would cost a round trip apiece.
+  rpc::NodeInfo& node = it->second;
+  *node.mutable_resources_available() = report.resources_available();
+  if (!report.resources_total().empty()) {
+    *node.mutable_resources_total() = report.resources_total();
+  }
+  for (const auto& listener : heartbeat_listeners_) listener(node_id);
+  return true;
+}
+
+std::vector<rpc::NodeInfo> GcsNodeManager::GetAllNodes() const {
+  std::vector<rpc::NodeInfo> nodes;
+  nodes.reserve(nodes_.size());
+  for (const auto& [id, node] : nodes_) nodes.push_back(node);
+  return nodes;
+}
+
+Status GcsNodeManager::SaveNode(const rpc::NodeInfo& node) {
+  return store_->Put(tables::kNodes, node.node_id(), node.SerializeAsString(), true).status();
+}
+
+void GcsNodeManager::NotifyChange(const rpc::NodeInfo& node) {
+  for (const auto& listener : change_listeners_) listener(node);
+}
+
+void GcsNodeManager::HandleRegisterNode(const rpc::RegisterNodeRequest& request,
+                                        rpc::RegisterNodeReply* /*reply*/,
+                                        rpc::SendReply send_reply) {
+  send_reply(RegisterNode(request.node()));
+}
+
+void GcsNodeManager::HandleUnregisterNode(const rpc::UnregisterNodeRequest& request,
+                                          rpc::UnregisterNodeReply* /*reply*/,
+                                          rpc::SendReply send_reply) {
+  Status status = CheckNodeId(request.node_id());
+  if (status.ok()) {
+    std::string reason =
+        request.reason().empty() ? kDefaultUnregisterReason : request.reason();
+    status = MarkNodeDead(NodeID::FromBinary(request.node_id()), reason);
+  }
+  send_reply(status);
+}
+
+void GcsNodeManager::HandleGetAllNodeInfo(const rpc::GetAllNodeInfoRequest& /*request*/,
+                                          rpc::GetAllNodeInfoReply* reply,
+                                          rpc::SendReply send_reply) {
+  for (auto& node : GetAllNodes()) *reply->add_nodes() = std::move(node);
+  send_reply(Status::OK());
+}
+
+void GcsNodeManager::HandleReportResources(const rpc::ReportResourcesRequest& request,
+                                           rpc::ReportResourcesReply* reply,
+                                           rpc::SendReply send_reply) {
+  reply->set_node_unknown(!ReportResources(request));
+  send_reply(Status::OK());
+}
+
+}  // namespace colony::gcs

@@ -1,0 +1,119 @@
+#include "gcs/gcs_server.h"
+
+#include <future>
+
+#include "common/logging.h"
+
+namespace colony::gcs {
+
+// Routes each GcsService method to GcsServer::Handle<Method> on the loop, after the
+// cluster-token check.
+class GcsServiceImpl : public rpc::GcsService::CallbackService {
+ public:
+  GcsServiceImpl(GcsServer* handler, std::string token, EventLoop* loop)
+      : handler_(handler), token_(std::move(token)), loop_(loop) {}
+
+  COLONY_RPC_METHOD(RegisterNode)
+  COLONY_RPC_METHOD(UnregisterNode)
+  COLONY_RPC_METHOD(GetAllNodeInfo)
+  COLONY_RPC_METHOD(ReportResources)
+  COLONY_RPC_METHOD(PollNodeChanges)
+  COLONY_RPC_METHOD(AddJob)
+  COLONY_RPC_METHOD(MarkJobFinished)
+  COLONY_RPC_METHOD(GetAllJobInfo)
+  COLONY_RPC_METHOD(KvPut)
+  COLONY_RPC_METHOD(KvGet)
+  COLONY_RPC_METHOD(KvDel)
+  COLONY_RPC_METHOD(KvKeys)
+
+ private:
+  GcsServer* handler_;
+  std::string token_;
+  EventLoop* loop_;
+};
+
+namespace {
+constexpr const char* kHealthCheckDeathReason = "health check timed out";
+constexpr const char* kSessionNamespace = "session";
+constexpr const char* kSessionDirKey = "session_dir";
+}  // namespace
+
+GcsServer::GcsServer(GcsServerOptions options, std::unique_ptr<StoreClient> store)
+    : options_(std::move(options)),
+      store_(std::move(store)),
+      node_changes_(&loop_, options_.node_poll_timeout_ms),
+      node_manager_(store_.get()),
+      health_checker_(&loop_, options_.health_check_timeout_ms,
+                      [this](const NodeID& node_id) { OnNodeTimedOut(node_id); }),
+      job_manager_(store_.get()),
+      kv_manager_(store_.get()),
+      service_(std::make_unique<GcsServiceImpl>(this, options_.cluster_token, &loop_)),
+      grpc_server_("gcs", options_.bind_ip, options_.port) {
+  WireManagers();
+  grpc_server_.RegisterService(service_.get());
+}
+
+GcsServer::~GcsServer() { Stop(); }
+
+void GcsServer::WireManagers() {
+  node_manager_.AddNodeChangeListener([this](const rpc::NodeInfo& node) {
+    NodeID node_id = NodeID::FromBinary(node.node_id());
+    if (node.alive()) {
+      health_checker_.ReportAlive(node_id);
+    } else {
+      health_checker_.Remove(node_id);
+    }
+    node_changes_.Publish(node);
+  });
+  node_manager_.AddHeartbeatListener(
+      [this](const NodeID& node_id) { health_checker_.ReportAlive(node_id); });
+}
+
+void GcsServer::OnNodeTimedOut(const NodeID& node_id) {
+  Status status = node_manager_.MarkNodeDead(node_id, kHealthCheckDeathReason);
+  if (!status.ok()) {
+    COLONY_LOG(ERROR) << "cannot mark node " << node_id.Hex() << " dead: " << status.ToString();
+  }
+}
+
+Status GcsServer::LoadState() {
+  COLONY_RETURN_IF_ERROR(node_manager_.Initialize());
+  COLONY_RETURN_IF_ERROR(job_manager_.Initialize());
+  if (!options_.session_dir.empty()) {
+    COLONY_RETURN_IF_ERROR(
+        kv_manager_.Put(kSessionNamespace, kSessionDirKey, options_.session_dir, true).status());
+  }
+  return Status::OK();
+}
+
+Status GcsServer::Start() {
+  if (started_) return Status::Internal("GCS server already started");
+  // State is loaded before the loop thread exists, so nothing races with it.
+  COLONY_RETURN_IF_ERROR(LoadState());
+  health_checker_.Start();
+  loop_.StartThread("gcs-loop");
+  started_ = true;
+  COLONY_RETURN_IF_ERROR(grpc_server_.Start());
+  COLONY_LOG(INFO) << "GCS serving on " << options_.bind_ip << ":" << grpc_server_.port();
+  return Status::OK();
+}
+
+void GcsServer::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (started_) RunOnLoop([this]() { node_changes_.Shutdown(); });
+  // The loop keeps running while gRPC drains, so calls already queued still get answers.
+  grpc_server_.Shutdown();
+  loop_.Stop();
+}
+
+void GcsServer::RunOnLoop(std::function<void()> fn) {
+  std::promise<void> done;
+  loop_.Post([&fn, &done]() {
+    fn();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+}  // namespace colony::gcs

@@ -1,0 +1,133 @@
+#include "raylet/node_manager.h"
+
+#include <cmath>
+#include <utility>
+
+#include "common/logging.h"
+
+namespace colony::raylet {
+namespace {
+
+Status ParseLeaseRequest(const rpc::RequestWorkerLeaseRequest& request, LeaseRequest* out) {
+  if (!JobID::IsValidBinary(request.job_id())) {
+    return Status::InvalidArgument("job_id must be " + std::to_string(JobID::kSize) + " bytes");
+  }
+  for (const auto& [name, amount] : request.resources()) {
+    if (!std::isfinite(amount) || amount < 0) {
+      return Status::InvalidArgument("resource " + name + " must be a finite amount >= 0");
+    }
+  }
+  out->job_id = JobID::FromBinary(request.job_id());
+  out->language = request.language();
+  out->resources = rpc::ResourcesFromProto(request.resources());
+  out->task_id = request.task_id();
+  out->grant_or_reject = request.grant_or_reject();
+  return Status::OK();
+}
+
+}  // namespace
+
+NodeManager::NodeManager(NodeID node_id, LeaseManager* leases, WorkerPool* pool)
+    : node_id_(node_id), leases_(leases), pool_(pool) {
+  pool_->SetLeasedWorkerDeathCallback(
+      [this](const WorkerID& worker_id) { leases_->OnWorkerDied(worker_id); });
+}
+
+void NodeManager::HandleRequestWorkerLease(const rpc::RequestWorkerLeaseRequest& request,
+                                           rpc::RequestWorkerLeaseReply* reply,
+                                           rpc::SendReply send) {
+  if (stopping_) {
+    reply->set_failure_message("raylet is shutting down");
+    send(Status::OK());
+    return;
+  }
+  LeaseRequest lease;
+  Status status = ParseLeaseRequest(request, &lease);
+  if (!status.ok()) {
+    send(status);
+    return;
+  }
+  // The reply and the call stay alive until `send` runs, however long the lease waits.
+  leases_->RequestLease(std::move(lease),
+                        [reply, send = std::move(send)](const rpc::RequestWorkerLeaseReply& r) {
+                          *reply = r;
+                          send(Status::OK());
+                        });
+}
+
+void NodeManager::HandleReturnWorker(const rpc::ReturnWorkerRequest& request,
+                                     rpc::ReturnWorkerReply*, rpc::SendReply send) {
+  if (!LeaseID::IsValidBinary(request.lease_id())) {
+    send(Status::InvalidArgument("lease_id must be " + std::to_string(LeaseID::kSize) + " bytes"));
+    return;
+  }
+  // An unknown lease already ended (its worker died); returning it again is harmless.
+  if (!leases_->ReturnLease(LeaseID::FromBinary(request.lease_id()), request.disconnect_worker())) {
+    COLONY_LOG(DEBUG) << "ReturnWorker for unknown lease "
+                      << LeaseID::FromBinary(request.lease_id()).Hex();
+  }
+  send(Status::OK());
+}
+
+void NodeManager::HandleRegisterWorker(const rpc::RegisterWorkerRequest& request,
+                                       rpc::RegisterWorkerReply* reply, rpc::SendReply send) {
+  reply->set_node_id(node_id_.Binary());
+  if (request.is_driver()) {
+    // Drivers lease workers but are never leased themselves: nothing to track here yet.
+    COLONY_LOG(INFO) << "driver pid " << request.pid() << " of job "
+                     << JobID::FromBinary(request.job_id()).Hex() << " connected";
+    send(Status::OK());
+    return;
+  }
+  send(pool_->RegisterWorker(request));
+}
+
+void NodeManager::HandleNotifyWorkerBlocked(const rpc::NotifyWorkerBlockedRequest& request,
+                                            rpc::NotifyWorkerBlockedReply*, rpc::SendReply send) {
+  if (!WorkerID::IsValidBinary(request.worker_id())) {
+    send(Status::InvalidArgument("worker_id must be " + std::to_string(WorkerID::kSize) + " bytes"));
+    return;
+  }
+  leases_->SetWorkerBlocked(WorkerID::FromBinary(request.worker_id()), request.blocked());
+  send(Status::OK());
+}
+
+void NodeManager::HandleCancelWorkerLease(const rpc::CancelWorkerLeaseRequest& request,
+                                          rpc::CancelWorkerLeaseReply* reply,
+                                          rpc::SendReply send) {
+  reply->set_success(leases_->CancelLease(request.task_id()));
+  send(Status::OK());
+}
+
+void NodeManager::HandleJobFinished(const rpc::JobFinishedRequest& request,
+                                    rpc::JobFinishedReply*, rpc::SendReply send) {
+  if (!JobID::IsValidBinary(request.job_id())) {
+    send(Status::InvalidArgument("job_id must be " + std::to_string(JobID::kSize) + " bytes"));
+    return;
+  }
+  JobID job_id = JobID::FromBinary(request.job_id());
+  COLONY_LOG(INFO) << "job " << job_id.Hex() << " finished: killing its workers";
+  leases_->CancelPending(job_id, "job " + job_id.Hex() + " finished");
+  pool_->KillJobWorkers(job_id);
+  send(Status::OK());
+}
+
+void NodeManager::HandleGetNodeStats(const rpc::GetNodeStatsRequest&,
+                                     rpc::GetNodeStatsReply* reply, rpc::SendReply send) {
+  reply->set_num_workers(static_cast<int32_t>(pool_->num_workers()));
+  reply->set_num_idle_workers(static_cast<int32_t>(pool_->num_idle()));
+  reply->set_num_leased_workers(static_cast<int32_t>(pool_->num_leased()));
+  reply->set_num_pending_leases(static_cast<int32_t>(leases_->num_pending()));
+  rpc::ResourcesToProto(leases_->available(), reply->mutable_resources_available());
+  rpc::ResourcesToProto(leases_->total(), reply->mutable_resources_total());
+  for (int32_t pid : pool_->worker_pids()) reply->add_worker_pids(pid);
+  send(Status::OK());
+}
+
+void NodeManager::Stop() {
+  stopping_ = true;
+  leases_->CancelPending(JobID::Nil(), "raylet is shutting down");
+  pool_->KillAll();
+}
+
+}  // namespace colony::raylet

@@ -1,0 +1,42 @@
+// Serves NodeManagerService: turns each RPC into calls on the lease manager and the
+// worker pool, and routes worker deaths to the leases they held. Runs on the event loop.
+#pragma once
+
+#include "common/id.h"
+#include "raylet.pb.h"
+#include "raylet/scheduling/lease_manager.h"
+#include "raylet/worker_pool.h"
+#include "rpc/grpc_util.h"
+
+namespace colony::raylet {
+
+class NodeManager {
+ public:
+  NodeManager(NodeID node_id, LeaseManager* leases, WorkerPool* pool);
+
+  void HandleRequestWorkerLease(const rpc::RequestWorkerLeaseRequest& request,
+                                rpc::RequestWorkerLeaseReply* reply, rpc::SendReply send);
+  void HandleReturnWorker(const rpc::ReturnWorkerRequest& request, rpc::ReturnWorkerReply* reply,
+                          rpc::SendReply send);
+  void HandleRegisterWorker(const rpc::RegisterWorkerRequest& request,
+                            rpc::RegisterWorkerReply* reply, rpc::SendReply send);
+  void HandleNotifyWorkerBlocked(const rpc::NotifyWorkerBlockedRequest& request,
+                                 rpc::NotifyWorkerBlockedReply* reply, rpc::SendReply send);
+  void HandleCancelWorkerLease(const rpc::CancelWorkerLeaseRequest& request,
+                               rpc::CancelWorkerLeaseReply* reply, rpc::SendReply send);
+  void HandleJobFinished(const rpc::JobFinishedRequest& request, rpc::JobFinishedReply* reply,
+                         rpc::SendReply send);
+  void HandleGetNodeStats(const rpc::GetNodeStatsRequest& request, rpc::GetNodeStatsReply* reply,
+                          rpc::SendReply send);
+
+  // Answers every waiting lease request, refuses later ones and kills all workers.
+  void Stop();
+
+ private:
+  NodeID node_id_;
+  LeaseManager* leases_;
+  WorkerPool* pool_;
+  bool stopping_ = false;
+};
+
+}  // namespace colony::raylet

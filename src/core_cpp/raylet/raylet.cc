@@ -1,0 +1,127 @@
+#include "raylet/raylet.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "common/logging.h"
+
+namespace colony::raylet {
+namespace {
+
+constexpr int64_t kUnregisterTimeoutMs = 2000;
+constexpr int64_t kReapPeriodMs = 100;
+constexpr int64_t kTrimPeriodMs = 1000;
+
+WorkerLaunchOptions LaunchOptions(const RayletConfig& config) {
+  WorkerLaunchOptions o;
+  o.python_executable = config.python_executable;
+  o.session_dir = config.session_dir;
+  o.gcs_address = config.gcs_address;
+  o.node_id = config.node_id;
+  o.node_ip = config.node_ip;
+  o.token = config.token;
+  o.extra_env = config.worker_env;
+  return o;
+}
+
+WorkerPoolOptions PoolOptions(const RayletConfig& config) {
+  WorkerPoolOptions o;
+  o.node_id = config.node_id;
+  o.node_ip = config.node_ip;
+  o.num_cpus = config.num_cpus;
+  o.max_starting = std::max(1, config.num_cpus);
+  o.idle_timeout_ms = config.idle_worker_timeout_ms;
+  o.register_timeout_ms = config.worker_register_timeout_ms;
+  return o;
+}
+
+}  // namespace
+
+Raylet::Raylet(RayletConfig config, EventLoop* loop, std::function<void(int)> request_exit)
+    : config_(std::move(config)),
+      loop_(loop),
+      request_exit_(std::move(request_exit)),
+      gcs_(config_.gcs_address, config_.token, loop),
+      cluster_(config_.node_id),
+      launcher_(LaunchOptions(config_)),
+      pool_(PoolOptions(config_), &launcher_),
+      leases_(config_.TotalResources(), &cluster_, &pool_),
+      node_manager_(config_.node_id, &leases_, &pool_),
+      service_(&node_manager_, loop, config_.token),
+      server_("raylet", config_.node_ip, config_.port),
+      reporter_(&gcs_, loop, config_.node_id, &leases_, [this] { request_exit_(1); }),
+      updater_(&gcs_, loop, &cluster_) {}
+
+Status Raylet::Start() {
+  server_.RegisterService(&service_);
+  COLONY_RETURN_IF_ERROR(server_.Start());
+  launcher_.set_raylet_address(config_.node_ip + ":" + std::to_string(server_.port()));
+  COLONY_RETURN_IF_ERROR(gcs_.RegisterNode(BuildNodeInfo(), config_.gcs_connect_timeout_ms));
+  COLONY_LOG(INFO) << "node " << config_.node_id.Hex() << " registered with the GCS at "
+                   << config_.gcs_address << "; serving on " << config_.node_ip << ":"
+                   << server_.port() << " with " << leases_.total().ToString();
+  COLONY_RETURN_IF_ERROR(WritePortFile());
+  leases_.SetResourcesChangedCallback([this] { reporter_.MarkChanged(); });
+  StartPeriodicWork();
+  return Status::OK();
+}
+
+void Raylet::StartPeriodicWork() {
+  reporter_.Start();
+  updater_.Start();
+  loop_->PostPeriodic([this] { pool_.ReapDeadWorkers(); }, kReapPeriodMs);
+  loop_->PostPeriodic([this] { pool_.TrimWorkers(); }, kTrimPeriodMs);
+}
+
+rpc::NodeInfo Raylet::BuildNodeInfo() const {
+  rpc::NodeInfo node;
+  node.set_node_id(config_.node_id.Binary());
+  node.set_ip(config_.node_ip);
+  node.set_raylet_port(server_.port());
+  rpc::ResourcesToProto(leases_.total(), node.mutable_resources_total());
+  rpc::ResourcesToProto(leases_.available(), node.mutable_resources_available());
+  for (const auto& [key, value] : config_.labels) (*node.mutable_labels())[key] = value;
+  node.set_alive(true);
+  node.set_session_dir(config_.session_dir);
+  node.set_start_time_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count());
+  node.set_object_store_memory(config_.object_store_memory_bytes);
+  return node;
+}
+
+Status Raylet::WritePortFile() const {
+  if (config_.port_file.empty()) return Status::OK();
+  // Readers poll for the file: it must appear complete or not at all.
+  std::string tmp = config_.port_file + ".tmp." + std::to_string(getpid());
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  if (f == nullptr) return Status::IOError("cannot write port file " + tmp);
+  bool ok = std::fprintf(f, "%d", server_.port()) > 0;
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), config_.port_file.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return Status::IOError("cannot write port file " + config_.port_file);
+  }
+  return Status::OK();
+}
+
+void Raylet::Stop(bool unregister) {
+  node_manager_.Stop();
+  if (unregister) {
+    Status status = gcs_.UnregisterNode(config_.node_id, "raylet stopped", kUnregisterTimeoutMs);
+    if (!status.ok()) {
+      COLONY_LOG(WARNING) << "cannot unregister from the GCS at " << config_.gcs_address << ": "
+                          << status.ToString();
+    } else {
+      COLONY_LOG(INFO) << "node " << config_.node_id.Hex() << " unregistered";
+    }
+  }
+  gcs_.CancelAll();
+}
+
+void Raylet::ShutdownServer() { server_.Shutdown(); }
+
+}  // namespace colony::raylet

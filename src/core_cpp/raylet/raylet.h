@@ -1,0 +1,61 @@
+// One node's daemon: owns the worker pool, the lease manager, the gRPC server and the
+// GCS-facing reporters, and runs their start-up and shutdown in order.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "common/event_loop.h"
+#include "common/status.h"
+#include "raylet/cluster_view_updater.h"
+#include "raylet/gcs_client.h"
+#include "raylet/node_manager.h"
+#include "raylet/node_manager_service.h"
+#include "raylet/raylet_config.h"
+#include "raylet/resource_reporter.h"
+#include "raylet/scheduling/cluster_view.h"
+#include "raylet/scheduling/lease_manager.h"
+#include "raylet/worker_launcher.h"
+#include "raylet/worker_pool.h"
+#include "rpc/grpc_util.h"
+
+namespace colony::raylet {
+
+class Raylet {
+ public:
+  // `request_exit(code)` asks the process to shut down (the GCS declared the node dead).
+  Raylet(RayletConfig config, EventLoop* loop, std::function<void(int)> request_exit);
+
+  // Before the loop runs: serves, registers with the GCS, writes the port file and starts
+  // the periodic work.
+  Status Start();
+  // On the loop: answers waiting lease requests, kills every worker and, when
+  // `unregister`, removes the node from the GCS.
+  void Stop(bool unregister);
+  // Off the loop, after Stop, while the loop still runs: stops serving (calls that were
+  // already posted to the loop get their replies).
+  void ShutdownServer();
+
+  int port() const { return server_.port(); }
+
+ private:
+  rpc::NodeInfo BuildNodeInfo() const;
+  Status WritePortFile() const;
+  void StartPeriodicWork();
+
+  RayletConfig config_;
+  EventLoop* loop_;
+  std::function<void(int)> request_exit_;
+  GcsClient gcs_;
+  ClusterView cluster_;
+  WorkerLauncher launcher_;
+  WorkerPool pool_;
+  LeaseManager leases_;
+  NodeManager node_manager_;
+  NodeManagerGrpcService service_;
+  rpc::GrpcServer server_;
+  ResourceReporter reporter_;
+  ClusterViewUpdater updater_;
+};
+
+}  // namespace colony::raylet

@@ -1,0 +1,222 @@
+#include "raylet/scheduling/lease_manager.h"
+
+#include <utility>
+#include <vector>
+
+#include "common/logging.h"
+
+namespace colony::raylet {
+namespace {
+
+rpc::RequestWorkerLeaseReply CanceledReply(const std::string& message) {
+  rpc::RequestWorkerLeaseReply reply;
+  reply.set_canceled(true);
+  reply.set_failure_message(message);
+  return reply;
+}
+
+ResourceSet CpuOf(const ResourceSet& resources) {
+  ResourceSet cpu;
+  cpu.Set("CPU", resources.Get("CPU"));
+  return cpu;
+}
+
+}  // namespace
+
+LeaseManager::LeaseManager(ResourceSet total, ClusterView* cluster, WorkerSource* workers)
+    : total_(total), available_(std::move(total)), cluster_(cluster), workers_(workers) {}
+
+void LeaseManager::RequestLease(LeaseRequest request, LeaseReplyCallback reply) {
+  if (!total_.Contains(request.resources)) {
+    RejectOrSpill(request, reply);
+    return;
+  }
+  queue_.push_back(Pending{next_seq_++, std::move(request), std::move(reply)});
+  Dispatch();
+}
+
+void LeaseManager::RejectOrSpill(const LeaseRequest& request, const LeaseReplyCallback& reply) {
+  rpc::RequestWorkerLeaseReply out;
+  // A request spilled here must not bounce again; the caller retries from scratch.
+  if (!request.grant_or_reject) {
+    if (auto node = cluster_->PickSpillbackNode(request.resources)) {
+      rpc::Address* to = out.mutable_retry_at_raylet();
+      to->set_node_id(node->node_id.Binary());
+      to->set_ip(node->ip);
+      to->set_port(node->port);
+      reply(out);
+      return;
+    }
+  }
+  out.set_infeasible(true);
+  out.set_failure_message("request " + request.resources.ToString() +
+                          " is infeasible: on this node " +
+                          total_.DescribeShortfall(request.resources) +
+                          (request.grant_or_reject ? "" : "; no other alive node has enough in total"));
+  reply(out);
+}
+
+void LeaseManager::Dispatch() {
+  // Granting can call back into this object (a worker pop that fails at once); the outer
+  // call then re-scans instead of nesting.
+  if (dispatching_) {
+    dispatch_again_ = true;
+    return;
+  }
+  dispatching_ = true;
+  do {
+    dispatch_again_ = false;
+    for (auto it = queue_.begin(); it != queue_.end();) {
+      if (!available_.Contains(it->request.resources)) {
+        ++it;
+        continue;
+      }
+      Pending pending = std::move(*it);
+      it = queue_.erase(it);
+      Grant(std::move(pending));
+    }
+  } while (dispatch_again_);
+  dispatching_ = false;
+}
+
+void LeaseManager::Grant(Pending pending) {
+  Take(pending.request.resources);
+  uint64_t seq = pending.seq;
+  rpc::Language language = pending.request.language;
+  JobID job_id = pending.request.job_id;
+  waiting_for_worker_.emplace(seq, std::move(pending));
+  workers_->PopWorker(language, job_id, [this, seq](StatusOr<LeasedWorker> worker) {
+    OnWorkerPopped(seq, std::move(worker));
+  });
+}
+
+void LeaseManager::OnWorkerPopped(uint64_t seq, StatusOr<LeasedWorker> worker) {
+  auto it = waiting_for_worker_.find(seq);
+  if (it == waiting_for_worker_.end()) {
+    // Canceled while the worker started: keep the worker for the next lease.
+    if (worker.ok()) workers_->PushWorker(worker->worker_id);
+    return;
+  }
+  Pending pending = std::move(it->second);
+  waiting_for_worker_.erase(it);
+  rpc::RequestWorkerLeaseReply reply;
+  if (!worker.ok()) {
+    Give(pending.request.resources);
+    reply.set_failure_message(worker.status().message());
+    pending.reply(reply);
+    Dispatch();
+    return;
+  }
+  LeaseID lease_id = LeaseID::FromRandom();
+  leases_[lease_id] = Lease{worker->worker_id, pending.request.resources, ResourceSet()};
+  lease_of_worker_[worker->worker_id] = lease_id;
+  reply.set_lease_id(lease_id.Binary());
+  *reply.mutable_worker_address() = worker->address;
+  pending.reply(reply);
+}
+
+bool LeaseManager::ReturnLease(const LeaseID& lease_id, bool disconnect_worker) {
+  auto it = leases_.find(lease_id);
+  if (it == leases_.end()) return false;
+  WorkerID worker_id = it->second.worker_id;
+  EndLease(lease_id);
+  if (disconnect_worker) {
+    workers_->DisconnectWorker(worker_id);
+  } else {
+    workers_->PushWorker(worker_id);
+  }
+  Dispatch();
+  return true;
+}
+
+void LeaseManager::EndLease(LeaseID lease_id) {
+  auto it = leases_.find(lease_id);
+  Give(it->second.held);
+  lease_of_worker_.erase(it->second.worker_id);
+  leases_.erase(it);
+}
+
+bool LeaseManager::CancelLease(const std::string& task_id) {
+  if (task_id.empty()) return false;
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    if (it->request.task_id != task_id) continue;
+    LeaseReplyCallback reply = std::move(it->reply);
+    queue_.erase(it);
+    reply(CanceledReply(""));
+    return true;
+  }
+  for (auto it = waiting_for_worker_.begin(); it != waiting_for_worker_.end(); ++it) {
+    if (it->second.request.task_id != task_id) continue;
+    Pending pending = std::move(it->second);
+    waiting_for_worker_.erase(it);
+    Give(pending.request.resources);
+    pending.reply(CanceledReply(""));
+    Dispatch();
+    return true;
+  }
+  return false;
+}
+
+void LeaseManager::SetWorkerBlocked(const WorkerID& worker_id, bool blocked) {
+  auto found = lease_of_worker_.find(worker_id);
+  if (found == lease_of_worker_.end()) return;  // a driver, or a lease already ended
+  Lease& lease = leases_[found->second];
+  if (blocked && lease.lent.Empty()) {
+    lease.lent = CpuOf(lease.held);
+    if (lease.lent.Empty()) return;
+    lease.held -= lease.lent;
+    Give(lease.lent);
+    Dispatch();
+  } else if (!blocked && !lease.lent.Empty()) {
+    lease.held += lease.lent;
+    Take(lease.lent);
+    lease.lent = ResourceSet();
+  }
+}
+
+void LeaseManager::OnWorkerDied(const WorkerID& worker_id) {
+  auto found = lease_of_worker_.find(worker_id);
+  if (found == lease_of_worker_.end()) return;
+  COLONY_LOG(INFO) << "lease " << found->second.Hex() << " ended: worker " << worker_id.Hex()
+                   << " died";
+  EndLease(found->second);
+  Dispatch();
+}
+
+void LeaseManager::CancelPending(const JobID& job_id, const std::string& message) {
+  auto matches = [&](const Pending& p) { return job_id.IsNil() || p.request.job_id == job_id; };
+  std::vector<LeaseReplyCallback> replies;
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (!matches(*it)) {
+      ++it;
+      continue;
+    }
+    replies.push_back(std::move(it->reply));
+    it = queue_.erase(it);
+  }
+  for (auto it = waiting_for_worker_.begin(); it != waiting_for_worker_.end();) {
+    if (!matches(it->second)) {
+      ++it;
+      continue;
+    }
+    Give(it->second.request.resources);
+    replies.push_back(std::move(it->second.reply));
+    it = waiting_for_worker_.erase(it);
+  }
+  for (auto& reply : replies) reply(CanceledReply(message));
+  if (!replies.empty()) Dispatch();
+}
+
+void LeaseManager::Give(const ResourceSet& resources) {
+  if (resources.Empty()) return;
+  available_ += resources;
+  if (on_resources_changed_) on_resources_changed_();
+}
+
+void LeaseManager::Take(const ResourceSet& resources) {
+  if (resources.Empty()) return;
+  available_ -= resources;
+  if (on_resources_changed_) on_resources_changed_();
+}
+
+}  // namespace colony::raylet

@@ -1,0 +1,101 @@
+// Grants worker leases against this node's resources. Requests that fit the node's totals
+// but not what is free now wait in a queue; those that can never fit here are spilled back
+// to another node or declared infeasible. Runs on the raylet's event loop; no locks.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <string>
+#include <unordered_map>
+
+#include "common.pb.h"
+#include "common/id.h"
+#include "common/resources.h"
+#include "raylet.pb.h"
+#include "raylet/scheduling/cluster_view.h"
+#include "raylet/scheduling/worker_source.h"
+
+namespace colony::raylet {
+
+struct LeaseRequest {
+  JobID job_id;
+  rpc::Language language = rpc::PYTHON;
+  ResourceSet resources;
+  std::string task_id;  // raw bytes, the key for CancelLease
+  bool grant_or_reject = false;
+};
+
+// Receives the one reply a lease request gets (granted, spilled, infeasible, canceled or
+// failed).
+using LeaseReplyCallback = std::function<void(const rpc::RequestWorkerLeaseReply&)>;
+
+class LeaseManager {
+ public:
+  // `cluster` and `workers` must outlive this object.
+  LeaseManager(ResourceSet total, ClusterView* cluster, WorkerSource* workers);
+
+  void RequestLease(LeaseRequest request, LeaseReplyCallback reply);
+  // Frees the lease's resources and hands its worker back (or kills it when
+  // `disconnect_worker`). False if the lease is unknown.
+  bool ReturnLease(const LeaseID& lease_id, bool disconnect_worker);
+  // Drops a request for `task_id` that has no worker yet; it is replied canceled=true.
+  bool CancelLease(const std::string& task_id);
+  // A blocked worker lends its lease's CPU back so nested tasks can run; unblocking takes
+  // it again even if that over-commits the node.
+  void SetWorkerBlocked(const WorkerID& worker_id, bool blocked);
+  // The worker process is gone: its lease, if any, ends.
+  void OnWorkerDied(const WorkerID& worker_id);
+  // Replies canceled=true to every request not yet granted that matches (all when
+  // `job_id` is nil), with `message` as the failure message.
+  void CancelPending(const JobID& job_id, const std::string& message);
+
+  // Called after every change of the available resources.
+  void SetResourcesChangedCallback(std::function<void()> callback) {
+    on_resources_changed_ = std::move(callback);
+  }
+
+  const ResourceSet& total() const { return total_; }
+  const ResourceSet& available() const { return available_; }
+  // Requests queued or holding resources while a worker starts.
+  size_t num_pending() const { return queue_.size() + waiting_for_worker_.size(); }
+  size_t num_leases() const { return leases_.size(); }
+
+ private:
+  struct Pending {
+    uint64_t seq = 0;
+    LeaseRequest request;
+    LeaseReplyCallback reply;
+  };
+  struct Lease {
+    WorkerID worker_id;
+    ResourceSet held;  // taken from available_
+    ResourceSet lent;  // CPU handed back while the worker is blocked
+  };
+
+  void RejectOrSpill(const LeaseRequest& request, const LeaseReplyCallback& reply);
+  // Grants every queued request that fits, in order; later requests may pass earlier
+  // ones that do not fit.
+  void Dispatch();
+  void Grant(Pending pending);
+  void OnWorkerPopped(uint64_t seq, StatusOr<LeasedWorker> worker);
+  void EndLease(LeaseID lease_id);  // by value: callers pass references into the maps
+  void Give(const ResourceSet& resources);
+  void Take(const ResourceSet& resources);
+
+  ResourceSet total_;
+  ResourceSet available_;
+  ClusterView* cluster_;
+  WorkerSource* workers_;
+  std::function<void()> on_resources_changed_;
+
+  uint64_t next_seq_ = 0;
+  std::list<Pending> queue_;
+  std::unordered_map<uint64_t, Pending> waiting_for_worker_;
+  std::unordered_map<LeaseID, Lease> leases_;
+  std::unordered_map<WorkerID, LeaseID> lease_of_worker_;
+  bool dispatching_ = false;
+  bool dispatch_again_ = false;
+};
+
+}  // namespace colony::raylet

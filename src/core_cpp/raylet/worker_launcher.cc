@@ -1,0 +1,128 @@
+#include "raylet/worker_launcher.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+extern char** environ;
+
+namespace colony::raylet {
+namespace {
+
+// Resolved before fork: PATH search in the child would not be async-signal-safe.
+StatusOr<std::string> ResolveExecutable(const std::string& name) {
+  if (name.find('/') != std::string::npos) {
+    if (access(name.c_str(), X_OK) != 0) {
+      return Status::NotFound("python executable " + name + " is not executable: " +
+                              std::strerror(errno));
+    }
+    return name;
+  }
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(start, end - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return Status::NotFound("python executable " + name + " not found on PATH");
+}
+
+StatusOr<int> OpenLog(const std::string& path) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  return fd;
+}
+
+// Runs in the forked child: only async-signal-safe calls until exec.
+[[noreturn]] void ExecChild(pid_t parent, int in_fd, int out_fd, int err_fd, const char* exe,
+                            char* const argv[], char* const envp[]) {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);  // the raylet blocks SIGTERM/SIGINT
+  struct sigaction dfl;
+  std::memset(&dfl, 0, sizeof(dfl));
+  dfl.sa_handler = SIG_DFL;
+  sigaction(SIGPIPE, &dfl, nullptr);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(1);  // the raylet died before prctl took effect
+  if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(126);
+#ifdef SYS_close_range
+  syscall(SYS_close_range, 3U, ~0U, 0U);  // gRPC sockets and other raylet descriptors
+#endif
+  execve(exe, argv, envp);
+  _exit(127);
+}
+
+}  // namespace
+
+std::string WorkerLauncher::LogPath(const WorkerID& worker_id, const char* suffix) const {
+  return options_.session_dir + "/logs/worker-" + worker_id.Hex() + "." + suffix;
+}
+
+std::vector<std::string> WorkerLauncher::BuildEnv(const WorkerID& worker_id,
+                                                  const JobID& job_id) const {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const char* eq = std::strchr(*e, '=');
+    if (eq != nullptr) env[std::string(*e, eq - *e)] = eq + 1;
+  }
+  for (const auto& [key, value] : options_.extra_env) env[key] = value;
+  env["COLONY_RAYLET_ADDRESS"] = options_.raylet_address;
+  env["COLONY_GCS_ADDRESS"] = options_.gcs_address;
+  env["COLONY_NODE_ID"] = options_.node_id.Hex();
+  env["COLONY_NODE_IP"] = options_.node_ip;
+  env["COLONY_JOB_ID"] = job_id.Hex();
+  env["COLONY_WORKER_ID"] = worker_id.Hex();
+  env["COLONY_CLUSTER_TOKEN"] = options_.token;
+  env["COLONY_SESSION_DIR"] = options_.session_dir;
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  for (const auto& [key, value] : env) out.push_back(key + "=" + value);
+  return out;
+}
+
+StatusOr<pid_t> WorkerLauncher::LaunchPython(const WorkerID& worker_id,
+                                             const JobID& job_id) const {
+  auto exe = ResolveExecutable(options_.python_executable);
+  if (!exe.ok()) return exe.status();
+  std::vector<std::string> args = {options_.python_executable, "-m",
+                                   "colony._private.worker_main"};
+  std::vector<std::string> env = BuildEnv(worker_id, job_id);
+  std::vector<char*> argv, envp;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  auto out_fd = OpenLog(LogPath(worker_id, "out"));
+  if (!out_fd.ok()) return out_fd.status();
+  auto err_fd = OpenLog(LogPath(worker_id, "err"));
+  if (!err_fd.ok()) {
+    close(*out_fd);
+    return err_fd.status();
+  }
+  int in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  pid_t parent = getpid();
+  pid_t pid = in_fd < 0 ? -1 : fork();
+  if (pid == 0) ExecChild(parent, in_fd, *out_fd, *err_fd, exe->c_str(), argv.data(), envp.data());
+  int fork_errno = errno;
+  if (in_fd >= 0) close(in_fd);
+  close(*out_fd);
+  close(*err_fd);
+  if (pid < 0) return Status::IOError(std::string("cannot fork a worker: ") + std::strerror(fork_errno));
+  return pid;
+}
+
+}  // namespace colony::raylet

@@ -1,0 +1,310 @@
+#include "raylet/worker_pool.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <utility>
+
+#include "common/logging.h"
+
+namespace colony::raylet {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string DescribeExit(int wait_status) {
+  if (WIFEXITED(wait_status)) return "exit code " + std::to_string(WEXITSTATUS(wait_status));
+  if (WIFSIGNALED(wait_status)) {
+    int sig = WTERMSIG(wait_status);
+    return "signal " + std::to_string(sig) + " (" + strsignal(sig) + ")";
+  }
+  return "status " + std::to_string(wait_status);
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(WorkerPoolOptions options, WorkerLauncher* launcher)
+    : options_(std::move(options)), launcher_(launcher) {
+  options_.max_starting = std::max(1, options_.max_starting);
+}
+
+void WorkerPool::PopWorker(rpc::Language language, const JobID& job_id,
+                           PopWorkerCallback callback) {
+  if (language == rpc::JAVA) {
+    // TODO(java): start one JVM per job hosting JobConfig.java_actors_per_worker
+    // thread-based workers, each registering its own WorkerID, and pop those here.
+    callback(Status::InvalidArgument("Java workers are not supported yet"));
+    return;
+  }
+  Key key{language, job_id};
+  auto idle = idle_.find(key);
+  if (idle != idle_.end()) {
+    WorkerID id = idle->second.back();
+    idle->second.pop_back();
+    if (idle->second.empty()) idle_.erase(idle);
+    Lease(workers_.at(id), callback);
+    return;
+  }
+  pending_pops_[key].push_back(std::move(callback));
+  StartWorkersForPendingPops();
+}
+
+void WorkerPool::PushWorker(const WorkerID& worker_id) {
+  auto it = workers_.find(worker_id);
+  if (it == workers_.end() || it->second.state != State::kLeased) return;
+  HandOut(it->second);
+}
+
+void WorkerPool::DisconnectWorker(const WorkerID& worker_id) {
+  KillWorker(worker_id, "its lease owner disconnected it");
+}
+
+void WorkerPool::StartWorkersForPendingPops() {
+  // Callbacks of failed pops may pop again and change pending_pops_: look keys up afresh.
+  std::vector<Key> keys;
+  for (const auto& [key, pops] : pending_pops_) keys.push_back(key);
+  for (const Key& key : keys) {
+    while (num_starting_ < options_.max_starting) {
+      auto it = pending_pops_.find(key);
+      auto starting = starting_.find(key);
+      int num_starting = starting == starting_.end() ? 0 : starting->second;
+      if (it == pending_pops_.end() || num_starting >= static_cast<int>(it->second.size())) {
+        break;
+      }
+      Status status = StartWorker(key);
+      if (!status.ok()) {
+        FailPendingPops(key, status);
+        break;
+      }
+    }
+  }
+}
+
+Status WorkerPool::StartWorker(const Key& key) {
+  WorkerID id = WorkerID::FromRandom();
+  auto pid = launcher_->LaunchPython(id, key.job_id);
+  if (!pid.ok()) {
+    COLONY_LOG(ERROR) << "cannot start a worker for job " << key.job_id.Hex() << ": "
+                      << pid.status().ToString();
+    return pid.status();
+  }
+  workers_[id] = Worker{id, key, *pid, 0, State::kStarting, NowMs()};
+  worker_of_pid_[*pid] = id;
+  starting_[key]++;
+  num_starting_++;
+  COLONY_LOG(INFO) << "starting worker " << id.Hex() << " pid " << *pid << " for job "
+                   << key.job_id.Hex();
+  return Status::OK();
+}
+
+Status WorkerPool::RegisterWorker(const rpc::RegisterWorkerRequest& request) {
+  if (!WorkerID::IsValidBinary(request.worker_id())) {
+    return Status::InvalidArgument("worker_id must be " + std::to_string(WorkerID::kSize) +
+                                   " bytes");
+  }
+  WorkerID id = WorkerID::FromBinary(request.worker_id());
+  auto it = workers_.find(id);
+  if (it == workers_.end()) {
+    return Status::NotFound("worker " + id.Hex() + " was not started by this raylet or is gone");
+  }
+  Worker& worker = it->second;
+  if (worker.state != State::kStarting) {
+    return Status::AlreadyExists("worker " + id.Hex() + " registered twice");
+  }
+  if (request.language() != worker.key.language ||
+      request.job_id() != worker.key.job_id.Binary()) {
+    return Status::InvalidArgument("worker " + id.Hex() + " was started for job " +
+                                   worker.key.job_id.Hex() + " and another language or job");
+  }
+  if (request.port() <= 0) return Status::InvalidArgument("worker port must be > 0");
+  worker.port = request.port();
+  if (--starting_[worker.key] == 0) starting_.erase(worker.key);
+  num_starting_--;
+  start_failures_.erase(worker.key);
+  COLONY_LOG(INFO) << "worker " << id.Hex() << " pid " << worker.pid << " registered on port "
+                   << worker.port;
+  HandOut(worker);
+  StartWorkersForPendingPops();
+  return Status::OK();
+}
+
+void WorkerPool::HandOut(Worker& worker) {
+  auto it = pending_pops_.find(worker.key);
+  if (it != pending_pops_.end()) {
+    PopWorkerCallback callback = std::move(it->second.front());
+    it->second.pop_front();
+    if (it->second.empty()) pending_pops_.erase(it);
+    Lease(worker, callback);
+    return;
+  }
+  worker.state = State::kIdle;
+  worker.since_ms = NowMs();
+  idle_[worker.key].push_back(worker.id);
+}
+
+void WorkerPool::Lease(Worker& worker, const PopWorkerCallback& callback) {
+  worker.state = State::kLeased;
+  LeasedWorker leased;
+  leased.worker_id = worker.id;
+  leased.address.set_node_id(options_.node_id.Binary());
+  leased.address.set_ip(options_.node_ip);
+  leased.address.set_port(worker.port);
+  leased.address.set_worker_id(worker.id.Binary());
+  callback(std::move(leased));
+}
+
+void WorkerPool::KillWorker(WorkerID worker_id, const std::string& why) {
+  auto it = workers_.find(worker_id);
+  if (it == workers_.end()) return;
+  COLONY_LOG(INFO) << "killing worker " << worker_id.Hex() << " pid " << it->second.pid
+                   << ": " << why;
+  // The zombie keeps its pid reserved until reaped; reaping then finds no worker.
+  kill(it->second.pid, SIGKILL);
+  State state = Remove(worker_id);
+  if (state == State::kLeased && on_leased_death_) on_leased_death_(worker_id);
+  if (state == State::kStarting) StartWorkersForPendingPops();
+}
+
+WorkerPool::State WorkerPool::Remove(WorkerID worker_id) {
+  auto it = workers_.find(worker_id);
+  Worker worker = it->second;
+  workers_.erase(it);
+  worker_of_pid_.erase(worker.pid);
+  if (worker.state == State::kIdle) {
+    auto& ids = idle_[worker.key];
+    ids.erase(std::remove(ids.begin(), ids.end(), worker_id), ids.end());
+    if (ids.empty()) idle_.erase(worker.key);
+  } else if (worker.state == State::kStarting) {
+    if (--starting_[worker.key] == 0) starting_.erase(worker.key);
+    num_starting_--;
+  }
+  return worker.state;
+}
+
+void WorkerPool::ReapDeadWorkers() {
+  int wait_status = 0;
+  pid_t pid;
+  while ((pid = waitpid(-1, &wait_status, WNOHANG)) > 0) {
+    auto it = worker_of_pid_.find(pid);
+    if (it != worker_of_pid_.end()) OnWorkerExited(WorkerID(it->second), wait_status);
+  }
+}
+
+void WorkerPool::OnWorkerExited(WorkerID worker_id, int wait_status) {
+  Worker worker = workers_.at(worker_id);
+  std::string what = "worker " + worker_id.Hex() + " pid " + std::to_string(worker.pid) +
+                     " exited with " + DescribeExit(wait_status);
+  switch (Remove(worker_id)) {
+    case State::kStarting:
+      OnStartFailed(worker.key,
+                    what + " before registering; see " + launcher_->LogPath(worker_id, "err"));
+      break;
+    case State::kIdle:
+      COLONY_LOG(INFO) << what << " while idle";
+      break;
+    case State::kLeased:
+      COLONY_LOG(WARNING) << what << " while leased";
+      if (on_leased_death_) on_leased_death_(worker_id);
+      break;
+  }
+}
+
+void WorkerPool::OnStartFailed(const Key& key, const std::string& why) {
+  COLONY_LOG(WARNING) << why;
+  // A worker that cannot start (bad environment, import error) would otherwise be
+  // restarted forever; after a few failures in a row the waiting leases fail instead.
+  if (++start_failures_[key] >= options_.max_start_failures) {
+    start_failures_.erase(key);
+    FailPendingPops(key, Status::Unavailable(
+                             why + " (" + std::to_string(options_.max_start_failures) +
+                             " failed starts in a row)"));
+  }
+  StartWorkersForPendingPops();
+}
+
+void WorkerPool::FailPendingPops(const Key& key, const Status& status) {
+  auto it = pending_pops_.find(key);
+  if (it == pending_pops_.end()) return;
+  std::deque<PopWorkerCallback> pops = std::move(it->second);
+  pending_pops_.erase(it);
+  for (auto& callback : pops) callback(status);
+}
+
+void WorkerPool::TrimWorkers() {
+  int64_t now = NowMs();
+  std::vector<WorkerID> stuck;
+  std::vector<std::pair<int64_t, WorkerID>> idle;
+  for (const auto& [id, worker] : workers_) {
+    if (worker.state == State::kStarting && now - worker.since_ms > options_.register_timeout_ms) {
+      stuck.push_back(id);
+    } else if (worker.state == State::kIdle && now - worker.since_ms >= options_.idle_timeout_ms) {
+      idle.emplace_back(worker.since_ms, id);
+    }
+  }
+  for (const WorkerID& id : stuck) {
+    Key key = workers_.at(id).key;
+    KillWorker(id, "it did not register in time");
+    OnStartFailed(key, "worker " + id.Hex() + " did not register within " +
+                           std::to_string(options_.register_timeout_ms) + " ms; see " +
+                           launcher_->LogPath(id, "err"));
+  }
+  std::sort(idle.begin(), idle.end());
+  for (const auto& [since, id] : idle) {
+    if (static_cast<int>(workers_.size()) <= options_.num_cpus) break;
+    if (workers_.count(id)) KillWorker(id, "idle for too long");
+  }
+}
+
+void WorkerPool::KillJobWorkers(const JobID& job_id) {
+  std::vector<Key> keys;
+  for (const auto& [key, pops] : pending_pops_) {
+    if (key.job_id == job_id) keys.push_back(key);
+  }
+  for (const Key& key : keys) FailPendingPops(key, Status::Cancelled("job finished"));
+  std::vector<WorkerID> ids;
+  for (const auto& [id, worker] : workers_) {
+    if (worker.key.job_id == job_id) ids.push_back(id);
+  }
+  for (const WorkerID& id : ids) KillWorker(id, "job " + job_id.Hex() + " finished");
+}
+
+void WorkerPool::KillAll() {
+  for (const auto& [id, worker] : workers_) kill(worker.pid, SIGKILL);
+  for (const auto& [id, worker] : workers_) waitpid(worker.pid, nullptr, 0);
+  if (!workers_.empty()) {
+    COLONY_LOG(INFO) << "killed " << workers_.size() << " workers";
+  }
+  workers_.clear();
+  worker_of_pid_.clear();
+  idle_.clear();
+  pending_pops_.clear();
+  starting_.clear();
+  num_starting_ = 0;
+}
+
+size_t WorkerPool::num_idle() const {
+  size_t n = 0;
+  for (const auto& [key, ids] : idle_) n += ids.size();
+  return n;
+}
+
+size_t WorkerPool::num_leased() const {
+  size_t n = 0;
+  for (const auto& [id, worker] : workers_) n += worker.state == State::kLeased ? 1 : 0;
+  return n;
+}
+
+std::vector<int32_t> WorkerPool::worker_pids() const {
+  std::vector<int32_t> pids;
+  for (const auto& [id, worker] : workers_) pids.push_back(worker.pid);
+  return pids;
+}
+
+}  // namespace colony::raylet

@@ -1,0 +1,109 @@
+// Worker processes of this node, per (language, job): starts them, keeps idle ones for
+// reuse, hands them to leases, and notices when they die. Runs on the raylet's event loop.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common.pb.h"
+#include "common/id.h"
+#include "common/status.h"
+#include "raylet.pb.h"
+#include "raylet/scheduling/worker_source.h"
+#include "raylet/worker_launcher.h"
+
+namespace colony::raylet {
+
+struct WorkerPoolOptions {
+  NodeID node_id;
+  std::string node_ip;
+  int num_cpus = 1;              // idle workers beyond this many workers are trimmed
+  int max_starting = 1;          // workers started but not yet registered
+  int64_t idle_timeout_ms = 10000;
+  int64_t register_timeout_ms = 60000;
+  int max_start_failures = 3;    // in a row for one (language, job) before pops fail
+};
+
+class WorkerPool : public WorkerSource {
+ public:
+  using DeathCallback = std::function<void(const WorkerID&)>;
+
+  WorkerPool(WorkerPoolOptions options, WorkerLauncher* launcher);
+
+  void PopWorker(rpc::Language language, const JobID& job_id,
+                 PopWorkerCallback callback) override;
+  void PushWorker(const WorkerID& worker_id) override;
+  void DisconnectWorker(const WorkerID& worker_id) override;
+
+  // A started worker's gRPC server listens: it becomes usable.
+  Status RegisterWorker(const rpc::RegisterWorkerRequest& request);
+  // Kills every worker of the job, leased ones too, and fails its pending pops.
+  void KillJobWorkers(const JobID& job_id);
+  // SIGKILLs and reaps every worker; used at shutdown.
+  void KillAll();
+
+  // Periodic: collects exited children (waitpid) and acts on each death.
+  void ReapDeadWorkers();
+  // Periodic: kills workers that never registered and idle workers above num_cpus.
+  void TrimWorkers();
+
+  // Called when a leased worker dies or is killed, so its lease can end.
+  void SetLeasedWorkerDeathCallback(DeathCallback callback) { on_leased_death_ = std::move(callback); }
+
+  size_t num_workers() const { return workers_.size(); }
+  size_t num_idle() const;
+  size_t num_leased() const;
+  std::vector<int32_t> worker_pids() const;
+
+ private:
+  enum class State { kStarting, kIdle, kLeased };
+  struct Key {
+    rpc::Language language;
+    JobID job_id;
+    bool operator<(const Key& o) const {
+      return language != o.language ? language < o.language : job_id < o.job_id;
+    }
+  };
+  struct Worker {
+    WorkerID id;
+    Key key;
+    pid_t pid = 0;
+    int port = 0;
+    State state = State::kStarting;
+    int64_t since_ms = 0;  // start or idle time
+  };
+
+  void StartWorkersForPendingPops();
+  Status StartWorker(const Key& key);
+  // Gives `worker` to the oldest pending pop of its key, else parks it idle.
+  void HandOut(Worker& worker);
+  void Lease(Worker& worker, const PopWorkerCallback& callback);
+  void KillWorker(WorkerID worker_id, const std::string& why);
+  void OnWorkerExited(WorkerID worker_id, int wait_status);
+  void OnStartFailed(const Key& key, const std::string& why);
+  void FailPendingPops(const Key& key, const Status& status);
+  // Forgets the worker; returns its former state. IDs are taken by value here: callers
+  // often pass references into the maps these functions erase from.
+  State Remove(WorkerID worker_id);
+
+  WorkerPoolOptions options_;
+  WorkerLauncher* launcher_;
+  DeathCallback on_leased_death_;
+
+  std::unordered_map<WorkerID, Worker> workers_;
+  std::unordered_map<pid_t, WorkerID> worker_of_pid_;
+  std::map<Key, std::vector<WorkerID>> idle_;  // most recently used last
+  std::map<Key, std::deque<PopWorkerCallback>> pending_pops_;
+  std::map<Key, int> starting_;
+  int num_starting_ = 0;
+  std::map<Key, int> start_failures_;
+};
+
+}  // namespace colony::raylet
