@@ -16,6 +16,7 @@ from __future__ import annotations
 import inspect
 
 from colony import exceptions
+from colony.actor import ActorClass, ActorHandle, get_actor, kill
 from colony._core import ObjectRef
 from colony._private.worker import (available_resources, cancel, cluster_resources, get, init,
                                     is_initialized, nodes, put, shutdown, wait)
@@ -38,10 +39,11 @@ def remote(*args, **options):
 
 def _make_remote(target, options):
     if inspect.isclass(target):
-        raise NotImplementedError("remote classes (actors) are not available in this version")
+        return ActorClass(target, options)
     return RemoteFunction(target, options)
 
 
 __all__ = ["init", "shutdown", "is_initialized", "remote", "get", "put", "wait", "cancel",
            "nodes", "cluster_resources", "available_resources", "get_runtime_context",
-           "ObjectRef", "JobConfig", "RemoteFunction", "exceptions"]
+           "ObjectRef", "JobConfig", "RemoteFunction", "exceptions", "ActorClass", "ActorHandle",
+           "get_actor", "kill"]

@@ -28,7 +28,10 @@ _collect = threading.local()
 class CoreError(Exception):
     """A core worker call failed; `code` is the C++ StatusCode."""
 
+    NOT_FOUND = 2
+    ALREADY_EXISTS = 3
     TIMED_OUT = 4
+    LIMIT_EXCEEDED = 11
 
     def __init__(self, code, message):
         super().__init__(message)
@@ -237,13 +240,24 @@ def wait(list refs, int num_returns, int64_t timeout_ms):
 
 # ------------------------------------------------------------------ tasks
 
+cdef fill_args(CTaskSpec* spec, list args, list kwarg_names):
+    """args: ObjectRef (passed by reference) or (metadata, data, nested_refs) inline."""
+    cdef CObjectValue* value
+    for arg in args:
+        if isinstance(arg, ObjectRef):
+            AddRefArg(spec, (<ObjectRef>arg).binary(), (<ObjectRef>arg).owner_address())
+        else:
+            value = AddValueArg(spec)
+            fill_value(value, arg[0], arg[1], arg[2])
+    for kw in kwarg_names:
+        spec.add_kwarg_names()[0] = kw.encode()
+
+
 def submit_task(str module, str qualname, bytes function_hash, str name, list args,
                 list kwarg_names, int num_returns, dict resources, int max_retries,
                 bint retry_exceptions, bytes retry_allowlist):
-    """args: ObjectRef (passed by reference) or (metadata, data, nested_refs) inline."""
     cdef CCoreWorker* cw = core()
     cdef CTaskSpec spec
-    cdef CObjectValue* value
     SetPythonFunction(&spec, module.encode(), qualname.encode(), function_hash)
     spec.set_name(name.encode())
     spec.set_num_returns(num_returns)
@@ -252,19 +266,101 @@ def submit_task(str module, str qualname, bytes function_hash, str name, list ar
     spec.set_retry_exception_allowlist(retry_allowlist)
     for key, amount in resources.items():
         SetTaskResource(&spec, key.encode(), amount)
-    for arg in args:
-        if isinstance(arg, ObjectRef):
-            AddRefArg(&spec, (<ObjectRef>arg).binary(), (<ObjectRef>arg).owner_address())
-        else:
-            value = AddValueArg(&spec)
-            fill_value(value, arg[0], arg[1], arg[2])
-    for kw in kwarg_names:
-        spec.add_kwarg_names()[0] = kw.encode()
+    fill_args(&spec, args, kwarg_names)
     cdef vector[CObjectID] ids
     with nogil:
         ids = cw.SubmitTask(&spec)
     cdef bytes owner = cw.SerializedAddress()
     return [ObjectRef(ids[i].Binary(), owner) for i in range(ids.size())]
+
+
+# ------------------------------------------------------------------ actors
+
+def create_actor(str module, str qualname, bytes function_hash, list args, list kwarg_names,
+                 dict resources, dict options, bint get_if_exists):
+    """Returns (actor_id, existed, handle_info) where handle_info describes the actor."""
+    cdef CCoreWorker* cw = core()
+    cdef CTaskSpec spec
+    cdef CActorCreationOptions opts
+    SetPythonFunction(&spec, module.encode(), qualname.encode(), function_hash)
+    spec.set_name(qualname.encode())
+    for key, amount in resources.items():
+        SetTaskResource(&spec, key.encode(), amount)
+    fill_args(&spec, args, kwarg_names)
+    opts.name = options["name"].encode()
+    opts.ns = options["namespace"].encode()
+    opts.detached = options["detached"]
+    opts.max_restarts = options["max_restarts"]
+    opts.max_task_retries = options["max_task_retries"]
+    opts.max_concurrency = options["max_concurrency"]
+    opts.max_pending_calls = options["max_pending_calls"]
+    opts.is_async = options["is_async"]
+    opts.class_name = qualname.encode()
+    SetActorCreation(&spec, opts)
+    cdef string actor_id
+    cdef cbool existed = False
+    cdef CStatus status
+    with nogil:
+        status = cw.CreateActor(&spec, get_if_exists, &actor_id, &existed)
+    check(status)
+    return actor_id, existed
+
+
+def submit_actor_task(bytes actor_id, str class_name, str method, list args, list kwarg_names,
+                      int num_returns, str name):
+    cdef CCoreWorker* cw = core()
+    cdef CTaskSpec spec
+    SetActorMethod(&spec, class_name.encode(), method.encode())
+    spec.set_name(name.encode())
+    spec.set_num_returns(num_returns)
+    fill_args(&spec, args, kwarg_names)
+    cdef vector[CObjectID] ids
+    cdef string c_actor_id = actor_id
+    cdef CStatus status
+    with nogil:
+        status = cw.SubmitActorTask(c_actor_id, &spec, &ids)
+    check(status)
+    cdef bytes owner = cw.SerializedAddress()
+    return [ObjectRef(ids[i].Binary(), owner) for i in range(ids.size())]
+
+
+def add_actor_handle(bytes actor_id, int max_pending_calls, int max_task_retries):
+    if g_cw != NULL:
+        g_cw.AddActorHandle(actor_id, max_pending_calls, max_task_retries)
+
+
+def get_actor_info(bytes actor_id, str name, str namespace):
+    """The GCS's record of a live actor as a dict, or None."""
+    cdef CActorTableData data
+    cdef cbool found = False
+    cdef CCoreWorker* cw = core()
+    cdef string c_id = actor_id
+    cdef string c_name = name.encode()
+    cdef string c_ns = namespace.encode()
+    cdef CStatus status
+    with nogil:
+        status = cw.GetActorInfo(c_id, c_name, c_ns, &data, &found)
+    check(status)
+    if not found:
+        return None
+    cdef CActorHandleInfo info = HandleInfoOf(data)
+    return {
+        "actor_id": info.actor_id, "state": info.state,
+        "module": info.module_name.decode(), "qualname": info.qualname.decode(),
+        "function_hash": info.function_hash, "name": info.options.name.decode(),
+        "namespace": info.options.ns.decode(), "max_task_retries": info.options.max_task_retries,
+        "max_pending_calls": info.options.max_pending_calls, "is_async": info.options.is_async,
+        "max_concurrency": info.options.max_concurrency,
+    }
+
+
+def kill_actor(bytes actor_id, bint no_restart):
+    cdef CCoreWorker* cw = core()
+    cdef string c_id = actor_id
+    cdef CStatus status
+    with nogil:
+        status = cw.KillActor(c_id, no_restart)
+    check(status)
 
 
 def cancel(ObjectRef ref, bint force):
@@ -288,6 +384,9 @@ cdef void _execute_task(const CTaskSpec& spec, const vector[ObjectValuePtr]& arg
             "retry_allowlist": spec.retry_exception_allowlist(),
             "attempt_number": spec.attempt_number(),
             "kwarg_names": [spec.kwarg_names(i).decode() for i in range(spec.kwarg_names_size())],
+            "type": TaskTypeOf(spec),
+            "class_name": fn.class_name().decode(),
+            "is_async": spec.actor_creation().is_async(),
         }
         py_args = [(args[i].get().metadata(), args[i].get().data()) for i in range(args.size())]
         results, is_app_error, is_retryable = g_executor(info, py_args)
@@ -295,6 +394,8 @@ cdef void _execute_task(const CTaskSpec& spec, const vector[ObjectValuePtr]& arg
             ret = reply.add_returns()
             ret.set_object_id(ReturnObjectId(task_id, index + 1))
             fill_value(ret.mutable_value(), metadata, data, nested)
+            # Before `nested` is dropped: refs leaving in a return must outlive this task.
+            g_cw.MarkRefsEscaped(deref(ret.mutable_value()))
         reply.set_is_application_error(is_app_error)
         reply.set_is_retryable_error(is_retryable)
     except BaseException:
@@ -372,4 +473,5 @@ def context():
         "task_id": task.Hex().decode(),
         "namespace": cw.namespace_name().decode(),
         "is_driver": cw.is_driver(),
+        "actor_id": None if cw.current_actor_id().IsNil() else cw.current_actor_id().Hex().decode(),
     }

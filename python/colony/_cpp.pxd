@@ -33,6 +33,10 @@ cdef extern from "common/id.h" namespace "colony" nogil:
         string Hex()
     cdef cppclass CNodeID "colony::NodeID":
         string Hex()
+    cdef cppclass CActorID "colony::ActorID":
+        string Hex()
+        string Binary()
+        cbool IsNil()
 
 cdef extern from "common.pb.h" namespace "colony::rpc" nogil:
     cdef cppclass CObjectValue "colony::rpc::ObjectValue":
@@ -56,7 +60,15 @@ cdef extern from "common.pb.h" namespace "colony::rpc" nogil:
         string* add_code_search_path()
         void set_java_actors_per_worker(int)
         void set_runtime_env_json(const string&)
+    cdef cppclass CActorCreationSpec "colony::rpc::ActorCreationSpec":
+        int max_concurrency()
+        cbool is_async()
+        const string& class_name()
+    cdef cppclass CActorTableData "colony::rpc::ActorTableData":
+        pass
     cdef cppclass CTaskSpec "colony::rpc::TaskSpec":
+        const string& actor_id()
+        const CActorCreationSpec& actor_creation()
         const string& task_id()
         const string& job_id()
         const string& name()
@@ -95,6 +107,27 @@ cdef extern from "core_worker/language_binding.h" namespace "colony::binding" no
     void SetPythonFunction(CTaskSpec*, const string&, const string&, const string&)
     string NestedRefOwner(const CObjectValue&, int)
     string ReturnObjectId(const string&, uint32_t)
+    cdef cppclass CActorCreationOptions "colony::binding::ActorCreationOptions":
+        string name
+        string ns
+        cbool detached
+        int max_restarts
+        int max_task_retries
+        int max_concurrency
+        int max_pending_calls
+        cbool is_async
+        string class_name
+    cdef cppclass CActorHandleInfo "colony::binding::ActorHandleInfo":
+        string actor_id
+        int state
+        string module_name
+        string qualname
+        string function_hash
+        CActorCreationOptions options
+    void SetActorCreation(CTaskSpec*, const CActorCreationOptions&)
+    void SetActorMethod(CTaskSpec*, const string&, const string&)
+    int TaskTypeOf(const CTaskSpec&)
+    CActorHandleInfo HandleInfoOf(const CActorTableData&)
 
 cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
     ctypedef void (*TaskExecutorFn)(const CTaskSpec&, const vector[ObjectValuePtr]&, CPushTaskReply*)
@@ -134,6 +167,7 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
         void AddLocalRef(const CObjectID&)
         void RemoveLocalRef(const CObjectID&)
         void RegisterRef(const CObjectID&, const string&)
+        void MarkRefsEscaped(const CObjectValue&)
         string OwnerAddressOf(const CObjectID&)
         vector[CObjectID] SubmitTask(CTaskSpec*)
         CStatus CancelTask(const CObjectID&, cbool)
@@ -150,3 +184,9 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
         string SerializedAddress()
         cbool is_driver()
         const string& namespace_name()
+        CStatus CreateActor(CTaskSpec*, cbool, string*, cbool*)
+        CStatus SubmitActorTask(const string&, CTaskSpec*, vector[CObjectID]*)
+        void AddActorHandle(const string&, int, int)
+        CStatus GetActorInfo(const string&, const string&, const string&, CActorTableData*, cbool*)
+        CStatus KillActor(const string&, cbool)
+        const CActorID& current_actor_id()

@@ -87,3 +87,7 @@ class ActorDiedError(ColonyError):
 
 class CrossLanguageError(ColonyError):
     """An exception raised in another language."""
+
+
+class PendingCallsLimitExceeded(ColonyError):
+    """An actor handle already has max_pending_calls calls in flight."""

@@ -118,8 +118,7 @@ class RemoteFunction:
             raise TypeError(f"wrong arguments for {self._function.__name__}: {e}") from None
         opts = self._options
         fn = self._function
-        job_hex = _core.context()["job_id"]
-        function_hash = state.exporter.export(fn, job_hex)
+        function_hash = state.exporter.export(fn)
         packed, kwarg_names = pack_args(args, kwargs, fn.__qualname__)
         retry = opts["retry_exceptions"]
         allowlist = b"" if isinstance(retry, bool) else cloudpickle.dumps(tuple(retry))

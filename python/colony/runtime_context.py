@@ -24,6 +24,14 @@ class RuntimeContext:
         """The running task's id, or None in a driver."""
         return None if self._info["is_driver"] else self._info["task_id"]
 
+    def get_actor_id(self) -> str | None:
+        """The id of the actor this code runs in, or None outside actors."""
+        return self._info["actor_id"]
+
+    @property
+    def actor_id(self) -> str | None:
+        return self.get_actor_id()
+
     @property
     def namespace(self) -> str:
         return self._info["namespace"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import threading
+import weakref
 
 import cloudpickle
 
@@ -31,10 +32,11 @@ def _pickle_by_value(fn) -> None:
 class FunctionExporter:
     def __init__(self):
         self._lock = threading.Lock()
-        self._exported: dict[int, bytes] = {}  # id(fn) -> hash
+        # Weak keys: an id() could be reused by a new function once the old one is collected.
+        self._exported: "weakref.WeakKeyDictionary[object, bytes]" = weakref.WeakKeyDictionary()
 
-    def export(self, fn, job_id_hex: str) -> bytes:
-        key = id(fn)
+    def export(self, fn) -> bytes:
+        key = fn
         with self._lock:
             cached = self._exported.get(key)
         if cached is not None:
@@ -45,24 +47,24 @@ class FunctionExporter:
         except Exception as e:
             raise TypeError(f"Could not serialize the remote function {fn.__qualname__}: {e}") from e
         digest = hashlib.sha1(pickled).hexdigest()[:32].encode()
-        _core.kv_put(KV_NAMESPACE, job_id_hex.encode() + b":" + digest, pickled, False)
+        # Content-addressed, so any job (a get_actor caller, say) can load it by hash.
+        _core.kv_put(KV_NAMESPACE, digest, pickled, False)
         with self._lock:
             self._exported[key] = digest
         return digest
 
 
 class FunctionLoader:
-    def __init__(self, job_id_hex: str):
-        self._job = job_id_hex.encode()
+    def __init__(self):
         self._cache: dict[bytes, object] = {}
 
     def load(self, module: str, qualname: str, function_hash: bytes):
         fn = self._cache.get(function_hash)
         if fn is None:
-            pickled = _core.kv_get(KV_NAMESPACE, self._job + b":" + function_hash)
+            pickled = _core.kv_get(KV_NAMESPACE, function_hash)
             if pickled is None:
                 raise ValueError(f"unknown function {module}.{qualname}: it was never exported "
-                                 f"by job {self._job.decode()}")
+                                 f"to this cluster")
             fn = cloudpickle.loads(pickled)
             self._cache[function_hash] = fn
         return fn

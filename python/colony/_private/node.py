@@ -56,6 +56,13 @@ def _tail(path: str, lines: int = 20) -> str:
         return ""
 
 
+def _whole(name: str, value) -> str:
+    """A node's CPU and GPU counts are whole numbers."""
+    if value != int(value):
+        raise ValueError(f"{name} of a node must be a whole number, got {value!r}")
+    return str(int(value))
+
+
 def _format_map(values: dict) -> str:
     return ",".join(f"{k}={v}" for k, v in values.items())
 
@@ -106,9 +113,9 @@ class NodeProcesses:
         args = ["--gcs-address", self.gcs_address, "--node-ip", self.node_ip,
                 "--python-executable", sys.executable]
         if num_cpus is not None:
-            args += ["--num-cpus", str(num_cpus)]
+            args += ["--num-cpus", _whole("num_cpus", num_cpus)]
         if num_gpus is not None:
-            args += ["--num-gpus", str(num_gpus)]
+            args += ["--num-gpus", _whole("num_gpus", num_gpus)]
         if memory is not None:
             args += ["--memory", str(int(memory))]
         if object_store_memory is not None:

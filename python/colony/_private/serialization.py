@@ -47,6 +47,7 @@ def serialize(value, purpose: str = "value") -> tuple[bytes, bytes, list]:
 def serialize_error(error: exceptions.TaskError) -> tuple[bytes, bytes, list]:
     try:
         data = cloudpickle.dumps(error, protocol=5)
+        pickle.loads(data)  # some exceptions pickle but cannot be rebuilt (custom __init__)
     except Exception:
         # The cause itself cannot be pickled: keep its type name, message and traceback.
         data = cloudpickle.dumps(exceptions.TaskError(error.function_name, error.remote_traceback,

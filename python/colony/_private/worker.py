@@ -87,6 +87,7 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
             raise
         state.mode = "driver"
         state.gcs_address = gcs_address
+        state.exporter = FunctionExporter()  # a new cluster has none of our functions yet
         atexit.register(shutdown)
         return _context_info()
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
 import pickle
+import threading
 import sys
 import traceback
 
@@ -14,23 +17,52 @@ from colony._private import worker as worker_mod
 from colony._private.function_manager import FunctionLoader
 
 
+NORMAL_TASK, ACTOR_CREATION_TASK, ACTOR_TASK = 0, 1, 2
+
+
 class TaskExecutor:
-    def __init__(self, job_id_hex: str):
-        self.loader = FunctionLoader(job_id_hex)
+    """Runs the tasks the core worker hands over; hosts this worker's actor, if any."""
+
+    def __init__(self):
+        self.loader = FunctionLoader()
+        self.actor = None
+        self.loop = None  # the event loop of an async actor
 
     def __call__(self, info: dict, args: list):
         name = info["name"]
         num_returns = info["num_returns"]
         try:
-            fn = self.loader.load(info["module"], info["qualname"], info["function_hash"])
             values = [self._arg(metadata, data) for metadata, data in args]
             n_kw = len(info["kwarg_names"])
             positional = values[:len(values) - n_kw]
             kwargs = dict(zip(info["kwarg_names"], values[len(values) - n_kw:]))
-            result = fn(*positional, **kwargs)
+            if info["type"] == ACTOR_CREATION_TASK:
+                self._create_actor(info, positional, kwargs)
+                return [], False, False
+            result = self._function(info)(*positional, **kwargs)
+            if inspect.iscoroutine(result):
+                result = asyncio.run_coroutine_threadsafe(result, self.loop).result()
             return self._pack_returns(result, num_returns, name), False, False
         except BaseException as e:  # the task's own failure, reported to its caller
             return self._pack_error(e, info), True, self._retryable(e, info)
+
+    def _function(self, info: dict):
+        if info["type"] == ACTOR_TASK:
+            if self.actor is None:
+                raise RuntimeError("this worker hosts no actor")
+            method = getattr(self.actor, info["qualname"], None)
+            if method is None:
+                raise AttributeError(f"actor {info['class_name']} has no method {info['qualname']!r}")
+            return method
+        return self.loader.load(info["module"], info["qualname"], info["function_hash"])
+
+    def _create_actor(self, info: dict, args: list, kwargs: dict) -> None:
+        cls = self.loader.load(info["module"], info["qualname"], info["function_hash"])
+        if info["is_async"]:
+            self.loop = asyncio.new_event_loop()
+            threading.Thread(target=self.loop.run_forever, name="actor-event-loop",
+                             daemon=True).start()
+        self.actor = cls(*args, **kwargs)
 
     @staticmethod
     def _arg(metadata: bytes, data: bytes):
@@ -75,7 +107,7 @@ def main() -> None:
     job_id = env["COLONY_JOB_ID"]
     _core.init(False, env["COLONY_GCS_ADDRESS"], env["COLONY_RAYLET_ADDRESS"],
                env.get("COLONY_NODE_IP", "127.0.0.1"), env.get("COLONY_CLUSTER_TOKEN", ""), "", [],
-               job_id, env["COLONY_WORKER_ID"], TaskExecutor(job_id),
+               job_id, env["COLONY_WORKER_ID"], TaskExecutor(),
                exceptions.TaskCancelledError)
     worker_mod.state.mode = "worker"
     try:

@@ -6,7 +6,7 @@ std::string Status::ToString() const {
   static const char* kNames[] = {"OK",          "InvalidArgument", "NotFound",
                                  "AlreadyExists", "TimedOut",      "IOError",
                                  "Unavailable", "Unauthenticated", "Cancelled",
-                                 "Internal",    "ObjectStoreFull"};
+                                 "Internal",    "ObjectStoreFull", "LimitExceeded"};
   std::string s = kNames[static_cast<int>(code_)];
   if (!message_.empty()) s += ": " + message_;
   return s;

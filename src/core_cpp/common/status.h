@@ -19,6 +19,7 @@ enum class StatusCode {
   kCancelled,
   kInternal,
   kObjectStoreFull,
+  kLimitExceeded,
 };
 
 class Status {

@@ -115,6 +115,9 @@ Status CoreWorker::Connect() {
   submitter_ = std::make_unique<NormalTaskSubmitter>(NormalTaskSubmitter::Deps{
       &io_loop_, &memory_store_, &reference_counter_, task_manager_.get(), &raylet_clients_,
       &worker_clients_, options_.token, options_.raylet_address});
+  actor_submitter_ = std::make_unique<ActorTaskSubmitter>(ActorTaskSubmitter::Deps{
+      &io_loop_, &memory_store_, &reference_counter_, task_manager_.get(), &worker_clients_,
+      gcs_.get(), options_.token, worker_id_.Binary()});
   COLONY_RETURN_IF_ERROR(RegisterWithRaylet());
   if (!options_.is_driver) WatchRayletProcess();
   return Status::OK();
@@ -211,6 +214,7 @@ void CoreWorker::Shutdown() {
     rpc::PrepareClientContext(&ctx, options_.token, 2000);
     gcs_->MarkJobFinished(&ctx, request, &reply);
   }
+  if (actor_submitter_) actor_submitter_->Stop();
   if (receiver_) receiver_->Stop();
   if (server_) server_->Shutdown();
   io_loop_.Stop();
@@ -330,7 +334,7 @@ void CoreWorker::MarkRefsEscaped(const rpc::ObjectValue& value) {
 
 // ---------------------------------------------------------------- tasks
 
-std::vector<ObjectID> CoreWorker::SubmitTask(rpc::TaskSpec* spec) {
+std::vector<ObjectID> CoreWorker::PrepareTask(rpc::TaskSpec* spec) {
   TaskID task_id;
   {
     std::lock_guard<std::mutex> lock(task_mu_);
@@ -356,8 +360,95 @@ std::vector<ObjectID> CoreWorker::SubmitTask(rpc::TaskSpec* spec) {
   }
   reference_counter_.AddSubmittedTaskRefs(arg_refs);
   task_manager_->AddPendingTask(*spec, std::move(arg_refs));
+  return returns;
+}
+
+std::vector<ObjectID> CoreWorker::SubmitTask(rpc::TaskSpec* spec) {
+  spec->set_type(rpc::NORMAL_TASK);
+  std::vector<ObjectID> returns = PrepareTask(spec);
   submitter_->Submit(*spec);
   return returns;
+}
+
+// ---------------------------------------------------------------- actors
+
+Status CoreWorker::CreateActor(rpc::TaskSpec* spec, bool get_if_exists, std::string* actor_id,
+                               bool* existed) {
+  spec->set_type(rpc::ACTOR_CREATION_TASK);
+  spec->set_num_returns(1);  // carries the constructor's exception, if any
+  spec->set_max_retries(0);
+  TaskID task_id;
+  {
+    std::lock_guard<std::mutex> lock(task_mu_);
+    task_id = TaskID::ForNormalTask(job_id_, current_task_id_, ++task_index_);
+    spec->set_parent_task_id(current_task_id_.Binary());
+  }
+  ActorID id = ActorID::Of(job_id_, task_id.Binary());
+  spec->set_task_id(task_id.Binary());
+  spec->set_job_id(job_id_.Binary());
+  spec->set_actor_id(id.Binary());
+  spec->mutable_actor_creation()->set_actor_id(id.Binary());
+  *spec->mutable_caller_address() = address_;
+  if (spec->actor_creation().namespace_().empty()) {
+    spec->mutable_actor_creation()->set_namespace_(namespace_);
+  }
+  for (const auto& arg : spec->args()) {
+    if (arg.has_value()) MarkRefsEscaped(arg.value());
+  }
+  rpc::RegisterActorRequest request;
+  *request.mutable_creation_task() = *spec;
+  request.set_get_if_exists(get_if_exists);
+  rpc::RegisterActorReply reply;
+  grpc::ClientContext ctx;
+  rpc::PrepareClientContext(&ctx, options_.token, kSyncRpcTimeoutMs);
+  COLONY_RETURN_IF_ERROR(rpc::FromGrpcStatus(gcs_->RegisterActor(&ctx, request, &reply)));
+  *existed = reply.existed();
+  *actor_id = reply.actor().actor_id();
+  const auto& creation = reply.actor().creation_task().actor_creation();
+  actor_submitter_->AddActor(ActorID::FromBinary(*actor_id), creation.max_pending_calls(),
+                             creation.max_task_retries());
+  return Status::OK();
+}
+
+Status CoreWorker::SubmitActorTask(const std::string& actor_id, rpc::TaskSpec* spec,
+                                   std::vector<ObjectID>* returns) {
+  spec->set_type(rpc::ACTOR_TASK);
+  spec->set_actor_id(actor_id);
+  spec->set_max_retries(0);  // resends after actor restarts follow max_task_retries instead
+  *returns = PrepareTask(spec);
+  Status s = actor_submitter_->Submit(*spec);
+  if (!s.ok()) task_manager_->RemovePendingTask(TaskID::FromBinary(spec->task_id()));
+  return s;
+}
+
+void CoreWorker::AddActorHandle(const std::string& actor_id, int max_pending_calls,
+                                int max_task_retries) {
+  actor_submitter_->AddActor(ActorID::FromBinary(actor_id), max_pending_calls, max_task_retries);
+}
+
+Status CoreWorker::GetActorInfo(const std::string& actor_id, const std::string& name,
+                                const std::string& ns, rpc::ActorTableData* info, bool* found) {
+  rpc::GetActorInfoRequest request;
+  request.set_actor_id(actor_id);
+  request.set_name(name);
+  request.set_namespace_(ns.empty() ? namespace_ : ns);
+  rpc::GetActorInfoReply reply;
+  grpc::ClientContext ctx;
+  rpc::PrepareClientContext(&ctx, options_.token, kSyncRpcTimeoutMs);
+  COLONY_RETURN_IF_ERROR(rpc::FromGrpcStatus(gcs_->GetActorInfo(&ctx, request, &reply)));
+  *found = reply.found();
+  *info = reply.actor();
+  return Status::OK();
+}
+
+Status CoreWorker::KillActor(const std::string& actor_id, bool no_restart) {
+  rpc::KillActorRequest request;
+  request.set_actor_id(actor_id);
+  request.set_no_restart(no_restart);
+  rpc::KillActorReply reply;
+  grpc::ClientContext ctx;
+  rpc::PrepareClientContext(&ctx, options_.token, kSyncRpcTimeoutMs);
+  return rpc::FromGrpcStatus(gcs_->KillActor(&ctx, request, &reply));
 }
 
 Status CoreWorker::CancelTask(const ObjectID& return_id, bool force) {
@@ -400,6 +491,10 @@ void CoreWorker::ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* repl
     args[i] = values[0];
   }
   options_.executor(spec, args, reply);
+  if (spec.type() == rpc::ACTOR_CREATION_TASK && !reply->is_application_error()) {
+    actor_id_ = ActorID::FromBinary(spec.actor_id());
+    receiver_->SetConcurrency(std::max(1, spec.actor_creation().max_concurrency()));
+  }
   for (const auto& ret : reply->returns()) MarkRefsEscaped(ret.value());
   for (const auto& id : borrowed) reference_counter_.RemoveLocalRef(id);
 }

@@ -14,6 +14,7 @@
 #include "common/id.h"
 #include "common/status.h"
 #include "core_worker.grpc.pb.h"
+#include "core_worker/actor_task_submitter.h"
 #include "core_worker/client_pool.h"
 #include "core_worker/memory_store.h"
 #include "core_worker/normal_task_submitter.h"
@@ -87,6 +88,23 @@ class CoreWorker {
   // Workers: executes pushed tasks on this thread until shutdown.
   void RunTaskLoop();
 
+  // ---- actors ----
+  // Registers the actor with the GCS, which schedules it. `spec` carries the constructor as
+  // function, its args, resources and actor_creation options. Fills the actor's id;
+  // `existed` is set when get_if_exists found a live actor of that name.
+  Status CreateActor(rpc::TaskSpec* spec, bool get_if_exists, std::string* actor_id,
+                     bool* existed);
+  // Returns kLimitExceeded when the handle has max_pending_calls calls pending.
+  Status SubmitActorTask(const std::string& actor_id, rpc::TaskSpec* spec,
+                         std::vector<ObjectID>* returns);
+  // This process received a handle (deserialized): start following the actor's state.
+  void AddActorHandle(const std::string& actor_id, int max_pending_calls, int max_task_retries);
+  // Looks a live actor up by name; found=false if there is none.
+  Status GetActorInfo(const std::string& actor_id, const std::string& name, const std::string& ns,
+                      rpc::ActorTableData* info, bool* found);
+  Status KillActor(const std::string& actor_id, bool no_restart);
+  const ActorID& current_actor_id() const { return actor_id_; }
+
   // ---- cluster ----
   Status KvPut(const std::string& ns, const std::string& key, const std::string& value,
                bool overwrite, bool* added);
@@ -111,6 +129,8 @@ class CoreWorker {
   Status StartServer();
   Status RegisterJob();
   Status RegisterWithRaylet();
+  // Assigns ids, caller and job, and registers the returns and pending task.
+  std::vector<ObjectID> PrepareTask(rpc::TaskSpec* spec);
   void ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* reply);
   // Borrowed objects are fetched from their owner into the memory store.
   void FetchFromOwner(const ObjectID& id);
@@ -133,6 +153,8 @@ class CoreWorker {
   std::unique_ptr<rpc::GcsService::Stub> gcs_;
   std::unique_ptr<TaskManager> task_manager_;
   std::unique_ptr<NormalTaskSubmitter> submitter_;
+  std::unique_ptr<ActorTaskSubmitter> actor_submitter_;
+  ActorID actor_id_;  // the actor this worker hosts, if any
   std::unique_ptr<TaskReceiver> receiver_;
   std::unique_ptr<Service> service_;
   std::unique_ptr<rpc::GrpcServer> server_;

@@ -50,3 +50,72 @@ inline std::string ReturnObjectId(const std::string& task_id, uint32_t index) {
 }
 
 }  // namespace colony::binding
+
+namespace colony::binding {
+
+struct ActorCreationOptions {
+  std::string name;
+  std::string ns;
+  bool detached = false;
+  int max_restarts = 0;
+  int max_task_retries = 0;
+  int max_concurrency = 1;
+  int max_pending_calls = -1;
+  bool is_async = false;
+  std::string class_name;
+};
+
+inline void SetActorCreation(rpc::TaskSpec* spec, const ActorCreationOptions& o) {
+  auto* c = spec->mutable_actor_creation();
+  c->set_name(o.name);
+  c->set_namespace_(o.ns);
+  c->set_detached(o.detached);
+  c->set_max_restarts(o.max_restarts);
+  c->set_max_task_retries(o.max_task_retries);
+  c->set_max_concurrency(o.max_concurrency);
+  c->set_max_pending_calls(o.max_pending_calls);
+  c->set_is_async(o.is_async);
+  c->set_class_name(o.class_name);
+}
+
+inline void SetActorMethod(rpc::TaskSpec* spec, const std::string& class_name,
+                           const std::string& method) {
+  auto* fn = spec->mutable_function()->mutable_python();
+  fn->set_class_name(class_name);
+  fn->set_qualname(method);
+}
+
+inline int TaskTypeOf(const rpc::TaskSpec& spec) { return static_cast<int>(spec.type()); }
+
+// What a language needs to rebuild a handle from the GCS's record of an actor.
+struct ActorHandleInfo {
+  std::string actor_id;
+  int state = 0;
+  std::string module_name;
+  std::string qualname;
+  std::string function_hash;
+  ActorCreationOptions options;
+};
+
+inline ActorHandleInfo HandleInfoOf(const rpc::ActorTableData& data) {
+  ActorHandleInfo info;
+  info.actor_id = data.actor_id();
+  info.state = static_cast<int>(data.state());
+  const auto& fn = data.creation_task().function().python();
+  info.module_name = fn.module_name();
+  info.qualname = fn.qualname();
+  info.function_hash = fn.function_hash();
+  const auto& c = data.creation_task().actor_creation();
+  info.options.name = c.name();
+  info.options.ns = c.namespace_();
+  info.options.detached = c.detached();
+  info.options.max_restarts = c.max_restarts();
+  info.options.max_task_retries = c.max_task_retries();
+  info.options.max_concurrency = c.max_concurrency();
+  info.options.max_pending_calls = c.max_pending_calls();
+  info.options.is_async = c.is_async();
+  info.options.class_name = c.class_name();
+  return info;
+}
+
+}  // namespace colony::binding

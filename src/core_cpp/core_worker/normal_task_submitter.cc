@@ -24,33 +24,15 @@ void NormalTaskSubmitter::Submit(rpc::TaskSpec spec) {
   d_.loop->Post([this, spec = std::move(spec)]() mutable { ResolveDependencies(std::move(spec)); });
 }
 
-// Arguments this process owns are inlined once their values exist, so the executor never
-// has to call back; borrowed ones stay references and the executor asks their owner.
 void NormalTaskSubmitter::ResolveDependencies(rpc::TaskSpec spec) {
   auto shared = std::make_shared<rpc::TaskSpec>(std::move(spec));
-  auto remaining = std::make_shared<int>(1);
   TaskID task_id = TaskID::FromBinary(shared->task_id());
-  auto done = [this, shared, remaining, task_id]() {
-    if (--*remaining > 0) return;
+  resolving_.insert(task_id);
+  resolver_.Resolve(shared, [this, shared, task_id]() {
     resolving_.erase(task_id);
     if (cancelled_while_resolving_.erase(task_id)) return;  // already failed by Cancel
     Enqueue(std::move(*shared));
-  };
-  resolving_.insert(task_id);
-  for (int i = 0; i < shared->args_size(); i++) {
-    const auto& arg = shared->args(i);
-    if (!arg.has_ref()) continue;
-    ObjectID id = ObjectID::FromBinary(arg.ref().object_id());
-    if (!d_.refs->IsOwnedByMe(id)) continue;
-    ++*remaining;
-    d_.store->GetAsync(id, [this, shared, i, done](ObjectValuePtr value) {
-      d_.loop->Post([shared, i, value, done]() {
-        *shared->mutable_args(i)->mutable_value() = *value;
-        done();
-      });
-    });
-  }
-  done();
+  });
 }
 
 void NormalTaskSubmitter::Enqueue(rpc::TaskSpec spec) {

@@ -10,6 +10,7 @@
 
 #include "core_worker.grpc.pb.h"
 #include "core_worker/client_pool.h"
+#include "core_worker/dependency_resolver.h"
 #include "core_worker/memory_store.h"
 #include "core_worker/reference_counter.h"
 #include "core_worker/task_manager.h"
@@ -29,7 +30,8 @@ class NormalTaskSubmitter {
     std::string token;
     std::string local_raylet_address;
   };
-  explicit NormalTaskSubmitter(Deps deps) : d_(std::move(deps)) {}
+  explicit NormalTaskSubmitter(Deps deps)
+      : d_(std::move(deps)), resolver_(d_.loop, d_.store, d_.refs) {}
 
   // Thread-safe: hands the task to the loop.
   void Submit(rpc::TaskSpec spec);
@@ -62,6 +64,7 @@ class NormalTaskSubmitter {
   void RetryLeaseLater(const std::string& key);
 
   Deps d_;
+  DependencyResolver resolver_;
   std::unordered_map<std::string, KeyState> keys_;
   std::unordered_map<std::string, Lease> leases_;
   std::unordered_map<TaskID, std::string> running_on_;  // task -> lease

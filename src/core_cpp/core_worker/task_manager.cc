@@ -88,7 +88,14 @@ void TaskManager::FailOrRetryTask(const TaskID& id, rpc::ErrorType type, const s
 }
 
 void TaskManager::FailTask(const TaskID& id, rpc::ErrorType type, const std::string& message) {
-  auto error = MakeErrorValue(type, message);
+  FailTaskWithValue(id, MakeErrorValue(type, message));
+}
+
+void TaskManager::RemovePendingTask(const TaskID& id) {
+  Finish(id, [](const Entry&) {});
+}
+
+void TaskManager::FailTaskWithValue(const TaskID& id, ObjectValuePtr error) {
   Finish(id, [this, &error](const Entry& e) {
     for (int i = 1; i <= e.spec.num_returns(); i++) {
       StoreReturn(ObjectID::ForReturn(TaskID::FromBinary(e.spec.task_id()), i), error);

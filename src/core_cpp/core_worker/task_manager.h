@@ -34,6 +34,10 @@ class TaskManager {
   void FailOrRetryTask(const TaskID& id, rpc::ErrorType type, const std::string& message);
   // Stores `type` for every return without retrying (cancellation, invalid task).
   void FailTask(const TaskID& id, rpc::ErrorType type, const std::string& message);
+  // Stores `error` for every return without retrying.
+  void FailTaskWithValue(const TaskID& id, ObjectValuePtr error);
+  // Forgets a task that was never submitted (rejected at submit time).
+  void RemovePendingTask(const TaskID& id);
   void MarkCancelled(const TaskID& id);
   bool IsCancelled(const TaskID& id) const;
   size_t NumPending() const;

@@ -72,6 +72,7 @@ Status GcsJobManager::MarkJobFinished(const JobID& job_id) {
   COLONY_RETURN_IF_ERROR(SaveJob(job));
   it->second = std::move(job);
   COLONY_LOG(INFO) << "job " << job_id.ToInt() << " finished";
+  for (const auto& listener : finished_listeners_) listener(job_id);
   return Status::OK();
 }
 

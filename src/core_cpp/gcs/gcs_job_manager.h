@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -15,7 +16,14 @@ namespace colony::gcs {
 
 class GcsJobManager {
  public:
+  // Called once per job, when it is first marked finished.
+  using JobFinishedListener = std::function<void(const JobID&)>;
+
   explicit GcsJobManager(StoreClient* store) : store_(store) {}
+
+  void AddJobFinishedListener(JobFinishedListener listener) {
+    finished_listeners_.push_back(std::move(listener));
+  }
 
   // Reloads jobs and the job counter from the store; call once before serving.
   Status Initialize();
@@ -40,6 +48,7 @@ class GcsJobManager {
   uint32_t job_counter_ = 0;
   // Cache of the JOB table, keyed by the job's integer ID.
   std::map<uint32_t, rpc::JobInfo> jobs_;
+  std::vector<JobFinishedListener> finished_listeners_;
 };
 
 }  // namespace colony::gcs

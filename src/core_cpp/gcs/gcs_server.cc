@@ -25,6 +25,12 @@ class GcsServiceImpl : public rpc::GcsService::CallbackService {
   COLONY_RPC_METHOD(KvGet)
   COLONY_RPC_METHOD(KvDel)
   COLONY_RPC_METHOD(KvKeys)
+  COLONY_RPC_METHOD(RegisterActor)
+  COLONY_RPC_METHOD(GetActorInfo)
+  COLONY_RPC_METHOD(PollActorState)
+  COLONY_RPC_METHOD(KillActor)
+  COLONY_RPC_METHOD(ListNamedActors)
+  COLONY_RPC_METHOD(ReportWorkerFailure)
 
  private:
   GcsServer* handler_;
@@ -47,6 +53,12 @@ GcsServer::GcsServer(GcsServerOptions options, std::unique_ptr<StoreClient> stor
                       [this](const NodeID& node_id) { OnNodeTimedOut(node_id); }),
       job_manager_(store_.get()),
       kv_manager_(store_.get()),
+      actor_lease_client_(&loop_, options_.cluster_token),
+      actor_task_pusher_(&loop_, options_.cluster_token),
+      actor_scheduler_(
+          &loop_, [this]() { return node_manager_.GetAllNodes(); }, &actor_lease_client_,
+          &actor_task_pusher_, options_.actor_scheduler),
+      actor_manager_(&loop_, store_.get(), &actor_scheduler_, options_.actor_manager),
       service_(std::make_unique<GcsServiceImpl>(this, options_.cluster_token, &loop_)),
       grpc_server_("gcs", options_.bind_ip, options_.port) {
   WireManagers();
@@ -64,9 +76,18 @@ void GcsServer::WireManagers() {
       health_checker_.Remove(node_id);
     }
     node_changes_.Publish(node);
+    if (node.alive()) {
+      actor_scheduler_.OnNodeAdded();
+    } else {
+      actor_manager_.OnNodeDead(node_id, node.death_reason());
+    }
   });
-  node_manager_.AddHeartbeatListener(
-      [this](const NodeID& node_id) { health_checker_.ReportAlive(node_id); });
+  node_manager_.AddHeartbeatListener([this](const NodeID& node_id) {
+    health_checker_.ReportAlive(node_id);
+    actor_scheduler_.OnResourcesReported(node_id);
+  });
+  job_manager_.AddJobFinishedListener(
+      [this](const JobID& job_id) { actor_manager_.OnJobFinished(job_id); });
 }
 
 void GcsServer::OnNodeTimedOut(const NodeID& node_id) {
@@ -79,6 +100,7 @@ void GcsServer::OnNodeTimedOut(const NodeID& node_id) {
 Status GcsServer::LoadState() {
   COLONY_RETURN_IF_ERROR(node_manager_.Initialize());
   COLONY_RETURN_IF_ERROR(job_manager_.Initialize());
+  COLONY_RETURN_IF_ERROR(actor_manager_.Initialize());
   if (!options_.session_dir.empty()) {
     COLONY_RETURN_IF_ERROR(
         kv_manager_.Put(kSessionNamespace, kSessionDirKey, options_.session_dir, true).status());
@@ -91,6 +113,7 @@ Status GcsServer::Start() {
   // State is loaded before the loop thread exists, so nothing races with it.
   COLONY_RETURN_IF_ERROR(LoadState());
   health_checker_.Start();
+  actor_scheduler_.Start();
   loop_.StartThread("gcs-loop");
   started_ = true;
   COLONY_RETURN_IF_ERROR(grpc_server_.Start());
@@ -101,7 +124,12 @@ Status GcsServer::Start() {
 void GcsServer::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  if (started_) RunOnLoop([this]() { node_changes_.Shutdown(); });
+  if (started_) {
+    RunOnLoop([this]() {
+      node_changes_.Shutdown();
+      actor_manager_.Shutdown();
+    });
+  }
   // The loop keeps running while gRPC drains, so calls already queued still get answers.
   grpc_server_.Shutdown();
   loop_.Stop();

@@ -12,6 +12,9 @@
 
 #include "common/event_loop.h"
 #include "gcs.grpc.pb.h"
+#include "gcs/gcs_actor_manager.h"
+#include "gcs/gcs_actor_rpc_clients.h"
+#include "gcs/gcs_actor_scheduler.h"
 #include "gcs/gcs_health_checker.h"
 #include "gcs/gcs_job_manager.h"
 #include "gcs/gcs_kv_manager.h"
@@ -30,6 +33,8 @@ struct GcsServerOptions {
   int64_t node_poll_timeout_ms = GcsNodeChangePublisher::kDefaultPollTimeoutMs;
   // When set, published in the KV (namespace "session", key "session_dir").
   std::string session_dir;
+  GcsActorManagerOptions actor_manager;
+  GcsActorSchedulerOptions actor_scheduler;
 };
 
 class GcsServiceImpl;
@@ -96,6 +101,31 @@ class GcsServer {
                     rpc::SendReply send_reply) {
     kv_manager_.HandleKvKeys(request, reply, std::move(send_reply));
   }
+  void HandleRegisterActor(const rpc::RegisterActorRequest& request,
+                           rpc::RegisterActorReply* reply, rpc::SendReply send_reply) {
+    actor_manager_.HandleRegisterActor(request, reply, std::move(send_reply));
+  }
+  void HandleGetActorInfo(const rpc::GetActorInfoRequest& request, rpc::GetActorInfoReply* reply,
+                          rpc::SendReply send_reply) {
+    actor_manager_.HandleGetActorInfo(request, reply, std::move(send_reply));
+  }
+  void HandlePollActorState(const rpc::PollActorStateRequest& request,
+                            rpc::PollActorStateReply* reply, rpc::SendReply send_reply) {
+    actor_manager_.HandlePollActorState(request, reply, std::move(send_reply));
+  }
+  void HandleKillActor(const rpc::KillActorRequest& request, rpc::KillActorReply* reply,
+                       rpc::SendReply send_reply) {
+    actor_manager_.HandleKillActor(request, reply, std::move(send_reply));
+  }
+  void HandleListNamedActors(const rpc::ListNamedActorsRequest& request,
+                             rpc::ListNamedActorsReply* reply, rpc::SendReply send_reply) {
+    actor_manager_.HandleListNamedActors(request, reply, std::move(send_reply));
+  }
+  void HandleReportWorkerFailure(const rpc::ReportWorkerFailureRequest& request,
+                                 rpc::ReportWorkerFailureReply* reply,
+                                 rpc::SendReply send_reply) {
+    actor_manager_.HandleReportWorkerFailure(request, reply, std::move(send_reply));
+  }
 
  private:
   void WireManagers();
@@ -114,6 +144,11 @@ class GcsServer {
   GcsHealthChecker health_checker_;
   GcsJobManager job_manager_;
   GcsKvManager kv_manager_;
+  // Actors: the gRPC seams first, so they are destroyed (draining their calls) last.
+  GrpcActorLeaseClient actor_lease_client_;
+  GrpcActorTaskPusher actor_task_pusher_;
+  GcsActorScheduler actor_scheduler_;
+  GcsActorManager actor_manager_;
   std::unique_ptr<GcsServiceImpl> service_;
   rpc::GrpcServer grpc_server_;
   bool started_ = false;

@@ -96,6 +96,16 @@ void GcsClient::GetAllNodeInfo(int64_t timeout_ms, Callback<rpc::GetAllNodeInfoR
       std::move(callback));
 }
 
+void GcsClient::ReportWorkerFailure(rpc::ReportWorkerFailureRequest request, int64_t timeout_ms,
+                                    Callback<rpc::ReportWorkerFailureReply> callback) {
+  Call<rpc::ReportWorkerFailureRequest, rpc::ReportWorkerFailureReply>(
+      std::move(request), timeout_ms,
+      [this](auto* ctx, auto* req, auto* reply, auto done) {
+        stub_->async()->ReportWorkerFailure(ctx, req, reply, std::move(done));
+      },
+      std::move(callback));
+}
+
 template <typename Request, typename Reply, typename Start>
 void GcsClient::Call(Request request, int64_t timeout_ms, Start start, Callback<Reply> callback) {
   struct State {

@@ -1,7 +1,11 @@
 #include "raylet/node_manager.h"
 
+#include <signal.h>
+
+#include <cerrno>
 #include <cmath>
 #include <utility>
+#include <vector>
 
 #include "common/logging.h"
 
@@ -22,6 +26,7 @@ Status ParseLeaseRequest(const rpc::RequestWorkerLeaseRequest& request, LeaseReq
   out->resources = rpc::ResourcesFromProto(request.resources());
   out->task_id = request.task_id();
   out->grant_or_reject = request.grant_or_reject();
+  out->detached_actor = request.detached_actor();
   return Status::OK();
 }
 
@@ -73,9 +78,13 @@ void NodeManager::HandleRegisterWorker(const rpc::RegisterWorkerRequest& request
                                        rpc::RegisterWorkerReply* reply, rpc::SendReply send) {
   reply->set_node_id(node_id_.Binary());
   if (request.is_driver()) {
-    // Drivers lease workers but are never leased themselves: nothing to track here yet.
+    // Drivers lease workers but are never leased themselves; only their exit matters.
     COLONY_LOG(INFO) << "driver pid " << request.pid() << " of job "
                      << JobID::FromBinary(request.job_id()).Hex() << " connected";
+    if (WorkerID::IsValidBinary(request.worker_id()) && request.pid() > 0) {
+      drivers_[WorkerID::FromBinary(request.worker_id())] =
+          Driver{static_cast<pid_t>(request.pid()), JobID::FromBinary(request.job_id())};
+    }
     send(Status::OK());
     return;
   }
@@ -108,7 +117,8 @@ void NodeManager::HandleJobFinished(const rpc::JobFinishedRequest& request,
   JobID job_id = JobID::FromBinary(request.job_id());
   COLONY_LOG(INFO) << "job " << job_id.Hex() << " finished: killing its workers";
   leases_->CancelPending(job_id, "job " + job_id.Hex() + " finished");
-  pool_->KillJobWorkers(job_id);
+  // Detached actors outlive their job; the GCS ends their leases when they die.
+  pool_->KillJobWorkers(job_id, leases_->WorkersOfDetachedActors());
   send(Status::OK());
 }
 
@@ -122,6 +132,22 @@ void NodeManager::HandleGetNodeStats(const rpc::GetNodeStatsRequest&,
   rpc::ResourcesToProto(leases_->total(), reply->mutable_resources_total());
   for (int32_t pid : pool_->worker_pids()) reply->add_worker_pids(pid);
   send(Status::OK());
+}
+
+void NodeManager::CheckDrivers() {
+  std::vector<WorkerID> gone;
+  for (const auto& [worker_id, driver] : drivers_) {
+    if (kill(driver.pid, 0) != 0 && errno == ESRCH) gone.push_back(worker_id);
+  }
+  for (const WorkerID& worker_id : gone) {
+    Driver driver = drivers_.at(worker_id);
+    drivers_.erase(worker_id);
+    COLONY_LOG(INFO) << "driver pid " << driver.pid << " of job " << driver.job_id.Hex()
+                     << " exited";
+    if (on_driver_exit_) {
+      on_driver_exit_(WorkerExit{worker_id, driver.pid, "the driver process exited", false});
+    }
+  }
 }
 
 void NodeManager::Stop() {

@@ -2,6 +2,11 @@
 // worker pool, and routes worker deaths to the leases they held. Runs on the event loop.
 #pragma once
 
+#include <sys/types.h>
+
+#include <functional>
+#include <unordered_map>
+
 #include "common/id.h"
 #include "raylet.pb.h"
 #include "raylet/scheduling/lease_manager.h"
@@ -32,11 +37,27 @@ class NodeManager {
   // Answers every waiting lease request, refuses later ones and kills all workers.
   void Stop();
 
+  // Drivers are not this raylet's children, so their exit is found by probing their pids
+  // (periodically); each one gone is reported like a worker exit, so the GCS can end the
+  // actors they owned even when the driver died without saying goodbye.
+  void CheckDrivers();
+  void SetDriverExitCallback(WorkerPool::ExitCallback callback) {
+    on_driver_exit_ = std::move(callback);
+  }
+  size_t num_drivers() const { return drivers_.size(); }
+
  private:
+  struct Driver {
+    pid_t pid;
+    JobID job_id;
+  };
+
   NodeID node_id_;
   LeaseManager* leases_;
   WorkerPool* pool_;
   bool stopping_ = false;
+  std::unordered_map<WorkerID, Driver> drivers_;
+  WorkerPool::ExitCallback on_driver_exit_;
 };
 
 }  // namespace colony::raylet

@@ -14,6 +14,8 @@ namespace {
 constexpr int64_t kUnregisterTimeoutMs = 2000;
 constexpr int64_t kReapPeriodMs = 100;
 constexpr int64_t kTrimPeriodMs = 1000;
+constexpr int64_t kDriverCheckPeriodMs = 500;
+constexpr int64_t kReportWorkerFailureTimeoutMs = 5000;
 
 WorkerLaunchOptions LaunchOptions(const RayletConfig& config) {
   WorkerLaunchOptions o;
@@ -65,6 +67,9 @@ Status Raylet::Start() {
                    << server_.port() << " with " << leases_.total().ToString();
   COLONY_RETURN_IF_ERROR(WritePortFile());
   leases_.SetResourcesChangedCallback([this] { reporter_.MarkChanged(); });
+  pool_.SetWorkerExitCallback([this](const WorkerExit& exit) { ReportWorkerExit(exit); });
+  node_manager_.SetDriverExitCallback(
+      [this](const WorkerExit& exit) { ReportWorkerExit(exit); });
   StartPeriodicWork();
   return Status::OK();
 }
@@ -74,6 +79,24 @@ void Raylet::StartPeriodicWork() {
   updater_.Start();
   loop_->PostPeriodic([this] { pool_.ReapDeadWorkers(); }, kReapPeriodMs);
   loop_->PostPeriodic([this] { pool_.TrimWorkers(); }, kTrimPeriodMs);
+  loop_->PostPeriodic([this] { node_manager_.CheckDrivers(); }, kDriverCheckPeriodMs);
+}
+
+void Raylet::ReportWorkerExit(const WorkerExit& exit) {
+  rpc::ReportWorkerFailureRequest request;
+  request.set_worker_id(exit.worker_id.Binary());
+  request.set_node_id(config_.node_id.Binary());
+  request.set_pid(exit.pid);
+  request.set_reason(exit.reason);
+  request.set_intentional(exit.intentional);
+  WorkerID worker_id = exit.worker_id;
+  gcs_.ReportWorkerFailure(
+      std::move(request), kReportWorkerFailureTimeoutMs,
+      [worker_id](Status status, rpc::ReportWorkerFailureReply&&) {
+        if (status.ok() || status.code() == StatusCode::kCancelled) return;
+        COLONY_LOG(WARNING) << "cannot report the exit of worker " << worker_id.Hex()
+                            << " to the GCS: " << status.ToString();
+      });
 }
 
 rpc::NodeInfo Raylet::BuildNodeInfo() const {

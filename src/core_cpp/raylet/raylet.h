@@ -42,6 +42,9 @@ class Raylet {
   rpc::NodeInfo BuildNodeInfo() const;
   Status WritePortFile() const;
   void StartPeriodicWork();
+  // Tells the GCS (fire and forget) so it can restart or fail the worker's actor and the
+  // actors the worker owned.
+  void ReportWorkerExit(const WorkerExit& exit);
 
   RayletConfig config_;
   EventLoop* loop_;

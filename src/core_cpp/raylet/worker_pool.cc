@@ -28,6 +28,16 @@ std::string DescribeExit(int wait_status) {
   return "status " + std::to_string(wait_status);
 }
 
+// How a worker's death reads in the GCS's actor death messages.
+std::string ExitReason(int wait_status) {
+  if (WIFEXITED(wait_status)) return "exited with code " + std::to_string(WEXITSTATUS(wait_status));
+  if (WIFSIGNALED(wait_status)) {
+    int sig = WTERMSIG(wait_status);
+    return "killed by signal " + std::to_string(sig) + " (" + strsignal(sig) + ")";
+  }
+  return "exited with status " + std::to_string(wait_status);
+}
+
 }  // namespace
 
 WorkerPool::WorkerPool(WorkerPoolOptions options, WorkerLauncher* launcher)
@@ -157,6 +167,7 @@ void WorkerPool::Lease(Worker& worker, const PopWorkerCallback& callback) {
   leased.address.set_ip(options_.node_ip);
   leased.address.set_port(worker.port);
   leased.address.set_worker_id(worker.id.Binary());
+  leased.pid = worker.pid;
   callback(std::move(leased));
 }
 
@@ -167,7 +178,9 @@ void WorkerPool::KillWorker(WorkerID worker_id, const std::string& why) {
                    << ": " << why;
   // The zombie keeps its pid reserved until reaped; reaping then finds no worker.
   kill(it->second.pid, SIGKILL);
+  Worker worker = it->second;
   State state = Remove(worker_id);
+  if (state != State::kStarting) ReportExit(worker, "killed by the raylet: " + why, true);
   if (state == State::kLeased && on_leased_death_) on_leased_death_(worker_id);
   if (state == State::kStarting) StartWorkersForPendingPops();
 }
@@ -208,12 +221,19 @@ void WorkerPool::OnWorkerExited(WorkerID worker_id, int wait_status) {
       break;
     case State::kIdle:
       COLONY_LOG(INFO) << what << " while idle";
+      ReportExit(worker, ExitReason(wait_status), false);
       break;
     case State::kLeased:
       COLONY_LOG(WARNING) << what << " while leased";
       if (on_leased_death_) on_leased_death_(worker_id);
+      ReportExit(worker, ExitReason(wait_status), false);
       break;
   }
+}
+
+void WorkerPool::ReportExit(const Worker& worker, std::string reason, bool intentional) {
+  if (!on_exit_) return;
+  on_exit_(WorkerExit{worker.id, worker.pid, std::move(reason), intentional});
 }
 
 void WorkerPool::OnStartFailed(const Key& key, const std::string& why) {
@@ -262,7 +282,7 @@ void WorkerPool::TrimWorkers() {
   }
 }
 
-void WorkerPool::KillJobWorkers(const JobID& job_id) {
+void WorkerPool::KillJobWorkers(const JobID& job_id, const std::unordered_set<WorkerID>& spare) {
   std::vector<Key> keys;
   for (const auto& [key, pops] : pending_pops_) {
     if (key.job_id == job_id) keys.push_back(key);
@@ -270,7 +290,7 @@ void WorkerPool::KillJobWorkers(const JobID& job_id) {
   for (const Key& key : keys) FailPendingPops(key, Status::Cancelled("job finished"));
   std::vector<WorkerID> ids;
   for (const auto& [id, worker] : workers_) {
-    if (worker.key.job_id == job_id) ids.push_back(id);
+    if (worker.key.job_id == job_id && spare.count(id) == 0) ids.push_back(id);
   }
   for (const WorkerID& id : ids) KillWorker(id, "job " + job_id.Hex() + " finished");
 }
@@ -278,6 +298,11 @@ void WorkerPool::KillJobWorkers(const JobID& job_id) {
 void WorkerPool::KillAll() {
   for (const auto& [id, worker] : workers_) kill(worker.pid, SIGKILL);
   for (const auto& [id, worker] : workers_) waitpid(worker.pid, nullptr, 0);
+  for (const auto& [id, worker] : workers_) {
+    if (worker.state != State::kStarting) {
+      ReportExit(worker, "killed by the raylet: the raylet is shutting down", true);
+    }
+  }
   if (!workers_.empty()) {
     COLONY_LOG(INFO) << "killed " << workers_.size() << " workers";
   }

@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common.pb.h"
@@ -31,9 +32,18 @@ struct WorkerPoolOptions {
   int max_start_failures = 3;    // in a row for one (language, job) before pops fail
 };
 
+// A registered worker process that is gone: it exited, or this raylet killed it.
+struct WorkerExit {
+  WorkerID worker_id;
+  pid_t pid = 0;
+  std::string reason;        // "exited with code 1", "killed by signal 9 (Killed)", ...
+  bool intentional = false;  // the raylet killed it (job end, disconnect, trim, shutdown)
+};
+
 class WorkerPool : public WorkerSource {
  public:
   using DeathCallback = std::function<void(const WorkerID&)>;
+  using ExitCallback = std::function<void(const WorkerExit&)>;
 
   WorkerPool(WorkerPoolOptions options, WorkerLauncher* launcher);
 
@@ -44,8 +54,9 @@ class WorkerPool : public WorkerSource {
 
   // A started worker's gRPC server listens: it becomes usable.
   Status RegisterWorker(const rpc::RegisterWorkerRequest& request);
-  // Kills every worker of the job, leased ones too, and fails its pending pops.
-  void KillJobWorkers(const JobID& job_id);
+  // Kills every worker of the job, leased ones too except those in `spare` (the workers
+  // of detached actors), and fails its pending pops.
+  void KillJobWorkers(const JobID& job_id, const std::unordered_set<WorkerID>& spare = {});
   // SIGKILLs and reaps every worker; used at shutdown.
   void KillAll();
 
@@ -56,6 +67,10 @@ class WorkerPool : public WorkerSource {
 
   // Called when a leased worker dies or is killed, so its lease can end.
   void SetLeasedWorkerDeathCallback(DeathCallback callback) { on_leased_death_ = std::move(callback); }
+  // Called for every registered worker that exits or is killed (the GCS is told, so it
+  // can restart the worker's actor and fail the actors it owned). Workers that never
+  // registered are not reported: nothing can refer to them.
+  void SetWorkerExitCallback(ExitCallback callback) { on_exit_ = std::move(callback); }
 
   size_t num_workers() const { return workers_.size(); }
   size_t num_idle() const;
@@ -86,6 +101,7 @@ class WorkerPool : public WorkerSource {
   void HandOut(Worker& worker);
   void Lease(Worker& worker, const PopWorkerCallback& callback);
   void KillWorker(WorkerID worker_id, const std::string& why);
+  void ReportExit(const Worker& worker, std::string reason, bool intentional);
   void OnWorkerExited(WorkerID worker_id, int wait_status);
   void OnStartFailed(const Key& key, const std::string& why);
   void FailPendingPops(const Key& key, const Status& status);
@@ -96,6 +112,7 @@ class WorkerPool : public WorkerSource {
   WorkerPoolOptions options_;
   WorkerLauncher* launcher_;
   DeathCallback on_leased_death_;
+  ExitCallback on_exit_;
 
   std::unordered_map<WorkerID, Worker> workers_;
   std::unordered_map<pid_t, WorkerID> worker_of_pid_;

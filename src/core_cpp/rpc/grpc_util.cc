@@ -17,6 +17,8 @@ Status FromGrpcStatus(const grpc::Status& status) {
       return Status::Unauthenticated(status.error_message());
     case grpc::StatusCode::NOT_FOUND:
       return Status::NotFound(status.error_message());
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return Status::AlreadyExists(status.error_message());
     case grpc::StatusCode::INVALID_ARGUMENT:
       return Status::InvalidArgument(status.error_message());
     case grpc::StatusCode::CANCELLED:
@@ -34,6 +36,8 @@ grpc::Status ToGrpcStatus(const Status& status) {
       return {grpc::StatusCode::INVALID_ARGUMENT, status.message()};
     case StatusCode::kNotFound:
       return {grpc::StatusCode::NOT_FOUND, status.message()};
+    case StatusCode::kAlreadyExists:
+      return {grpc::StatusCode::ALREADY_EXISTS, status.message()};
     case StatusCode::kUnauthenticated:
       return {grpc::StatusCode::UNAUTHENTICATED, status.message()};
     case StatusCode::kUnavailable:

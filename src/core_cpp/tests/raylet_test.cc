@@ -2,6 +2,7 @@
 // the cluster view, flag parsing, and the worker pool with real (shell) processes.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "raylet/node_manager.h"
 #include "raylet/raylet_config.h"
 #include "raylet/scheduling/cluster_view.h"
 #include "raylet/scheduling/lease_manager.h"
@@ -37,6 +39,7 @@ class ScriptedWorkerSource : public WorkerSource {
     worker.address.set_ip("10.0.0.1");
     worker.address.set_port(7000);
     worker.address.set_worker_id(id.Binary());
+    worker.pid = 7700;
     auto pop = std::move(pops.front());
     pops.pop_front();
     pop.callback(worker);
@@ -151,6 +154,26 @@ TEST_F(RayletLeaseManagerTest, ReturnWithDisconnectKillsWorker) {
   ASSERT_EQ(workers_.disconnected.size(), 1u);
   EXPECT_EQ(workers_.disconnected[0], wa);
   EXPECT_EQ(FreeCpu(), 1);
+}
+
+TEST_F(RayletLeaseManagerTest, DetachedActorLeasesAreKnownAndReplyCarriesPid) {
+  Init({{"CPU", 2}});
+  LeaseRequest request;
+  request.job_id = JobID::FromInt(1);
+  request.resources = ResourceSet::FromMap({{"CPU", 1}});
+  request.detached_actor = true;
+  std::optional<rpc::RequestWorkerLeaseReply> detached;
+  leases_->RequestLease(request, [&](const rpc::RequestWorkerLeaseReply& r) { detached = r; });
+  WorkerID wd = workers_.GiveWorker();
+  size_t plain = Request(1);
+  workers_.GiveWorker();
+  ASSERT_TRUE(detached.has_value() && replies_[plain].has_value());
+  EXPECT_EQ(detached->worker_pid(), 7700);
+  auto spared = leases_->WorkersOfDetachedActors();
+  ASSERT_EQ(spared.size(), 1u);
+  EXPECT_EQ(*spared.begin(), wd);
+  ASSERT_TRUE(leases_->ReturnLease(LeaseID::FromBinary(detached->lease_id()), true));
+  EXPECT_TRUE(leases_->WorkersOfDetachedActors().empty());
 }
 
 TEST_F(RayletLeaseManagerTest, LaterRequestThatFitsPassesOneThatDoesNot) {
@@ -552,6 +575,76 @@ TEST_F(RayletWorkerPoolTest, DeadLeasedWorkerIsReportedAndIdleOnesTrimmed) {
   EXPECT_EQ(deaths.size(), 2u);  // idle deaths need no lease cleanup
 }
 
+TEST_F(RayletWorkerPoolTest, ExitsOfRegisteredWorkersAreReported) {
+  MakePool(kRecordingWorker);
+  JobID job = JobID::FromInt(5);
+  std::vector<WorkerExit> exits;
+  pool_->SetWorkerExitCallback([&](const WorkerExit& e) { exits.push_back(e); });
+  std::optional<StatusOr<LeasedWorker>> a_pop, b_pop;
+  pool_->PopWorker(rpc::PYTHON, job, [&](StatusOr<LeasedWorker> w) { a_pop = std::move(w); });
+  pool_->PopWorker(rpc::PYTHON, job, [&](StatusOr<LeasedWorker> w) { b_pop = std::move(w); });
+  WorkerID a = WaitForStart(1), b = WaitForStart(2);
+  ASSERT_TRUE(Register(a, job, 1111).ok());
+  ASSERT_TRUE(Register(b, job, 2222).ok());
+  ASSERT_TRUE(a_pop.has_value() && a_pop->ok() && b_pop.has_value() && b_pop->ok());
+  ASSERT_EQ((*a_pop)->worker_id, a);
+  EXPECT_GT((*a_pop)->pid, 0);
+
+  // A crash: reported with its signal, not intentional.
+  kill((*a_pop)->pid, SIGKILL);
+  ASSERT_TRUE(ReapUntil([&] { return exits.size() == 1; }));
+  EXPECT_EQ(exits[0].worker_id, a);
+  EXPECT_EQ(exits[0].pid, (*a_pop)->pid);
+  EXPECT_EQ(exits[0].reason, "killed by signal 9 (Killed)");
+  EXPECT_FALSE(exits[0].intentional);
+
+  // Killed by the raylet (a lease returned with disconnect): intentional, reported once.
+  pool_->DisconnectWorker(b);
+  ASSERT_EQ(exits.size(), 2u);
+  EXPECT_EQ(exits[1].worker_id, b);
+  EXPECT_TRUE(exits[1].intentional);
+  EXPECT_NE(exits[1].reason.find("killed by the raylet"), std::string::npos) << exits[1].reason;
+  for (int i = 0; i < 10; i++) {
+    pool_->ReapDeadWorkers();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(exits.size(), 2u);
+
+  // The end of the job spares the workers it is told to (detached actors).
+  std::optional<StatusOr<LeasedWorker>> c_pop, d_pop;
+  pool_->PopWorker(rpc::PYTHON, job, [&](StatusOr<LeasedWorker> w) { c_pop = std::move(w); });
+  WorkerID c = WaitForStart(3);
+  ASSERT_TRUE(Register(c, job, 3333).ok());
+  pool_->PopWorker(rpc::PYTHON, job, [&](StatusOr<LeasedWorker> w) { d_pop = std::move(w); });
+  WorkerID d = WaitForStart(4);
+  ASSERT_TRUE(Register(d, job, 4444).ok());
+  pool_->KillJobWorkers(job, {c});
+  EXPECT_EQ(pool_->num_workers(), 1u);
+  ASSERT_EQ(exits.size(), 3u);
+  EXPECT_EQ(exits[2].worker_id, d);
+  EXPECT_TRUE(exits[2].intentional);
+  pool_->SetWorkerExitCallback(nullptr);  // `exits` goes before TearDown kills the rest
+}
+
+TEST_F(RayletWorkerPoolTest, WorkerExitCodeIsReported) {
+  MakePool(
+      "echo \"$COLONY_WORKER_ID\" >> \"$COLONY_SESSION_DIR/started\"\n"
+      "while [ ! -f \"$COLONY_SESSION_DIR/exit\" ]; do sleep 0.02; done\n"
+      "exit 3");
+  std::vector<WorkerExit> exits;
+  pool_->SetWorkerExitCallback([&](const WorkerExit& e) { exits.push_back(e); });
+  JobID job = JobID::FromInt(6);
+  pool_->PopWorker(rpc::PYTHON, job, [](StatusOr<LeasedWorker>) {});
+  WorkerID id = WaitForStart(1);
+  ASSERT_TRUE(Register(id, job, 1111).ok());
+  std::ofstream(dir_ + "/exit") << "now";
+  ASSERT_TRUE(ReapUntil([&] { return !exits.empty(); }));
+  EXPECT_EQ(exits[0].worker_id, id);
+  EXPECT_EQ(exits[0].reason, "exited with code 3");
+  EXPECT_FALSE(exits[0].intentional);
+  pool_->SetWorkerExitCallback(nullptr);
+}
+
 TEST_F(RayletWorkerPoolTest, PopFailsAfterRepeatedStartFailures) {
   MakePool("echo boom >&2; exit 3", /*max_start_failures=*/2);
   std::optional<StatusOr<LeasedWorker>> popped;
@@ -580,6 +673,47 @@ TEST_F(RayletWorkerPoolTest, MissingExecutableFailsAtOnce) {
   ASSERT_TRUE(popped.has_value());
   EXPECT_NE(popped->status().message().find("/nonexistent/python"), std::string::npos);
   EXPECT_EQ(pool.num_workers(), 0u);
+}
+
+// Drivers are not the raylet's children: their exit is found by probing the pid.
+TEST(RayletNodeManagerTest, DriverExitIsReported) {
+  ClusterView cluster(NodeID::FromRandom());
+  WorkerLauncher launcher{WorkerLaunchOptions()};
+  WorkerPool pool(WorkerPoolOptions(), &launcher);
+  LeaseManager leases(ResourceSet::FromMap({{"CPU", 1}}), &cluster, &pool);
+  NodeManager manager(NodeID::FromRandom(), &leases, &pool);
+  std::vector<WorkerExit> exits;
+  manager.SetDriverExitCallback([&](const WorkerExit& e) { exits.push_back(e); });
+
+  pid_t child = fork();
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  ASSERT_GT(child, 0);
+  WorkerID driver_id = WorkerID::FromRandom();
+  rpc::RegisterWorkerRequest request;
+  request.set_worker_id(driver_id.Binary());
+  request.set_pid(child);
+  request.set_is_driver(true);
+  request.set_job_id(JobID::FromInt(1).Binary());
+  rpc::RegisterWorkerReply reply;
+  Status status = Status::Internal("not answered");
+  manager.HandleRegisterWorker(request, &reply, [&](Status s) { status = s; });
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(manager.num_drivers(), 1u);
+  manager.CheckDrivers();
+  EXPECT_TRUE(exits.empty());
+
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  manager.CheckDrivers();
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0].worker_id, driver_id);
+  EXPECT_EQ(exits[0].pid, child);
+  EXPECT_EQ(exits[0].reason, "the driver process exited");
+  EXPECT_FALSE(exits[0].intentional);
+  EXPECT_EQ(manager.num_drivers(), 0u);
 }
 
 }  // namespace

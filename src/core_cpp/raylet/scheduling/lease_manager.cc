@@ -108,10 +108,12 @@ void LeaseManager::OnWorkerPopped(uint64_t seq, StatusOr<LeasedWorker> worker) {
     return;
   }
   LeaseID lease_id = LeaseID::FromRandom();
-  leases_[lease_id] = Lease{worker->worker_id, pending.request.resources, ResourceSet()};
+  leases_[lease_id] = Lease{worker->worker_id, pending.request.resources, ResourceSet(),
+                           pending.request.detached_actor};
   lease_of_worker_[worker->worker_id] = lease_id;
   reply.set_lease_id(lease_id.Binary());
   *reply.mutable_worker_address() = worker->address;
+  reply.set_worker_pid(worker->pid);
   pending.reply(reply);
 }
 
@@ -205,6 +207,14 @@ void LeaseManager::CancelPending(const JobID& job_id, const std::string& message
   }
   for (auto& reply : replies) reply(CanceledReply(message));
   if (!replies.empty()) Dispatch();
+}
+
+std::unordered_set<WorkerID> LeaseManager::WorkersOfDetachedActors() const {
+  std::unordered_set<WorkerID> workers;
+  for (const auto& [lease_id, lease] : leases_) {
+    if (lease.detached_actor) workers.insert(lease.worker_id);
+  }
+  return workers;
 }
 
 void LeaseManager::Give(const ResourceSet& resources) {

@@ -8,6 +8,7 @@
 #include <list>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common.pb.h"
 #include "common/id.h"
@@ -24,6 +25,7 @@ struct LeaseRequest {
   ResourceSet resources;
   std::string task_id;  // raw bytes, the key for CancelLease
   bool grant_or_reject = false;
+  bool detached_actor = false;  // its worker outlives the job (see WorkersOfDetachedActors)
 };
 
 // Receives the one reply a lease request gets (granted, spilled, infeasible, canceled or
@@ -55,6 +57,9 @@ class LeaseManager {
     on_resources_changed_ = std::move(callback);
   }
 
+  // Workers leased for detached actors: the end of their job must not kill them.
+  std::unordered_set<WorkerID> WorkersOfDetachedActors() const;
+
   const ResourceSet& total() const { return total_; }
   const ResourceSet& available() const { return available_; }
   // Requests queued or holding resources while a worker starts.
@@ -71,6 +76,7 @@ class LeaseManager {
     WorkerID worker_id;
     ResourceSet held;  // taken from available_
     ResourceSet lent;  // CPU handed back while the worker is blocked
+    bool detached_actor = false;
   };
 
   void RejectOrSpill(const LeaseRequest& request, const LeaseReplyCallback& reply);

@@ -3,6 +3,7 @@
 // scheduler tests implement it without processes.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 
 #include "common.pb.h"
@@ -15,6 +16,7 @@ namespace colony::raylet {
 struct LeasedWorker {
   WorkerID worker_id;
   rpc::Address address;  // node_id, ip, port, worker_id
+  int32_t pid = 0;
 };
 
 using PopWorkerCallback = std::function<void(StatusOr<LeasedWorker>)>;

@@ -1,0 +1,85 @@
+// Calls actors directly: per actor, calls from this process get sequence numbers in
+// submission order, wait for their owned arguments, and are pushed to the actor's worker in
+// that order, at most kMaxInFlight at once (back-pressure on the callee's receive queue).
+// The actor's state (ALIVE at an address, RESTARTING, DEAD and why) comes from a long poll
+// on the GCS; calls in flight when the actor dies are resent after a restart while
+// max_task_retries allows, otherwise they fail with the actor's death cause.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "common/id.h"
+#include "core_worker.grpc.pb.h"
+#include "core_worker/client_pool.h"
+#include "core_worker/dependency_resolver.h"
+#include "core_worker/task_manager.h"
+#include "gcs.grpc.pb.h"
+
+namespace colony {
+
+class ActorTaskSubmitter {
+ public:
+  static constexpr int kMaxInFlight = 1000;
+
+  struct Deps {
+    EventLoop* loop;
+    MemoryStore* store;
+    ReferenceCounter* refs;
+    TaskManager* tasks;
+    ClientPool<rpc::CoreWorkerService>* workers;
+    rpc::GcsService::Stub* gcs;
+    std::string token;
+    std::string caller_id;  // identifies this process's handle to every actor
+  };
+  explicit ActorTaskSubmitter(Deps deps)
+      : d_(std::move(deps)), resolver_(d_.loop, d_.store, d_.refs) {}
+
+  // Starts tracking an actor this process holds a handle to (idempotent).
+  void AddActor(const ActorID& id, int max_pending_calls, int max_task_retries);
+  // Queues a call; fails at once with kLimitExceeded past max_pending_calls.
+  Status Submit(rpc::TaskSpec spec);
+  // Fails everything still queued (shutdown).
+  void Stop();
+
+ private:
+  struct Call {
+    std::shared_ptr<rpc::TaskSpec> spec;
+    bool resolved = false;
+    int retries_left = 0;
+  };
+  struct Actor {
+    ActorID id;
+    rpc::ActorTableData data;  // latest state seen
+    int max_pending_calls = -1;
+    int max_task_retries = 0;
+    int64_t next_seq = 0;
+    std::map<int64_t, Call> queued;      // not yet sent, by sequence number
+    std::map<int64_t, Call> in_flight;   // sent to data.address()
+    std::map<int64_t, Call> orphaned;    // in flight when the worker failed; wait for state
+    int pending = 0;                     // queued + in flight + orphaned
+  };
+
+  void PollState(const ActorID& id, int64_t after_version);
+  void OnState(const ActorID& id, rpc::ActorTableData data);
+  void SendQueued(Actor* actor);
+  void OnReply(const ActorID& id, int64_t seq, int64_t version, Status status,
+               rpc::PushTaskReply reply);
+  // Retries or fails the calls that were in flight when the actor's worker went away.
+  void SettleOrphans(Actor* actor);
+  void FailCall(Actor* actor, const Call& call);
+  void FailAll(Actor* actor);
+  ObjectValuePtr DeathError(const Actor& actor) const;
+  int64_t ProcessedUpTo(const Actor& actor) const;
+
+  Deps d_;
+  DependencyResolver resolver_;
+  std::mutex mu_;
+  std::unordered_map<ActorID, std::unique_ptr<Actor>> actors_;
+  bool stopped_ = false;
+};
+
+}  // namespace colony

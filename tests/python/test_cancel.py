@@ -1,0 +1,221 @@
+"""colony.cancel(): queued, running and force-killed tasks."""
+
+import os
+import time
+
+import pytest
+
+import colony
+from colony.exceptions import TaskCancelledError, TaskError, WorkerCrashedError
+from colony_testutil import pid_alive, wait_for
+
+pytestmark = pytest.mark.usefixtures("cancel_cluster")
+
+
+@pytest.fixture(scope="module")
+def cancel_cluster():
+    colony.init(num_cpus=2)
+    yield
+    colony.shutdown()
+
+
+@pytest.fixture
+def release(tmp_path):
+    path = str(tmp_path / "release")
+    yield path
+    open(path, "w").close()
+    wait_for(lambda: colony.available_resources().get("CPU", 0) == 2, timeout=20,
+             what="CPUs to be released after the test")
+
+
+@colony.remote
+def hold_until(path, limit=20.0):
+    deadline = time.monotonic() + limit
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return "released"
+
+
+@colony.remote
+def mark_and_return(path, value):
+    with open(path, "a") as f:
+        f.write("ran\n")
+    return value
+
+
+@colony.remote
+def sleep_loop(progress_path, seconds=20.0):
+    """A long task that reports its pid, then ticks a progress file."""
+    with open(progress_path, "a") as f:
+        f.write(f"pid {os.getpid()}\n")
+    end = time.monotonic() + seconds
+    n = 0
+    while time.monotonic() < end:
+        time.sleep(0.05)
+        n += 1
+        with open(progress_path, "a") as f:
+            f.write(f"tick {n}\n")
+    return "finished"
+
+
+@colony.remote
+def busy_loop(progress_path, seconds=20.0):
+    """A pure-Python CPU loop (no sleeping)."""
+    with open(progress_path, "a") as f:
+        f.write(f"pid {os.getpid()}\n")
+    end = time.monotonic() + seconds
+    x = 0
+    while time.monotonic() < end:
+        x += 1
+    return x
+
+
+@colony.remote
+def plus_one(x):
+    return x + 1
+
+
+@colony.remote
+def pid():
+    return os.getpid()
+
+
+def _read(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return f.read().splitlines()
+
+
+def _started_pid(progress_path, timeout=20):
+    line = wait_for(lambda: next((l for l in _read(progress_path) if l.startswith("pid ")), None),
+                    timeout=timeout, what="the task to start")
+    return int(line.split()[1])
+
+
+def _fill_cpus(release):
+    held = [hold_until.remote(release) for _ in range(2)]
+    wait_for(lambda: colony.available_resources().get("CPU", 0) == 0, timeout=15,
+             what="both CPUs to be taken")
+    return held
+
+
+def test_cancel_queued_task(release, tmp_path):
+    held = _fill_cpus(release)
+    marker = str(tmp_path / "marker")
+    queued = mark_and_return.remote(marker, "should not run")
+    ready, _ = colony.wait([queued], timeout=0.5)
+    assert ready == []
+    colony.cancel(queued)
+    start = time.monotonic()
+    with pytest.raises(TaskCancelledError):
+        colony.get(queued, timeout=10)
+    assert time.monotonic() - start < 5
+    open(release, "w").close()
+    assert colony.get(held, timeout=20) == ["released", "released"]
+    # the CPUs are free again and the cancelled task still never ran
+    assert colony.get(plus_one.remote(1), timeout=20) == 2
+    time.sleep(0.3)
+    assert _read(marker) == []
+
+
+def test_cancel_task_waiting_for_its_argument(release, tmp_path):
+    marker = str(tmp_path / "marker")
+    upstream = hold_until.remote(release)
+    dependent = mark_and_return.remote(marker, upstream)
+    time.sleep(0.3)
+    colony.cancel(dependent)
+    with pytest.raises(TaskCancelledError):
+        colony.get(dependent, timeout=10)
+    open(release, "w").close()
+    assert colony.get(upstream, timeout=20) == "released"
+    time.sleep(0.3)
+    assert _read(marker) == []
+
+
+def test_cancel_running_task(tmp_path):
+    progress = str(tmp_path / "progress")
+    ref = sleep_loop.remote(progress)
+    worker_pid = _started_pid(progress)
+    wait_for(lambda: len(_read(progress)) >= 3, what="a few ticks")
+    start = time.monotonic()
+    colony.cancel(ref)
+    with pytest.raises(TaskCancelledError):
+        colony.get(ref, timeout=10)
+    assert time.monotonic() - start < 5
+    # The task really stopped: no more ticks.
+    time.sleep(0.3)
+    ticks = len(_read(progress))
+    time.sleep(0.5)
+    assert len(_read(progress)) == ticks
+    # A non-forced cancel keeps the worker process; the cluster keeps working.
+    assert pid_alive(worker_pid)
+    assert colony.get(plus_one.remote(41), timeout=20) == 42
+    wait_for(lambda: colony.available_resources().get("CPU", 0) == 2, timeout=10,
+             what="the CPU of the cancelled task to be released")
+
+
+def test_cancel_running_busy_loop(tmp_path):
+    progress = str(tmp_path / "progress")
+    ref = busy_loop.remote(progress)
+    _started_pid(progress)
+    time.sleep(0.2)
+    colony.cancel(ref)
+    with pytest.raises(TaskCancelledError):
+        colony.get(ref, timeout=10)
+
+
+def test_force_cancel_kills_the_worker(tmp_path):
+    progress = str(tmp_path / "progress")
+    ref = sleep_loop.options(max_retries=3).remote(progress)
+    worker_pid = _started_pid(progress)
+    colony.cancel(ref, force=True)
+    with pytest.raises(TaskCancelledError) as info:
+        colony.get(ref, timeout=10)
+    assert not isinstance(info.value, WorkerCrashedError)
+    wait_for(lambda: not pid_alive(worker_pid), timeout=10, what="the worker to die")
+    # A forced cancel is not a crash: the task is not retried.
+    time.sleep(1.0)
+    assert sum(1 for l in _read(progress) if l.startswith("pid ")) == 1
+    assert colony.get(pid.remote(), timeout=20) != worker_pid
+    # the killed worker's CPU is given back
+    wait_for(lambda: colony.available_resources().get("CPU", 0) == 2, timeout=10,
+             what="the CPU of the killed worker to be released")
+
+
+def test_cancelled_error_propagates_to_dependents(tmp_path):
+    progress = str(tmp_path / "progress")
+    ref = sleep_loop.remote(progress)
+    dependent = plus_one.remote(ref)
+    _started_pid(progress)
+    colony.cancel(ref)
+    with pytest.raises(TaskCancelledError):
+        colony.get(dependent, timeout=10)
+
+
+def test_cancel_infeasible_task():
+    ref = plus_one.options(num_cpus=64).remote(1)
+    assert colony.wait([ref], timeout=0.5) == ([], [ref])
+    colony.cancel(ref)
+    with pytest.raises(TaskCancelledError):
+        colony.get(ref, timeout=10)
+    assert colony.wait([ref], timeout=5) == ([ref], [])
+
+
+def test_cancel_finished_task_is_a_no_op():
+    ref = plus_one.remote(1)
+    assert colony.get(ref, timeout=20) == 2
+    colony.cancel(ref)
+    colony.cancel(ref, force=True)
+    assert colony.get(ref, timeout=5) == 2
+
+
+def test_cancel_put_object_is_harmless():
+    ref = colony.put("value")
+    colony.cancel(ref)
+    assert colony.get(ref) == "value"
+
+
+def test_cancelled_error_type():
+    err = TaskCancelledError("x")
+    assert isinstance(err, colony.exceptions.ColonyError) and not isinstance(err, TaskError)
