@@ -23,7 +23,8 @@ $PYTHON -m pip install -q --disable-pip-version-check "cython>=3.0" "scikit-buil
   "cloudpickle>=2.0" numpy "pytest>=7" pytest-timeout
 
 echo "== building colony (C++ core, binaries, Cython extension, C++ tests)"
-export CCACHE_BASEDIR="$PWD"
+# Relative paths and no cwd in the hash: a fresh clone elsewhere reuses the cache.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 $PYTHON -m pip install -q --disable-pip-version-check --no-build-isolation -e . \
   --config-settings=cmake.define.COLONY_BUILD_TESTS=ON
 echo "== colony installed: $($PYTHON -c 'import colony, os; print(os.path.dirname(colony.__file__))')"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -69,9 +68,10 @@ def _format_map(values: dict) -> str:
 
 def new_session_dir() -> str:
     root = os.path.join(tempfile.gettempdir(), "colony")
-    name = time.strftime("session_%Y-%m-%d_%H-%M-%S") + f"_{os.getpid()}_{secrets.token_hex(2)}"
-    path = os.path.join(root, name)
-    os.makedirs(os.path.join(path, "logs"), exist_ok=True)
+    os.makedirs(root, exist_ok=True)
+    # Created exclusively: two sessions must never share port files.
+    path = tempfile.mkdtemp(prefix=time.strftime("session_%Y-%m-%d_%H-%M-%S_"), dir=root)
+    os.makedirs(os.path.join(path, "logs"))
     return path
 
 
@@ -129,6 +129,8 @@ class NodeProcesses:
 
     def _start(self, binary: str, name: str, args: list, die_with_parent: bool) -> int:
         port_file = os.path.join(self.session_dir, f"{name}.port")
+        if os.path.exists(port_file):
+            os.remove(port_file)  # a stale port would point at a process that is gone
         log = os.path.join(self.session_dir, "logs", f"{name}.log")
         env = dict(os.environ, COLONY_CLUSTER_TOKEN=self.token,
                    PYTHONPATH=_python_path_for_workers())

@@ -9,6 +9,15 @@ namespace {
 
 constexpr int64_t kSyncRpcTimeoutMs = 30000;
 
+// A synchronous GCS call with the token and the default deadline.
+template <typename Request, typename Reply, typename Method>
+Status CallGcs(rpc::GcsService::Stub* gcs, const std::string& token, Method method,
+               const Request& request, Reply* reply) {
+  grpc::ClientContext ctx;
+  rpc::PrepareClientContext(&ctx, token, kSyncRpcTimeoutMs);
+  return rpc::FromGrpcStatus((gcs->*method)(&ctx, request, reply));
+}
+
 // Values handed to the executor point into the task spec, which outlives the execution.
 ObjectValuePtr Borrow(const rpc::ObjectValue& value) {
   return ObjectValuePtr(std::shared_ptr<void>(), &value);
@@ -158,9 +167,7 @@ Status CoreWorker::RegisterJob() {
   *job->mutable_config() = options_.job_config;
   job->set_language(options_.language);
   rpc::AddJobReply reply;
-  grpc::ClientContext ctx;
-  rpc::PrepareClientContext(&ctx, options_.token, kSyncRpcTimeoutMs);
-  Status s = rpc::FromGrpcStatus(gcs_->AddJob(&ctx, request, &reply));
+  Status s = CallGcs(gcs_.get(), options_.token, &rpc::GcsService::Stub::AddJob, request, &reply);
   if (!s.ok()) return Status::Unavailable("cannot reach the GCS at " + options_.gcs_address + ": " + s.ToString());
   job_id_ = JobID::FromBinary(reply.job_id());
   return Status::OK();
@@ -399,9 +406,8 @@ Status CoreWorker::CreateActor(rpc::TaskSpec* spec, bool get_if_exists, std::str
   *request.mutable_creation_task() = *spec;
   request.set_get_if_exists(get_if_exists);
   rpc::RegisterActorReply reply;
-  grpc::ClientContext ctx;
-  rpc::PrepareClientContext(&ctx, options_.token, kSyncRpcTimeoutMs);
-  COLONY_RETURN_IF_ERROR(rpc::FromGrpcStatus(gcs_->RegisterActor(&ctx, request, &reply)));
+  COLONY_RETURN_IF_ERROR(CallGcs(gcs_.get(), options_.token,
+                                 &rpc::GcsService::Stub::RegisterActor, request, &reply));
   *existed = reply.existed();
   *actor_id = reply.actor().actor_id();
   const auto& creation = reply.actor().creation_task().actor_creation();
@@ -433,9 +439,8 @@ Status CoreWorker::GetActorInfo(const std::string& actor_id, const std::string& 
   request.set_name(name);
   request.set_namespace_(ns.empty() ? namespace_ : ns);
   rpc::GetActorInfoReply reply;
-  grpc::ClientContext ctx;
-  rpc::PrepareClientContext(&ctx, options_.token, kSyncRpcTimeoutMs);
-  COLONY_RETURN_IF_ERROR(rpc::FromGrpcStatus(gcs_->GetActorInfo(&ctx, request, &reply)));
+  COLONY_RETURN_IF_ERROR(CallGcs(gcs_.get(), options_.token,
+                                 &rpc::GcsService::Stub::GetActorInfo, request, &reply));
   *found = reply.found();
   *info = reply.actor();
   return Status::OK();
@@ -446,9 +451,7 @@ Status CoreWorker::KillActor(const std::string& actor_id, bool no_restart) {
   request.set_actor_id(actor_id);
   request.set_no_restart(no_restart);
   rpc::KillActorReply reply;
-  grpc::ClientContext ctx;
-  rpc::PrepareClientContext(&ctx, options_.token, kSyncRpcTimeoutMs);
-  return rpc::FromGrpcStatus(gcs_->KillActor(&ctx, request, &reply));
+  return CallGcs(gcs_.get(), options_.token, &rpc::GcsService::Stub::KillActor, request, &reply);
 }
 
 Status CoreWorker::CancelTask(const ObjectID& return_id, bool force) {
@@ -500,16 +503,6 @@ void CoreWorker::ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* repl
 }
 
 // ---------------------------------------------------------------- cluster
-
-namespace {
-template <typename Request, typename Reply, typename Method>
-Status CallGcs(rpc::GcsService::Stub* gcs, const std::string& token, Method method,
-               const Request& request, Reply* reply) {
-  grpc::ClientContext ctx;
-  rpc::PrepareClientContext(&ctx, token, kSyncRpcTimeoutMs);
-  return rpc::FromGrpcStatus((gcs->*method)(&ctx, request, reply));
-}
-}  // namespace
 
 Status CoreWorker::KvPut(const std::string& ns, const std::string& key, const std::string& value,
                          bool overwrite, bool* added) {
