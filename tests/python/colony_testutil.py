@@ -88,7 +88,6 @@ def subprocess_env(**extra) -> dict:
     env = dict(os.environ)
     old = env.get("PYTHONPATH")
     env["PYTHONPATH"] = PYTHON_DIR + (os.pathsep + old if old else "")
-    env.setdefault("COLONY_BIN_DIR", os.path.join(REPO, "build", "cw"))
     env.pop("COLONY_ADDRESS", None)
     env.update({k: str(v) for k, v in extra.items()})
     return env
