@@ -177,24 +177,40 @@ def test_in_flight_call_fails_without_task_retries(actor_cluster):
 
 
 def test_threaded_actor_runs_calls_concurrently(actor_cluster):
-    c = Counter.options(max_concurrency=4).remote()
-    start = time.monotonic()
-    assert colony.get([c.sleep_then.remote(1.0, i) for i in range(4)]) == [0, 1, 2, 3]
-    assert time.monotonic() - start < 3.0  # serially it would take 4 s
+    @colony.remote
+    class Rendezvous:
+        def __init__(self, parties):
+            self.barrier = threading.Barrier(parties, timeout=20)
+
+        def meet(self, i):
+            self.barrier.wait()  # only returns once all parties are inside at the same time
+            return i
+
+    r = Rendezvous.options(max_concurrency=4).remote(4)
+    assert colony.get([r.meet.remote(i) for i in range(4)], timeout=60) == [0, 1, 2, 3]
 
 
 def test_async_actor_runs_coroutines_concurrently(actor_cluster):
     @colony.remote
-    class AsyncWorker:
-        async def nap(self, seconds, value):
-            import asyncio
-            await asyncio.sleep(seconds)
-            return value
+    class AsyncRendezvous:
+        def __init__(self, parties):
+            self.parties = parties
+            self.arrived = 0
 
-    a = AsyncWorker.remote()
-    start = time.monotonic()
-    assert colony.get([a.nap.remote(1.0, i) for i in range(8)]) == list(range(8))
-    assert time.monotonic() - start < 4.0  # serially it would take 8 s
+        async def meet(self, i):
+            import asyncio
+            self.arrived += 1
+            # Every call waits here until all have arrived: a serial actor would time out.
+            await asyncio.wait_for(self._all_arrived(), timeout=20)
+            return i
+
+        async def _all_arrived(self):
+            import asyncio
+            while self.arrived < self.parties:
+                await asyncio.sleep(0.01)
+
+    a = AsyncRendezvous.remote(8)
+    assert colony.get([a.meet.remote(i) for i in range(8)], timeout=60) == list(range(8))
 
 
 def test_max_pending_calls_rejects_at_once(actor_cluster):
