@@ -65,6 +65,50 @@ def small_value():
     return b"ok"
 
 
+def actor_classes(mod):
+    """Ray's ``Actor``, ``AsyncActor`` and ``Client`` classes (ray_perf.py), made remote with
+    ``mod``. Defined in a function so that the methods that call back into the engine
+    (``Client``) find it as a closure variable: cloudpickle sends the classes by value and the
+    module by name, so the same classes work under any engine."""
+
+    class Actor:
+        def small_value(self):
+            return b"ok"
+
+        def small_value_arg(self, x):
+            return b"ok"
+
+    class AsyncActor:
+        async def small_value(self):
+            return b"ok"
+
+        async def small_value_with_arg(self, x):
+            return b"ok"
+
+    class Client:
+        def __init__(self, servers):
+            if not isinstance(servers, list):
+                servers = [servers]
+            self.servers = servers
+
+        def small_value_batch(self, n):
+            results = []
+            for s in self.servers:
+                results.extend([s.small_value.remote() for _ in range(n)])
+            mod.get(results)
+
+        def small_value_batch_arg(self, n):
+            x = mod.put(0)
+            results = []
+            for s in self.servers:
+                results.extend([s.small_value_arg.remote(x) for _ in range(n)])
+            mod.get(results)
+
+    # As in Ray: Actor and Client hold no CPU; AsyncActor takes the engine's actor default.
+    return {"Actor": mod.remote(num_cpus=0)(Actor), "AsyncActor": mod.remote(AsyncActor),
+            "Client": mod.remote(num_cpus=0)(Client)}
+
+
 # --------------------------------------------------------------------------- registry
 
 @dataclass
@@ -226,6 +270,31 @@ class Context:
                                        else self.mod.remote(fn))
         return self._remote_cache[key]
 
+    def actor_class(self, name: str):
+        """Ray's ``Actor``, ``AsyncActor`` or ``Client``, made remote once per run."""
+        if "actor_classes" not in self._remote_cache:
+            self._remote_cache["actor_classes"] = actor_classes(self.mod)
+        return self._remote_cache["actor_classes"][name]
+
+    def get(self, refs, what: str):
+        """``mod.get(refs)`` with the --call-timeout: a call that never returns fails the row
+        (which then continues on a fresh cluster) instead of hanging the run. On a timeout,
+        says how many of the refs were ready."""
+        try:
+            return self.mod.get(refs, timeout=self.args.call_timeout)
+        except TimeoutError:  # colony's and Ray's GetTimeoutError are TimeoutErrors
+            ref_list = refs if isinstance(refs, list) else [refs]
+            ready, _ = self.mod.wait(ref_list, num_returns=len(ref_list), timeout=0)
+            raise TimeoutError(f"{what}: only {len(ready)} of {len(ref_list)} result(s) were "
+                               f"ready after {self.args.call_timeout:g}s (--call-timeout)"
+                               ) from None
+
+    def num_actors(self) -> int:
+        """n of Ray's 1:n and n:n rows: ``multiprocessing.cpu_count() // 2`` (at least 1)."""
+        if self.args.actors is not None:
+            return self.args.actors
+        return max(1, multiprocessing.cpu_count() // 2)
+
 
 # --------------------------------------------------------------------------- task rows
 
@@ -385,6 +454,190 @@ def multi_client_tasks_async(mod, ctx: Context) -> Workload:
                             "client_start_seconds": [round(s, 3) for s in startup],
                             "ray_reference": {"clients": 4, "tasks_per_client_per_call": 10000,
                                               "client_kind": "actors"}})
+
+
+# --------------------------------------------------------------------------- actor rows
+# Ray's rows from "1:1 actor calls sync" to "n:n async-actor calls async", with Ray's classes
+# (actor_classes above), calls and multipliers. What differs: every actor is created and
+# answers one call in the row's setup (so no timed call waits for a worker to start), the
+# driver's get() has a timeout (--call-timeout), the actors are killed in the teardown, and the
+# batch Ray sets to 5000 is --actor-batch.
+
+class _Started:
+    """Actors a row started; the teardown kills them, clients before their servers."""
+
+    def __init__(self, mod):
+        self.mod = mod
+        self.handles: list = []
+
+    def add(self, handle):
+        self.handles.append(handle)
+        return handle
+
+    def teardown(self):
+        for h in reversed(self.handles):
+            try:
+                self.mod.kill(h)
+            except Exception:  # noqa: BLE001 - a failed kill must not hide the row's figures
+                traceback.print_exc()
+        self.handles.clear()
+
+
+def _servers(ctx: Context, started: _Started, cls_name: str, k: int, **options) -> list:
+    cls = ctx.actor_class(cls_name)
+    if options:
+        cls = cls.options(**options)
+    servers = [started.add(cls.remote()) for _ in range(k)]
+    ctx.get([s.small_value.remote() for s in servers], f"start of {k} {cls_name}(s)")
+    return servers
+
+
+def _one_to_one_sync(mod, ctx: Context, cls_name: str) -> Workload:
+    started = _Started(mod)
+    a = _servers(ctx, started, cls_name, 1)[0]
+
+    def fn():
+        ctx.get(a.small_value.remote(), "actor call")
+
+    return Workload(fn, multiplier=1, teardown=started.teardown)
+
+
+def _one_to_one_async(mod, ctx: Context, cls_name: str, method: str = "small_value",
+                      with_arg: bool = False, **options) -> Workload:
+    started = _Started(mod)
+    a = _servers(ctx, started, cls_name, 1, **options)[0]
+    m = getattr(a, method)
+
+    if with_arg:
+        def fn():
+            ctx.get([m.remote(i) for i in range(1000)], "batch of 1000 actor calls")
+    else:
+        def fn():
+            ctx.get([m.remote() for _ in range(1000)], "batch of 1000 actor calls")
+
+    return Workload(fn, multiplier=1000, teardown=started.teardown,
+                    params={"batch": 1000, **options})
+
+
+def _one_to_n(mod, ctx: Context, cls_name: str) -> Workload:
+    """A Client actor calls each of k servers n times, then gets all (Ray's 1:n rows)."""
+    n, k = ctx.args.actor_batch, ctx.num_actors()
+    started = _Started(mod)
+    servers = _servers(ctx, started, cls_name, k)
+    client = started.add(ctx.actor_class("Client").remote(servers))
+    ctx.get(client.small_value_batch.remote(1), "client start")
+
+    def fn():
+        ctx.get(client.small_value_batch.remote(n), "client batch")
+
+    return Workload(fn, multiplier=n * k, teardown=started.teardown,
+                    params={"servers": k, "calls_per_server_per_call": n, "clients": 1,
+                            "client_kind": "actor",
+                            "ray_reference": {"servers": "cpu_count // 2",
+                                              "calls_per_server_per_call": 5000}})
+
+
+def _n_to_n_tasks(mod, ctx: Context, cls_name: str) -> Workload:
+    """m=4 tasks each make n calls spread over k servers, then get them (Ray's n:n rows, whose
+    callers are tasks, not Client actors)."""
+    n, m, k = ctx.args.actor_batch, 4, ctx.num_actors()
+    started = _Started(mod)
+    servers = _servers(ctx, started, cls_name, k)
+
+    def work(actors):
+        mod.get([actors[i % k].small_value.remote() for i in range(n)])
+
+    work_remote = mod.remote(work)
+    ctx.get([work_remote.remote(servers) for _ in range(m)], "first work tasks")
+
+    def fn():
+        ctx.get([work_remote.remote(servers) for _ in range(m)], "work tasks")
+
+    return Workload(fn, multiplier=m * n, teardown=started.teardown,
+                    params={"servers": k, "caller_tasks": m, "calls_per_task_per_call": n,
+                            "ray_reference": {"servers": "cpu_count // 2", "caller_tasks": 4,
+                                              "calls_per_task_per_call": 5000}})
+
+
+@row("1:1 actor calls sync", group="actors")
+def actor_calls_sync(mod, ctx: Context) -> Workload:
+    """One call of a no-op actor method, then get(); round trips per second."""
+    return _one_to_one_sync(mod, ctx, "Actor")
+
+
+@row("1:1 actor calls async", group="actors")
+def actor_calls_async(mod, ctx: Context) -> Workload:
+    """1000 calls to one actor back to back, then get() of all; calls per second."""
+    return _one_to_one_async(mod, ctx, "Actor")
+
+
+@row("1:1 actor calls concurrent", group="actors")
+def actor_calls_concurrent(mod, ctx: Context) -> Workload:
+    """As "1:1 actor calls async", to an actor with max_concurrency=16 (threaded)."""
+    return _one_to_one_async(mod, ctx, "Actor", max_concurrency=16)
+
+
+@row("1:n actor calls async", group="actors")
+def actor_calls_one_to_n(mod, ctx: Context) -> Workload:
+    """A Client actor makes n calls to each of k actors and gets them all; calls per second."""
+    return _one_to_n(mod, ctx, "Actor")
+
+
+@row("n:n actor calls async", group="actors")
+def actor_calls_n_to_n(mod, ctx: Context) -> Workload:
+    """4 tasks each make n calls spread over k actors and get them; calls per second."""
+    return _n_to_n_tasks(mod, ctx, "Actor")
+
+
+@row("n:n actor calls with arg async", group="actors")
+def actor_calls_n_to_n_arg(mod, ctx: Context) -> Workload:
+    """k Client actors, one per server actor, each put() a 0 and pass its ref as the argument
+    of 1000 calls to its server, then get them; calls per second over all clients."""
+    n, k = 1000, ctx.num_actors()
+    started = _Started(mod)
+    servers = _servers(ctx, started, "Actor", k)
+    clients = [started.add(ctx.actor_class("Client").remote(s)) for s in servers]
+    ctx.get([c.small_value_batch_arg.remote(1) for c in clients], "client start")
+
+    def fn():
+        ctx.get([c.small_value_batch_arg.remote(n) for c in clients], "client batches")
+
+    return Workload(fn, multiplier=n * k, teardown=started.teardown,
+                    params={"servers": k, "clients": k, "client_kind": "actor",
+                            "calls_per_client_per_call": n,
+                            "ray_reference": {"servers": "cpu_count // 2",
+                                              "calls_per_client_per_call": 1000}})
+
+
+@row("1:1 async-actor calls sync", group="async actors")
+def async_actor_calls_sync(mod, ctx: Context) -> Workload:
+    """One call of a no-op ``async def`` method, then get(); round trips per second."""
+    return _one_to_one_sync(mod, ctx, "AsyncActor")
+
+
+@row("1:1 async-actor calls async", group="async actors")
+def async_actor_calls_async(mod, ctx: Context) -> Workload:
+    """1000 calls to one async actor back to back, then get() of all; calls per second."""
+    return _one_to_one_async(mod, ctx, "AsyncActor")
+
+
+@row("1:1 async-actor calls with args async", group="async actors")
+def async_actor_calls_with_args(mod, ctx: Context) -> Workload:
+    """As "1:1 async-actor calls async", each call passing its index (a small int)."""
+    return _one_to_one_async(mod, ctx, "AsyncActor", method="small_value_with_arg",
+                             with_arg=True)
+
+
+@row("1:n async-actor calls async", group="async actors")
+def async_actor_calls_one_to_n(mod, ctx: Context) -> Workload:
+    """A Client actor makes n calls to each of k async actors and gets them all."""
+    return _one_to_n(mod, ctx, "AsyncActor")
+
+
+@row("n:n async-actor calls async", group="async actors")
+def async_actor_calls_n_to_n(mod, ctx: Context) -> Workload:
+    """4 tasks each make n calls spread over k async actors and get them."""
+    return _n_to_n_tasks(mod, ctx, "AsyncActor")
 
 
 # --------------------------------------------------------------------------- timing
@@ -669,7 +922,9 @@ def run(args) -> int:
         "settings": {"rounds": args.rounds, "duration": args.duration, "warmup": args.warmup,
                      "settle": args.settle,
                      "cluster_warmup": args.cluster_warmup, "clients": args.clients,
-                     "client_batch": args.client_batch, "init": _init_kwargs(args)},
+                     "client_batch": args.client_batch, "actors": args.actors,
+                     "actor_batch": args.actor_batch, "call_timeout": args.call_timeout,
+                     "init": _init_kwargs(args)},
         "loadavg_start": loadavg(),
         "complete": False,
         "rows": [],
@@ -815,6 +1070,16 @@ def parse_args(argv=None):
     p.add_argument("--client-batch", type=int, default=2000,
                    help="tasks each client submits per call in 'multi client tasks async' "
                         "(default 2000 so a call stays within a round; Ray uses 10000)")
+    p.add_argument("--actors", type=int, default=None,
+                   help="n of the 1:n and n:n actor rows: how many server actors (default, as "
+                        "Ray: cpu_count // 2, at least 1)")
+    p.add_argument("--actor-batch", type=int, default=2000,
+                   help="calls per server (1:n rows) or per caller task (n:n rows, 4 tasks) in "
+                        "one call of the actor rows where Ray uses 5000 (default 2000 so a call "
+                        "stays within a round; 'n:n actor calls with arg async' keeps Ray's 1000)")
+    p.add_argument("--call-timeout", type=float, default=60.0,
+                   help="seconds the driver's get() waits in the actor rows before the row "
+                        "fails as hung and the run goes on with a fresh cluster (default 60)")
     p.add_argument("--num-cpus", type=float, default=None,
                    help="num_cpus for init() (default: the engine's default, all CPUs)")
     p.add_argument("--row-timeout", type=float, default=300.0,
@@ -832,6 +1097,10 @@ def parse_args(argv=None):
         p.error("--rounds must be >= 1, --duration > 0, --warmup >= 0")
     if args.clients < 1 or args.client_batch < 1:
         p.error("--clients and --client-batch must be >= 1")
+    if (args.actors is not None and args.actors < 1) or args.actor_batch < 1:
+        p.error("--actors and --actor-batch must be >= 1")
+    if args.call_timeout <= 0:
+        p.error("--call-timeout must be > 0")
     return args
 
 

@@ -7,6 +7,9 @@ namespace {
 
 constexpr int64_t kPollTimeoutMs = 60000;
 constexpr int64_t kPollRetryMs = 500;
+// A push that failed while the GCS still says ALIVE: if no new state arrives within this
+// time the actor is unreachable rather than restarting, and the stranded calls are settled.
+constexpr int64_t kOrphanGraceMs = 5000;
 
 const char* DeathCauseName(rpc::ActorTableData::DeathCause cause) {
   switch (cause) {
@@ -179,13 +182,26 @@ void ActorTaskSubmitter::OnReply(const ActorID& id, int64_t seq, int64_t version
     return;
   }
   // The worker went away; what to do depends on the actor's next state from the GCS.
+  COLONY_LOG(WARNING) << "call to actor " << id.Hex() << " failed: " << status.ToString();
   actor->orphaned[seq] = std::move(call);
   if (actor->data.state() == rpc::ActorTableData::DEAD) {
     FailAll(actor);
   } else if (actor->data.state() == rpc::ActorTableData::ALIVE && actor->data.version() > version) {
     SettleOrphans(actor);
     SendQueued(actor);
+  } else {
+    d_.loop->PostDelayed([this, id, version]() { SettleIfNoNewState(id, version); },
+                         kOrphanGraceMs);
   }
+}
+
+void ActorTaskSubmitter::SettleIfNoNewState(const ActorID& id, int64_t version) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Actor* actor = actors_[id].get();
+  if (actor->data.version() != version || actor->orphaned.empty()) return;
+  if (actor->data.state() != rpc::ActorTableData::ALIVE) return;  // a restart will settle them
+  SettleOrphans(actor);
+  SendQueued(actor);
 }
 
 void ActorTaskSubmitter::SettleOrphans(Actor* actor) {
@@ -212,7 +228,8 @@ ObjectValuePtr ActorTaskSubmitter::DeathError(const Actor& actor) const {
                         ") died because " + DeathCauseName(data.death_cause());
   if (data.state() != rpc::ActorTableData::DEAD) {
     message = "The actor " + data.class_name() + " (" + actor.id.Hex() +
-              ") died while running the call and max_task_retries is exhausted";
+              ") died or became unreachable while running the call, and max_task_retries "
+              "is exhausted";
   }
   if (!data.death_message().empty()) message += ": " + data.death_message();
   return MakeErrorValue(rpc::ACTOR_DIED, message);

@@ -70,6 +70,8 @@ class ActorTaskSubmitter {
                rpc::PushTaskReply reply);
   // Retries or fails the calls that were in flight when the actor's worker went away.
   void SettleOrphans(Actor* actor);
+  // A push failed but the actor stayed ALIVE at `version`: it was unreachable, not dead.
+  void SettleIfNoNewState(const ActorID& id, int64_t version);
   void FailCall(Actor* actor, const Call& call);
   void FailAll(Actor* actor);
   ObjectValuePtr DeathError(const Actor& actor) const;
