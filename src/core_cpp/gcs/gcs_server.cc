@@ -6,34 +6,34 @@
 
 namespace colony::gcs {
 
-// Routes each GcsService method to GcsServer::Handle<Method> on the loop, after the
-// cluster-token check.
+// Routes each GcsService method to the manager that owns its state, on the loop, after
+// the cluster-token check.
 class GcsServiceImpl : public rpc::GcsService::CallbackService {
  public:
-  GcsServiceImpl(GcsServer* handler, std::string token, EventLoop* loop)
-      : handler_(handler), token_(std::move(token)), loop_(loop) {}
+  GcsServiceImpl(GcsServer* server, std::string token, EventLoop* loop)
+      : server_(server), token_(std::move(token)), loop_(loop) {}
 
-  COLONY_RPC_METHOD(RegisterNode)
-  COLONY_RPC_METHOD(UnregisterNode)
-  COLONY_RPC_METHOD(GetAllNodeInfo)
-  COLONY_RPC_METHOD(ReportResources)
-  COLONY_RPC_METHOD(PollNodeChanges)
-  COLONY_RPC_METHOD(AddJob)
-  COLONY_RPC_METHOD(MarkJobFinished)
-  COLONY_RPC_METHOD(GetAllJobInfo)
-  COLONY_RPC_METHOD(KvPut)
-  COLONY_RPC_METHOD(KvGet)
-  COLONY_RPC_METHOD(KvDel)
-  COLONY_RPC_METHOD(KvKeys)
-  COLONY_RPC_METHOD(RegisterActor)
-  COLONY_RPC_METHOD(GetActorInfo)
-  COLONY_RPC_METHOD(PollActorState)
-  COLONY_RPC_METHOD(KillActor)
-  COLONY_RPC_METHOD(ListNamedActors)
-  COLONY_RPC_METHOD(ReportWorkerFailure)
+  COLONY_RPC_METHOD_TO(RegisterNode, server_->node_manager_)
+  COLONY_RPC_METHOD_TO(UnregisterNode, server_->node_manager_)
+  COLONY_RPC_METHOD_TO(GetAllNodeInfo, server_->node_manager_)
+  COLONY_RPC_METHOD_TO(ReportResources, server_->node_manager_)
+  COLONY_RPC_METHOD_TO(PollNodeChanges, server_->node_changes_)
+  COLONY_RPC_METHOD_TO(AddJob, server_->job_manager_)
+  COLONY_RPC_METHOD_TO(MarkJobFinished, server_->job_manager_)
+  COLONY_RPC_METHOD_TO(GetAllJobInfo, server_->job_manager_)
+  COLONY_RPC_METHOD_TO(KvPut, server_->kv_manager_)
+  COLONY_RPC_METHOD_TO(KvGet, server_->kv_manager_)
+  COLONY_RPC_METHOD_TO(KvDel, server_->kv_manager_)
+  COLONY_RPC_METHOD_TO(KvKeys, server_->kv_manager_)
+  COLONY_RPC_METHOD_TO(RegisterActor, server_->actor_manager_)
+  COLONY_RPC_METHOD_TO(GetActorInfo, server_->actor_manager_)
+  COLONY_RPC_METHOD_TO(PollActorState, server_->actor_manager_)
+  COLONY_RPC_METHOD_TO(KillActor, server_->actor_manager_)
+  COLONY_RPC_METHOD_TO(ListNamedActors, server_->actor_manager_)
+  COLONY_RPC_METHOD_TO(ReportWorkerFailure, server_->actor_manager_)
 
  private:
-  GcsServer* handler_;
+  GcsServer* server_;
   std::string token_;
   EventLoop* loop_;
 };

@@ -52,82 +52,9 @@ class GcsServer {
   void Stop();
   int port() const { return grpc_server_.port(); }
 
-  // RPC handlers, run on the loop; each forwards to the manager that owns the state.
-  void HandleRegisterNode(const rpc::RegisterNodeRequest& request, rpc::RegisterNodeReply* reply,
-                          rpc::SendReply send_reply) {
-    node_manager_.HandleRegisterNode(request, reply, std::move(send_reply));
-  }
-  void HandleUnregisterNode(const rpc::UnregisterNodeRequest& request,
-                            rpc::UnregisterNodeReply* reply, rpc::SendReply send_reply) {
-    node_manager_.HandleUnregisterNode(request, reply, std::move(send_reply));
-  }
-  void HandleGetAllNodeInfo(const rpc::GetAllNodeInfoRequest& request,
-                            rpc::GetAllNodeInfoReply* reply, rpc::SendReply send_reply) {
-    node_manager_.HandleGetAllNodeInfo(request, reply, std::move(send_reply));
-  }
-  void HandleReportResources(const rpc::ReportResourcesRequest& request,
-                             rpc::ReportResourcesReply* reply, rpc::SendReply send_reply) {
-    node_manager_.HandleReportResources(request, reply, std::move(send_reply));
-  }
-  void HandlePollNodeChanges(const rpc::PollNodeChangesRequest& request,
-                             rpc::PollNodeChangesReply* reply, rpc::SendReply send_reply) {
-    node_changes_.HandlePollNodeChanges(request, reply, std::move(send_reply));
-  }
-  void HandleAddJob(const rpc::AddJobRequest& request, rpc::AddJobReply* reply,
-                    rpc::SendReply send_reply) {
-    job_manager_.HandleAddJob(request, reply, std::move(send_reply));
-  }
-  void HandleMarkJobFinished(const rpc::MarkJobFinishedRequest& request,
-                             rpc::MarkJobFinishedReply* reply, rpc::SendReply send_reply) {
-    job_manager_.HandleMarkJobFinished(request, reply, std::move(send_reply));
-  }
-  void HandleGetAllJobInfo(const rpc::GetAllJobInfoRequest& request,
-                           rpc::GetAllJobInfoReply* reply, rpc::SendReply send_reply) {
-    job_manager_.HandleGetAllJobInfo(request, reply, std::move(send_reply));
-  }
-  void HandleKvPut(const rpc::KvPutRequest& request, rpc::KvPutReply* reply,
-                   rpc::SendReply send_reply) {
-    kv_manager_.HandleKvPut(request, reply, std::move(send_reply));
-  }
-  void HandleKvGet(const rpc::KvGetRequest& request, rpc::KvGetReply* reply,
-                   rpc::SendReply send_reply) {
-    kv_manager_.HandleKvGet(request, reply, std::move(send_reply));
-  }
-  void HandleKvDel(const rpc::KvDelRequest& request, rpc::KvDelReply* reply,
-                   rpc::SendReply send_reply) {
-    kv_manager_.HandleKvDel(request, reply, std::move(send_reply));
-  }
-  void HandleKvKeys(const rpc::KvKeysRequest& request, rpc::KvKeysReply* reply,
-                    rpc::SendReply send_reply) {
-    kv_manager_.HandleKvKeys(request, reply, std::move(send_reply));
-  }
-  void HandleRegisterActor(const rpc::RegisterActorRequest& request,
-                           rpc::RegisterActorReply* reply, rpc::SendReply send_reply) {
-    actor_manager_.HandleRegisterActor(request, reply, std::move(send_reply));
-  }
-  void HandleGetActorInfo(const rpc::GetActorInfoRequest& request, rpc::GetActorInfoReply* reply,
-                          rpc::SendReply send_reply) {
-    actor_manager_.HandleGetActorInfo(request, reply, std::move(send_reply));
-  }
-  void HandlePollActorState(const rpc::PollActorStateRequest& request,
-                            rpc::PollActorStateReply* reply, rpc::SendReply send_reply) {
-    actor_manager_.HandlePollActorState(request, reply, std::move(send_reply));
-  }
-  void HandleKillActor(const rpc::KillActorRequest& request, rpc::KillActorReply* reply,
-                       rpc::SendReply send_reply) {
-    actor_manager_.HandleKillActor(request, reply, std::move(send_reply));
-  }
-  void HandleListNamedActors(const rpc::ListNamedActorsRequest& request,
-                             rpc::ListNamedActorsReply* reply, rpc::SendReply send_reply) {
-    actor_manager_.HandleListNamedActors(request, reply, std::move(send_reply));
-  }
-  void HandleReportWorkerFailure(const rpc::ReportWorkerFailureRequest& request,
-                                 rpc::ReportWorkerFailureReply* reply,
-                                 rpc::SendReply send_reply) {
-    actor_manager_.HandleReportWorkerFailure(request, reply, std::move(send_reply));
-  }
-
  private:
+  friend class GcsServiceImpl;  // routes each RPC to the manager that owns its state
+
   void WireManagers();
   void OnNodeTimedOut(const NodeID& node_id);
   Status LoadState();

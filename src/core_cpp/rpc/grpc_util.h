@@ -65,16 +65,20 @@ void CallUnary(const std::string& token, int64_t timeout_ms, Request request,
 grpc::ServerUnaryReactor* Dispatch(grpc::CallbackServerContext* ctx, const std::string& token,
                                    EventLoop* loop, std::function<void(SendReply)> handle);
 
-// Routes METHOD to handler_->HandleMETHOD(request, reply, send_reply) on loop_.
-#define COLONY_RPC_METHOD(METHOD)                                                       \
+// Routes METHOD to (HANDLER).HandleMETHOD(request, reply, send_reply) on loop_; HANDLER
+// is an expression naming the object that owns the method's state.
+#define COLONY_RPC_METHOD_TO(METHOD, HANDLER)                                           \
   grpc::ServerUnaryReactor* METHOD(grpc::CallbackServerContext* ctx,                    \
                                    const ::colony::rpc::METHOD##Request* request,       \
                                    ::colony::rpc::METHOD##Reply* reply) override {      \
     return ::colony::rpc::Dispatch(ctx, token_, loop_, [this, request, reply](          \
                                                            ::colony::rpc::SendReply s) { \
-      handler_->Handle##METHOD(*request, reply, std::move(s));                          \
+      (HANDLER).Handle##METHOD(*request, reply, std::move(s));                          \
     });                                                                                 \
   }
+
+// Routes METHOD to handler_->HandleMETHOD(request, reply, send_reply) on loop_.
+#define COLONY_RPC_METHOD(METHOD) COLONY_RPC_METHOD_TO(METHOD, *handler_)
 
 class GrpcServer {
  public:
