@@ -5,10 +5,14 @@ from cython.operator cimport dereference as deref
 from libcpp cimport bool as cbool
 from libcpp.string cimport string
 from libcpp.vector cimport vector
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint8_t, uint64_t
+from libc.string cimport memcpy
+from cpython.buffer cimport PyBuffer_FillInfo, PyBUF_WRITABLE
+from cpython.memoryview cimport PyMemoryView_FromMemory
 
 from colony._cpp cimport *
 
+import os
 import threading
 
 cdef extern from "Python.h":
@@ -21,6 +25,9 @@ cdef int g_generation = 0
 cdef object g_executor = None
 cdef object g_interrupt_exception = None
 cdef unsigned long g_main_thread_id = 0
+# Serialized values at least this big go to the node's shared-memory store.
+cdef uint64_t g_inline_threshold = int(os.environ.get("COLONY_MAX_INLINE_OBJECT_BYTES", 100 * 1024))
+cdef int PyBUF_WRITE = 0x200
 
 _collect = threading.local()
 
@@ -31,6 +38,7 @@ class CoreError(Exception):
     NOT_FOUND = 2
     ALREADY_EXISTS = 3
     TIMED_OUT = 4
+    OBJECT_STORE_FULL = 10
     LIMIT_EXCEEDED = 11
 
     def __init__(self, code, message):
@@ -116,12 +124,71 @@ cdef class ObjectRef:
 
 
 cdef fill_value(CObjectValue* value, bytes metadata, data, list nested_refs):
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        data = data.to_bytes()  # a framed value small enough to travel inline
     cdef const unsigned char[::1] view = memoryview(data).cast("B")
     value.set_metadata(metadata)
     if view.shape[0] > 0:
         value.set_data(<const char*>&view[0], view.shape[0])
+    fill_refs(value, nested_refs)
+
+
+cdef fill_refs(CObjectValue* value, list nested_refs):
     for ref in nested_refs:
         AddNestedRef(value, (<ObjectRef>ref).binary(), (<ObjectRef>ref).owner_address())
+
+
+cdef uint64_t size_of(data):
+    return len(data) if isinstance(data, (bytes, bytearray)) else data.nbytes
+
+
+cdef write_shared(CCoreWorker* cw, CObjectID object_id, bytes metadata, data, uint64_t size):
+    """Copies a serialized value into a new shared-memory object (not sealed yet)."""
+    cdef uint8_t* base = NULL
+    cdef string c_metadata = metadata
+    cdef CStatus status
+    with nogil:
+        status = cw.CreateShared(object_id, c_metadata, size, &base)
+    check(status)
+    cdef const unsigned char[::1] src
+    cdef uint64_t offset, n
+    try:
+        parts = [(0, data)] if isinstance(data, (bytes, bytearray)) else data.parts()
+        for offset, part in parts:
+            src = memoryview(part).cast("B")
+            n = src.shape[0]
+            if n == 0:
+                continue
+            if offset + n > size:
+                raise ValueError("serialized frame overflows its object")
+            with nogil:
+                memcpy(base + offset, &src[0], n)
+    except BaseException:
+        cw.AbortShared(object_id)
+        raise
+
+
+cdef class SharedBuffer:
+    """Read-only bytes of a shared-memory object; the object stays mapped while any view
+    (a memoryview, a numpy array made from one) of this buffer lives."""
+    cdef shared_ptr[CSharedObject] obj
+
+    def __getbuffer__(self, Py_buffer* buf, int flags):
+        if flags & PyBUF_WRITABLE:
+            raise BufferError("objects in the object store are immutable (read-only)")
+        PyBuffer_FillInfo(buf, self, <void*>self.obj.get().data(), self.obj.get().size(), 1, flags)
+
+    def __releasebuffer__(self, Py_buffer* buf):
+        pass
+
+
+cdef object data_of(const CObjectData& obj):
+    cdef SharedBuffer shared
+    if obj.shared.get() != NULL:
+        shared = SharedBuffer.__new__(SharedBuffer)
+        shared.obj = obj.shared
+        return memoryview(shared)
+    return obj.value.get().data()
 
 
 # ------------------------------------------------------------------ lifecycle
@@ -184,12 +251,50 @@ def run_task_loop():
 # ------------------------------------------------------------------ objects
 
 def put(bytes metadata, data, list nested_refs):
+    """data: bytes, or a framed value (serialization.Framed) with parts() and nbytes."""
     cdef CObjectValue value
     cdef CObjectID object_id
-    fill_value(&value, metadata, data, nested_refs)
     cdef CCoreWorker* cw = core()
-    check(cw.Put(value, &object_id))
+    cdef uint64_t size = size_of(data)
+    cdef CStatus status
+    if size < g_inline_threshold:
+        fill_value(&value, metadata, data, nested_refs)
+        check(cw.Put(value, &object_id))
+    else:
+        object_id = cw.NextPutId()
+        write_shared(cw, object_id, metadata, data, size)
+        value.set_metadata(metadata)
+        value.set_plasma_size(size)
+        fill_refs(&value, nested_refs)
+        with nogil:
+            status = cw.SealPut(object_id, &value)
+        check(status)
     return ObjectRef(object_id.Binary(), cw.SerializedAddress())
+
+
+def inline_threshold():
+    return g_inline_threshold
+
+
+def store_stats():
+    """This node's shared-memory store: a dict of its figures."""
+    cdef CStoreStats stats
+    check(core().SharedStoreStats(&stats))
+    return {"capacity": stats.capacity, "used_bytes": stats.used_bytes,
+            "num_objects": stats.num_objects, "num_spilled": stats.num_spilled,
+            "spilled_bytes": stats.spilled_bytes, "total_evicted": stats.total_evicted,
+            "total_spilled": stats.total_spilled, "total_restored": stats.total_restored}
+
+
+def shared_region():
+    """(base address, size) of the shared region as this process maps it."""
+    cdef pair[const uint8_t*, uint64_t] region = core().SharedRegion()
+    return <size_t>region.first, region.second
+
+
+def delete_shared_copy(ObjectRef ref):
+    """Test hook: drops the store's copy as if its node had lost it."""
+    check(core().DeleteSharedCopy(ref.c_id))
 
 
 cdef vector[CObjectID] to_ids(list refs) except *:
@@ -204,7 +309,7 @@ def get(list refs, int64_t timeout_ms):
     """Returns [(metadata, data)], or None if the timeout passed first."""
     cdef CCoreWorker* cw = core()
     cdef vector[CObjectID] ids = to_ids(refs)
-    cdef vector[ObjectValuePtr] values
+    cdef vector[CObjectData] values
     cdef CStatus status
     cdef int64_t slice_ms
     # Wait in slices so that Ctrl-C reaches the caller.
@@ -223,7 +328,7 @@ def get(list refs, int64_t timeout_ms):
         PyErr_CheckSignals()
     out = []
     for i in range(values.size()):
-        out.append((values[i].get().metadata(), values[i].get().data()))
+        out.append((values[i].value.get().metadata(), data_of(values[i])))
     return out
 
 
@@ -367,7 +472,37 @@ def cancel(ObjectRef ref, bint force):
     check(core().CancelTask(ref.c_id, force))
 
 
-cdef void _execute_task(const CTaskSpec& spec, const vector[ObjectValuePtr]& args,
+cdef fill_return(const CTaskSpec& spec, CReturnObject* ret, bytes metadata, data, list nested):
+    cdef CObjectValue* value = ret.mutable_value()
+    cdef uint64_t size = size_of(data)
+    cdef CObjectID object_id
+    cdef CStatus status
+    if size >= g_inline_threshold:
+        object_id = CObjectID.FromBinary(ret.object_id())
+        try:
+            write_shared(g_cw, object_id, metadata, data, size)
+        except CoreError as e:
+            if e.code == CoreError.OBJECT_STORE_FULL:
+                fill_value(value, b"ERROR:7", str(e).encode(), [])
+                return
+            if e.code != CoreError.ALREADY_EXISTS:
+                raise
+            # A copy from an earlier attempt is still there (being deleted): send this one inline.
+            fill_value(value, metadata, data, nested)
+        else:
+            value.set_metadata(metadata)
+            value.set_plasma_size(size)
+            fill_refs(value, nested)
+            with nogil:
+                status = g_cw.SealReturn(object_id, spec, value)
+            check(status)
+    else:
+        fill_value(value, metadata, data, nested)
+    # Before `nested` is dropped: the caller must be counted as a borrower of these refs.
+    g_cw.PrepareReturnedRefs(spec, deref(value))
+
+
+cdef void _execute_task(const CTaskSpec& spec, const vector[CObjectData]& args,
                         CPushTaskReply* reply) noexcept with gil:
     cdef const CPythonFunctionDescriptor* fn = &spec.function().python()
     cdef CReturnObject* ret
@@ -388,14 +523,13 @@ cdef void _execute_task(const CTaskSpec& spec, const vector[ObjectValuePtr]& arg
             "class_name": fn.class_name().decode(),
             "is_async": spec.actor_creation().is_async(),
         }
-        py_args = [(args[i].get().metadata(), args[i].get().data()) for i in range(args.size())]
+        py_args = [(args[i].value.get().metadata(), data_of(args[i])) for i in range(args.size())]
         results, is_app_error, is_retryable = g_executor(info, py_args)
+        del py_args
         for index, (metadata, data, nested) in enumerate(results):
             ret = reply.add_returns()
             ret.set_object_id(ReturnObjectId(task_id, index + 1))
-            fill_value(ret.mutable_value(), metadata, data, nested)
-            # Before `nested` is dropped: refs leaving in a return must outlive this task.
-            g_cw.MarkRefsEscaped(deref(ret.mutable_value()))
+            fill_return(spec, ret, metadata, data, nested)
         reply.set_is_application_error(is_app_error)
         reply.set_is_retryable_error(is_retryable)
     except BaseException:

@@ -2,9 +2,10 @@
 from libcpp cimport bool as cbool
 from libcpp.map cimport map as cmap
 from libcpp.memory cimport shared_ptr
+from libcpp.pair cimport pair
 from libcpp.string cimport string
 from libcpp.vector cimport vector
-from libc.stdint cimport int64_t, uint32_t
+from libc.stdint cimport int64_t, uint32_t, uint8_t, uint64_t
 
 cdef extern from "common/status.h" namespace "colony" nogil:
     cdef enum CStatusCode "colony::StatusCode":
@@ -45,6 +46,8 @@ cdef extern from "common.pb.h" namespace "colony::rpc" nogil:
         string* mutable_data()
         void set_data(const char*, size_t)
         void set_metadata(const string&)
+        cbool in_plasma()
+        void set_plasma_size(uint64_t)
         int nested_refs_size()
         const CObjectReference& nested_refs(int)
     cdef cppclass CObjectReference "colony::rpc::ObjectReference":
@@ -90,6 +93,7 @@ cdef extern from "common.pb.h" namespace "colony::rpc" nogil:
 cdef extern from "core_worker.pb.h" namespace "colony::rpc" nogil:
     cdef cppclass CReturnObject "colony::rpc::ReturnObject":
         void set_object_id(const string&)
+        const string& object_id()
         CObjectValue* mutable_value()
     cdef cppclass CPushTaskReply "colony::rpc::PushTaskReply":
         CReturnObject* add_returns()
@@ -98,6 +102,25 @@ cdef extern from "core_worker.pb.h" namespace "colony::rpc" nogil:
 
 cdef extern from "core_worker/memory_store.h" namespace "colony" nogil:
     ctypedef shared_ptr[const CObjectValue] ObjectValuePtr "colony::ObjectValuePtr"
+
+cdef extern from "core_worker/object_data.h" namespace "colony" nogil:
+    cdef cppclass CSharedObject "colony::SharedObject":
+        const uint8_t* data()
+        uint64_t size()
+    cdef cppclass CObjectData "colony::ObjectData":
+        ObjectValuePtr value
+        shared_ptr[CSharedObject] shared
+
+cdef extern from "object_store/plasma_types.h" namespace "colony::plasma" nogil:
+    cdef cppclass CStoreStats "colony::plasma::StoreStats":
+        uint64_t capacity
+        uint64_t used_bytes
+        uint64_t num_objects
+        uint64_t num_spilled
+        uint64_t spilled_bytes
+        uint64_t total_evicted
+        uint64_t total_spilled
+        uint64_t total_restored
 
 cdef extern from "core_worker/language_binding.h" namespace "colony::binding" nogil:
     void SetTaskResource(CTaskSpec*, const string&, double)
@@ -130,7 +153,7 @@ cdef extern from "core_worker/language_binding.h" namespace "colony::binding" no
     CActorHandleInfo HandleInfoOf(const CActorTableData&)
 
 cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
-    ctypedef void (*TaskExecutorFn)(const CTaskSpec&, const vector[ObjectValuePtr]&, CPushTaskReply*)
+    ctypedef void (*TaskExecutorFn)(const CTaskSpec&, const vector[CObjectData]&, CPushTaskReply*)
     ctypedef void (*TaskInterruptFn)(const string&)
 
     cdef cppclass CCoreWorkerOptions "colony::CoreWorkerOptions":
@@ -162,12 +185,20 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
         CCoreWorker* Create(const CCoreWorkerOptions&, CStatus*)
         void Shutdown()
         CStatus Put(const CObjectValue&, CObjectID*)
-        CStatus Get(const vector[CObjectID]&, int64_t, vector[ObjectValuePtr]*)
+        CStatus Get(const vector[CObjectID]&, int64_t, vector[CObjectData]*)
+        CObjectID NextPutId()
+        CStatus CreateShared(const CObjectID&, const string&, uint64_t, uint8_t**)
+        CStatus SealPut(const CObjectID&, CObjectValue*)
+        CStatus SealReturn(const CObjectID&, const CTaskSpec&, CObjectValue*)
+        void AbortShared(const CObjectID&)
+        void PrepareReturnedRefs(const CTaskSpec&, const CObjectValue&)
+        CStatus SharedStoreStats(CStoreStats*)
+        CStatus DeleteSharedCopy(const CObjectID&)
+        pair[const uint8_t*, uint64_t] SharedRegion()
         CStatus Wait(const vector[CObjectID]&, int, int64_t, vector[cbool]*)
         void AddLocalRef(const CObjectID&)
         void RemoveLocalRef(const CObjectID&)
         void RegisterRef(const CObjectID&, const string&)
-        void MarkRefsEscaped(const CObjectValue&)
         string OwnerAddressOf(const CObjectID&)
         vector[CObjectID] SubmitTask(CTaskSpec*)
         CStatus CancelTask(const CObjectID&, cbool)

@@ -10,6 +10,7 @@ import cloudpickle
 
 from colony import _core
 from colony._private import serialization
+from colony._private import worker
 from colony._private.worker import state
 
 _TASK_OPTIONS = {"num_cpus", "num_gpus", "memory", "resources", "num_returns", "max_retries",
@@ -75,14 +76,19 @@ def resource_request(opts: dict) -> dict:
 
 
 def pack_args(args: tuple, kwargs: dict, fn_name: str) -> tuple[list, list]:
-    """Top-level ObjectRefs go by reference; everything else is serialized inline."""
+    """Top-level ObjectRefs go by reference; other values are serialized inline, except
+    large ones, which are put into the object store first and passed by reference."""
     packed = []
     for i, arg in enumerate(list(args) + list(kwargs.values())):
         if isinstance(arg, _core.ObjectRef):
             packed.append(arg)
+            continue
+        label = f"argument {i}" if i < len(args) else f"keyword argument {list(kwargs)[i - len(args)]!r}"
+        metadata, data, refs = serialization.serialize(arg, f"{label} of {fn_name}")
+        if serialization.size_of(data) >= _core.inline_threshold():
+            packed.append(worker.put_serialized(metadata, data, refs))
         else:
-            label = f"argument {i}" if i < len(args) else f"keyword argument {list(kwargs)[i - len(args)]!r}"
-            packed.append(serialization.serialize(arg, f"{label} of {fn_name}"))
+            packed.append((metadata, data, refs))
     return packed, list(kwargs)
 
 

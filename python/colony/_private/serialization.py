@@ -2,11 +2,19 @@
 
 PYTHON values are pickle protocol 5 with cloudpickle for functions and classes; RAW is
 plain bytes; ERROR:<n> carries a failed task's error (see proto ErrorType).
+
+PYTHON_OOB is pickle 5 with out-of-band buffers (numpy arrays, Arrow buffers, ...) laid
+out in one frame, so that a reader of a shared-memory object gets arrays that point into
+the shared bytes instead of copies:
+
+    u64 inband_size | u32 num_buffers | num_buffers x (u64 offset, u64 size)
+    | pickle bytes | each buffer at a 64-byte aligned offset from the frame's start
 """
 
 from __future__ import annotations
 
 import pickle
+import struct
 
 import cloudpickle
 
@@ -14,6 +22,7 @@ from colony import _core
 from colony import exceptions
 
 PYTHON = b"PYTHON"
+PYTHON_OOB = b"PYTHON_OOB"
 RAW = b"RAW"
 ERROR_PREFIX = b"ERROR:"
 
@@ -24,24 +33,95 @@ TASK_CANCELLED = 3
 OBJECT_LOST = 4
 OWNER_DIED = 5
 ACTOR_DIED = 6
+OBJECT_STORE_FULL = 7
+
+
+_ALIGN = 64
+_HEADER = struct.Struct("<QI")
+_ENTRY = struct.Struct("<QQ")
 
 
 class SerializationError(TypeError):
     pass
 
 
-def serialize(value, purpose: str = "value") -> tuple[bytes, bytes, list]:
-    """Returns (metadata, data, nested ObjectRefs). Raises TypeError naming the bad type."""
+class Framed:
+    """A PYTHON_OOB payload before it is written: pickle bytes plus raw buffers."""
+
+    __slots__ = ("header", "inband", "buffers", "offsets", "nbytes")
+
+    def __init__(self, inband: bytes, buffers: list):
+        self.inband = inband
+        self.buffers = [memoryview(b).cast("B") for b in buffers]
+        pos = _HEADER.size + _ENTRY.size * len(self.buffers) + len(inband)
+        self.offsets = []
+        for b in self.buffers:
+            pos = (pos + _ALIGN - 1) // _ALIGN * _ALIGN
+            self.offsets.append(pos)
+            pos += b.nbytes
+        self.nbytes = pos
+        entries = b"".join(_ENTRY.pack(o, b.nbytes) for o, b in zip(self.offsets, self.buffers))
+        self.header = _HEADER.pack(len(inband), len(self.buffers)) + entries
+
+    def parts(self) -> list:
+        """(offset, bytes-like) pieces; the gaps between them are padding."""
+        out = [(0, self.header), (len(self.header), self.inband)]
+        out.extend(zip(self.offsets, self.buffers))
+        return out
+
+    def to_bytes(self) -> bytes:
+        frame = bytearray(self.nbytes)
+        for offset, part in self.parts():
+            frame[offset:offset + len(part)] = part
+        return bytes(frame)
+
+
+def size_of(data) -> int:
+    return len(data) if isinstance(data, (bytes, bytearray)) else data.nbytes
+
+
+def _contiguous(buffer: pickle.PickleBuffer):
+    try:
+        return buffer.raw()
+    except BufferError:  # a non-contiguous array: pickle copies it into the stream instead
+        return None
+
+
+def serialize(value, purpose: str = "value") -> tuple[bytes, object, list]:
+    """Returns (metadata, data, nested ObjectRefs); data is bytes or a Framed value.
+    Raises TypeError naming the bad type."""
     if type(value) is bytes:
         return RAW, value, []
+    buffers = []
+
+    def take_out_of_band(buffer: pickle.PickleBuffer):
+        raw = _contiguous(buffer)
+        if raw is None:
+            return True  # serialize in-band
+        buffers.append(raw)
+        return False
+
     _core.begin_collecting_refs()
     try:
-        data = cloudpickle.dumps(value, protocol=5)
+        data = cloudpickle.dumps(value, protocol=5, buffer_callback=take_out_of_band)
     except Exception as e:  # pickling raises many types
         raise TypeError(f"Could not serialize {purpose} of type {type(value).__name__}: {e}") from e
     finally:
         refs = _core.end_collecting_refs()
-    return PYTHON, data, refs
+    if not buffers:
+        return PYTHON, data, refs
+    return PYTHON_OOB, Framed(data, buffers), refs
+
+
+def _loads_framed(data):
+    view = memoryview(data).cast("B")
+    inband_size, count = _HEADER.unpack_from(view, 0)
+    buffers = []
+    for i in range(count):
+        offset, size = _ENTRY.unpack_from(view, _HEADER.size + i * _ENTRY.size)
+        buffers.append(view[offset:offset + size])
+    start = _HEADER.size + count * _ENTRY.size
+    return pickle.loads(view[start:start + inband_size], buffers=buffers)
 
 
 def serialize_error(error: exceptions.TaskError) -> tuple[bytes, bytes, list]:
@@ -55,12 +135,15 @@ def serialize_error(error: exceptions.TaskError) -> tuple[bytes, bytes, list]:
     return ERROR_PREFIX + str(TASK_EXECUTION_EXCEPTION).encode(), data, []
 
 
-def deserialize(metadata: bytes, data: bytes):
-    """Returns the value; for error values returns the exception instance (not raised)."""
+def deserialize(metadata: bytes, data):
+    """Returns the value; for error values returns the exception instance (not raised).
+    `data` is bytes, or a read-only memoryview of a shared-memory object."""
     if metadata == PYTHON:
         return pickle.loads(data)
+    if metadata == PYTHON_OOB:
+        return _loads_framed(data)
     if metadata == RAW:
-        return data
+        return bytes(data)
     if metadata.startswith(ERROR_PREFIX):
         return error_from(int(metadata[len(ERROR_PREFIX):]), data)
     raise ValueError(f"cannot deserialize a value with metadata {metadata!r} in Python")
@@ -76,6 +159,7 @@ _SYSTEM_ERRORS = {
     OBJECT_LOST: exceptions.ObjectLostError,
     OWNER_DIED: exceptions.OwnerDiedError,
     ACTOR_DIED: exceptions.ActorDiedError,
+    OBJECT_STORE_FULL: exceptions.ObjectStoreFullError,
 }
 
 
@@ -84,4 +168,4 @@ def error_from(error_type: int, data: bytes) -> BaseException:
         err = pickle.loads(data)
         return err.as_instanceof_cause() if isinstance(err, exceptions.TaskError) else err
     cls = _SYSTEM_ERRORS.get(error_type, exceptions.ColonyError)
-    return cls(data.decode("utf-8", "replace"))
+    return cls(bytes(data).decode("utf-8", "replace"))

@@ -152,7 +152,16 @@ def put(value) -> ObjectRef:
         raise TypeError("Calling colony.put() on an ObjectRef is not allowed: it is already a "
                         "reference to an object")
     metadata, data, refs = serialization.serialize(value, "the value passed to colony.put()")
-    return _core.put(metadata, data, refs)
+    return put_serialized(metadata, data, refs)
+
+
+def put_serialized(metadata: bytes, data, refs: list) -> ObjectRef:
+    try:
+        return _core.put(metadata, data, refs)
+    except _core.CoreError as e:
+        if e.code == _core.CoreError.OBJECT_STORE_FULL:
+            raise exceptions.ObjectStoreFullError(str(e)) from None
+        raise
 
 
 def _timeout_ms(timeout) -> int:

@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <cstring>
+
 #include "common/logging.h"
 
 namespace colony {
@@ -32,6 +35,8 @@ class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService
 
   COLONY_RPC_METHOD(PushTask)
   COLONY_RPC_METHOD(GetObject)
+  COLONY_RPC_METHOD(AddBorrowers)
+  COLONY_RPC_METHOD(RemoveBorrowers)
   COLONY_RPC_METHOD(CancelTask)
   COLONY_RPC_METHOD(Exit)
 
@@ -49,15 +54,39 @@ class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService
                        rpc::SendReply send) {
     ObjectID id = ObjectID::FromBinary(request.object_id());
     auto& store = core_worker_->memory_store_;
-    if (!store.Contains(id) && !core_worker_->reference_counter_.IsOwnedByMe(id)) {
+    bool owned = core_worker_->reference_counter_.IsOwnedByMe(id);
+    if (!store.Contains(id) && !owned) {
       reply->set_status(rpc::GetObjectReply::NOT_FOUND);
       send(Status::OK());
       return;
+    }
+    if (request.copy_lost() && owned) {
+      ObjectValuePtr marker = store.GetIfExists(id);
+      if (marker && marker->in_plasma()) core_worker_->RecoverLostCopy(id, *marker);
     }
     store.GetAsync(id, [reply, send = std::move(send)](ObjectValuePtr value) {
       *reply->mutable_value() = *value;
       send(Status::OK());
     });
+  }
+
+  void HandleAddBorrowers(const rpc::AddBorrowersRequest& request, rpc::AddBorrowersReply* reply,
+                          rpc::SendReply send) {
+    for (const auto& id : request.object_ids()) {
+      reply->add_found(core_worker_->reference_counter_.AddBorrower(
+          ObjectID::FromBinary(id), request.borrower().worker_id()));
+    }
+    send(Status::OK());
+  }
+
+  void HandleRemoveBorrowers(const rpc::RemoveBorrowersRequest& request,
+                             rpc::RemoveBorrowersReply*, rpc::SendReply send) {
+    for (int i = 0; i < request.object_ids_size() && i < request.counts_size(); i++) {
+      core_worker_->reference_counter_.RemoveBorrower(ObjectID::FromBinary(request.object_ids(i)),
+                                                      request.borrower().worker_id(),
+                                                      request.counts(i));
+    }
+    send(Status::OK());
   }
 
   void HandleCancelTask(const rpc::CancelTaskRequest& request, rpc::CancelTaskReply* reply,
@@ -84,7 +113,45 @@ class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService
 CoreWorker::CoreWorker(const CoreWorkerOptions& options)
     : options_(options),
       namespace_(options.namespace_name),
-      reference_counter_([this](const ObjectID& id) { memory_store_.Delete(id); }) {}
+      reference_counter_(ReferenceCallbacks()) {}
+
+ReferenceCounter::Callbacks CoreWorker::ReferenceCallbacks() {
+  ReferenceCounter::Callbacks cb;
+  cb.on_free = [this](const ObjectID& id, bool owned) { OnObjectFreed(id, owned); };
+  cb.post = [this](std::function<void()> fn) { io_loop_.Post(std::move(fn)); };
+  cb.add_borrowers = [this](const rpc::Address& owner, const rpc::Address& borrower,
+                            const std::vector<ObjectID>& ids,
+                            std::function<void(std::vector<bool>)> done) {
+    rpc::AddBorrowersRequest request;
+    for (const auto& id : ids) request.add_object_ids(id.Binary());
+    *request.mutable_borrower() = borrower;
+    auto* stub = worker_clients_.Get(rpc::AddressToString(owner));
+    rpc::CallUnary<rpc::AddBorrowersRequest, rpc::AddBorrowersReply>(
+        options_.token, kSyncRpcTimeoutMs, std::move(request),
+        [stub](auto* ctx, auto* req, auto* reply, auto cb) {
+          stub->async()->AddBorrowers(ctx, req, reply, std::move(cb));
+        },
+        [done = std::move(done)](Status status, rpc::AddBorrowersReply&& reply) {
+          if (!status.ok()) return done({});
+          done(std::vector<bool>(reply.found().begin(), reply.found().end()));
+        });
+  };
+  cb.remove_borrowers = [this](const rpc::Address& owner, const std::vector<ObjectID>& ids,
+                               const std::vector<int>& counts) {
+    rpc::RemoveBorrowersRequest request;
+    for (const auto& id : ids) request.add_object_ids(id.Binary());
+    for (int count : counts) request.add_counts(count);
+    *request.mutable_borrower() = address_;
+    auto* stub = worker_clients_.Get(rpc::AddressToString(owner));
+    rpc::CallUnary<rpc::RemoveBorrowersRequest, rpc::RemoveBorrowersReply>(
+        options_.token, kSyncRpcTimeoutMs, std::move(request),
+        [stub](auto* ctx, auto* req, auto* reply, auto cb) {
+          stub->async()->RemoveBorrowers(ctx, req, reply, std::move(cb));
+        },
+        [](Status, rpc::RemoveBorrowersReply&&) {});  // a dead owner has nothing to free
+  };
+  return cb;
+}
 
 CoreWorker* CoreWorker::Create(const CoreWorkerOptions& options, Status* status) {
   auto* cw = new CoreWorker(options);
@@ -120,7 +187,10 @@ Status CoreWorker::Connect() {
   current_task_id_ = TaskID::ForDriver(job_id_);
   task_manager_ = std::make_unique<TaskManager>(
       &memory_store_, &reference_counter_,
-      [this](const rpc::TaskSpec& spec) { submitter_->Submit(spec); });
+      [this](const rpc::TaskSpec& spec) { submitter_->Submit(spec); },
+      [this](const ObjectID& id, const rpc::ObjectValue& value) {
+        if (value.in_plasma() && plasma_) plasma_->Delete(id);
+      });
   submitter_ = std::make_unique<NormalTaskSubmitter>(NormalTaskSubmitter::Deps{
       &io_loop_, &memory_store_, &reference_counter_, task_manager_.get(), &raylet_clients_,
       &worker_clients_, options_.token, options_.raylet_address});
@@ -128,6 +198,7 @@ Status CoreWorker::Connect() {
       &io_loop_, &memory_store_, &reference_counter_, task_manager_.get(), &worker_clients_,
       gcs_.get(), options_.token, worker_id_.Binary()});
   COLONY_RETURN_IF_ERROR(RegisterWithRaylet());
+  reference_counter_.SetSelf(address_);
   if (!options_.is_driver) WatchRayletProcess();
   return Status::OK();
 }
@@ -192,6 +263,18 @@ Status CoreWorker::RegisterWithRaylet() {
   }
   node_id_ = NodeID::FromBinary(reply.node_id());
   address_.set_node_id(node_id_.Binary());
+  if (!reply.plasma_socket().empty()) return ConnectSharedStore(reply.plasma_socket());
+  return Status::OK();
+}
+
+Status CoreWorker::ConnectSharedStore(const std::string& socket_path) {
+  auto client = std::make_unique<plasma::PlasmaClient>();
+  Status s = client->Connect(socket_path);
+  if (!s.ok()) {
+    return Status::Unavailable("cannot connect to the node's object store at " + socket_path +
+                               ": " + s.ToString());
+  }
+  plasma_ = std::move(client);
   return Status::OK();
 }
 
@@ -223,25 +306,169 @@ void CoreWorker::Shutdown() {
   }
   if (actor_submitter_) actor_submitter_->Stop();
   if (receiver_) receiver_->Stop();
+  // A driver's objects die with its job; a worker's are freed by their owners (or by the
+  // raylet when the worker exits).
+  if (plasma_ && options_.is_driver) plasma_->DeleteOwnedBy(worker_id_.Binary());
+  if (plasma_) plasma_->Disconnect();
   if (server_) server_->Shutdown();
   io_loop_.Stop();
 }
 
 // ---------------------------------------------------------------- objects
 
+ObjectID CoreWorker::NextPutId() {
+  std::lock_guard<std::mutex> lock(task_mu_);
+  return ObjectID::ForPut(current_task_id_, ++put_index_);
+}
+
 Status CoreWorker::Put(const rpc::ObjectValue& value, ObjectID* id) {
-  {
-    std::lock_guard<std::mutex> lock(task_mu_);
-    *id = ObjectID::ForPut(current_task_id_, ++put_index_);
-  }
-  reference_counter_.AddOwnedObject(*id, address_);
-  MarkRefsEscaped(value);
+  *id = NextPutId();
+  reference_counter_.AddOwnedObject(*id, value.nested_refs());
   memory_store_.Put(*id, std::make_shared<rpc::ObjectValue>(value));
   return Status::OK();
 }
 
+Status CoreWorker::CreateShared(const ObjectID& id, const std::string& metadata,
+                                uint64_t data_size, uint8_t** data) {
+  if (!plasma_) return Status::Unavailable("this process is not connected to an object store");
+  auto buffer = plasma_->Create(id, data_size, metadata.size());
+  if (!buffer.ok()) return buffer.status();
+  std::memcpy(buffer->metadata, metadata.data(), metadata.size());
+  *data = buffer->data;
+  return Status::OK();
+}
+
+void CoreWorker::AbortShared(const ObjectID& id) {
+  if (plasma_) plasma_->Abort(id);
+}
+
+Status CoreWorker::SealPut(const ObjectID& id, rpc::ObjectValue* marker) {
+  COLONY_RETURN_IF_ERROR(plasma_->SealAndPin(id, worker_id_.Binary()));
+  marker->set_in_plasma(true);
+  marker->set_plasma_node_id(node_id_.Binary());
+  reference_counter_.AddOwnedObject(id, marker->nested_refs());
+  memory_store_.Put(id, std::make_shared<rpc::ObjectValue>(*marker));
+  return Status::OK();
+}
+
+Status CoreWorker::SealReturn(const ObjectID& id, const rpc::TaskSpec& task,
+                              rpc::ObjectValue* marker) {
+  COLONY_RETURN_IF_ERROR(plasma_->SealAndPin(id, task.caller_address().worker_id()));
+  marker->set_in_plasma(true);
+  marker->set_plasma_node_id(node_id_.Binary());
+  return Status::OK();
+}
+
+void CoreWorker::OnObjectFreed(const ObjectID& id, bool owned) {
+  ObjectValuePtr value = memory_store_.GetIfExists(id);
+  memory_store_.Delete(id);
+  if (!owned) return;
+  if (task_manager_) task_manager_->OnReturnFreed(id);
+  if (value && value->in_plasma() && plasma_ && !shut_down_) {
+    io_loop_.Post([this, id] { plasma_->Delete(id); });
+  }
+}
+
+Status CoreWorker::SharedStoreStats(plasma::StoreStats* stats) {
+  if (!plasma_) return Status::Unavailable("this process is not connected to an object store");
+  auto result = plasma_->Stats();
+  if (!result.ok()) return result.status();
+  *stats = *result;
+  return Status::OK();
+}
+
+Status CoreWorker::DeleteSharedCopy(const ObjectID& id) {
+  if (!plasma_) return Status::Unavailable("this process is not connected to an object store");
+  return plasma_->Delete(id);
+}
+
+std::pair<const uint8_t*, uint64_t> CoreWorker::SharedRegion() const {
+  if (!plasma_) return {nullptr, 0};
+  return {plasma_->region_base(), plasma_->region_size()};
+}
+
 Status CoreWorker::Get(const std::vector<ObjectID>& ids, int64_t timeout_ms,
-                       std::vector<ObjectValuePtr>* out) {
+                       std::vector<ObjectData>* out) {
+  using Clock = std::chrono::steady_clock;
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms);
+  out->assign(ids.size(), ObjectData{});
+  // Rounds: wait for the values, then map the shared ones; a lost copy is being recovered
+  // (its marker dropped) and waited for again.
+  while (true) {
+    std::vector<ObjectID> missing;
+    std::vector<size_t> where;
+    for (size_t i = 0; i < ids.size(); i++) {
+      if (!(*out)[i].value) {
+        missing.push_back(ids[i]);
+        where.push_back(i);
+      }
+    }
+    if (missing.empty()) return Status::OK();
+    int64_t left = -1;
+    if (timeout_ms >= 0) {
+      left = std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      deadline - Clock::now()).count());
+    }
+    std::vector<ObjectValuePtr> values;
+    Status s = GetValues(missing, left, &values);
+    std::vector<ObjectData> resolved;
+    ResolveShared(missing, &values, &resolved);
+    for (size_t j = 0; j < missing.size(); j++) (*out)[where[j]] = std::move(resolved[j]);
+    if (!s.ok()) return s;
+  }
+}
+
+void CoreWorker::ResolveShared(const std::vector<ObjectID>& ids,
+                               std::vector<ObjectValuePtr>* values,
+                               std::vector<ObjectData>* out) {
+  out->assign(ids.size(), ObjectData{});
+  std::vector<ObjectID> shared_ids;
+  std::vector<size_t> where;
+  for (size_t i = 0; i < ids.size(); i++) {
+    const ObjectValuePtr& value = (*values)[i];
+    if (value && value->in_plasma()) {
+      shared_ids.push_back(ids[i]);
+      where.push_back(i);
+    } else {
+      (*out)[i].value = value;
+    }
+  }
+  if (shared_ids.empty()) return;
+  StatusOr<std::vector<StatusOr<plasma::ObjectBuffer>>> buffers =
+      plasma_ ? plasma_->Get(shared_ids, 0) : Status::Unavailable("no object store");
+  for (size_t j = 0; j < shared_ids.size(); j++) {
+    const ObjectID& id = shared_ids[j];
+    ObjectValuePtr marker = (*values)[where[j]];
+    if (buffers.ok() && (*buffers)[j].ok()) {
+      const plasma::ObjectBuffer& b = *(*buffers)[j];
+      plasma::PlasmaClient* client = plasma_.get();
+      EventLoop* loop = &io_loop_;
+      (*out)[where[j]].value = marker;
+      (*out)[where[j]].shared = std::make_shared<SharedObject>(
+          b.data, b.data_size, [client, loop, id] { loop->Post([client, id] { client->Release(id); }); });
+      continue;
+    }
+    RecoverLostCopy(id, *marker);  // leaves the slot empty: the next round waits for it
+  }
+}
+
+void CoreWorker::RecoverLostCopy(const ObjectID& id, const rpc::ObjectValue& marker) {
+  if (!reference_counter_.IsOwnedByMe(id)) {
+    memory_store_.Delete(id);
+    FetchFromOwner(id, /*copy_lost=*/true);
+    return;
+  }
+  std::string why;
+  if (task_manager_->Reconstruct(id, &why)) return;
+  std::string message = "object " + id.Hex() + " lost its only copy (in the object store of node " +
+                        NodeID::FromBinary(marker.plasma_node_id()).Hex() +
+                        ") and cannot be reconstructed: " + why;
+  memory_store_.Delete(id);
+  memory_store_.Put(id, MakeErrorValue(rpc::OBJECT_LOST, message));
+}
+
+Status CoreWorker::GetValues(const std::vector<ObjectID>& ids, int64_t timeout_ms,
+                             std::vector<ObjectValuePtr>* out) {
   for (const auto& id : ids) {
     if (!memory_store_.Contains(id) && !reference_counter_.IsOwnedByMe(id)) FetchFromOwner(id);
   }
@@ -267,7 +494,7 @@ Status CoreWorker::Wait(const std::vector<ObjectID>& ids, int num_returns, int64
   return Status::OK();
 }
 
-void CoreWorker::FetchFromOwner(const ObjectID& id) {
+void CoreWorker::FetchFromOwner(const ObjectID& id, bool copy_lost) {
   rpc::Address owner;
   if (!reference_counter_.GetOwner(id, &owner)) {
     memory_store_.Put(id, MakeErrorValue(rpc::OBJECT_LOST,
@@ -280,6 +507,7 @@ void CoreWorker::FetchFromOwner(const ObjectID& id) {
   }
   rpc::GetObjectRequest request;
   request.set_object_id(id.Binary());
+  request.set_copy_lost(copy_lost);
   std::string owner_address = rpc::AddressToString(owner);
   auto* stub = worker_clients_.Get(owner_address);
   rpc::CallUnary<rpc::GetObjectRequest, rpc::GetObjectReply>(
@@ -324,7 +552,7 @@ void CoreWorker::RemoveLocalRef(const ObjectID& id) { reference_counter_.RemoveL
 void CoreWorker::RegisterRef(const ObjectID& id, const std::string& owner_address) {
   rpc::Address owner;
   owner.ParseFromString(owner_address);
-  reference_counter_.AddBorrowedObject(id, owner);
+  reference_counter_.AddDeserializedRef(id, owner);
 }
 
 std::string CoreWorker::OwnerAddressOf(const ObjectID& id) {
@@ -333,9 +561,9 @@ std::string CoreWorker::OwnerAddressOf(const ObjectID& id) {
   return owner.SerializeAsString();
 }
 
-void CoreWorker::MarkRefsEscaped(const rpc::ObjectValue& value) {
-  for (const auto& ref : value.nested_refs()) {
-    reference_counter_.MarkEscaped(ObjectID::FromBinary(ref.object_id()));
+void CoreWorker::PrepareReturnedRefs(const rpc::TaskSpec& task, const rpc::ObjectValue& value) {
+  if (value.nested_refs_size() > 0) {
+    reference_counter_.AddBorrowerForCaller(value.nested_refs(), task.caller_address());
   }
 }
 
@@ -355,14 +583,17 @@ std::vector<ObjectID> CoreWorker::PrepareTask(rpc::TaskSpec* spec) {
   std::vector<ObjectID> returns;
   for (int i = 1; i <= spec->num_returns(); i++) {
     returns.push_back(ObjectID::ForReturn(task_id, i));
-    reference_counter_.AddOwnedObject(returns.back(), address_);
+    reference_counter_.AddOwnedObject(returns.back());
   }
+  // Refs passed directly or nested in inline values stay alive until the task ends.
   std::vector<ObjectID> arg_refs;
   for (const auto& arg : spec->args()) {
     if (arg.has_ref()) {
       arg_refs.push_back(ObjectID::FromBinary(arg.ref().object_id()));
     } else {
-      MarkRefsEscaped(arg.value());
+      for (const auto& ref : arg.value().nested_refs()) {
+        arg_refs.push_back(ObjectID::FromBinary(ref.object_id()));
+      }
     }
   }
   reference_counter_.AddSubmittedTaskRefs(arg_refs);
@@ -399,9 +630,15 @@ Status CoreWorker::CreateActor(rpc::TaskSpec* spec, bool get_if_exists, std::str
   if (spec->actor_creation().namespace_().empty()) {
     spec->mutable_actor_creation()->set_namespace_(namespace_);
   }
+  // The constructor's refs stay alive as long as this process: restarts replay it.
+  std::vector<ObjectID> arg_refs;
   for (const auto& arg : spec->args()) {
-    if (arg.has_value()) MarkRefsEscaped(arg.value());
+    if (arg.has_ref()) arg_refs.push_back(ObjectID::FromBinary(arg.ref().object_id()));
+    for (const auto& ref : arg.value().nested_refs()) {
+      arg_refs.push_back(ObjectID::FromBinary(ref.object_id()));
+    }
   }
+  reference_counter_.AddSubmittedTaskRefs(arg_refs);
   rpc::RegisterActorRequest request;
   *request.mutable_creation_task() = *spec;
   request.set_get_if_exists(get_if_exists);
@@ -478,28 +715,33 @@ void CoreWorker::ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* repl
     put_index_ = 0;
   }
   std::vector<ObjectID> borrowed;
-  std::vector<ObjectValuePtr> args(spec.args_size());
+  std::vector<ObjectData> args(spec.args_size());
   for (int i = 0; i < spec.args_size(); i++) {
     const auto& arg = spec.args(i);
     if (!arg.has_ref()) {
-      args[i] = Borrow(arg.value());
+      args[i].value = Borrow(arg.value());
       continue;
     }
     ObjectID id = ObjectID::FromBinary(arg.ref().object_id());
     reference_counter_.AddBorrowedObject(id, arg.ref().owner_address());
     reference_counter_.AddLocalRef(id);
     borrowed.push_back(id);
-    std::vector<ObjectValuePtr> values;
+    std::vector<ObjectData> values;
     Get({id}, -1, &values);
-    args[i] = values[0];
+    args[i] = std::move(values[0]);
   }
   options_.executor(spec, args, reply);
   if (spec.type() == rpc::ACTOR_CREATION_TASK && !reply->is_application_error()) {
     actor_id_ = ActorID::FromBinary(spec.actor_id());
     receiver_->SetConcurrency(std::max(1, spec.actor_creation().max_concurrency()));
   }
-  for (const auto& ret : reply->returns()) MarkRefsEscaped(ret.value());
+  args.clear();
   for (const auto& id : borrowed) reference_counter_.RemoveLocalRef(id);
+  // The caller frees what it passed once we reply: our registrations must land first.
+  if (!reference_counter_.WaitForRegistrations(kSyncRpcTimeoutMs)) {
+    COLONY_LOG(WARNING) << "borrower registrations of task " << spec.name()
+                        << " are still unanswered; replying anyway";
+  }
 }
 
 // ---------------------------------------------------------------- cluster

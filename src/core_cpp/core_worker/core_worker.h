@@ -18,16 +18,18 @@
 #include "core_worker/client_pool.h"
 #include "core_worker/memory_store.h"
 #include "core_worker/normal_task_submitter.h"
+#include "core_worker/object_data.h"
 #include "core_worker/reference_counter.h"
 #include "core_worker/task_manager.h"
 #include "core_worker/task_receiver.h"
 #include "gcs.grpc.pb.h"
+#include "object_store/plasma_client.h"
 #include "raylet.grpc.pb.h"
 
 namespace colony {
 
 // Runs one task in the language runtime and fills its reply.
-typedef void (*TaskExecutorFn)(const rpc::TaskSpec& spec, const std::vector<ObjectValuePtr>& args,
+typedef void (*TaskExecutorFn)(const rpc::TaskSpec& spec, const std::vector<ObjectData>& args,
                                rpc::PushTaskReply* reply);
 // Interrupts the running task (cancellation); called from an RPC thread.
 typedef void (*TaskInterruptFn)(const std::string& task_id);
@@ -69,8 +71,19 @@ class CoreWorker {
   void Shutdown();
 
   // ---- objects ----
+  // Small values: kept in this process's memory store.
   Status Put(const rpc::ObjectValue& value, ObjectID* id);
-  Status Get(const std::vector<ObjectID>& ids, int64_t timeout_ms, std::vector<ObjectValuePtr>* out);
+  // Large values go to the node's shared-memory store: reserve `data_size` bytes under a
+  // new put id (or a task's return id), fill them through `data`, then seal. The marker
+  // carries the metadata and nested refs; Seal fills in where the bytes are.
+  ObjectID NextPutId();
+  Status CreateShared(const ObjectID& id, const std::string& metadata, uint64_t data_size,
+                      uint8_t** data);
+  Status SealPut(const ObjectID& id, rpc::ObjectValue* marker);
+  // Seals a task's return as its caller's primary copy; `marker` goes into the reply.
+  Status SealReturn(const ObjectID& id, const rpc::TaskSpec& task, rpc::ObjectValue* marker);
+  void AbortShared(const ObjectID& id);
+  Status Get(const std::vector<ObjectID>& ids, int64_t timeout_ms, std::vector<ObjectData>* out);
   Status Wait(const std::vector<ObjectID>& ids, int num_returns, int64_t timeout_ms,
               std::vector<bool>* ready);
   void AddLocalRef(const ObjectID& id);
@@ -78,8 +91,13 @@ class CoreWorker {
   // A deserialized ref to an object owned elsewhere (or here); owner is a serialized Address.
   void RegisterRef(const ObjectID& id, const std::string& owner_address);
   std::string OwnerAddressOf(const ObjectID& id);
-  // The refs nested in a value that leaves this process: keep them alive for borrowers.
-  void MarkRefsEscaped(const rpc::ObjectValue& value);
+  // A return value of `task` carries refs to the caller: make their owners count it.
+  void PrepareReturnedRefs(const rpc::TaskSpec& task, const rpc::ObjectValue& value);
+  // Shared-memory store figures of this node, and a test hook that drops a copy (as if its
+  // node had lost it) to exercise lineage reconstruction.
+  Status SharedStoreStats(plasma::StoreStats* stats);
+  Status DeleteSharedCopy(const ObjectID& id);
+  std::pair<const uint8_t*, uint64_t> SharedRegion() const;
 
   // ---- tasks ----
   // Fills ids, caller and job in `spec` and submits it; returns the ids of its returns.
@@ -133,7 +151,17 @@ class CoreWorker {
   std::vector<ObjectID> PrepareTask(rpc::TaskSpec* spec);
   void ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* reply);
   // Borrowed objects are fetched from their owner into the memory store.
-  void FetchFromOwner(const ObjectID& id);
+  void FetchFromOwner(const ObjectID& id, bool copy_lost = false);
+  void OnObjectFreed(const ObjectID& id, bool owned);
+  ReferenceCounter::Callbacks ReferenceCallbacks();
+  Status ConnectSharedStore(const std::string& socket_path);
+  // Reads the shared-memory objects whose markers `values` holds; false for each copy
+  // that is missing (after starting its recovery) so the caller waits again.
+  void ResolveShared(const std::vector<ObjectID>& ids, std::vector<ObjectValuePtr>* values,
+                     std::vector<ObjectData>* out);
+  void RecoverLostCopy(const ObjectID& id, const rpc::ObjectValue& marker);
+  Status GetValues(const std::vector<ObjectID>& ids, int64_t timeout_ms,
+                   std::vector<ObjectValuePtr>* out);
   void NotifyBlocked(bool blocked);
   void WatchRayletProcess();
 
@@ -147,6 +175,7 @@ class CoreWorker {
 
   EventLoop io_loop_;
   MemoryStore memory_store_;
+  std::unique_ptr<plasma::PlasmaClient> plasma_;
   ReferenceCounter reference_counter_;
   ClientPool<rpc::NodeManagerService> raylet_clients_;
   ClientPool<rpc::CoreWorkerService> worker_clients_;

@@ -15,7 +15,9 @@ void DependencyResolver::Resolve(std::shared_ptr<rpc::TaskSpec> spec, std::funct
     ++*remaining;
     store_->GetAsync(id, [this, spec, i, finish_one](ObjectValuePtr value) {
       loop_->Post([spec, i, value, finish_one]() {
-        *spec->mutable_args(i)->mutable_value() = *value;
+        // Small values travel inside the task; shared-memory ones stay refs (the executor
+        // maps them from its node's store).
+        if (!value->in_plasma()) *spec->mutable_args(i)->mutable_value() = *value;
         finish_one();
       });
     });

@@ -1,14 +1,26 @@
-// Counts references to objects in this process: Python/Java handles (local refs) and
-// pending tasks that take them as arguments. When both reach zero an owned object is
-// freed, and a borrowed object's cached copy is dropped.
+// Counts references to objects in this process and runs the borrower protocol, so that an
+// object is freed exactly when no process can reach it any more.
 //
-// Until the borrower protocol lands (object store issue), an owned object whose ref left
-// this process (inside an argument, a return value or a put) is kept for the owner's
-// lifetime: never freed early, at the cost of memory.
+// An entry stays while any of these holds it:
+//   local      language handles (ObjectRef instances) in this process;
+//   submitted  pending tasks that take it as an argument, or carry it nested in one;
+//   contained  objects this process owns whose values hold the ref (a put list of refs, a
+//              task return with refs inside): the ref lives as long as its container;
+//   borrowers  (owner only) other processes that hold the ref, by worker id;
+//   registering (borrower only) its registration with the owner is still in flight.
+//
+// Borrowers: a process that deserializes a ref owned by someone else registers itself with
+// the owner (batched AddBorrowers) and, when its entry goes, removes itself (batched
+// RemoveBorrowers). Registration is always covered by a hold someone already has (the
+// submitted task, the container), and removals wait until no registration is in flight,
+// so an owner never frees an object while a borrower's registration is on the way. An
+// executor returning refs registers its caller as their borrower before it replies.
 #pragma once
 
+#include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -19,38 +31,98 @@ namespace colony {
 
 class ReferenceCounter {
  public:
-  using FreeCallback = std::function<void(const ObjectID&)>;
-  explicit ReferenceCounter(FreeCallback on_free) : on_free_(std::move(on_free)) {}
+  struct Callbacks {
+    // An entry went away; `owned` says whether this process was the owner.
+    std::function<void(const ObjectID&, bool owned)> on_free;
+    // Asks `owner` to count `borrower` on `ids`; `done` gets found-per-id, or an empty
+    // vector if the owner could not be reached.
+    std::function<void(const rpc::Address& owner, const rpc::Address& borrower,
+                       const std::vector<ObjectID>& ids,
+                       std::function<void(std::vector<bool>)> done)>
+        add_borrowers;
+    std::function<void(const rpc::Address& owner, const std::vector<ObjectID>& ids,
+                       const std::vector<int>& counts)>
+        remove_borrowers;
+    // Runs `fn` soon on another thread (batches registrations made in a burst).
+    std::function<void(std::function<void()> fn)> post;
+  };
 
-  void AddOwnedObject(const ObjectID& id, const rpc::Address& owner);
-  // A ref to someone else's object arrived here; remembers its owner.
+  explicit ReferenceCounter(Callbacks callbacks) : cb_(std::move(callbacks)) {}
+  // This process's address (borrower identity); set once the server listens.
+  void SetSelf(const rpc::Address& self);
+
+  // `contained`: refs nested in the object's value, kept while it lives.
+  void AddOwnedObject(const ObjectID& id,
+                      const google::protobuf::RepeatedPtrField<rpc::ObjectReference>& contained = {});
+  // A ref to someone else's object that needs no registration (a task argument the
+  // caller holds for the task's duration).
   void AddBorrowedObject(const ObjectID& id, const rpc::Address& owner);
+  // A ref deserialized from a value: registers this process as a borrower once.
+  void AddDeserializedRef(const ObjectID& id, const rpc::Address& owner);
   void AddLocalRef(const ObjectID& id);
   void RemoveLocalRef(const ObjectID& id);
   void AddSubmittedTaskRefs(const std::vector<ObjectID>& ids);
   void RemoveSubmittedTaskRefs(const std::vector<ObjectID>& ids);
-  void MarkEscaped(const ObjectID& id);
+  // A return value of a task this process owns arrived with refs inside; the executor
+  // already registered this process as their borrower (one count each).
+  void AddContainedRefs(const ObjectID& outer,
+                        const google::protobuf::RepeatedPtrField<rpc::ObjectReference>& refs);
+  // Executor side: `caller` is about to receive `refs` in a return value; makes each
+  // owner count it (locally for owned refs, by message otherwise).
+  void AddBorrowerForCaller(const google::protobuf::RepeatedPtrField<rpc::ObjectReference>& refs,
+                            const rpc::Address& caller);
+  // Blocks until every registration sent so far is answered (false on timeout).
+  bool WaitForRegistrations(int64_t timeout_ms);
+
+  // Owner side of the borrower messages. AddBorrower returns false for unknown objects.
+  bool AddBorrower(const ObjectID& id, const std::string& borrower_worker_id);
+  void RemoveBorrower(const ObjectID& id, const std::string& borrower_worker_id, int count);
 
   bool IsOwnedByMe(const ObjectID& id) const;
   bool IsTracked(const ObjectID& id) const;
   bool GetOwner(const ObjectID& id, rpc::Address* owner) const;
   size_t NumTracked() const;
+  size_t NumBorrowers(const ObjectID& id) const;
 
  private:
   struct Ref {
     int local = 0;
     int submitted = 0;
+    int contained = 0;
     bool owned = false;
-    bool escaped = false;
     rpc::Address owner;
+    std::vector<ObjectID> contains;
+    std::unordered_map<std::string, int> borrowers;  // owner: worker id -> count
+    int registered = 0;   // borrower: counts the owner holds for this process
+    int registering = 0;  // borrower: registrations in flight
   };
-  // Erases the entry and reports it when nothing holds it; called with mu_ held.
-  bool ReleaseIfUnused(const ObjectID& id, std::vector<ObjectID>* freed);
-  void RunFreeCallbacks(const std::vector<ObjectID>& freed);
+  struct Removal {
+    rpc::Address owner;
+    ObjectID id;
+    int count;
+  };
+  // Erases the entry if nothing holds it, cascading to the refs it contained.
+  void ReleaseIfUnused(const ObjectID& id, std::vector<std::pair<ObjectID, bool>>* freed);
+  // With mu_ held: queues `id` for registration with `owner` on behalf of `borrower`.
+  void QueueRegistration(const rpc::Address& owner, const rpc::Address& borrower,
+                         const ObjectID& id);
+  void FlushRegistrations();
+  void OnRegistered(const std::vector<ObjectID>& ids, bool for_self, std::vector<bool> found);
+  // Runs callbacks outside the lock: frees, and removals once nothing is in flight.
+  void Finish(std::vector<std::pair<ObjectID, bool>> freed);
+  static std::string Key(const rpc::Address& address) { return address.SerializeAsString(); }
 
+  Callbacks cb_;
   mutable std::mutex mu_;
+  std::condition_variable registrations_cv_;
+  rpc::Address self_;
   std::unordered_map<ObjectID, Ref> refs_;
-  FreeCallback on_free_;
+  // Registrations waiting for the next flush: (owner, borrower) -> ids.
+  std::unordered_map<std::string, std::vector<ObjectID>> queued_adds_;
+  std::unordered_map<std::string, std::pair<rpc::Address, rpc::Address>> queued_targets_;
+  bool flush_posted_ = false;
+  int in_flight_ = 0;  // registrations queued or sent, not yet answered
+  std::vector<Removal> removals_;
 };
 
 }  // namespace colony

@@ -69,10 +69,75 @@ void TaskManager::CompleteTask(const TaskID& id, const rpc::PushTaskReply& reply
   }
   Finish(id, [this, &reply](const Entry&) {
     for (const auto& ret : reply.returns()) {
-      StoreReturn(ObjectID::FromBinary(ret.object_id()),
-                  std::make_shared<rpc::ObjectValue>(ret.value()));
+      ObjectID return_id = ObjectID::FromBinary(ret.object_id());
+      // The executor counted us as the borrower of refs inside the value.
+      refs_->AddContainedRefs(return_id, ret.value().nested_refs());
+      if (!refs_->IsTracked(return_id)) {
+        drop_(return_id, ret.value());
+        continue;
+      }
+      store_->Put(return_id, std::make_shared<rpc::ObjectValue>(ret.value()));
     }
-  });
+  }, &reply);
+}
+
+bool TaskManager::KeepLineage(const Entry& entry, const rpc::PushTaskReply& reply) {
+  if (entry.spec.type() != rpc::NORMAL_TASK || entry.retries_left == 0) return false;
+  int in_plasma = 0;
+  for (const auto& ret : reply.returns()) in_plasma += ret.value().in_plasma() ? 1 : 0;
+  if (in_plasma == 0) return false;
+  Lineage& lineage = lineage_[TaskID::FromBinary(entry.spec.task_id())];
+  lineage.spec = entry.spec;
+  lineage.arg_refs = entry.arg_refs;
+  lineage.retries_left = entry.retries_left;
+  lineage.live_returns = reply.returns_size();
+  return true;
+}
+
+bool TaskManager::Reconstruct(const ObjectID& id, std::string* why) {
+  TaskID task_id = id.task_id();
+  rpc::TaskSpec spec;
+  std::vector<ObjectID> arg_refs;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (pending_.count(task_id)) return true;  // already running again
+    auto it = lineage_.find(task_id);
+    if (it == lineage_.end()) {
+      *why = "its task's lineage is not kept (a put, an actor call, or max_retries=0)";
+      return false;
+    }
+    Lineage& lineage = it->second;
+    if (lineage.retries_left == 0) {
+      *why = "task " + lineage.spec.name() + " has no retries left (max_retries)";
+      return false;
+    }
+    if (lineage.retries_left > 0) lineage.retries_left--;
+    lineage.spec.set_attempt_number(lineage.spec.attempt_number() + 1);
+    spec = lineage.spec;
+    Entry& e = pending_[task_id];
+    e.spec = spec;
+    e.arg_refs = lineage.arg_refs;
+    e.retries_left = lineage.retries_left;
+    arg_refs = lineage.arg_refs;
+  }
+  refs_->AddSubmittedTaskRefs(arg_refs);  // the re-run's own hold, released when it ends
+  for (int i = 1; i <= spec.num_returns(); i++) store_->Delete(ObjectID::ForReturn(task_id, i));
+  COLONY_LOG(INFO) << "reconstructing object " << id.Hex() << " by re-running task "
+                   << spec.name() << " (attempt " << spec.attempt_number() << ")";
+  resubmit_(spec);
+  return true;
+}
+
+void TaskManager::OnReturnFreed(const ObjectID& id) {
+  std::vector<ObjectID> release;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = lineage_.find(id.task_id());
+    if (it == lineage_.end() || --it->second.live_returns > 0) return;
+    release = std::move(it->second.arg_refs);
+    lineage_.erase(it);
+  }
+  refs_->RemoveSubmittedTaskRefs(release);
 }
 
 void TaskManager::FailOrRetryTask(const TaskID& id, rpc::ErrorType type, const std::string& message) {
@@ -103,17 +168,23 @@ void TaskManager::FailTaskWithValue(const TaskID& id, ObjectValuePtr error) {
   });
 }
 
-void TaskManager::Finish(const TaskID& id, const std::function<void(const Entry&)>& store_returns) {
+void TaskManager::Finish(const TaskID& id, const std::function<void(const Entry&)>& store_returns,
+                         const rpc::PushTaskReply* reply) {
   Entry entry;
+  bool refs_moved_to_lineage = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = pending_.find(id);
     if (it == pending_.end()) return;
     entry = std::move(it->second);
     pending_.erase(it);
+    // A reconstruction's run finds its lineage already kept (with its own arg refs).
+    if (reply != nullptr && lineage_.count(id) == 0) {
+      refs_moved_to_lineage = KeepLineage(entry, *reply);
+    }
   }
   store_returns(entry);
-  refs_->RemoveSubmittedTaskRefs(entry.arg_refs);
+  if (!refs_moved_to_lineage) refs_->RemoveSubmittedTaskRefs(entry.arg_refs);
 }
 
 void TaskManager::StoreReturn(const ObjectID& id, ObjectValuePtr value) {

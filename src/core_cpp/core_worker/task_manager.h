@@ -20,11 +20,16 @@ inline constexpr const char* kErrorMetadataPrefix = "ERROR:";
 std::string ErrorMetadata(rpc::ErrorType type);
 ObjectValuePtr MakeErrorValue(rpc::ErrorType type, const std::string& message);
 
+// A normal task whose returns went to the shared-memory store keeps its spec and its
+// argument refs (lineage) while any return is referenced and retries remain, so that a
+// lost copy can be recreated by running the task again.
 class TaskManager {
  public:
   using Resubmit = std::function<void(const rpc::TaskSpec&)>;
-  TaskManager(MemoryStore* store, ReferenceCounter* refs, Resubmit resubmit)
-      : store_(store), refs_(refs), resubmit_(std::move(resubmit)) {}
+  // A return that arrived after every ref to it was dropped (its stored copy must go).
+  using DropReturn = std::function<void(const ObjectID&, const rpc::ObjectValue&)>;
+  TaskManager(MemoryStore* store, ReferenceCounter* refs, Resubmit resubmit, DropReturn drop)
+      : store_(store), refs_(refs), resubmit_(std::move(resubmit)), drop_(std::move(drop)) {}
 
   void AddPendingTask(const rpc::TaskSpec& spec, std::vector<ObjectID> arg_refs);
   bool IsPending(const TaskID& id) const;
@@ -41,6 +46,11 @@ class TaskManager {
   void MarkCancelled(const TaskID& id);
   bool IsCancelled(const TaskID& id) const;
   size_t NumPending() const;
+  // Runs the task that returns `id` again. False (with `why`) if it has no lineage or no
+  // retries left; true if a re-run is under way.
+  bool Reconstruct(const ObjectID& id, std::string* why);
+  // An owned return was freed: its task's lineage goes with the last of them.
+  void OnReturnFreed(const ObjectID& id);
 
  private:
   struct Entry {
@@ -49,16 +59,27 @@ class TaskManager {
     int retries_left = 0;
     bool cancelled = false;
   };
-  // Removes the entry and releases the argument refs it held.
-  void Finish(const TaskID& id, const std::function<void(const Entry&)>& store_returns);
+  struct Lineage {
+    rpc::TaskSpec spec;
+    std::vector<ObjectID> arg_refs;
+    int retries_left = 0;
+    int live_returns = 0;
+  };
+  // Removes the entry and releases the argument refs it held (or keeps them as lineage).
+  void Finish(const TaskID& id, const std::function<void(const Entry&)>& store_returns,
+              const rpc::PushTaskReply* reply = nullptr);
+  // With mu_ held: keeps the finished task as lineage if a return is in shared memory.
+  bool KeepLineage(const Entry& entry, const rpc::PushTaskReply& reply);
   bool TakeRetry(const TaskID& id, rpc::TaskSpec* spec);
   void StoreReturn(const ObjectID& id, ObjectValuePtr value);
 
   MemoryStore* store_;
   ReferenceCounter* refs_;
   Resubmit resubmit_;
+  DropReturn drop_;
   mutable std::mutex mu_;
   std::unordered_map<TaskID, Entry> pending_;
+  std::unordered_map<TaskID, Lineage> lineage_;
 };
 
 }  // namespace colony

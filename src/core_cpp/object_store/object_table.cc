@@ -116,6 +116,30 @@ Status ObjectTable::Delete(const ObjectID& id) {
   return Status::OK();
 }
 
+Status ObjectTable::SealAndPin(ClientId client, const ObjectID& id, const std::string& owner) {
+  COLONY_RETURN_IF_ERROR(Seal(client, id));
+  Entry& entry = objects_[id];
+  entry.pinned = true;
+  if (!owner.empty()) {
+    entry.owner = owner;
+    owned_by_[owner].insert(id);
+  }
+  return Release(client, id);
+}
+
+size_t ObjectTable::DeleteOwnedBy(const std::string& owner) {
+  auto node = owned_by_.extract(owner);
+  if (node.empty()) return 0;
+  size_t deleted = 0;
+  for (const ObjectID& id : node.mapped()) {
+    auto it = objects_.find(id);
+    if (it == objects_.end()) continue;
+    it->second.owner.clear();
+    if (Delete(id).ok()) ++deleted;
+  }
+  return deleted;
+}
+
 bool ObjectTable::Contains(const ObjectID& id) const {
   auto it = objects_.find(id);
   return it != objects_.end() && it->second.sealed && !it->second.delete_pending;
@@ -243,6 +267,13 @@ void ObjectTable::RemoveEntry(EntryMap::iterator it, bool announce) {
   const ObjectID& id = it->first;
   Entry& entry = it->second;
   Unindex(entry);
+  if (!entry.owner.empty()) {
+    auto owned = owned_by_.find(entry.owner);
+    if (owned != owned_by_.end()) {
+      owned->second.erase(id);
+      if (owned->second.empty()) owned_by_.erase(owned);
+    }
+  }
   if (entry.in_memory) {
     (void)allocator_.Free(entry.location.offset);
   } else {

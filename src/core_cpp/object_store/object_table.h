@@ -59,6 +59,11 @@ class ObjectTable {
   bool Contains(const ObjectID& id) const;
   Status Pin(const ObjectID& id);
   Status Unpin(const ObjectID& id);
+  // The creator's usual sequence in one step: seals, pins the object as the primary copy
+  // of `owner` (a worker id; its death frees the object) and drops the creator's reference.
+  Status SealAndPin(ClientId client, const ObjectID& id, const std::string& owner);
+  // The owner died: its primary copies go (at once, or at their readers' last release).
+  size_t DeleteOwnedBy(const std::string& owner);
   // Drops every reference the client holds and aborts its unsealed objects.
   void DisconnectClient(ClientId client);
 
@@ -78,6 +83,7 @@ class ObjectTable {
     bool sealed = false;
     bool in_memory = true;  // false: only in the spill file
     bool pinned = false;
+    std::string owner;  // worker id whose primary copy this is; empty if none
     bool delete_pending = false;
     IdleList idle = IdleList::kNone;
     std::list<ObjectID>::iterator idle_it;
@@ -106,6 +112,7 @@ class ObjectTable {
   Allocator allocator_;
   std::optional<SpillStore> spill_;
   EntryMap objects_;
+  std::unordered_map<std::string, std::unordered_set<ObjectID>> owned_by_;
   std::unordered_map<ClientId, ClientState> clients_;
   std::list<ObjectID> evictable_lru_;  // sealed, in memory, unheld, unpinned
   std::list<ObjectID> spillable_lru_;  // sealed, in memory, unheld, pinned (with spill_)

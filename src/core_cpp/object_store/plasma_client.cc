@@ -79,6 +79,18 @@ StatusOr<MutableObjectBuffer> PlasmaClient::Create(const ObjectID& id, uint64_t 
 }
 
 Status PlasmaClient::Seal(const ObjectID& id) { return CallWithId(MessageType::kSeal, id); }
+Status PlasmaClient::SealAndPin(const ObjectID& id, const std::string& owner) {
+  auto reply = Call(MessageType::kSealAndPin, EncodeMessage(SealAndPinRequest{id, owner}));
+  if (!reply.ok()) return reply.status();
+  return DecodeStatusReply(*reply);
+}
+
+StatusOr<uint64_t> PlasmaClient::DeleteOwnedBy(const std::string& owner) {
+  auto reply = Call(MessageType::kDeleteOwnedBy, EncodeMessage(owner));
+  if (!reply.ok()) return reply.status();
+  return DecodeReply<uint64_t>(*reply);
+}
+
 Status PlasmaClient::Abort(const ObjectID& id) { return CallWithId(MessageType::kAbort, id); }
 Status PlasmaClient::Release(const ObjectID& id) { return CallWithId(MessageType::kRelease, id); }
 Status PlasmaClient::Delete(const ObjectID& id) { return CallWithId(MessageType::kDelete, id); }

@@ -75,6 +75,10 @@ class PlasmaClient {
   StatusOr<MutableObjectBuffer> Create(const ObjectID& id, uint64_t data_size,
                                        uint64_t metadata_size);
   Status Seal(const ObjectID& id);
+  // Seal + Pin as `owner`'s primary copy + Release, in one round trip: what a core worker
+  // does with each object it creates. The copy lives until Delete or DeleteOwnedBy(owner).
+  Status SealAndPin(const ObjectID& id, const std::string& owner);
+  StatusOr<uint64_t> DeleteOwnedBy(const std::string& owner);
   // Discards an object this client created and has not sealed.
   Status Abort(const ObjectID& id);
   // Waits up to timeout_ms (-1: forever, 0: not at all) for every id to be sealed; spilled

@@ -81,6 +81,15 @@ void PlasmaStore::Stop() {
   unlink(options_.socket_path.c_str());
 }
 
+size_t PlasmaStore::DeleteOwnedBy(const std::string& owner) {
+  size_t deleted = 0;
+  RunLocked([&] {
+    deleted = table_->DeleteOwnedBy(owner);
+    return Status::OK();
+  });
+  return deleted;
+}
+
 Status PlasmaStore::Pin(const ObjectID& id) { return RunLocked([&] { return table_->Pin(id); }); }
 
 Status PlasmaStore::Unpin(const ObjectID& id) {
@@ -230,6 +239,20 @@ void PlasmaStore::Dispatch(Connection& conn, Frame& frame) {
       CreateRequest r;
       if (!DecodeMessage(frame.body, &r)) return MarkBroken(conn);
       reply = EncodeReply(table_->Create(client, r.id, r.data_size, r.metadata_size));
+      break;
+    }
+    case MessageType::kSealAndPin: {
+      SealAndPinRequest r;
+      if (!DecodeMessage(frame.body, &r)) return MarkBroken(conn);
+      Status status = table_->SealAndPin(client, r.id, r.owner);
+      reply = EncodeReply(status);
+      if (status.ok()) OnSealed(r.id);
+      break;
+    }
+    case MessageType::kDeleteOwnedBy: {
+      std::string owner;
+      if (!DecodeMessage(frame.body, &owner)) return MarkBroken(conn);
+      reply = EncodeReply(StatusOr<uint64_t>(table_->DeleteOwnedBy(owner)));
       break;
     }
     case MessageType::kContains: {

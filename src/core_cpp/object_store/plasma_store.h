@@ -62,6 +62,8 @@ class PlasmaStore {
   Status Pin(const ObjectID& id);
   Status Unpin(const ObjectID& id);
   Status Delete(const ObjectID& id);
+  // A worker died: deletes the primary copies it owned (SealAndPin with its id).
+  size_t DeleteOwnedBy(const std::string& owner);
   bool Contains(const ObjectID& id);
   StoreStats Stats();
 

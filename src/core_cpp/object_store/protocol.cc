@@ -123,6 +123,23 @@ bool Read(Decoder& d, CreateRequest* v) {
   return Read(d, &v->id) && d.U64(&v->data_size) && d.U64(&v->metadata_size);
 }
 
+void Write(Encoder& e, const std::string& v) {
+  e.U32(static_cast<uint32_t>(v.size()));
+  e.Bytes(v.data(), v.size());
+}
+
+bool Read(Decoder& d, std::string* v) {
+  uint32_t size;
+  return d.U32(&size) && d.Str(v, size);
+}
+
+void Write(Encoder& e, const SealAndPinRequest& v) {
+  Write(e, v.id);
+  Write(e, v.owner);
+}
+
+bool Read(Decoder& d, SealAndPinRequest* v) { return Read(d, &v->id) && Read(d, &v->owner); }
+
 void Write(Encoder& e, const GetRequest& v) {
   e.U64(static_cast<uint64_t>(v.timeout_ms));
   e.U32(static_cast<uint32_t>(v.ids.size()));

@@ -28,8 +28,10 @@ enum class MessageType : uint16_t {
   kPin,          // id -> status
   kUnpin,        // id -> status
   kStats,        // -> StoreStats
+  kSealAndPin,   // SealAndPinRequest -> status
+  kDeleteOwnedBy,  // owner worker id -> u64 objects deleted
 };
-constexpr uint16_t kMaxMessageType = static_cast<uint16_t>(MessageType::kStats);
+constexpr uint16_t kMaxMessageType = static_cast<uint16_t>(MessageType::kDeleteOwnedBy);
 
 constexpr size_t kFrameHeaderSize = 16;
 constexpr uint32_t kMaxFrameBody = 64u << 20;
@@ -47,6 +49,11 @@ struct CreateRequest {
   ObjectID id;
   uint64_t data_size = 0;
   uint64_t metadata_size = 0;
+};
+
+struct SealAndPinRequest {
+  ObjectID id;
+  std::string owner;  // worker id bytes
 };
 
 struct GetRequest {
@@ -117,6 +124,10 @@ void Write(Encoder& e, const StoreStats& v);
 bool Read(Decoder& d, StoreStats* v);
 void Write(Encoder& e, const CreateRequest& v);
 bool Read(Decoder& d, CreateRequest* v);
+void Write(Encoder& e, const SealAndPinRequest& v);
+bool Read(Decoder& d, SealAndPinRequest* v);
+void Write(Encoder& e, const std::string& v);
+bool Read(Decoder& d, std::string* v);
 void Write(Encoder& e, const GetRequest& v);
 bool Read(Decoder& d, GetRequest* v);
 void Write(Encoder& e, const std::vector<GetEntry>& v);

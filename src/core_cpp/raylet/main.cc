@@ -1,6 +1,5 @@
 // colony-raylet: the per-node daemon. See RayletUsage() for flags.
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -13,23 +12,9 @@
 #include <vector>
 
 #include "common/event_loop.h"
+#include "common/filesystem.h"
 #include "common/logging.h"
 #include "raylet/raylet.h"
-
-namespace {
-
-colony::Status MakeDirs(const std::string& path) {
-  for (size_t pos = 1; pos <= path.size(); pos++) {
-    if (pos != path.size() && path[pos] != '/') continue;
-    std::string prefix = path.substr(0, pos);
-    if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
-      return colony::Status::IOError("cannot create " + prefix + ": " + std::strerror(errno));
-    }
-  }
-  return colony::Status::OK();
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   colony::SetLogComponent("raylet");
@@ -46,7 +31,7 @@ int main(int argc, char** argv) {
                  colony::raylet::RayletUsage());
     return 2;
   }
-  colony::Status dirs = MakeDirs(config->session_dir + "/logs");
+  colony::Status dirs = colony::MakeDirs(config->session_dir + "/logs");
   if (!dirs.ok()) {
     COLONY_LOG(ERROR) << dirs.ToString();
     return 1;

@@ -77,6 +77,7 @@ void NodeManager::HandleReturnWorker(const rpc::ReturnWorkerRequest& request,
 void NodeManager::HandleRegisterWorker(const rpc::RegisterWorkerRequest& request,
                                        rpc::RegisterWorkerReply* reply, rpc::SendReply send) {
   reply->set_node_id(node_id_.Binary());
+  reply->set_plasma_socket(plasma_socket_);
   if (request.is_driver()) {
     // Drivers lease workers but are never leased themselves; only their exit matters.
     COLONY_LOG(INFO) << "driver pid " << request.pid() << " of job "

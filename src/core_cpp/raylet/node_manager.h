@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <string>
 #include <unordered_map>
 
 #include "common/id.h"
@@ -45,6 +46,8 @@ class NodeManager {
     on_driver_exit_ = std::move(callback);
   }
   size_t num_drivers() const { return drivers_.size(); }
+  // Workers learn the node's object store from their registration reply.
+  void SetObjectStoreSocket(std::string path) { plasma_socket_ = std::move(path); }
 
  private:
   struct Driver {
@@ -58,6 +61,7 @@ class NodeManager {
   bool stopping_ = false;
   std::unordered_map<WorkerID, Driver> drivers_;
   WorkerPool::ExitCallback on_driver_exit_;
+  std::string plasma_socket_;
 };
 
 }  // namespace colony::raylet

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "common/filesystem.h"
 #include "common/logging.h"
 
 namespace colony::raylet {
@@ -16,6 +17,7 @@ constexpr int64_t kReapPeriodMs = 100;
 constexpr int64_t kTrimPeriodMs = 1000;
 constexpr int64_t kDriverCheckPeriodMs = 500;
 constexpr int64_t kReportWorkerFailureTimeoutMs = 5000;
+constexpr int64_t kDefaultObjectStoreBytes = 256ll << 20;
 
 WorkerLaunchOptions LaunchOptions(const RayletConfig& config) {
   WorkerLaunchOptions o;
@@ -57,7 +59,25 @@ Raylet::Raylet(RayletConfig config, EventLoop* loop, std::function<void(int)> re
       reporter_(&gcs_, loop, config_.node_id, &leases_, [this] { request_exit_(1); }),
       updater_(&gcs_, loop, &cluster_) {}
 
+Status Raylet::StartObjectStore() {
+  std::string dir = config_.session_dir.empty() ? "/tmp/colony_" + std::to_string(getpid())
+                                                : config_.session_dir;
+  std::string node = config_.node_id.Hex().substr(0, 12);
+  COLONY_RETURN_IF_ERROR(MakeDirs(dir + "/sockets"));
+  plasma::PlasmaStoreOptions options;
+  options.socket_path = dir + "/sockets/plasma_" + node;
+  options.capacity_bytes = config_.object_store_memory_bytes > 0
+                               ? config_.object_store_memory_bytes
+                               : kDefaultObjectStoreBytes;
+  options.spill_directory = dir + "/spill_" + node;
+  object_store_ = std::make_unique<plasma::PlasmaStore>(std::move(options));
+  COLONY_RETURN_IF_ERROR(object_store_->Start());
+  node_manager_.SetObjectStoreSocket(object_store_->socket_path());
+  return Status::OK();
+}
+
 Status Raylet::Start() {
+  COLONY_RETURN_IF_ERROR(StartObjectStore());
   server_.RegisterService(&service_);
   COLONY_RETURN_IF_ERROR(server_.Start());
   launcher_.set_raylet_address(config_.node_ip + ":" + std::to_string(server_.port()));
@@ -83,6 +103,11 @@ void Raylet::StartPeriodicWork() {
 }
 
 void Raylet::ReportWorkerExit(const WorkerExit& exit) {
+  // Ownership: what the dead process owned is unreachable now.
+  size_t freed = object_store_ ? object_store_->DeleteOwnedBy(exit.worker_id.Binary()) : 0;
+  if (freed > 0) {
+    COLONY_LOG(INFO) << "freed " << freed << " objects owned by exited worker " << exit.worker_id.Hex();
+  }
   rpc::ReportWorkerFailureRequest request;
   request.set_worker_id(exit.worker_id.Binary());
   request.set_node_id(config_.node_id.Binary());
@@ -143,6 +168,7 @@ void Raylet::Stop(bool unregister) {
     }
   }
   gcs_.CancelAll();
+  if (object_store_) object_store_->Stop();
 }
 
 void Raylet::ShutdownServer() { server_.Shutdown(); }

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "common/event_loop.h"
 #include "common/status.h"
+#include "object_store/plasma_store.h"
 #include "raylet/cluster_view_updater.h"
 #include "raylet/gcs_client.h"
 #include "raylet/node_manager.h"
@@ -45,6 +47,8 @@ class Raylet {
   // Tells the GCS (fire and forget) so it can restart or fail the worker's actor and the
   // actors the worker owned.
   void ReportWorkerExit(const WorkerExit& exit);
+  // The node's shared-memory object store, served from this process.
+  Status StartObjectStore();
 
   RayletConfig config_;
   EventLoop* loop_;
@@ -59,6 +63,7 @@ class Raylet {
   rpc::GrpcServer server_;
   ResourceReporter reporter_;
   ClusterViewUpdater updater_;
+  std::unique_ptr<plasma::PlasmaStore> object_store_;
 };
 
 }  // namespace colony::raylet

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <deque>
+#include <map>
 #include <thread>
 
 #include "core_worker/memory_store.h"
@@ -63,35 +65,181 @@ TEST(CoreWorkerMemoryStoreTest, WaitReturnsOnceEnoughAreReady) {
   EXPECT_EQ(ready, (std::vector<bool>{false, true, false}));
 }
 
+rpc::Address WorkerAddress(char worker) {
+  rpc::Address a;
+  a.set_ip("127.0.0.1");
+  a.set_port(1000 + worker);
+  a.set_worker_id(std::string(16, worker));
+  return a;
+}
+
+// Reference counters of several "processes" wired to each other in memory: messages are
+// queued and delivered by Pump(), so tests control the order in which they land.
+class RefCluster {
+ public:
+  ReferenceCounter& Add(char worker) {
+    ReferenceCounter::Callbacks cb;
+    cb.on_free = [this, worker](const ObjectID& id, bool owned) {
+      freed[worker].push_back(id);
+      (void)owned;
+    };
+    cb.post = [this](std::function<void()> fn) { queue_.push_back(std::move(fn)); };
+    cb.add_borrowers = [this](const rpc::Address& owner, const rpc::Address& borrower,
+                              const std::vector<ObjectID>& ids,
+                              std::function<void(std::vector<bool>)> done) {
+      queue_.push_back([this, owner, borrower, ids, done] {
+        std::vector<bool> found;
+        for (const auto& id : ids) {
+          found.push_back(counters_.at(owner.worker_id()[0])->AddBorrower(id, borrower.worker_id()));
+        }
+        done(found);
+      });
+    };
+    cb.remove_borrowers = [this, worker](const rpc::Address& owner, const std::vector<ObjectID>& ids,
+                                         const std::vector<int>& counts) {
+      queue_.push_back([this, worker, owner, ids, counts] {
+        for (size_t i = 0; i < ids.size(); i++) {
+          counters_.at(owner.worker_id()[0])->RemoveBorrower(ids[i], std::string(16, worker), counts[i]);
+        }
+      });
+    };
+    auto counter = std::make_unique<ReferenceCounter>(std::move(cb));
+    counter->SetSelf(WorkerAddress(worker));
+    auto& ref = *counter;
+    counters_[worker] = std::move(counter);
+    return ref;
+  }
+  void Pump() {
+    while (!queue_.empty()) {
+      auto fn = std::move(queue_.front());
+      queue_.pop_front();
+      fn();
+    }
+  }
+  std::map<char, std::vector<ObjectID>> freed;
+
+ private:
+  std::map<char, std::unique_ptr<ReferenceCounter>> counters_;
+  std::deque<std::function<void()>> queue_;
+};
+
+google::protobuf::RepeatedPtrField<rpc::ObjectReference> RefsTo(const ObjectID& id, char owner) {
+  google::protobuf::RepeatedPtrField<rpc::ObjectReference> refs;
+  auto* ref = refs.Add();
+  ref->set_object_id(id.Binary());
+  *ref->mutable_owner_address() = WorkerAddress(owner);
+  return refs;
+}
+
 TEST(CoreWorkerReferenceCounterTest, FreesOwnedObjectWhenLastRefGoes) {
-  std::vector<ObjectID> freed;
-  ReferenceCounter refs([&](const ObjectID& id) { freed.push_back(id); });
+  RefCluster cluster;
+  auto& refs = cluster.Add('a');
   ObjectID a = NewObject(1);
-  refs.AddOwnedObject(a, rpc::Address());
+  refs.AddOwnedObject(a);
   refs.AddLocalRef(a);
   refs.AddSubmittedTaskRefs({a});
   refs.RemoveLocalRef(a);
-  EXPECT_TRUE(freed.empty());  // a pending task still takes it as an argument
+  EXPECT_TRUE(cluster.freed['a'].empty());  // a pending task still takes it as an argument
   refs.RemoveSubmittedTaskRefs({a});
-  EXPECT_EQ(freed, std::vector<ObjectID>{a});
+  EXPECT_EQ(cluster.freed['a'], std::vector<ObjectID>{a});
   EXPECT_FALSE(refs.IsTracked(a));
 }
 
-TEST(CoreWorkerReferenceCounterTest, EscapedOwnedObjectIsKept) {
-  std::vector<ObjectID> freed;
-  ReferenceCounter refs([&](const ObjectID& id) { freed.push_back(id); });
-  ObjectID a = NewObject(1);
-  refs.AddOwnedObject(a, rpc::Address());
-  refs.AddLocalRef(a);
-  refs.MarkEscaped(a);
-  refs.RemoveLocalRef(a);
-  EXPECT_TRUE(freed.empty());
-  EXPECT_TRUE(refs.IsOwnedByMe(a));
+TEST(CoreWorkerReferenceCounterTest, ContainedRefsLiveAsLongAsTheirContainer) {
+  RefCluster cluster;
+  auto& refs = cluster.Add('a');
+  ObjectID inner = NewObject(1), outer = NewObject(2);
+  refs.AddOwnedObject(inner);
+  refs.AddLocalRef(inner);
+  refs.AddOwnedObject(outer, RefsTo(inner, 'a'));  // put([inner])
+  refs.AddLocalRef(outer);
+  refs.RemoveLocalRef(inner);
+  EXPECT_TRUE(refs.IsTracked(inner));
+  refs.RemoveLocalRef(outer);
+  EXPECT_EQ(cluster.freed['a'], (std::vector<ObjectID>{outer, inner}));
+}
+
+TEST(CoreWorkerReferenceCounterTest, BorrowerKeepsObjectUntilItDropsIt) {
+  RefCluster cluster;
+  auto& owner = cluster.Add('o');
+  auto& borrower = cluster.Add('b');
+  ObjectID x = NewObject(1);
+  owner.AddOwnedObject(x);
+  owner.AddLocalRef(x);
+  owner.AddSubmittedTaskRefs({x});  // x travels nested in a task argument
+  borrower.AddDeserializedRef(x, WorkerAddress('o'));
+  borrower.AddLocalRef(x);
+  cluster.Pump();
+  ASSERT_TRUE(borrower.WaitForRegistrations(0));
+  EXPECT_EQ(owner.NumBorrowers(x), 1u);
+  owner.RemoveSubmittedTaskRefs({x});  // the task replied
+  owner.RemoveLocalRef(x);
+  EXPECT_TRUE(owner.IsTracked(x));     // the borrower still holds it
+  borrower.RemoveLocalRef(x);
+  EXPECT_EQ(cluster.freed['b'], std::vector<ObjectID>{x});
+  EXPECT_TRUE(owner.IsTracked(x));
+  cluster.Pump();
+  EXPECT_EQ(cluster.freed['o'], std::vector<ObjectID>{x});
+}
+
+TEST(CoreWorkerReferenceCounterTest, RemovalWaitsForRegistrationsInFlight) {
+  RefCluster cluster;
+  auto& owner = cluster.Add('o');
+  auto& borrower = cluster.Add('b');
+  ObjectID x = NewObject(1);
+  owner.AddOwnedObject(x);
+  owner.AddLocalRef(x);
+  borrower.AddDeserializedRef(x, WorkerAddress('o'));
+  borrower.AddLocalRef(x);
+  borrower.RemoveLocalRef(x);  // dropped before the owner heard of it
+  EXPECT_TRUE(borrower.IsTracked(x));
+  EXPECT_FALSE(borrower.WaitForRegistrations(0));
+  cluster.Pump();  // registration lands, then the removal follows it
+  EXPECT_FALSE(borrower.IsTracked(x));
+  EXPECT_EQ(owner.NumBorrowers(x), 0u);
+  owner.RemoveLocalRef(x);
+  EXPECT_EQ(cluster.freed['o'], std::vector<ObjectID>{x});
+}
+
+TEST(CoreWorkerReferenceCounterTest, ExecutorRegistersItsCallerForReturnedRefs) {
+  RefCluster cluster;
+  auto& caller = cluster.Add('c');
+  auto& executor = cluster.Add('e');
+  auto& third = cluster.Add('t');
+  ObjectID own = NewObject(1), others = NewObject(2), ret = NewObject(3);
+  executor.AddOwnedObject(own);
+  executor.AddLocalRef(own);
+  third.AddOwnedObject(others);
+  third.AddLocalRef(others);
+  executor.AddDeserializedRef(others, WorkerAddress('t'));
+  executor.AddLocalRef(others);
+  cluster.Pump();
+  // The executor returns [own, others] to the caller, then drops its refs.
+  auto returned = RefsTo(own, 'e');
+  returned.MergeFrom(RefsTo(others, 't'));
+  executor.AddBorrowerForCaller(returned, WorkerAddress('c'));
+  cluster.Pump();
+  ASSERT_TRUE(executor.WaitForRegistrations(0));
+  executor.RemoveLocalRef(own);
+  executor.RemoveLocalRef(others);
+  third.RemoveLocalRef(others);
+  cluster.Pump();
+  EXPECT_TRUE(executor.IsTracked(own));
+  EXPECT_TRUE(third.IsTracked(others));
+  // The caller stores the return (its container) and later drops it.
+  caller.AddOwnedObject(ret);
+  caller.AddLocalRef(ret);
+  caller.AddContainedRefs(ret, returned);
+  caller.RemoveLocalRef(ret);
+  cluster.Pump();
+  EXPECT_FALSE(executor.IsTracked(own));
+  EXPECT_FALSE(third.IsTracked(others));
+  EXPECT_EQ(cluster.freed['c'].size(), 3u);
 }
 
 TEST(CoreWorkerReferenceCounterTest, BorrowedRefRemembersOwnerAndDropsCache) {
-  std::vector<ObjectID> freed;
-  ReferenceCounter refs([&](const ObjectID& id) { freed.push_back(id); });
+  RefCluster cluster;
+  auto& refs = cluster.Add('a');
   ObjectID a = NewObject(1);
   rpc::Address owner;
   owner.set_ip("10.1.2.3");
@@ -103,7 +251,7 @@ TEST(CoreWorkerReferenceCounterTest, BorrowedRefRemembersOwnerAndDropsCache) {
   EXPECT_EQ(seen.ip(), "10.1.2.3");
   EXPECT_FALSE(refs.IsOwnedByMe(a));
   refs.RemoveLocalRef(a);
-  EXPECT_EQ(freed, std::vector<ObjectID>{a});
+  EXPECT_EQ(cluster.freed['a'], std::vector<ObjectID>{a});
 }
 
 rpc::PushTaskRequest ActorCall(const std::string& caller, int64_t seq, int64_t processed_up_to) {

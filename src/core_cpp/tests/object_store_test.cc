@@ -447,6 +447,32 @@ TEST_F(PlasmaStoreTest, DisconnectReleasesHeldObjectsAndAbortsCreates) {
   EXPECT_TRUE(owner.Create(unsealed, 100, 0).ok());  // the aborted id is free again
 }
 
+TEST_F(PlasmaStoreTest, PrimaryCopiesLiveUntilTheirOwnerIsGone) {
+  StartStore(1 * kMiB);
+  PlasmaClient& creator = NewClient();
+  PlasmaClient& reader = NewClient();
+  const std::string owner_a(16, 'a'), owner_b(16, 'b');
+  ObjectID a1 = ObjectID::FromRandom(), a2 = ObjectID::FromRandom(), b1 = ObjectID::FromRandom();
+  for (const auto& [id, owner] : {std::pair{a1, owner_a}, {a2, owner_a}, {b1, owner_b}}) {
+    auto buffer = creator.Create(id, 100, 0);
+    ASSERT_TRUE(buffer.ok());
+    std::memset(buffer->data, 7, 100);
+    ASSERT_TRUE(creator.SealAndPin(id, owner).ok());
+  }
+  creator.Disconnect();  // the creator (say, a task's worker) exiting loses nothing
+  ASSERT_TRUE(reader.Get(a1, 1000).ok());
+  EXPECT_EQ(*reader.DeleteOwnedBy(owner_a), 2u);
+  EXPECT_FALSE(*reader.Contains(a1));  // gone for new readers, mapped until released
+  EXPECT_FALSE(*reader.Contains(a2));
+  EXPECT_TRUE(*reader.Contains(b1));
+  ASSERT_TRUE(reader.Release(a1).ok());
+  EXPECT_EQ(reader.Stats()->num_objects, 1u);
+  EXPECT_EQ(*reader.DeleteOwnedBy(owner_a), 0u);
+  ASSERT_TRUE(reader.Delete(b1).ok());  // the owner freed it: nothing left to delete later
+  EXPECT_EQ(*reader.DeleteOwnedBy(owner_b), 0u);
+  EXPECT_EQ(reader.Stats()->used_bytes, 0u);
+}
+
 TEST_F(PlasmaStoreTest, AbortDiscardsAnUnsealedCreate) {
   StartStore(1 * kMiB);
   PlasmaClient& creator = NewClient();
