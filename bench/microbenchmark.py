@@ -296,6 +296,108 @@ class Context:
         return max(1, multiprocessing.cpu_count() // 2)
 
 
+# --------------------------------------------------------------------------- object rows
+
+# Ray's "(Plasma Store)" rows measure values kept in shared memory; Colony keeps values under
+# 100 KiB in the owner's memory store by default, so these rows run on a cluster whose inline
+# threshold is 0 (every value in shared memory, as the row names say). The rows without the
+# suffix measure Colony's default path for the same workload.
+_PLASMA_ONLY = {"_system_config": {"max_inline_object_bytes": 0}}
+
+
+def object_functions(mod):
+    """Ray's helpers that call the engine from inside a task, bound to ``mod`` by closure (see
+    actor_classes for why)."""
+
+    def do_put_small():
+        for _ in range(100):
+            mod.put(0)
+
+    def do_put():
+        import numpy as np
+        for _ in range(10):
+            mod.put(np.zeros(10 * 1024 * 1024, dtype=np.int64))
+
+    def create_object_containing_ref():
+        return [mod.put(1) for _ in range(10000)]
+
+    return {"do_put_small": mod.remote(do_put_small), "do_put": mod.remote(do_put),
+            "create_object_containing_ref": mod.remote(create_object_containing_ref)}
+
+
+def _object_function(ctx: "Context", name: str):
+    if "object_functions" not in ctx._remote_cache:
+        ctx._remote_cache["object_functions"] = object_functions(ctx.mod)
+    return ctx._remote_cache["object_functions"][name]
+
+
+def _get_small(mod, ctx: "Context") -> Workload:
+    value = mod.put(0)
+    return Workload(lambda: mod.get(value))
+
+
+def _put_small(mod, ctx: "Context") -> Workload:
+    return Workload(lambda: mod.put(0))
+
+
+def _put_multi_small(mod, ctx: "Context") -> Workload:
+    do_put_small = _object_function(ctx, "do_put_small")
+
+    def fn():
+        ctx.get([do_put_small.remote() for _ in range(10)], "multi client put calls")
+
+    return Workload(fn, multiplier=1000)
+
+
+row("single client get calls (Plasma Store)", "objects", _PLASMA_ONLY)(_get_small)
+row("single client put calls (Plasma Store)", "objects", _PLASMA_ONLY)(_put_small)
+row("multi client put calls (Plasma Store)", "objects", _PLASMA_ONLY)(_put_multi_small)
+row("single client get calls", "objects")(_get_small)
+row("single client put calls", "objects")(_put_small)
+row("multi client put calls", "objects")(_put_multi_small)
+
+
+@row("single client put gigabytes", group="objects")
+def put_gigabytes(mod, ctx: Context) -> Workload:
+    """put() of an 800 MB numpy array (np.zeros of 100M int64); GB per second."""
+    import numpy as np
+    arr = np.zeros(100 * 1024 * 1024, dtype=np.int64)
+    return Workload(lambda: mod.put(arr), multiplier=8 * 0.1)
+
+
+@row("multi client put gigabytes", group="objects")
+def multi_put_gigabytes(mod, ctx: Context) -> Workload:
+    """10 tasks, each putting ten 80 MB arrays; GB per second over all of them."""
+    do_put = _object_function(ctx, "do_put")
+
+    def fn():
+        ctx.get([do_put.remote() for _ in range(10)], "multi client put gigabytes")
+
+    return Workload(fn, multiplier=10 * 8 * 0.1)
+
+
+@row("single client get object containing 10k refs", group="objects")
+def get_containing_refs(mod, ctx: Context) -> Workload:
+    """get() of a task's return value that holds 10k refs to objects the task put."""
+    create = _object_function(ctx, "create_object_containing_ref")
+    obj_containing_ref = create.remote()
+    ctx.get(obj_containing_ref, "create the object")
+    return Workload(lambda: mod.get(obj_containing_ref))
+
+
+@row("single client wait 1k refs", group="objects")
+def wait_1k_refs(mod, ctx: Context) -> Workload:
+    """Submit 1000 no-op tasks, then wait() for them one by one; rounds per second."""
+    sv = ctx.remote(small_value)
+
+    def fn():
+        not_ready = [sv.remote() for _ in range(1000)]
+        for _ in range(1000):
+            _ready, not_ready = mod.wait(not_ready)
+
+    return Workload(fn)
+
+
 # --------------------------------------------------------------------------- task rows
 
 @row("single client tasks and get batch", group="tasks")

@@ -6,11 +6,13 @@ from libcpp cimport bool as cbool
 from libcpp.string cimport string
 from libcpp.vector cimport vector
 from libc.stdint cimport int64_t, uint8_t, uint64_t
-from libc.string cimport memcpy
 from cpython.buffer cimport PyBuffer_FillInfo, PyBUF_WRITABLE
 from cpython.memoryview cimport PyMemoryView_FromMemory
 
 from colony._cpp cimport *
+
+cdef extern from "common/memcopy.h" namespace "colony" nogil:
+    void CopyLarge(void* dst, const void* src, size_t size)
 
 import os
 import threading
@@ -162,7 +164,7 @@ cdef write_shared(CCoreWorker* cw, CObjectID object_id, bytes metadata, data, ui
             if offset + n > size:
                 raise ValueError("serialized frame overflows its object")
             with nogil:
-                memcpy(base + offset, &src[0], n)
+                CopyLarge(base + offset, &src[0], n)
     except BaseException:
         cw.AbortShared(object_id)
         raise
@@ -274,6 +276,11 @@ def put(bytes metadata, data, list nested_refs):
 
 def inline_threshold():
     return g_inline_threshold
+
+
+def set_inline_threshold(uint64_t size):
+    global g_inline_threshold
+    g_inline_threshold = size
 
 
 def store_stats():

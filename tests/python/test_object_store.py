@@ -230,7 +230,23 @@ def test_put_objects_are_not_reconstructable(store_cluster):
         colony.get(ref, timeout=30)
 
 
-def test_inline_threshold_is_configurable():
+def test_inline_threshold_is_configurable_per_cluster():
+    colony.init(num_cpus=1, _system_config={"max_inline_object_bytes": 0})
+    try:
+        @colony.remote
+        def threshold():
+            return _core.inline_threshold()
+
+        colony.put(0)
+        assert _core.store_stats()["num_objects"] == 1
+        assert colony.get(threshold.remote()) == 0
+    finally:
+        colony.shutdown()
+    with pytest.raises(ValueError, match="unknown _system_config key 'inline'"):
+        colony.init(_system_config={"inline": 1})
+
+
+def test_inline_threshold_is_configurable_by_environment():
     result = run_python(
         "import colony, numpy as np\n"
         "from colony import _core\n"

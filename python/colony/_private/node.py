@@ -109,7 +109,7 @@ class NodeProcesses:
 
     def start_raylet(self, num_cpus=None, num_gpus=None, resources=None, memory=None,
                      object_store_memory=None, labels=None, die_with_parent: bool = True,
-                     name: str = "raylet") -> None:
+                     name: str = "raylet", worker_env: dict | None = None) -> None:
         args = ["--gcs-address", self.gcs_address, "--node-ip", self.node_ip,
                 "--python-executable", sys.executable]
         if num_cpus is not None:
@@ -124,6 +124,8 @@ class NodeProcesses:
             args += ["--resources", _format_map(resources)]
         if labels:
             args += ["--labels", _format_map(labels)]
+        if worker_env:
+            args += ["--worker-env", _format_map(worker_env)]
         port = self._start("colony-raylet", name, args, die_with_parent)
         self.raylet_address = f"{self.node_ip}:{port}"
 

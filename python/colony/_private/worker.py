@@ -54,7 +54,8 @@ def _check_resource_args(num_cpus, num_gpus, resources, object_store_memory):
 def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=None,
          object_store_memory=None, namespace: str | None = None, job_config: JobConfig | None = None,
          ignore_reinit_error: bool = False, labels: dict | None = None, _node_ip: str = "127.0.0.1",
-         _token: str | None = None, _health_check_timeout_ms: int | None = None) -> dict:
+         _token: str | None = None, _health_check_timeout_ms: int | None = None,
+         _system_config: dict | None = None) -> dict:
     with state.lock:
         if is_initialized():
             if ignore_reinit_error:
@@ -67,19 +68,24 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
         if namespace is not None and not isinstance(namespace, str):
             raise TypeError("namespace must be a string")
         job_config = job_config or JobConfig()
+        worker_env = _system_config_env(_system_config)
         if address is None:
             address = os.environ.get("COLONY_ADDRESS") or None
         if address is None:
             gcs_address, raylet_address, token = _start_local_cluster(
                 num_cpus, num_gpus, resources, object_store_memory, labels, _node_ip, _token,
-                _health_check_timeout_ms)
+                _health_check_timeout_ms, worker_env)
         else:
-            if any(v is not None for v in (num_cpus, num_gpus, resources, object_store_memory)):
-                raise ValueError("num_cpus, num_gpus, resources and object_store_memory describe a "
+            if any(v is not None for v in (num_cpus, num_gpus, resources, object_store_memory,
+                                           _system_config)):
+                raise ValueError("num_cpus, num_gpus, resources, object_store_memory and "
+                                 "_system_config describe a "
                                  "new local cluster; they cannot be given when joining one at "
                                  f"address={address!r}")
             gcs_address, raylet_address, token = _resolve_address(address, _token)
         try:
+            _core.set_inline_threshold(int(worker_env.get("COLONY_MAX_INLINE_OBJECT_BYTES",
+                                                          _default_inline_threshold())))
             _core.init(True, gcs_address, raylet_address, _node_ip, token, namespace or "",
                        list(job_config.code_search_path))
         except Exception:
@@ -92,8 +98,32 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
         return _context_info()
 
 
+# _system_config keys -> the environment variable that carries each to every process.
+_SYSTEM_CONFIG_ENV = {"max_inline_object_bytes": "COLONY_MAX_INLINE_OBJECT_BYTES"}
+
+
+def _default_inline_threshold() -> int:
+    return int(os.environ.get("COLONY_MAX_INLINE_OBJECT_BYTES", 100 * 1024))
+
+
+def _system_config_env(config: dict | None) -> dict:
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise TypeError(f"_system_config must be a dict, got {type(config).__name__}")
+    env = {}
+    for key, value in config.items():
+        if key not in _SYSTEM_CONFIG_ENV:
+            raise ValueError(f"unknown _system_config key {key!r}; known keys: "
+                             f"{sorted(_SYSTEM_CONFIG_ENV)}")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"_system_config[{key!r}] must be a non-negative int, got {value!r}")
+        env[_SYSTEM_CONFIG_ENV[key]] = str(value)
+    return env
+
+
 def _start_local_cluster(num_cpus, num_gpus, resources, object_store_memory, labels, node_ip,
-                         token, health_check_timeout_ms):
+                         token, health_check_timeout_ms, worker_env):
     session_dir = node_mod.new_session_dir()
     node = node_mod.NodeProcesses(session_dir=session_dir, token=token or secrets.token_hex(16),
                                   node_ip=node_ip)
@@ -101,7 +131,8 @@ def _start_local_cluster(num_cpus, num_gpus, resources, object_store_memory, lab
     try:
         node.start_gcs(health_check_timeout_ms=health_check_timeout_ms)
         node.start_raylet(num_cpus=num_cpus, num_gpus=num_gpus, resources=resources,
-                          object_store_memory=object_store_memory, labels=labels)
+                          object_store_memory=object_store_memory, labels=labels,
+                          worker_env=worker_env)
     except Exception:
         _stop_local_cluster()
         raise

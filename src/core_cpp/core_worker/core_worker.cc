@@ -364,9 +364,9 @@ void CoreWorker::OnObjectFreed(const ObjectID& id, bool owned) {
   memory_store_.Delete(id);
   if (!owned) return;
   if (task_manager_) task_manager_->OnReturnFreed(id);
-  if (value && value->in_plasma() && plasma_ && !shut_down_) {
-    io_loop_.Post([this, id] { plasma_->Delete(id); });
-  }
+  // At once, not later: a put right after this one would otherwise find the memory
+  // still taken and spill live objects to make room.
+  if (value && value->in_plasma() && plasma_ && !shut_down_) plasma_->Delete(id);
 }
 
 Status CoreWorker::SharedStoreStats(plasma::StoreStats* stats) {

@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <vector>
+
 #include "common/id.h"
+#include "common/memcopy.h"
 #include "common/resources.h"
 
 namespace colony {
@@ -59,4 +63,28 @@ TEST(ResourceSetTest, ContainsChecksEveryResource) {
   EXPECT_TRUE(node.Contains(ResourceSet()));
 }
 
+}  // namespace colony
+
+namespace colony {
+namespace {
+
+TEST(CommonMemcopyTest, CopiesEveryByteWhateverTheSizeAndAlignment) {
+  std::vector<uint8_t> src(70 << 20), dst(70 << 20);
+  for (size_t i = 0; i < src.size(); i++) src[i] = static_cast<uint8_t>(i * 131 + 7);
+  for (size_t size : {size_t{0}, size_t{5}, size_t{4096}, size_t{1} << 20, (size_t{1} << 20) + 77,
+                      size_t{69} << 20}) {
+    for (size_t dst_off : {0, 3, 64}) {
+      for (size_t src_off : {0, 16, 33}) {
+        if (size + 64 > src.size()) continue;
+        std::fill(dst.begin(), dst.end(), 0);
+        CopyLarge(dst.data() + dst_off, src.data() + src_off, size);
+        ASSERT_EQ(std::memcmp(dst.data() + dst_off, src.data() + src_off, size), 0)
+            << size << " " << dst_off << " " << src_off;
+        if (dst_off + size < dst.size()) ASSERT_EQ(dst[dst_off + size], 0);  // no overrun
+      }
+    }
+  }
+}
+
+}  // namespace
 }  // namespace colony
