@@ -237,8 +237,9 @@ def test_inline_threshold_is_configurable_per_cluster():
         def threshold():
             return _core.inline_threshold()
 
-        colony.put(0)
+        ref = colony.put(0)
         assert _core.store_stats()["num_objects"] == 1
+        assert colony.get(ref) == 0
         assert colony.get(threshold.remote()) == 0
     finally:
         colony.shutdown()
@@ -251,7 +252,7 @@ def test_inline_threshold_is_configurable_by_environment():
         "import colony, numpy as np\n"
         "from colony import _core\n"
         "colony.init(num_cpus=1)\n"
-        "colony.put(np.ones(1000))\n"
+        "ref = colony.put(np.ones(1000))\n"
         "print(_core.inline_threshold(), _core.store_stats()['num_objects'])\n"
         "colony.shutdown()\n",
         env={**os.environ, "COLONY_MAX_INLINE_OBJECT_BYTES": "1024"})
