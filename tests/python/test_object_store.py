@@ -179,6 +179,22 @@ def test_borrowed_ref_keeps_the_object_alive_until_the_borrower_drops_it(store_c
     wait_store_back_to(0, "the borrower dropped the last ref")
 
 
+def test_a_dead_borrower_stops_holding_the_object(store_cluster):
+    @colony.remote
+    class Holder:
+        def hold(self, refs):
+            self.refs = refs
+            return True
+
+    holder = Holder.remote()
+    ref = colony.put(np.ones(200_000))
+    assert colony.get(holder.hold.remote([ref]))
+    del ref
+    assert store_objects() == 1
+    colony.kill(holder)
+    wait_store_back_to(0, "the owner noticed its borrower died")
+
+
 def test_owner_death_makes_get_raise_owner_died(store_cluster):
     @colony.remote
     class Maker:

@@ -37,6 +37,7 @@ class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService
   COLONY_RPC_METHOD(GetObject)
   COLONY_RPC_METHOD(AddBorrowers)
   COLONY_RPC_METHOD(RemoveBorrowers)
+  COLONY_RPC_METHOD(WatchWorker)
   COLONY_RPC_METHOD(CancelTask)
   COLONY_RPC_METHOD(Exit)
 
@@ -76,7 +77,18 @@ class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService
       reply->add_found(core_worker_->reference_counter_.AddBorrower(
           ObjectID::FromBinary(id), request.borrower().worker_id()));
     }
+    core_worker_->WatchBorrower(request.borrower());
     send(Status::OK());
+  }
+
+  void HandleWatchWorker(const rpc::WatchWorkerRequest&, rpc::WatchWorkerReply*,
+                         rpc::SendReply send) {
+    std::lock_guard<std::mutex> lock(core_worker_->watch_mu_);
+    if (core_worker_->shut_down_) {
+      send(Status::Unavailable("exiting"));
+      return;
+    }
+    core_worker_->watchers_.push_back(std::move(send));
   }
 
   void HandleRemoveBorrowers(const rpc::RemoveBorrowersRequest& request,
@@ -306,6 +318,12 @@ void CoreWorker::Shutdown() {
   }
   if (actor_submitter_) actor_submitter_->Stop();
   if (receiver_) receiver_->Stop();
+  {
+    // Owners watching us learn that our borrows are over.
+    std::lock_guard<std::mutex> lock(watch_mu_);
+    for (auto& send : watchers_) send(Status::Unavailable("worker exiting"));
+    watchers_.clear();
+  }
   // A driver's objects die with its job; a worker's are freed by their owners (or by the
   // raylet when the worker exits).
   if (plasma_ && options_.is_driver) plasma_->DeleteOwnedBy(worker_id_.Binary());
@@ -562,9 +580,34 @@ std::string CoreWorker::OwnerAddressOf(const ObjectID& id) {
 }
 
 void CoreWorker::PrepareReturnedRefs(const rpc::TaskSpec& task, const rpc::ObjectValue& value) {
-  if (value.nested_refs_size() > 0) {
-    reference_counter_.AddBorrowerForCaller(value.nested_refs(), task.caller_address());
+  if (value.nested_refs_size() == 0) return;
+  reference_counter_.AddBorrowerForCaller(value.nested_refs(), task.caller_address());
+  WatchBorrower(task.caller_address());
+}
+
+void CoreWorker::WatchBorrower(const rpc::Address& borrower) {
+  const std::string& worker_id = borrower.worker_id();
+  if (worker_id == worker_id_.Binary() || worker_id.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(watch_mu_);
+    if (shut_down_ || !watched_borrowers_.insert(worker_id).second) return;
   }
+  rpc::WatchWorkerRequest request;
+  request.set_watcher_worker_id(worker_id_.Binary());
+  auto* stub = worker_clients_.Get(rpc::AddressToString(borrower));
+  rpc::CallUnary<rpc::WatchWorkerRequest, rpc::WatchWorkerReply>(
+      options_.token, -1, std::move(request),
+      [stub](auto* ctx, auto* req, auto* reply, auto done) {
+        stub->async()->WatchWorker(ctx, req, reply, std::move(done));
+      },
+      [this, worker_id](Status, rpc::WatchWorkerReply&&) {
+        if (shut_down_) return;
+        {
+          std::lock_guard<std::mutex> lock(watch_mu_);
+          watched_borrowers_.erase(worker_id);
+        }
+        reference_counter_.RemoveBorrowerEverywhere(worker_id);
+      });
 }
 
 // ---------------------------------------------------------------- tasks

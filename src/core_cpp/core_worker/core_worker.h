@@ -153,6 +153,8 @@ class CoreWorker {
   // Borrowed objects are fetched from their owner into the memory store.
   void FetchFromOwner(const ObjectID& id, bool copy_lost = false);
   void OnObjectFreed(const ObjectID& id, bool owned);
+  // Owner side: forget a borrower's counts once its process is gone.
+  void WatchBorrower(const rpc::Address& borrower);
   ReferenceCounter::Callbacks ReferenceCallbacks();
   Status ConnectSharedStore(const std::string& socket_path);
   // Reads the shared-memory objects whose markers `values` holds; false for each copy
@@ -192,6 +194,9 @@ class CoreWorker {
   TaskID current_task_id_;
   uint64_t task_index_ = 0;
   uint32_t put_index_ = 0;
+  std::mutex watch_mu_;
+  std::unordered_set<std::string> watched_borrowers_;  // worker ids
+  std::vector<rpc::SendReply> watchers_;               // owners watching this process
   std::mutex fetch_mu_;
   std::unordered_set<ObjectID> fetching_;
   std::atomic<bool> shut_down_{false};

@@ -200,6 +200,19 @@ void ReferenceCounter::RemoveBorrower(const ObjectID& id, const std::string& bor
   Finish(std::move(freed));
 }
 
+void ReferenceCounter::RemoveBorrowerEverywhere(const std::string& borrower_worker_id) {
+  Freed freed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<ObjectID> touched;
+    for (auto& [id, ref] : refs_) {
+      if (ref.borrowers.erase(borrower_worker_id) > 0) touched.push_back(id);
+    }
+    for (const auto& id : touched) ReleaseIfUnused(id, &freed);
+  }
+  Finish(std::move(freed));
+}
+
 bool ReferenceCounter::IsOwnedByMe(const ObjectID& id) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = refs_.find(id);

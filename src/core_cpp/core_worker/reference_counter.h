@@ -77,6 +77,8 @@ class ReferenceCounter {
   // Owner side of the borrower messages. AddBorrower returns false for unknown objects.
   bool AddBorrower(const ObjectID& id, const std::string& borrower_worker_id);
   void RemoveBorrower(const ObjectID& id, const std::string& borrower_worker_id, int count);
+  // The borrower process is gone: drops every count it held.
+  void RemoveBorrowerEverywhere(const std::string& borrower_worker_id);
 
   bool IsOwnedByMe(const ObjectID& id) const;
   bool IsTracked(const ObjectID& id) const;
