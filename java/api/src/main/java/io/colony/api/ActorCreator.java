@@ -1,0 +1,85 @@
+package io.colony.api;
+
+import io.colony.api.function.ColonyFunc;
+import io.colony.api.options.ActorCreationOptions;
+import io.colony.api.options.ActorLifetime;
+import io.colony.api.runtime.RuntimeHolder;
+
+/**
+ * An actor being prepared: set options, then {@link #remote()} creates it.
+ *
+ * <pre>{@code
+ * ActorHandle<Counter> counter = Colony.actor(Counter::new, 0).setName("counter").remote();
+ * }</pre>
+ *
+ * @param <A> the actor's class
+ */
+public final class ActorCreator<A> {
+  private final ColonyFunc constructor;
+  private final Object[] args;
+  private final ActorCreationOptions.Builder options = ActorCreationOptions.builder();
+
+  ActorCreator(ColonyFunc constructor, Object[] args) {
+    this.constructor = Colony.checkFunction(constructor);
+    this.args = args;
+  }
+
+  /** Names the actor so that {@link Colony#getActor(String)} finds it. */
+  public ActorCreator<A> setName(String name) {
+    options.setName(name);
+    return this;
+  }
+
+  /** The namespace of a named actor; default the job's. */
+  public ActorCreator<A> setNamespace(String namespace) {
+    options.setNamespace(namespace);
+    return this;
+  }
+
+  /** Whether the actor outlives its owner; default {@link ActorLifetime#NON_DETACHED}. */
+  public ActorCreator<A> setLifetime(ActorLifetime lifetime) {
+    options.setLifetime(lifetime);
+    return this;
+  }
+
+  /** Asks for {@code amount} of a resource for the actor's lifetime; default none. */
+  public ActorCreator<A> setResource(String name, double amount) {
+    options.setResource(name, amount);
+    return this;
+  }
+
+  /** How often the actor is restarted when its process dies; -1 forever. Default 0. */
+  public ActorCreator<A> setMaxRestarts(int maxRestarts) {
+    options.setMaxRestarts(maxRestarts);
+    return this;
+  }
+
+  /** How often a call is resent to a restarted actor; -1 forever. Default 0. */
+  public ActorCreator<A> setMaxTaskRetries(int maxTaskRetries) {
+    options.setMaxTaskRetries(maxTaskRetries);
+    return this;
+  }
+
+  /** How many calls may run at once, each on its own thread. Default 1. */
+  public ActorCreator<A> setMaxConcurrency(int maxConcurrency) {
+    options.setMaxConcurrency(maxConcurrency);
+    return this;
+  }
+
+  /** Pending calls per handle before calls are refused; -1 (the default) for no limit. */
+  public ActorCreator<A> setMaxPendingCalls(int maxPendingCalls) {
+    options.setMaxPendingCalls(maxPendingCalls);
+    return this;
+  }
+
+  /** With a name: return the live actor of that name instead of failing. */
+  public ActorCreator<A> setGetIfExists(boolean getIfExists) {
+    options.setGetIfExists(getIfExists);
+    return this;
+  }
+
+  /** Creates the actor; calls may be sent at once and run once it is alive. */
+  public ActorHandle<A> remote() {
+    return RuntimeHolder.get().createActor(constructor, args, options.build());
+  }
+}

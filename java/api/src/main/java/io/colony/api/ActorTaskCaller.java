@@ -1,0 +1,40 @@
+package io.colony.api;
+
+import io.colony.api.function.ColonyFunc;
+import io.colony.api.options.ActorCallOptions;
+import io.colony.api.runtime.RuntimeHolder;
+
+/**
+ * An actor method call being prepared; {@link #remote()} sends it. Calls made through one handle
+ * run in the order they were sent.
+ *
+ * @param <R> the method's return type ({@link Void} for void methods)
+ */
+public final class ActorTaskCaller<R> {
+  private final ActorHandle<?> actor;
+  private final ColonyFunc method;
+  private final Object[] args;
+  private final ActorCallOptions.Builder options = ActorCallOptions.builder();
+
+  ActorTaskCaller(ActorHandle<?> actor, ColonyFunc method, Object[] args) {
+    this.actor = actor;
+    this.method = Colony.checkFunction(method);
+    this.args = args;
+  }
+
+  /** The call's display name; default {@code Class.method}. */
+  public ActorTaskCaller<R> setName(String name) {
+    options.setName(name);
+    return this;
+  }
+
+  /**
+   * Sends the call.
+   *
+   * @throws io.colony.api.exception.PendingCallsLimitExceededException if the handle already has
+   *     the actor's {@code maxPendingCalls} calls pending
+   */
+  public ObjectRef<R> remote() {
+    return RuntimeHolder.get().submitActorTask(actor, method, args, options.build());
+  }
+}

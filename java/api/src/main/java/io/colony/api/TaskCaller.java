@@ -1,0 +1,54 @@
+package io.colony.api;
+
+import io.colony.api.function.ColonyFunc;
+import io.colony.api.options.CallOptions;
+import io.colony.api.runtime.RuntimeHolder;
+
+/**
+ * A task call being prepared: set options, then {@link #remote()} submits it.
+ *
+ * <pre>{@code
+ * ObjectRef<Integer> ref = Colony.task(MyJob::square, 3).setResource("CPU", 2).remote();
+ * }</pre>
+ *
+ * @param <R> the task's return type ({@link Void} for void methods)
+ */
+public final class TaskCaller<R> {
+  private final ColonyFunc function;
+  private final Object[] args;
+  private final CallOptions.Builder options = CallOptions.builder();
+
+  TaskCaller(ColonyFunc function, Object[] args) {
+    this.function = Colony.checkFunction(function);
+    this.args = args;
+  }
+
+  /** Asks for {@code amount} of a resource ("CPU", "GPU", "memory" or a custom one). */
+  public TaskCaller<R> setResource(String name, double amount) {
+    options.setResource(name, amount);
+    return this;
+  }
+
+  /** How often the task is re-run when its worker dies; -1 retries forever. Default 3. */
+  public TaskCaller<R> setMaxRetries(int maxRetries) {
+    options.setMaxRetries(maxRetries);
+    return this;
+  }
+
+  /** Also retry (up to maxRetries) when the task throws an exception. */
+  public TaskCaller<R> setRetryExceptions(boolean retryExceptions) {
+    options.setRetryExceptions(retryExceptions);
+    return this;
+  }
+
+  /** The task's display name; default {@code Class.method}. */
+  public TaskCaller<R> setName(String name) {
+    options.setName(name);
+    return this;
+  }
+
+  /** Submits the task; its result will be the object of the returned ref. */
+  public ObjectRef<R> remote() {
+    return RuntimeHolder.get().submitTask(function, args, options.build());
+  }
+}

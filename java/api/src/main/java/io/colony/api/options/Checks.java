@@ -1,0 +1,31 @@
+package io.colony.api.options;
+
+/** Argument checks shared by the option builders; messages name the option and the value. */
+final class Checks {
+  private Checks() {}
+
+  static String nonEmpty(String option, String value) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(
+          option + " must be a non-empty string; leave it unset for the default");
+    }
+    return value;
+  }
+
+  static void resource(String name, double amount) {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("resource name must be a non-empty string");
+    }
+    if (!Double.isFinite(amount) || amount < 0) {
+      throw new IllegalArgumentException(
+          "resource " + name + " must be a finite amount >= 0, got " + amount);
+    }
+  }
+
+  static int atLeast(String option, int value, int minimum, String meaning) {
+    if (value < minimum) {
+      throw new IllegalArgumentException(option + " must be " + meaning + ", got " + value);
+    }
+    return value;
+  }
+}

@@ -1,0 +1,290 @@
+package io.colony.runtime;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.colony.api.ActorHandle;
+import io.colony.api.ObjectRef;
+import io.colony.api.WaitResult;
+import io.colony.api.exception.ColonyException;
+import io.colony.api.exception.CrossLanguageException;
+import io.colony.api.exception.GetTimeoutException;
+import io.colony.api.exception.PendingCallsLimitExceededException;
+import io.colony.api.function.ColonyFunc;
+import io.colony.api.options.ActorCallOptions;
+import io.colony.api.options.ActorCreationOptions;
+import io.colony.api.options.CallOptions;
+import io.colony.api.runtime.ColonyRuntime;
+import io.colony.runtime.actor.ActorHandleImpl;
+import io.colony.runtime.function.FunctionResolver;
+import io.colony.runtime.function.JavaFunction;
+import io.colony.runtime.function.MethodReferences;
+import io.colony.runtime.generated.Common.ActorTableData;
+import io.colony.runtime.generated.Common.Language;
+import io.colony.runtime.generated.Common.ObjectValue;
+import io.colony.runtime.generated.Common.TaskSpec;
+import io.colony.runtime.object.ObjectRefImpl;
+import io.colony.runtime.serialization.ObjectSerializer;
+import io.colony.runtime.serialization.SerializedValue;
+import io.colony.runtime.task.ReturnWriter;
+import io.colony.runtime.task.TaskExecutor;
+import io.colony.runtime.task.TaskSpecBuilder;
+import java.lang.ref.Reference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The API on top of one core worker: serializes values, builds task specs and calls {@link
+ * NativeCoreWorker}. Used by drivers and, for code running inside tasks, by workers.
+ */
+public final class ColonyRuntimeImpl implements ColonyRuntime {
+  // Blocking native calls wait in slices so that an interrupted thread stops waiting.
+  private static final long WAIT_SLICE_MS = 1000;
+
+  private final long worker;
+  private final NativeReferenceTracker tracker;
+  private final ClassLoader classLoader;
+  private final ObjectSerializer serializer;
+  private final TaskSpecBuilder specs;
+  private final byte[] address;
+  private final AutoCloseable cluster;
+
+  /**
+   * @param worker a handle from {@link NativeCoreWorker#initialize}
+   * @param classLoader loads the classes of values and functions (a worker's job classes)
+   * @param cluster stopped after the core worker on shutdown (a local cluster), or null
+   */
+  public ColonyRuntimeImpl(long worker, ClassLoader classLoader, AutoCloseable cluster) {
+    this.worker = worker;
+    this.tracker = new NativeReferenceTracker(worker);
+    this.classLoader = classLoader;
+    this.serializer = new ObjectSerializer(classLoader, tracker);
+    this.specs = new TaskSpecBuilder(serializer);
+    this.address = NativeCoreWorker.getAddress(worker);
+    this.cluster = cluster;
+  }
+
+  /** The executor of the tasks pushed to this runtime's worker. */
+  public TaskExecutor newExecutor() {
+    ReturnWriter returns = this::prepareReturn;
+    return new TaskExecutor(new FunctionResolver(classLoader), serializer, returns);
+  }
+
+  private ObjectValue prepareReturn(byte[] returnId, SerializedValue value) {
+    byte[] prepared =
+        NativeCoreWorker.prepareReturn(
+            worker,
+            returnId,
+            value.metadata(),
+            value.data(),
+            value.nestedRefIds(),
+            value.nestedRefOwners());
+    Reference.reachabilityFence(value); // its refs must live until the caller is counted
+    try {
+      return ObjectValue.parseFrom(prepared);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("prepareReturn gave no ObjectValue", e);
+    }
+  }
+
+  // ------------------------------------------------------------------ objects
+
+  @Override
+  public <T> ObjectRef<T> put(T value) {
+    SerializedValue v = serializer.serialize(value, "the value passed to Colony.put()");
+    byte[] id =
+        NativeCoreWorker.put(worker, v.metadata(), v.data(), v.nestedRefIds(), v.nestedRefOwners());
+    Reference.reachabilityFence(v);
+    return new ObjectRefImpl<>(id, address, tracker);
+  }
+
+  @Override
+  public <T> List<T> get(List<? extends ObjectRef<? extends T>> refs, long timeoutMs) {
+    byte[][] values = getValues(idsOf(refs), timeoutMs);
+    List<T> out = new ArrayList<>(refs.size());
+    for (int i = 0; i < refs.size(); i++) {
+      out.add(valueOrThrow(values[2 * i], values[2 * i + 1]));
+    }
+    return out;
+  }
+
+  private byte[][] getValues(byte[][] ids, long timeoutMs) {
+    long remaining = timeoutMs;
+    while (true) {
+      long slice = remaining < 0 ? WAIT_SLICE_MS : Math.min(remaining, WAIT_SLICE_MS);
+      byte[][] values = NativeCoreWorker.get(worker, ids, slice);
+      if (values != null) {
+        return values;
+      }
+      if (remaining >= 0) {
+        remaining -= slice;
+        if (remaining <= 0) {
+          throw new GetTimeoutException("Colony.get() timed out after " + timeoutMs + " ms");
+        }
+      }
+      checkInterrupted("Colony.get()");
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> T valueOrThrow(byte[] metadata, byte[] data) {
+    Object value = serializer.deserialize(metadata, data);
+    if (!ObjectSerializer.isError(metadata)) {
+      return (T) value;
+    }
+    // Thrown here: the stack trace should show the get, the cause the remote failure.
+    Throwable error = ((Throwable) value).fillInStackTrace();
+    if (error instanceof RuntimeException) {
+      throw (RuntimeException) error;
+    }
+    throw new ColonyException("a task failed: " + error, error);
+  }
+
+  @Override
+  public <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns, long timeoutMs) {
+    boolean[] ready = NativeCoreWorker.waitObjects(worker, idsOf(refs), numReturns, timeoutMs);
+    List<ObjectRef<T>> readyRefs = new ArrayList<>();
+    List<ObjectRef<T>> unready = new ArrayList<>();
+    for (int i = 0; i < refs.size(); i++) {
+      boolean counts = ready[i] && readyRefs.size() < numReturns;
+      (counts ? readyRefs : unready).add(refs.get(i));
+    }
+    return new WaitResult<>(readyRefs, unready);
+  }
+
+  private static byte[][] idsOf(List<? extends ObjectRef<?>> refs) {
+    byte[][] ids = new byte[refs.size()][];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = refImpl(refs.get(i)).id();
+    }
+    return ids;
+  }
+
+  private static ObjectRefImpl<?> refImpl(ObjectRef<?> ref) {
+    if (!(ref instanceof ObjectRefImpl)) {
+      throw new IllegalArgumentException(
+          "not an ObjectRef that Colony made: " + ref.getClass().getName());
+    }
+    return (ObjectRefImpl<?>) ref;
+  }
+
+  private static void checkInterrupted(String what) {
+    if (Thread.currentThread().isInterrupted()) {
+      throw new ColonyException("interrupted while waiting in " + what);
+    }
+  }
+
+  // ------------------------------------------------------------------ tasks
+
+  @Override
+  public <R> ObjectRef<R> submitTask(ColonyFunc function, Object[] args, CallOptions options) {
+    JavaFunction resolved = MethodReferences.resolve(function);
+    resolved.checkArguments(args, 0);
+    TaskSpec spec = specs.normalTask(resolved, args, options);
+    byte[][] returnIds = NativeCoreWorker.submitTask(worker, spec.toByteArray());
+    Reference.reachabilityFence(args); // refs inside args live until the core counted them
+    return new ObjectRefImpl<>(returnIds[0], address, tracker);
+  }
+
+  // ------------------------------------------------------------------ actors
+
+  @Override
+  public <A> ActorHandle<A> createActor(
+      ColonyFunc constructor, Object[] args, ActorCreationOptions options) {
+    JavaFunction resolved = MethodReferences.resolve(constructor);
+    resolved.checkArguments(args, 0);
+    TaskSpec spec = specs.actorCreation(resolved, args, options);
+    byte[] actorId;
+    try {
+      actorId = NativeCoreWorker.createActor(worker, spec.toByteArray(), options.isGetIfExists());
+    } catch (CoreWorkerException e) {
+      if (e.code() == StatusCode.ALREADY_EXISTS) {
+        throw new IllegalArgumentException(e.getMessage(), e);
+      }
+      throw e;
+    }
+    Reference.reachabilityFence(args);
+    return new ActorHandleImpl<>(
+        actorId,
+        spec.getActorCreation().getClassName(),
+        options.getMaxPendingCalls(),
+        options.getMaxTaskRetries());
+  }
+
+  @Override
+  public <R> ObjectRef<R> submitActorTask(
+      ActorHandle<?> actor, ColonyFunc method, Object[] args, ActorCallOptions options) {
+    ActorHandleImpl<?> handle = handleImpl(actor);
+    JavaFunction resolved = MethodReferences.resolve(method);
+    resolved.checkArguments(args, 1);
+    TaskSpec spec = specs.actorTask(resolved, args, options);
+    byte[][] returnIds;
+    try {
+      returnIds = NativeCoreWorker.submitActorTask(worker, handle.actorId(), spec.toByteArray());
+    } catch (CoreWorkerException e) {
+      if (e.code() == StatusCode.LIMIT_EXCEEDED) {
+        throw new PendingCallsLimitExceededException(e.getMessage());
+      }
+      throw e;
+    }
+    Reference.reachabilityFence(args);
+    return new ObjectRefImpl<>(returnIds[0], address, tracker);
+  }
+
+  @Override
+  public <A> Optional<ActorHandle<A>> getActor(String name, String namespace) {
+    byte[] info =
+        NativeCoreWorker.getActorInfo(
+            worker, new byte[0], name, namespace == null ? "" : namespace);
+    if (info == null) {
+      return Optional.empty();
+    }
+    ActorTableData data = parseActor(info);
+    if (data.getLanguage() != Language.JAVA) {
+      throw new CrossLanguageException(
+          "actor '" + name + "' is a " + data.getLanguage() + " actor; Java cannot call it yet");
+    }
+    int maxPendingCalls = data.getCreationTask().getActorCreation().getMaxPendingCalls();
+    int maxTaskRetries = data.getCreationTask().getActorCreation().getMaxTaskRetries();
+    byte[] actorId = data.getActorId().toByteArray();
+    NativeCoreWorker.addActorHandle(worker, actorId, maxPendingCalls, maxTaskRetries);
+    return Optional.of(
+        new ActorHandleImpl<>(actorId, data.getClassName(), maxPendingCalls, maxTaskRetries));
+  }
+
+  private static ActorTableData parseActor(byte[] info) {
+    try {
+      return ActorTableData.parseFrom(info);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("getActorInfo gave no ActorTableData", e);
+    }
+  }
+
+  @Override
+  public void killActor(ActorHandle<?> actor, boolean noRestart) {
+    NativeCoreWorker.killActor(worker, handleImpl(actor).actorId(), noRestart);
+  }
+
+  private static ActorHandleImpl<?> handleImpl(ActorHandle<?> actor) {
+    if (!(actor instanceof ActorHandleImpl)) {
+      throw new IllegalArgumentException(
+          "not an ActorHandle that Colony made: " + actor.getClass().getName());
+    }
+    return (ActorHandleImpl<?>) actor;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  @Override
+  public void shutdown() {
+    tracker.close();
+    NativeCoreWorker.unregisterExecutor(worker);
+    NativeCoreWorker.shutdown(worker);
+    if (cluster != null) {
+      try {
+        cluster.close();
+      } catch (Exception e) {
+        throw new ColonyException("could not stop the local cluster: " + e, e);
+      }
+    }
+  }
+}

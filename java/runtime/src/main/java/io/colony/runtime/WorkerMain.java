@@ -1,0 +1,68 @@
+package io.colony.runtime;
+
+import io.colony.api.runtime.RuntimeHolder;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Entry point of a Java worker process, started by the raylet with the environment it gives every
+ * worker ({@code COLONY_GCS_ADDRESS}, {@code COLONY_RAYLET_ADDRESS}, {@code COLONY_NODE_IP}, {@code
+ * COLONY_JOB_ID}, {@code COLONY_WORKER_ID}, {@code COLONY_CLUSTER_TOKEN}) and the job's code search
+ * path in {@code -Dcolony.job.code-search-path} or {@code COLONY_CODE_SEARCH_PATH}.
+ */
+public final class WorkerMain {
+  private WorkerMain() {}
+
+  public static void main(String[] args) {
+    Map<String, String> env = System.getenv();
+    String missing =
+        firstMissing(
+            env,
+            "COLONY_GCS_ADDRESS",
+            "COLONY_RAYLET_ADDRESS",
+            "COLONY_JOB_ID",
+            "COLONY_WORKER_ID");
+    if (missing != null) {
+      System.err.println("WorkerMain is started by the raylet; " + missing + " is not set");
+      System.exit(2);
+    }
+    NativeLibraryLoader.load();
+    ClassLoader jobLoader =
+        JobClassLoaders.create(codeSearchPath(env), WorkerMain.class.getClassLoader());
+    Thread.currentThread().setContextClassLoader(jobLoader);
+    long worker =
+        NativeCoreWorker.initialize(
+            env.get("COLONY_GCS_ADDRESS"),
+            env.get("COLONY_RAYLET_ADDRESS"),
+            env.getOrDefault("COLONY_NODE_IP", "127.0.0.1"),
+            env.getOrDefault("COLONY_CLUSTER_TOKEN", ""),
+            "",
+            false,
+            env.get("COLONY_JOB_ID"),
+            env.get("COLONY_WORKER_ID"),
+            new byte[0]);
+    ColonyRuntimeImpl runtime = new ColonyRuntimeImpl(worker, jobLoader, null);
+    RuntimeHolder.install(runtime); // task code may call the API
+    NativeCoreWorker.registerExecutor(worker, runtime.newExecutor());
+    try {
+      NativeCoreWorker.runTaskLoop(worker);
+    } finally {
+      RuntimeHolder.uninstall();
+      runtime.shutdown();
+    }
+  }
+
+  private static List<String> codeSearchPath(Map<String, String> env) {
+    String path = System.getProperty("colony.job.code-search-path");
+    return JobClassLoaders.split(path != null ? path : env.get("COLONY_CODE_SEARCH_PATH"));
+  }
+
+  private static String firstMissing(Map<String, String> env, String... names) {
+    for (String name : names) {
+      if (env.getOrDefault(name, "").isEmpty()) {
+        return name;
+      }
+    }
+    return null;
+  }
+}

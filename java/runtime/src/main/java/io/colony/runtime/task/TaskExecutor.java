@@ -1,0 +1,193 @@
+package io.colony.runtime.task;
+
+import com.google.protobuf.ByteString;
+import io.colony.api.exception.ColonyTaskException;
+import io.colony.runtime.function.FunctionResolver;
+import io.colony.runtime.function.JavaFunction;
+import io.colony.runtime.generated.Common.TaskSpec;
+import io.colony.runtime.generated.Common.TaskType;
+import io.colony.runtime.generated.CoreWorker.PushTaskReply;
+import io.colony.runtime.generated.CoreWorker.ReturnObject;
+import io.colony.runtime.object.ObjectIds;
+import io.colony.runtime.serialization.ObjectSerializer;
+import io.colony.runtime.serialization.SerializedValue;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Runs the tasks pushed to one (logical) worker and hosts its actor, if any. Thread-safe: an actor
+ * with {@code maxConcurrency > 1} gets calls on several threads at once.
+ *
+ * <p>Normal tasks call the function (static, or an instance method whose receiver is the first
+ * argument); an actor creation task stores what the constructor or factory returns; an actor task
+ * calls a method with the actor as receiver. Anything the task throws becomes an error value
+ * ({@link ColonyTaskException} with the remote stack trace) in every return.
+ */
+public final class TaskExecutor {
+  private final FunctionResolver resolver;
+  private final ObjectSerializer serializer;
+  private final ReturnWriter returnWriter;
+  private final Map<ByteString, Thread> running = new ConcurrentHashMap<>();
+  private volatile Object actor;
+
+  public TaskExecutor(
+      FunctionResolver resolver, ObjectSerializer serializer, ReturnWriter returnWriter) {
+    this.resolver = resolver;
+    this.serializer = serializer;
+    this.returnWriter = returnWriter;
+  }
+
+  /** Runs {@code spec} with its resolved arguments (metadata[i], data[i]); never throws. */
+  public PushTaskReply execute(TaskSpec spec, byte[][] argMetadata, byte[][] argData) {
+    Thread thread = Thread.currentThread();
+    ClassLoader previous = thread.getContextClassLoader();
+    // Native threads attach with the system loader; task code expects the job's classes.
+    thread.setContextClassLoader(resolver.classLoader());
+    running.put(spec.getTaskId(), thread);
+    try {
+      return run(spec, argMetadata, argData);
+    } catch (Throwable t) { // the task's own failure, reported to its caller
+      return failure(spec, t);
+    } finally {
+      running.remove(spec.getTaskId());
+      Thread.interrupted(); // a cancellation that came late must not hit the next task
+      thread.setContextClassLoader(previous);
+    }
+  }
+
+  /** Cancels a running task by interrupting its thread; a no-op if it is not running. */
+  public void interrupt(byte[] taskId) {
+    Thread thread = running.get(ByteString.copyFrom(taskId));
+    if (thread != null) {
+      thread.interrupt();
+    }
+  }
+
+  /** The actor this worker hosts, or null. */
+  public Object actor() {
+    return actor;
+  }
+
+  private PushTaskReply run(TaskSpec spec, byte[][] argMetadata, byte[][] argData)
+      throws Throwable {
+    if (!spec.getFunction().hasJava()) {
+      throw new IllegalArgumentException(
+          "a Java worker got a task without a Java function: " + spec.getFunction());
+    }
+    JavaFunction function = resolver.resolve(spec.getFunction().getJava());
+    Object[] args = arguments(argMetadata, argData);
+    if (spec.getType() == TaskType.ACTOR_CREATION_TASK) {
+      actor = invoke(function, args);
+      return PushTaskReply.getDefaultInstance();
+    }
+    if (spec.getType() == TaskType.ACTOR_TASK) {
+      args = withReceiver(requireActor(), args);
+    }
+    return success(spec, invoke(function, args));
+  }
+
+  private Object[] arguments(byte[][] metadata, byte[][] data) throws Throwable {
+    Object[] args = new Object[metadata.length];
+    for (int i = 0; i < args.length; i++) {
+      args[i] = serializer.deserialize(metadata[i], data[i]);
+      if (ObjectSerializer.isError(metadata[i])) {
+        throw (Throwable) args[i]; // a task this one depends on failed
+      }
+    }
+    return args;
+  }
+
+  private Object requireActor() {
+    Object current = actor;
+    if (current == null) {
+      throw new IllegalStateException("this worker hosts no actor");
+    }
+    return current;
+  }
+
+  private static Object[] withReceiver(Object receiver, Object[] args) {
+    Object[] all = new Object[args.length + 1];
+    all[0] = receiver;
+    System.arraycopy(args, 0, all, 1, args.length);
+    return all;
+  }
+
+  private static Object invoke(JavaFunction function, Object[] args) throws Throwable {
+    try {
+      return function.invoke(args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
+  }
+
+  private PushTaskReply success(TaskSpec spec, Object result) {
+    PushTaskReply.Builder reply = PushTaskReply.newBuilder();
+    List<?> values = splitReturns(spec, result);
+    for (int i = 0; i < values.size(); i++) {
+      String purpose = "return value " + i + " of " + spec.getName();
+      addReturn(reply, spec, i + 1, serializer.serialize(values.get(i), purpose));
+    }
+    return reply.build();
+  }
+
+  /** One value per return; several returns (asked by a caller) come from a List. */
+  private static List<?> splitReturns(TaskSpec spec, Object result) {
+    int count = spec.getNumReturns();
+    if (count <= 1) {
+      return count == 1 ? Collections.singletonList(result) : List.of();
+    }
+    if (!(result instanceof List) || ((List<?>) result).size() != count) {
+      throw new IllegalArgumentException(
+          "task "
+              + spec.getName()
+              + " has "
+              + count
+              + " returns, so it must return a List of "
+              + count
+              + " values");
+    }
+    return (List<?>) result;
+  }
+
+  private PushTaskReply failure(TaskSpec spec, Throwable thrown) {
+    ColonyTaskException error = asTaskError(spec, thrown);
+    SerializedValue value = serializer.serializeTaskError(error);
+    PushTaskReply.Builder reply =
+        PushTaskReply.newBuilder()
+            .setIsApplicationError(true)
+            .setIsRetryableError(spec.getRetryExceptions());
+    for (int index = 1; index <= spec.getNumReturns(); index++) {
+      addReturn(reply, spec, index, value);
+    }
+    return reply.build();
+  }
+
+  /** A failure propagated from a task this one waited on keeps its origin. */
+  private static ColonyTaskException asTaskError(TaskSpec spec, Throwable thrown) {
+    if (thrown instanceof ColonyTaskException) {
+      return (ColonyTaskException) thrown;
+    }
+    return new ColonyTaskException(
+        spec.getName(), thrown.getClass().getName(), stackTrace(thrown), thrown);
+  }
+
+  private void addReturn(
+      PushTaskReply.Builder reply, TaskSpec spec, int index, SerializedValue value) {
+    byte[] id = ObjectIds.forReturn(spec.getTaskId().toByteArray(), index);
+    reply.addReturns(
+        ReturnObject.newBuilder()
+            .setObjectId(ByteString.copyFrom(id))
+            .setValue(returnWriter.write(id, value)));
+  }
+
+  static String stackTrace(Throwable thrown) {
+    StringWriter text = new StringWriter();
+    thrown.printStackTrace(new PrintWriter(text));
+    return text.toString();
+  }
+}

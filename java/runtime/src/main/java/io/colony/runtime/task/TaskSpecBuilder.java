@@ -1,0 +1,103 @@
+package io.colony.runtime.task;
+
+import io.colony.api.ObjectRef;
+import io.colony.api.options.ActorCallOptions;
+import io.colony.api.options.ActorCreationOptions;
+import io.colony.api.options.ActorLifetime;
+import io.colony.api.options.CallOptions;
+import io.colony.runtime.function.JavaFunction;
+import io.colony.runtime.generated.Common.ActorCreationSpec;
+import io.colony.runtime.generated.Common.FunctionDescriptor;
+import io.colony.runtime.generated.Common.Language;
+import io.colony.runtime.generated.Common.TaskArg;
+import io.colony.runtime.generated.Common.TaskSpec;
+import io.colony.runtime.object.ObjectRefImpl;
+import io.colony.runtime.serialization.ObjectSerializer;
+import io.colony.runtime.serialization.SerializedValue;
+import java.util.Map;
+
+/**
+ * Builds the {@code TaskSpec} of a call from a resolved function, its arguments and options. The
+ * core worker fills in the rest (IDs, caller, job, task type). Top-level refs are passed by
+ * reference (the executor receives their values); other arguments are serialized inline.
+ */
+public final class TaskSpecBuilder {
+  private final ObjectSerializer serializer;
+
+  public TaskSpecBuilder(ObjectSerializer serializer) {
+    this.serializer = serializer;
+  }
+
+  public TaskSpec normalTask(JavaFunction function, Object[] args, CallOptions options) {
+    String name = options.getName() != null ? options.getName() : function.displayName();
+    TaskSpec.Builder spec = base(function, args, name, 1);
+    putResources(spec, options.getResources());
+    return spec.setMaxRetries(options.getMaxRetries())
+        .setRetryExceptions(options.isRetryExceptions())
+        .build();
+  }
+
+  public TaskSpec actorCreation(
+      JavaFunction constructor, Object[] args, ActorCreationOptions options) {
+    String className = constructor.resultType().getName();
+    TaskSpec.Builder spec = base(constructor, args, constructor.displayName(), 1);
+    putResources(spec, options.getResources());
+    ActorCreationSpec.Builder creation =
+        ActorCreationSpec.newBuilder()
+            .setDetached(options.getLifetime() == ActorLifetime.DETACHED)
+            .setMaxRestarts(options.getMaxRestarts())
+            .setMaxTaskRetries(options.getMaxTaskRetries())
+            .setMaxConcurrency(options.getMaxConcurrency())
+            .setMaxPendingCalls(options.getMaxPendingCalls())
+            .setClassName(className);
+    if (options.getName() != null) {
+      creation.setName(options.getName());
+    }
+    if (options.getNamespace() != null) {
+      creation.setNamespace(options.getNamespace());
+    }
+    return spec.setActorCreation(creation).build();
+  }
+
+  /** {@code args} are the method's arguments after the actor itself. */
+  public TaskSpec actorTask(JavaFunction method, Object[] args, ActorCallOptions options) {
+    String name = options.getName() != null ? options.getName() : method.displayName();
+    return base(method, args, name, 1).build();
+  }
+
+  private TaskSpec.Builder base(JavaFunction function, Object[] args, String name, int returns) {
+    TaskSpec.Builder spec =
+        TaskSpec.newBuilder()
+            .setLanguage(Language.JAVA)
+            .setFunction(FunctionDescriptor.newBuilder().setJava(function.descriptor()))
+            .setName(name)
+            .setNumReturns(returns);
+    for (int i = 0; i < args.length; i++) {
+      spec.addArgs(toArg(args[i], "argument " + i + " of " + name));
+    }
+    return spec;
+  }
+
+  private TaskArg toArg(Object arg, String purpose) {
+    if (arg instanceof ObjectRefImpl) {
+      return TaskArg.newBuilder()
+          .setRef(SerializedValue.toReference((ObjectRefImpl<?>) arg))
+          .build();
+    }
+    if (arg instanceof ObjectRef) {
+      throw new IllegalArgumentException(
+          purpose + " is an ObjectRef that Colony did not make: " + arg.getClass().getName());
+    }
+    return TaskArg.newBuilder().setValue(serializer.serialize(arg, purpose).toProto()).build();
+  }
+
+  /** Zero amounts request nothing, so they are left out (as on the Python side). */
+  private static void putResources(TaskSpec.Builder spec, Map<String, Double> resources) {
+    resources.forEach(
+        (name, amount) -> {
+          if (amount > 0) {
+            spec.putResources(name, amount);
+          }
+        });
+  }
+}
