@@ -212,6 +212,7 @@ def init(bint is_driver, str gcs_address, str raylet_address, str node_ip, str t
     options.worker_id_hex = worker_id_hex.encode()
     import os
     options.driver_pid = os.getpid()
+    options.max_inline_object_bytes = g_inline_threshold
     for path in code_search_path:
         options.job_config.add_code_search_path()[0] = path.encode()
     if not is_driver:

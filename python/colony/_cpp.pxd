@@ -169,6 +169,7 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
         int driver_pid
         TaskExecutorFn executor
         TaskInterruptFn interrupt
+        uint64_t max_inline_object_bytes
 
     cdef cppclass CNodeSnapshot "colony::NodeSnapshot":
         string node_id_hex

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "common/logging.h"
+#include "common/memcopy.h"
 
 namespace colony {
 namespace {
@@ -264,6 +265,7 @@ Status CoreWorker::RegisterWithRaylet() {
   request.set_language(options_.language);
   request.set_is_driver(options_.is_driver);
   request.set_job_id(job_id_.Binary());
+  if (options_.is_driver) *request.mutable_job_config() = options_.job_config;
   rpc::RegisterWorkerReply reply;
   grpc::ClientContext ctx;
   rpc::PrepareClientContext(&ctx, options_.token, kSyncRpcTimeoutMs);
@@ -353,6 +355,52 @@ Status CoreWorker::CreateShared(const ObjectID& id, const std::string& metadata,
   if (!buffer.ok()) return buffer.status();
   std::memcpy(buffer->metadata, metadata.data(), metadata.size());
   *data = buffer->data;
+  return Status::OK();
+}
+
+Status CoreWorker::PutBuffer(const std::string& metadata, const uint8_t* data, uint64_t size,
+                             const google::protobuf::RepeatedPtrField<rpc::ObjectReference>& nested,
+                             ObjectID* id) {
+  rpc::ObjectValue value;
+  value.set_metadata(metadata);
+  *value.mutable_nested_refs() = nested;
+  if (size < options_.max_inline_object_bytes) {
+    value.set_data(data, size);
+    return Put(value, id);
+  }
+  *id = NextPutId();
+  uint8_t* target = nullptr;
+  COLONY_RETURN_IF_ERROR(CreateShared(*id, metadata, size, &target));
+  CopyLarge(target, data, size);
+  value.set_plasma_size(size);
+  return SealPut(*id, &value);
+}
+
+Status CoreWorker::MakeReturn(const rpc::TaskSpec& task, const ObjectID& id,
+                              const std::string& metadata, const uint8_t* data, uint64_t size,
+                              const google::protobuf::RepeatedPtrField<rpc::ObjectReference>& nested,
+                              rpc::ObjectValue* value) {
+  value->set_metadata(metadata);
+  *value->mutable_nested_refs() = nested;
+  uint8_t* target = nullptr;
+  Status s = size < options_.max_inline_object_bytes ? Status::AlreadyExists("inline")
+                                                      : CreateShared(id, metadata, size, &target);
+  if (s.code() == StatusCode::kObjectStoreFull) {
+    value->Clear();
+    value->set_metadata(ErrorMetadata(rpc::OBJECT_STORE_FULL));
+    value->set_data(s.message());
+    return Status::OK();
+  }
+  if (s.ok()) {
+    CopyLarge(target, data, size);
+    value->set_plasma_size(size);
+    COLONY_RETURN_IF_ERROR(SealReturn(id, task, value));
+  } else if (s.code() == StatusCode::kAlreadyExists) {
+    value->set_data(data, size);  // small, or an earlier attempt's copy is still there
+  } else {
+    return s;
+  }
+  PrepareReturnedRefs(task, *value);
   return Status::OK();
 }
 

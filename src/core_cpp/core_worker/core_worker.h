@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,10 +30,11 @@
 namespace colony {
 
 // Runs one task in the language runtime and fills its reply.
-typedef void (*TaskExecutorFn)(const rpc::TaskSpec& spec, const std::vector<ObjectData>& args,
-                               rpc::PushTaskReply* reply);
+using TaskExecutorFn = std::function<void(const rpc::TaskSpec& spec,
+                                          const std::vector<ObjectData>& args,
+                                          rpc::PushTaskReply* reply)>;
 // Interrupts the running task (cancellation); called from an RPC thread.
-typedef void (*TaskInterruptFn)(const std::string& task_id);
+using TaskInterruptFn = std::function<void(const std::string& task_id)>;
 
 struct CoreWorkerOptions {
   bool is_driver = true;
@@ -48,6 +50,8 @@ struct CoreWorkerOptions {
   int driver_pid = 0;
   TaskExecutorFn executor = nullptr;
   TaskInterruptFn interrupt = nullptr;
+  // Serialized values at least this big go to the node's shared-memory store.
+  uint64_t max_inline_object_bytes = 100 * 1024;
 };
 
 // A node as the language bindings show it.
@@ -83,6 +87,17 @@ class CoreWorker {
   // Seals a task's return as its caller's primary copy; `marker` goes into the reply.
   Status SealReturn(const ObjectID& id, const rpc::TaskSpec& task, rpc::ObjectValue* marker);
   void AbortShared(const ObjectID& id);
+  // For bindings whose values are one contiguous buffer (JNI): picks inline or shared by
+  // size and does the whole put, or builds a task's return value (inline, or sealed as the
+  // caller's shared copy; a full store gives an OBJECT_STORE_FULL error value).
+  Status PutBuffer(const std::string& metadata, const uint8_t* data, uint64_t size,
+                   const google::protobuf::RepeatedPtrField<rpc::ObjectReference>& nested,
+                   ObjectID* id);
+  Status MakeReturn(const rpc::TaskSpec& task, const ObjectID& id, const std::string& metadata,
+                    const uint8_t* data, uint64_t size,
+                    const google::protobuf::RepeatedPtrField<rpc::ObjectReference>& nested,
+                    rpc::ObjectValue* value);
+  uint64_t max_inline_object_bytes() const { return options_.max_inline_object_bytes; }
   Status Get(const std::vector<ObjectID>& ids, int64_t timeout_ms, std::vector<ObjectData>* out);
   Status Wait(const std::vector<ObjectID>& ids, int num_returns, int64_t timeout_ms,
               std::vector<bool>* ready);

@@ -86,6 +86,9 @@ void NodeManager::HandleRegisterWorker(const rpc::RegisterWorkerRequest& request
       drivers_[WorkerID::FromBinary(request.worker_id())] =
           Driver{static_cast<pid_t>(request.pid()), JobID::FromBinary(request.job_id())};
     }
+    if (JobID::IsValidBinary(request.job_id())) {
+      pool_->SetJobConfig(JobID::FromBinary(request.job_id()), request.job_config());
+    }
     send(Status::OK());
     return;
   }

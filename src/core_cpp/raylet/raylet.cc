@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include "common/filesystem.h"
 #include "common/logging.h"
@@ -28,6 +29,17 @@ WorkerLaunchOptions LaunchOptions(const RayletConfig& config) {
   o.node_ip = config.node_ip;
   o.token = config.token;
   o.extra_env = config.worker_env;
+  o.java_executable = config.java_executable;
+  const char* java_classpath = std::getenv("COLONY_JAVA_CLASSPATH");
+  if (java_classpath != nullptr) o.java_classpath = java_classpath;
+  // Installed next to this binary (colony/_bin) when the JDK was there at build time.
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n > 0) {
+    std::string dir(self, static_cast<size_t>(n));
+    std::string jni = dir.substr(0, dir.rfind('/')) + "/libcolony_jni.so";
+    if (access(jni.c_str(), R_OK) == 0) o.jni_library = jni;
+  }
   return o;
 }
 

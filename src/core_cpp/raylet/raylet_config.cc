@@ -160,6 +160,11 @@ std::map<std::string, Setter> Setters() {
     c->session_dir = v;
     return Status::OK();
   };
+  s["java-executable"] = [](const std::string& v, RayletConfig* c) {
+    if (v.empty()) return BadFlag("java-executable", "must not be empty");
+    c->java_executable = v;
+    return Status::OK();
+  };
   s["python-executable"] = [](const std::string& v, RayletConfig* c) {
     if (v.empty()) return BadFlag("python-executable", "must not be empty");
     c->python_executable = v;
@@ -246,6 +251,7 @@ const char* RayletUsage() {
          "  --labels k=v,...               node labels\n"
          "  --session-dir DIR              logs go to DIR/logs\n"
          "  --python-executable PATH       (python3)\n"
+         "  --java-executable PATH         (java)\n"
          "  --worker-env K=V,...           extra environment for workers\n"
          "  --idle-worker-timeout-ms N     (10000)\n"
          "  --gcs-connect-timeout-ms N     give up registering after N ms (10000)\n"

@@ -27,6 +27,7 @@ struct RayletConfig {
   std::map<std::string, std::string> labels;
   std::string session_dir;
   std::string python_executable = "python3";
+  std::string java_executable = "java";
   std::vector<std::pair<std::string, std::string>> worker_env;
   int64_t idle_worker_timeout_ms = 10000;
   int64_t gcs_connect_timeout_ms = 10000;

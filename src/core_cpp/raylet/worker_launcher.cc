@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -20,7 +21,7 @@ namespace {
 StatusOr<std::string> ResolveExecutable(const std::string& name) {
   if (name.find('/') != std::string::npos) {
     if (access(name.c_str(), X_OK) != 0) {
-      return Status::NotFound("python executable " + name + " is not executable: " +
+      return Status::NotFound("executable " + name + " is not executable: " +
                               std::strerror(errno));
     }
     return name;
@@ -36,7 +37,7 @@ StatusOr<std::string> ResolveExecutable(const std::string& name) {
     if (access(candidate.c_str(), X_OK) == 0) return candidate;
     start = end + 1;
   }
-  return Status::NotFound("python executable " + name + " not found on PATH");
+  return Status::NotFound("executable " + name + " not found on PATH");
 }
 
 StatusOr<int> OpenLog(const std::string& path) {
@@ -93,13 +94,46 @@ std::vector<std::string> WorkerLauncher::BuildEnv(const WorkerID& worker_id,
   return out;
 }
 
-StatusOr<pid_t> WorkerLauncher::LaunchPython(const WorkerID& worker_id,
-                                             const JobID& job_id) const {
-  auto exe = ResolveExecutable(options_.python_executable);
-  if (!exe.ok()) return exe.status();
-  std::vector<std::string> args = {options_.python_executable, "-m",
-                                   "colony._private.worker_main"};
+StatusOr<pid_t> WorkerLauncher::Launch(rpc::Language language, const WorkerID& worker_id,
+                                       const JobID& job_id, const rpc::JobConfig& job) const {
   std::vector<std::string> env = BuildEnv(worker_id, job_id);
+  if (language == rpc::JAVA) {
+    std::string classpath = JavaClasspath(job);
+    env.push_back("COLONY_CODE_SEARCH_PATH=" + classpath);
+    std::vector<std::string> args = {options_.java_executable, "-cp", classpath};
+    if (!options_.jni_library.empty()) args.push_back("-Dcolony.jni.path=" + options_.jni_library);
+    args.push_back("io.colony.runtime.WorkerMain");
+    return Spawn(options_.java_executable, args, env, worker_id);
+  }
+  return Spawn(options_.python_executable,
+               {options_.python_executable, "-m", "colony._private.worker_main"}, env, worker_id);
+}
+
+// The job's code search path (jars, and folders of classes and of jars), then the
+// cluster's own Java runtime classpath, if the raylet was given one.
+std::string WorkerLauncher::JavaClasspath(const rpc::JobConfig& job) const {
+  std::string classpath;
+  auto add = [&classpath](const std::string& entry) {
+    if (entry.empty()) return;
+    if (!classpath.empty()) classpath += ":";
+    classpath += entry;
+  };
+  for (const auto& entry : job.code_search_path()) {
+    add(entry);
+    struct stat st;
+    bool is_dir = stat(entry.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    if (is_dir) add(entry + "/*");
+  }
+  add(options_.java_classpath);
+  return classpath;
+}
+
+StatusOr<pid_t> WorkerLauncher::Spawn(const std::string& executable,
+                                      std::vector<std::string> args,
+                                      std::vector<std::string> env,
+                                      const WorkerID& worker_id) const {
+  auto exe = ResolveExecutable(executable);
+  if (!exe.ok()) return exe.status();
   std::vector<char*> argv, envp;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -1,6 +1,6 @@
-// Starts worker processes: `<python> -m colony._private.worker_main` with the COLONY_*
-// environment that tells the worker who and where it is, output going to the session's
-// log folder.
+// Starts worker processes, `<python> -m colony._private.worker_main` or
+// `java -cp <job classpath> io.colony.runtime.WorkerMain`, with the COLONY_* environment that
+// tells the worker who and where it is, output going to the session's log folder.
 #pragma once
 
 #include <sys/types.h>
@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "common.pb.h"
 #include "common/id.h"
 #include "common/status.h"
 
@@ -16,6 +17,9 @@ namespace colony::raylet {
 
 struct WorkerLaunchOptions {
   std::string python_executable = "python3";
+  std::string java_executable = "java";
+  std::string java_classpath;  // Colony's Java runtime jars, appended to each job's path
+  std::string jni_library;     // libcolony_jni.so for Java workers; empty: the jar's own
   std::string session_dir;
   std::string raylet_address;  // ip:port of this raylet; known once it serves
   std::string gcs_address;
@@ -31,9 +35,10 @@ class WorkerLauncher {
 
   void set_raylet_address(std::string address) { options_.raylet_address = std::move(address); }
 
-  // Forks and execs a Python worker; returns its pid. The child dies with this raylet
-  // (PR_SET_PDEATHSIG), so a crashed raylet leaves no orphans behind.
-  StatusOr<pid_t> LaunchPython(const WorkerID& worker_id, const JobID& job_id) const;
+  // Forks and execs a worker of `language` for the job; returns its pid. The child dies
+  // with this raylet (PR_SET_PDEATHSIG), so a crashed raylet leaves no orphans behind.
+  StatusOr<pid_t> Launch(rpc::Language language, const WorkerID& worker_id, const JobID& job_id,
+                         const rpc::JobConfig& job) const;
 
   // DIR/logs/worker-<id>.<suffix>
   std::string LogPath(const WorkerID& worker_id, const char* suffix) const;
@@ -41,6 +46,9 @@ class WorkerLauncher {
  private:
   // The inherited environment, then --worker-env, then the COLONY_* identity variables.
   std::vector<std::string> BuildEnv(const WorkerID& worker_id, const JobID& job_id) const;
+  std::string JavaClasspath(const rpc::JobConfig& job) const;
+  StatusOr<pid_t> Spawn(const std::string& executable, std::vector<std::string> args,
+                        std::vector<std::string> env, const WorkerID& worker_id) const;
 
   WorkerLaunchOptions options_;
 };

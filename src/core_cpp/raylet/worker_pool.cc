@@ -47,12 +47,6 @@ WorkerPool::WorkerPool(WorkerPoolOptions options, WorkerLauncher* launcher)
 
 void WorkerPool::PopWorker(rpc::Language language, const JobID& job_id,
                            PopWorkerCallback callback) {
-  if (language == rpc::JAVA) {
-    // TODO(java): start one JVM per job hosting JobConfig.java_actors_per_worker
-    // thread-based workers, each registering its own WorkerID, and pop those here.
-    callback(Status::InvalidArgument("Java workers are not supported yet"));
-    return;
-  }
   Key key{language, job_id};
   auto idle = idle_.find(key);
   if (idle != idle_.end()) {
@@ -99,7 +93,9 @@ void WorkerPool::StartWorkersForPendingPops() {
 
 Status WorkerPool::StartWorker(const Key& key) {
   WorkerID id = WorkerID::FromRandom();
-  auto pid = launcher_->LaunchPython(id, key.job_id);
+  auto job = job_configs_.find(key.job_id);
+  auto pid = launcher_->Launch(key.language, id, key.job_id,
+                               job == job_configs_.end() ? rpc::JobConfig() : job->second);
   if (!pid.ok()) {
     COLONY_LOG(ERROR) << "cannot start a worker for job " << key.job_id.Hex() << ": "
                       << pid.status().ToString();

@@ -54,6 +54,10 @@ class WorkerPool : public WorkerSource {
 
   // A started worker's gRPC server listens: it becomes usable.
   Status RegisterWorker(const rpc::RegisterWorkerRequest& request);
+  // A driver's job config (its code search path is the classpath of the job's Java workers).
+  void SetJobConfig(const JobID& job_id, const rpc::JobConfig& config) {
+    job_configs_[job_id] = config;
+  }
   // Kills every worker of the job, leased ones too except those in `spare` (the workers
   // of detached actors), and fails its pending pops.
   void KillJobWorkers(const JobID& job_id, const std::unordered_set<WorkerID>& spare = {});
@@ -121,6 +125,7 @@ class WorkerPool : public WorkerSource {
   std::map<Key, int> starting_;
   int num_starting_ = 0;
   std::map<Key, int> start_failures_;
+  std::unordered_map<JobID, rpc::JobConfig> job_configs_;
 };
 
 }  // namespace colony::raylet

@@ -514,12 +514,6 @@ TEST_F(RayletWorkerPoolTest, StartsRegistersReusesAndKillsJobWorkers) {
   EXPECT_EQ((*again)->worker_id, id);
   EXPECT_EQ(pool_->num_workers(), 1u);
 
-  // Java is not there yet.
-  std::optional<StatusOr<LeasedWorker>> java;
-  pool_->PopWorker(rpc::JAVA, job, [&](StatusOr<LeasedWorker> w) { java = std::move(w); });
-  ASSERT_TRUE(java.has_value());
-  EXPECT_EQ(java->status().message(), "Java workers are not supported yet");
-
   // The job ends: its leased worker dies and the lease holder hears of it.
   std::vector<WorkerID> deaths;
   pool_->SetLeasedWorkerDeathCallback([&](const WorkerID& w) { deaths.push_back(w); });

@@ -1,0 +1,421 @@
+// JNI binding of the core worker for the Java SDK: implements the native methods of
+// io.colony.runtime.NativeCoreWorker (the contract is the table in java/README.md).
+// Messages cross as serialized protobuf bytes and ids as byte arrays, so this file only
+// converts; every decision stays in the core worker. A non-OK Status is thrown as
+// io.colony.runtime.CoreWorkerException(int code, String message).
+#include <jni.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "common/id.h"
+#include "common/status.h"
+#include "core_worker/core_worker.h"
+
+namespace colony::jni {
+namespace {
+
+JavaVM* g_vm = nullptr;
+jclass g_native_class = nullptr;     // io.colony.runtime.NativeCoreWorker
+jclass g_exception_class = nullptr;  // io.colony.runtime.CoreWorkerException
+jclass g_byte_array_class = nullptr;
+jmethodID g_execute = nullptr;
+jmethodID g_interrupt = nullptr;
+jmethodID g_exception_ctor = nullptr;
+
+// The task the calling thread is executing: prepareReturn needs its caller and ids.
+thread_local const rpc::TaskSpec* t_current_task = nullptr;
+
+CoreWorker* Worker(jlong handle) { return reinterpret_cast<CoreWorker*>(handle); }
+
+jclass GlobalClass(JNIEnv* env, const char* name) {
+  jclass local = env->FindClass(name);
+  if (local == nullptr) return nullptr;
+  auto global = static_cast<jclass>(env->NewGlobalRef(local));
+  env->DeleteLocalRef(local);
+  return global;
+}
+
+// Threads the core worker owns (task receiver, gRPC) call into Java: attach them once.
+JNIEnv* AttachedEnv() {
+  JNIEnv* env = nullptr;
+  if (g_vm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_8) == JNI_OK) return env;
+  g_vm->AttachCurrentThreadAsDaemon(reinterpret_cast<void**>(&env), nullptr);
+  return env;
+}
+
+void ThrowStatus(JNIEnv* env, const Status& status) {
+  jstring message = env->NewStringUTF(status.ToString().c_str());
+  auto error = static_cast<jthrowable>(env->NewObject(
+      g_exception_class, g_exception_ctor, static_cast<jint>(status.code()), message));
+  if (error != nullptr) env->Throw(error);
+}
+
+// true if the status was OK; otherwise a Java exception is pending.
+bool Check(JNIEnv* env, const Status& status) {
+  if (status.ok()) return true;
+  ThrowStatus(env, status);
+  return false;
+}
+
+std::string Bytes(JNIEnv* env, jbyteArray array) {
+  if (array == nullptr) return std::string();
+  jsize size = env->GetArrayLength(array);
+  std::string out(static_cast<size_t>(size), '\0');
+  env->GetByteArrayRegion(array, 0, size, reinterpret_cast<jbyte*>(out.data()));
+  return out;
+}
+
+std::string Utf8(JNIEnv* env, jstring text) {
+  if (text == nullptr) return std::string();
+  const char* chars = env->GetStringUTFChars(text, nullptr);
+  std::string out(chars);
+  env->ReleaseStringUTFChars(text, chars);
+  return out;
+}
+
+jbyteArray ToJava(JNIEnv* env, const void* data, size_t size) {
+  jbyteArray array = env->NewByteArray(static_cast<jsize>(size));
+  if (array != nullptr && size > 0) {
+    env->SetByteArrayRegion(array, 0, static_cast<jsize>(size), static_cast<const jbyte*>(data));
+  }
+  return array;
+}
+
+jbyteArray ToJava(JNIEnv* env, const std::string& bytes) {
+  return ToJava(env, bytes.data(), bytes.size());
+}
+
+jobjectArray ToJavaArray(JNIEnv* env, const std::vector<std::string>& items) {
+  jobjectArray array =
+      env->NewObjectArray(static_cast<jsize>(items.size()), g_byte_array_class, nullptr);
+  for (size_t i = 0; array != nullptr && i < items.size(); i++) {
+    jbyteArray item = ToJava(env, items[i]);
+    env->SetObjectArrayElement(array, static_cast<jsize>(i), item);
+    env->DeleteLocalRef(item);
+  }
+  return array;
+}
+
+std::vector<std::string> FromJavaArray(JNIEnv* env, jobjectArray array) {
+  std::vector<std::string> out;
+  if (array == nullptr) return out;
+  jsize n = env->GetArrayLength(array);
+  out.reserve(n);
+  for (jsize i = 0; i < n; i++) {
+    auto item = static_cast<jbyteArray>(env->GetObjectArrayElement(array, i));
+    out.push_back(Bytes(env, item));
+    env->DeleteLocalRef(item);
+  }
+  return out;
+}
+
+std::vector<ObjectID> Ids(JNIEnv* env, jobjectArray array) {
+  std::vector<ObjectID> ids;
+  for (const auto& bytes : FromJavaArray(env, array)) ids.push_back(ObjectID::FromBinary(bytes));
+  return ids;
+}
+
+google::protobuf::RepeatedPtrField<rpc::ObjectReference> NestedRefs(JNIEnv* env, jobjectArray ids,
+                                                                    jobjectArray owners) {
+  google::protobuf::RepeatedPtrField<rpc::ObjectReference> refs;
+  std::vector<std::string> id_bytes = FromJavaArray(env, ids);
+  std::vector<std::string> owner_bytes = FromJavaArray(env, owners);
+  for (size_t i = 0; i < id_bytes.size(); i++) {
+    auto* ref = refs.Add();
+    ref->set_object_id(id_bytes[i]);
+    if (i < owner_bytes.size()) ref->mutable_owner_address()->ParseFromString(owner_bytes[i]);
+  }
+  return refs;
+}
+
+std::vector<std::string> IdBytes(const std::vector<ObjectID>& ids) {
+  std::vector<std::string> out;
+  for (const auto& id : ids) out.push_back(id.Binary());
+  return out;
+}
+
+// The executor the core worker calls for each task: hands it to NativeCoreWorker.execute.
+void ExecuteInJava(jlong handle, const rpc::TaskSpec& spec, const std::vector<ObjectData>& args,
+                   rpc::PushTaskReply* reply) {
+  JNIEnv* env = AttachedEnv();
+  env->PushLocalFrame(static_cast<jint>(2 * args.size() + 8));
+  jobjectArray metadata =
+      env->NewObjectArray(static_cast<jsize>(args.size()), g_byte_array_class, nullptr);
+  jobjectArray data =
+      env->NewObjectArray(static_cast<jsize>(args.size()), g_byte_array_class, nullptr);
+  for (size_t i = 0; i < args.size(); i++) {
+    const ObjectData& arg = args[i];
+    jbyteArray m = ToJava(env, arg.metadata());
+    jbyteArray d = arg.shared ? ToJava(env, arg.shared->data(), arg.shared->size())
+                              : ToJava(env, arg.value->data());
+    env->SetObjectArrayElement(metadata, static_cast<jsize>(i), m);
+    env->SetObjectArrayElement(data, static_cast<jsize>(i), d);
+  }
+  jbyteArray spec_bytes = ToJava(env, spec.SerializeAsString());
+  t_current_task = &spec;
+  auto result = static_cast<jbyteArray>(
+      env->CallStaticObjectMethod(g_native_class, g_execute, handle, spec_bytes, metadata, data));
+  t_current_task = nullptr;
+  if (env->ExceptionCheck()) {
+    env->ExceptionDescribe();
+    env->ExceptionClear();
+    reply->set_is_application_error(true);
+  } else if (!reply->ParseFromString(Bytes(env, result))) {
+    reply->set_is_application_error(true);
+  }
+  env->PopLocalFrame(nullptr);
+}
+
+void InterruptInJava(jlong handle, const std::string& task_id) {
+  JNIEnv* env = AttachedEnv();
+  jbyteArray id = ToJava(env, task_id);
+  env->CallStaticVoidMethod(g_native_class, g_interrupt, handle, id);
+  if (env->ExceptionCheck()) env->ExceptionClear();
+  env->DeleteLocalRef(id);
+}
+
+uint64_t InlineThreshold() {
+  const char* env = getenv("COLONY_MAX_INLINE_OBJECT_BYTES");
+  return env != nullptr ? std::strtoull(env, nullptr, 10) : 100 * 1024;
+}
+
+}  // namespace
+}  // namespace colony::jni
+
+using namespace colony;       // NOLINT: JNI entry points below are flat C functions
+using namespace colony::jni;  // NOLINT
+
+extern "C" {
+
+JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void*) {
+  g_vm = vm;
+  JNIEnv* env = nullptr;
+  if (vm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_8) != JNI_OK) return JNI_ERR;
+  g_native_class = GlobalClass(env, "io/colony/runtime/NativeCoreWorker");
+  g_exception_class = GlobalClass(env, "io/colony/runtime/CoreWorkerException");
+  g_byte_array_class = GlobalClass(env, "[B");
+  if (g_native_class == nullptr || g_exception_class == nullptr || g_byte_array_class == nullptr) {
+    return JNI_ERR;
+  }
+  g_execute = env->GetStaticMethodID(g_native_class, "execute", "(J[B[[B[[B)[B");
+  g_interrupt = env->GetStaticMethodID(g_native_class, "interrupt", "(J[B)V");
+  g_exception_ctor = env->GetMethodID(g_exception_class, "<init>", "(ILjava/lang/String;)V");
+  if (g_execute == nullptr || g_interrupt == nullptr || g_exception_ctor == nullptr) return JNI_ERR;
+  return JNI_VERSION_1_8;
+}
+
+#define NATIVE(ret, name) \
+  JNIEXPORT ret JNICALL Java_io_colony_runtime_NativeCoreWorker_##name
+
+NATIVE(jlong, initialize)(JNIEnv* env, jclass, jstring gcs_address, jstring raylet_address,
+                          jstring node_ip, jstring token, jstring ns, jboolean is_driver,
+                          jstring job_id_hex, jstring worker_id_hex, jbyteArray job_config) {
+  CoreWorkerOptions options;
+  options.is_driver = is_driver;
+  options.language = rpc::JAVA;
+  options.gcs_address = Utf8(env, gcs_address);
+  options.raylet_address = Utf8(env, raylet_address);
+  options.node_ip = Utf8(env, node_ip);
+  options.token = Utf8(env, token);
+  options.namespace_name = Utf8(env, ns);
+  options.job_id_hex = Utf8(env, job_id_hex);
+  options.worker_id_hex = Utf8(env, worker_id_hex);
+  options.job_config.ParseFromString(Bytes(env, job_config));
+  options.driver_pid = getpid();
+  options.max_inline_object_bytes = InlineThreshold();
+  // The handle is known only after Create: the callbacks read it from a shared cell.
+  auto handle = std::make_shared<jlong>(0);
+  if (!is_driver) {
+    options.executor = [handle](const rpc::TaskSpec& spec, const std::vector<ObjectData>& args,
+                                rpc::PushTaskReply* reply) {
+      ExecuteInJava(*handle, spec, args, reply);
+    };
+    options.interrupt = [handle](const std::string& task_id) { InterruptInJava(*handle, task_id); };
+  }
+  Status status;
+  CoreWorker* worker = CoreWorker::Create(options, &status);
+  if (!Check(env, status)) return 0;
+  *handle = reinterpret_cast<jlong>(worker);
+  return *handle;
+}
+
+NATIVE(void, runTaskLoop)(JNIEnv*, jclass, jlong w) { Worker(w)->RunTaskLoop(); }
+
+// Not deleted: gRPC threads may still run callbacks that reference it (as in Python).
+NATIVE(void, shutdown)(JNIEnv*, jclass, jlong w) { Worker(w)->Shutdown(); }
+
+NATIVE(jbyteArray, put)(JNIEnv* env, jclass, jlong w, jbyteArray metadata, jbyteArray data,
+                        jobjectArray nested_ids, jobjectArray nested_owners) {
+  std::string bytes = Bytes(env, data);
+  ObjectID id;
+  Status s = Worker(w)->PutBuffer(Bytes(env, metadata),
+                                  reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                                  NestedRefs(env, nested_ids, nested_owners), &id);
+  return Check(env, s) ? ToJava(env, id.Binary()) : nullptr;
+}
+
+NATIVE(jobjectArray, get)(JNIEnv* env, jclass, jlong w, jobjectArray ids, jlong timeout_ms) {
+  std::vector<ObjectData> values;
+  Status s = Worker(w)->Get(Ids(env, ids), timeout_ms, &values);
+  if (s.code() == StatusCode::kTimedOut) return nullptr;
+  if (!Check(env, s)) return nullptr;
+  jobjectArray out =
+      env->NewObjectArray(static_cast<jsize>(2 * values.size()), g_byte_array_class, nullptr);
+  for (size_t i = 0; out != nullptr && i < values.size(); i++) {
+    jbyteArray m = ToJava(env, values[i].metadata());
+    jbyteArray d = values[i].shared ? ToJava(env, values[i].shared->data(), values[i].shared->size())
+                                    : ToJava(env, values[i].value->data());
+    env->SetObjectArrayElement(out, static_cast<jsize>(2 * i), m);
+    env->SetObjectArrayElement(out, static_cast<jsize>(2 * i + 1), d);
+    env->DeleteLocalRef(m);
+    env->DeleteLocalRef(d);
+  }
+  return out;
+}
+
+NATIVE(jbooleanArray, waitObjects)(JNIEnv* env, jclass, jlong w, jobjectArray ids,
+                                   jint num_returns, jlong timeout_ms) {
+  std::vector<bool> ready;
+  if (!Check(env, Worker(w)->Wait(Ids(env, ids), num_returns, timeout_ms, &ready))) return nullptr;
+  jbooleanArray out = env->NewBooleanArray(static_cast<jsize>(ready.size()));
+  std::vector<jboolean> flags(ready.begin(), ready.end());
+  env->SetBooleanArrayRegion(out, 0, static_cast<jsize>(flags.size()), flags.data());
+  return out;
+}
+
+NATIVE(void, addLocalRef)(JNIEnv* env, jclass, jlong w, jbyteArray id) {
+  Worker(w)->AddLocalRef(ObjectID::FromBinary(Bytes(env, id)));
+}
+
+NATIVE(void, removeLocalRef)(JNIEnv* env, jclass, jlong w, jbyteArray id) {
+  Worker(w)->RemoveLocalRef(ObjectID::FromBinary(Bytes(env, id)));
+}
+
+NATIVE(void, registerRef)(JNIEnv* env, jclass, jlong w, jbyteArray id, jbyteArray owner) {
+  Worker(w)->RegisterRef(ObjectID::FromBinary(Bytes(env, id)), Bytes(env, owner));
+}
+
+NATIVE(jbyteArray, prepareReturn)(JNIEnv* env, jclass, jlong w, jbyteArray return_id,
+                                  jbyteArray metadata, jbyteArray data, jobjectArray nested_ids,
+                                  jobjectArray nested_owners) {
+  if (t_current_task == nullptr) {
+    ThrowStatus(env, Status::InvalidArgument("prepareReturn outside of a task's execution"));
+    return nullptr;
+  }
+  std::string bytes = Bytes(env, data);
+  rpc::ObjectValue value;
+  Status s = Worker(w)->MakeReturn(*t_current_task, ObjectID::FromBinary(Bytes(env, return_id)),
+                                   Bytes(env, metadata),
+                                   reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                                   NestedRefs(env, nested_ids, nested_owners), &value);
+  return Check(env, s) ? ToJava(env, value.SerializeAsString()) : nullptr;
+}
+
+NATIVE(jobjectArray, submitTask)(JNIEnv* env, jclass, jlong w, jbyteArray task_spec) {
+  rpc::TaskSpec spec;
+  if (!spec.ParseFromString(Bytes(env, task_spec))) {
+    ThrowStatus(env, Status::InvalidArgument("malformed TaskSpec"));
+    return nullptr;
+  }
+  return ToJavaArray(env, IdBytes(Worker(w)->SubmitTask(&spec)));
+}
+
+NATIVE(void, cancelTask)(JNIEnv* env, jclass, jlong w, jbyteArray return_id, jboolean force) {
+  Check(env, Worker(w)->CancelTask(ObjectID::FromBinary(Bytes(env, return_id)), force));
+}
+
+NATIVE(jbyteArray, createActor)(JNIEnv* env, jclass, jlong w, jbyteArray task_spec,
+                                jboolean get_if_exists) {
+  rpc::TaskSpec spec;
+  if (!spec.ParseFromString(Bytes(env, task_spec))) {
+    ThrowStatus(env, Status::InvalidArgument("malformed TaskSpec"));
+    return nullptr;
+  }
+  std::string actor_id;
+  bool existed = false;
+  if (!Check(env, Worker(w)->CreateActor(&spec, get_if_exists, &actor_id, &existed))) return nullptr;
+  return ToJava(env, actor_id);
+}
+
+NATIVE(jobjectArray, submitActorTask)(JNIEnv* env, jclass, jlong w, jbyteArray actor_id,
+                                      jbyteArray task_spec) {
+  rpc::TaskSpec spec;
+  if (!spec.ParseFromString(Bytes(env, task_spec))) {
+    ThrowStatus(env, Status::InvalidArgument("malformed TaskSpec"));
+    return nullptr;
+  }
+  std::vector<ObjectID> returns;
+  if (!Check(env, Worker(w)->SubmitActorTask(Bytes(env, actor_id), &spec, &returns))) return nullptr;
+  return ToJavaArray(env, IdBytes(returns));
+}
+
+NATIVE(void, addActorHandle)(JNIEnv* env, jclass, jlong w, jbyteArray actor_id,
+                             jint max_pending_calls, jint max_task_retries) {
+  Worker(w)->AddActorHandle(Bytes(env, actor_id), max_pending_calls, max_task_retries);
+}
+
+NATIVE(jbyteArray, getActorInfo)(JNIEnv* env, jclass, jlong w, jbyteArray actor_id, jstring name,
+                                 jstring ns) {
+  rpc::ActorTableData info;
+  bool found = false;
+  Status s = Worker(w)->GetActorInfo(Bytes(env, actor_id), Utf8(env, name), Utf8(env, ns), &info,
+                                     &found);
+  if (!Check(env, s) || !found) return nullptr;
+  return ToJava(env, info.SerializeAsString());
+}
+
+NATIVE(void, killActor)(JNIEnv* env, jclass, jlong w, jbyteArray actor_id, jboolean no_restart) {
+  Check(env, Worker(w)->KillActor(Bytes(env, actor_id), no_restart));
+}
+
+NATIVE(jboolean, kvPut)(JNIEnv* env, jclass, jlong w, jstring ns, jbyteArray key, jbyteArray value,
+                        jboolean overwrite) {
+  bool added = false;
+  Check(env, Worker(w)->KvPut(Utf8(env, ns), Bytes(env, key), Bytes(env, value), overwrite, &added));
+  return added;
+}
+
+NATIVE(jbyteArray, kvGet)(JNIEnv* env, jclass, jlong w, jstring ns, jbyteArray key) {
+  std::string value;
+  bool found = false;
+  if (!Check(env, Worker(w)->KvGet(Utf8(env, ns), Bytes(env, key), &value, &found)) || !found) {
+    return nullptr;
+  }
+  return ToJava(env, value);
+}
+
+NATIVE(jlong, kvDel)(JNIEnv* env, jclass, jlong w, jstring ns, jbyteArray key, jboolean by_prefix) {
+  int64_t deleted = 0;
+  Check(env, Worker(w)->KvDel(Utf8(env, ns), Bytes(env, key), by_prefix, &deleted));
+  return deleted;
+}
+
+NATIVE(jobjectArray, kvKeys)(JNIEnv* env, jclass, jlong w, jstring ns, jbyteArray prefix) {
+  std::vector<std::string> keys;
+  if (!Check(env, Worker(w)->KvKeys(Utf8(env, ns), Bytes(env, prefix), &keys))) return nullptr;
+  return ToJavaArray(env, keys);
+}
+
+NATIVE(jbyteArray, getAddress)(JNIEnv* env, jclass, jlong w) {
+  return ToJava(env, Worker(w)->SerializedAddress());
+}
+
+NATIVE(jbyteArray, getJobId)(JNIEnv* env, jclass, jlong w) {
+  return ToJava(env, Worker(w)->job_id().Binary());
+}
+
+NATIVE(jbyteArray, getCurrentTaskId)(JNIEnv* env, jclass, jlong w) {
+  return ToJava(env, Worker(w)->current_task_id().Binary());
+}
+
+NATIVE(jbyteArray, getCurrentActorId)(JNIEnv* env, jclass, jlong w) {
+  return ToJava(env, Worker(w)->current_actor_id().Binary());
+}
+
+NATIVE(jstring, getNamespace)(JNIEnv* env, jclass, jlong w) {
+  return env->NewStringUTF(Worker(w)->namespace_name().c_str());
+}
+
+}  // extern "C"
