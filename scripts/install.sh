@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config libgrpc++-dev libprotobuf-dev
-              protobuf-compiler protobuf-compiler-grpc libgtest-dev)
+              protobuf-compiler protobuf-compiler-grpc libgtest-dev openjdk-17-jdk-headless maven)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -27,4 +27,9 @@ echo "== building colony (C++ core, binaries, Cython extension, C++ tests)"
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 $PYTHON -m pip install -q --disable-pip-version-check --no-build-isolation -e . \
   --config-settings=cmake.define.COLONY_BUILD_TESTS=ON
-echo "== colony installed: $($PYTHON -c 'import colony, os; print(os.path.dirname(colony.__file__))')"
+COLONY_BIN_DIR=$($PYTHON -c 'from colony._private.node import bin_dir; print(bin_dir())')
+echo "== colony installed; binaries in $COLONY_BIN_DIR"
+
+echo "== Java SDK: io.colony artifacts into the local Maven repository (JNI library inside)"
+# Tests run in scripts/test.sh; here only the artifacts, so an outside project can use them.
+(cd java && mvn -q -B install -DskipTests -Dcolony.native.dir="$COLONY_BIN_DIR")

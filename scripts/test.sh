@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs everything, then runs the whole test suite: C++ (ctest), Python (pytest),
-# and cross-language tests. Exits non-zero if any part fails.
+# Installs everything, then runs the whole test suite: C++ (ctest), Java (JUnit through
+# Maven, unit and cluster tests), Python (pytest) and cross-language tests. Exits non-zero
+# if any part fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
@@ -10,6 +11,14 @@ status=0
 build_dir=$(ls -d build/cp*/ 2>/dev/null | head -n 1)
 echo "== C++ unit tests (ctest in $build_dir)"
 (cd "$build_dir" && ctest --output-on-failure --timeout 120) || status=1
+
+echo "== Java tests (JUnit: unit tests, then cluster tests against real local clusters)"
+COLONY_BIN_DIR=$($PYTHON -c 'from colony._private.node import bin_dir; print(bin_dir())')
+export COLONY_BIN_DIR
+(cd java && mvn -q -B install -Dcolony.native.dir="$COLONY_BIN_DIR") || status=1
+
+echo "== Java job outside the build, using the installed Maven artifacts (examples/java)"
+bash examples/java/run.sh || status=1
 
 echo "== Python and cross-language tests (pytest)"
 suites=(tests/python)
