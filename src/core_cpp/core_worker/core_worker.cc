@@ -670,6 +670,7 @@ std::vector<ObjectID> CoreWorker::PrepareTask(rpc::TaskSpec* spec) {
   spec->set_task_id(task_id.Binary());
   spec->set_job_id(job_id_.Binary());
   *spec->mutable_caller_address() = address_;
+  spec->set_caller_language(options_.language);
   if (spec->namespace_().empty()) spec->set_namespace_(namespace_);
   std::vector<ObjectID> returns;
   for (int i = 1; i <= spec->num_returns(); i++) {
@@ -718,6 +719,7 @@ Status CoreWorker::CreateActor(rpc::TaskSpec* spec, bool get_if_exists, std::str
   spec->set_actor_id(id.Binary());
   spec->mutable_actor_creation()->set_actor_id(id.Binary());
   *spec->mutable_caller_address() = address_;
+  spec->set_caller_language(options_.language);
   if (spec->actor_creation().namespace_().empty()) {
     spec->mutable_actor_creation()->set_namespace_(namespace_);
   }

@@ -105,6 +105,11 @@ StatusOr<pid_t> WorkerLauncher::Launch(rpc::Language language, const WorkerID& w
     args.push_back("io.colony.runtime.WorkerMain");
     return Spawn(options_.java_executable, args, env, worker_id);
   }
+  // Python workers put the job's code search path on sys.path (modules that Java drivers
+  // call by name).
+  std::string path;
+  for (const auto& entry : job.code_search_path()) path += (path.empty() ? "" : ":") + entry;
+  env.push_back("COLONY_CODE_SEARCH_PATH=" + path);
   return Spawn(options_.python_executable,
                {options_.python_executable, "-m", "colony._private.worker_main"}, env, worker_id);
 }
