@@ -20,7 +20,7 @@ fi
 PYTHON=${PYTHON:-python3}
 echo "== pip: build and test dependencies"
 $PYTHON -m pip install -q --disable-pip-version-check "cython>=3.0" "scikit-build-core>=0.9" \
-  "cloudpickle>=2.0" numpy pyarrow "pytest>=7" pytest-timeout
+  "cloudpickle>=2.0" msgpack numpy pyarrow "pytest>=7" pytest-timeout
 
 echo "== building colony (C++ core, binaries, Cython extension, C++ tests)"
 # Relative paths and no cwd in the hash: a fresh clone elsewhere reuses the cache.
@@ -33,3 +33,7 @@ echo "== colony installed; binaries in $COLONY_BIN_DIR"
 echo "== Java SDK: io.colony artifacts into the local Maven repository (JNI library inside)"
 # Tests run in scripts/test.sh; here only the artifacts, so an outside project can use them.
 (cd java && mvn -q -B install -DskipTests -Dcolony.native.dir="$COLONY_BIN_DIR")
+# The classpath of Java workers that Python drivers start (the raylet reads it next to itself).
+(cd java/runtime && mvn -q -B dependency:build-classpath -Dmdep.outputFile=target/deps.txt >/dev/null)
+echo "$HOME/.m2/repository/io/colony/colony-runtime/0.1.0-SNAPSHOT/colony-runtime-0.1.0-SNAPSHOT.jar:$(cat java/runtime/target/deps.txt)" \
+  > "$COLONY_BIN_DIR/java_classpath.txt"

@@ -43,7 +43,9 @@ def _make_remote(target, options):
     return RemoteFunction(target, options)
 
 
+from colony import cross_language  # noqa: E402 - needs the names above
+
 __all__ = ["init", "shutdown", "is_initialized", "remote", "get", "put", "wait", "cancel",
            "nodes", "cluster_resources", "available_resources", "get_runtime_context",
            "ObjectRef", "JobConfig", "RemoteFunction", "exceptions", "ActorClass", "ActorHandle",
-           "get_actor", "kill"]
+           "get_actor", "kill", "cross_language"]

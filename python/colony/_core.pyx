@@ -64,6 +64,11 @@ def begin_collecting_refs():
     _collect.refs = []
 
 
+def current_collected_refs():
+    """The list refs pickled on this thread are recorded into, or None."""
+    return getattr(_collect, "refs", None)
+
+
 def end_collecting_refs():
     refs = getattr(_collect, "refs", None)
     _collect.refs = None
@@ -366,12 +371,21 @@ cdef fill_args(CTaskSpec* spec, list args, list kwarg_names):
         spec.add_kwarg_names()[0] = kw.encode()
 
 
+cdef set_function(CTaskSpec* spec, str module, str qualname, bytes function_hash, tuple java):
+    """A Python function by module/qualname/hash, or, with `java` = (class, method,
+    signature), a Java one (the spec's language becomes JAVA)."""
+    if java is None:
+        SetPythonFunction(spec, module.encode(), qualname.encode(), function_hash)
+    else:
+        SetJavaFunction(spec, java[0].encode(), java[1].encode(), java[2].encode())
+
+
 def submit_task(str module, str qualname, bytes function_hash, str name, list args,
                 list kwarg_names, int num_returns, dict resources, int max_retries,
-                bint retry_exceptions, bytes retry_allowlist):
+                bint retry_exceptions, bytes retry_allowlist, tuple java=None):
     cdef CCoreWorker* cw = core()
     cdef CTaskSpec spec
-    SetPythonFunction(&spec, module.encode(), qualname.encode(), function_hash)
+    set_function(&spec, module, qualname, function_hash, java)
     spec.set_name(name.encode())
     spec.set_num_returns(num_returns)
     spec.set_max_retries(max_retries)
@@ -390,12 +404,12 @@ def submit_task(str module, str qualname, bytes function_hash, str name, list ar
 # ------------------------------------------------------------------ actors
 
 def create_actor(str module, str qualname, bytes function_hash, list args, list kwarg_names,
-                 dict resources, dict options, bint get_if_exists):
-    """Returns (actor_id, existed, handle_info) where handle_info describes the actor."""
+                 dict resources, dict options, bint get_if_exists, tuple java=None):
+    """Returns (actor_id, existed)."""
     cdef CCoreWorker* cw = core()
     cdef CTaskSpec spec
     cdef CActorCreationOptions opts
-    SetPythonFunction(&spec, module.encode(), qualname.encode(), function_hash)
+    set_function(&spec, module, qualname, function_hash, java)
     spec.set_name(qualname.encode())
     for key, amount in resources.items():
         SetTaskResource(&spec, key.encode(), amount)
@@ -420,10 +434,13 @@ def create_actor(str module, str qualname, bytes function_hash, list args, list 
 
 
 def submit_actor_task(bytes actor_id, str class_name, str method, list args, list kwarg_names,
-                      int num_returns, str name):
+                      int num_returns, str name, bint java=False):
     cdef CCoreWorker* cw = core()
     cdef CTaskSpec spec
-    SetActorMethod(&spec, class_name.encode(), method.encode())
+    if java:
+        SetJavaFunction(&spec, class_name.encode(), method.encode(), b"")
+    else:
+        SetActorMethod(&spec, class_name.encode(), method.encode())
     spec.set_name(name.encode())
     spec.set_num_returns(num_returns)
     fill_args(&spec, args, kwarg_names)
@@ -464,6 +481,7 @@ def get_actor_info(bytes actor_id, str name, str namespace):
         "namespace": info.options.ns.decode(), "max_task_retries": info.options.max_task_retries,
         "max_pending_calls": info.options.max_pending_calls, "is_async": info.options.is_async,
         "max_concurrency": info.options.max_concurrency,
+        "language": info.language, "java_class": info.java_class.decode(),
     }
 
 
@@ -530,6 +548,7 @@ cdef void _execute_task(const CTaskSpec& spec, const vector[CObjectData]& args,
             "type": TaskTypeOf(spec),
             "class_name": fn.class_name().decode(),
             "is_async": spec.actor_creation().is_async(),
+            "caller_language": CallerLanguageOf(spec),
         }
         py_args = [(args[i].value.get().metadata(), data_of(args[i])) for i in range(args.size())]
         results, is_app_error, is_retryable = g_executor(info, py_args)

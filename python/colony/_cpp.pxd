@@ -128,6 +128,8 @@ cdef extern from "core_worker/language_binding.h" namespace "colony::binding" no
     void AddRefArg(CTaskSpec*, const string&, const string&)
     CObjectValue* AddValueArg(CTaskSpec*)
     void SetPythonFunction(CTaskSpec*, const string&, const string&, const string&)
+    void SetJavaFunction(CTaskSpec*, const string&, const string&, const string&)
+    int CallerLanguageOf(const CTaskSpec&)
     string NestedRefOwner(const CObjectValue&, int)
     string ReturnObjectId(const string&, uint32_t)
     cdef cppclass CActorCreationOptions "colony::binding::ActorCreationOptions":
@@ -143,6 +145,8 @@ cdef extern from "core_worker/language_binding.h" namespace "colony::binding" no
     cdef cppclass CActorHandleInfo "colony::binding::ActorHandleInfo":
         string actor_id
         int state
+        int language
+        string java_class
         string module_name
         string qualname
         string function_hash

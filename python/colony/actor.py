@@ -195,8 +195,23 @@ def get_actor(name: str, namespace: str | None = None) -> ActorHandle:
                        info["max_pending_calls"], info["max_task_retries"])
 
 
+def handle_from_id(actor_id: bytes):
+    """A handle to the actor with this id (Python or Java), from the GCS's record."""
+    info = _core.get_actor_info(actor_id, "", "")
+    if info is None:
+        raise ValueError(f"no actor with id {actor_id.hex()}")
+    if info["language"] == 1:
+        from colony import cross_language
+        return cross_language.JavaActorHandle(actor_id, info["java_class"],
+                                              info["max_pending_calls"], info["max_task_retries"])
+    cls = FunctionLoader().load(info["module"], info["qualname"], info["function_hash"])
+    return ActorHandle(info["actor_id"], info["qualname"], _method_names(cls),
+                       info["max_pending_calls"], info["max_task_retries"])
+
+
 def kill(actor: ActorHandle, *, no_restart: bool = True) -> None:
     """Kills the actor's process; with no_restart=False it restarts (max_restarts permitting)."""
-    if not isinstance(actor, ActorHandle):
+    from colony import cross_language
+    if not isinstance(actor, (ActorHandle, cross_language.JavaActorHandle)):
         raise TypeError(f"colony.kill() takes an ActorHandle, got {type(actor).__name__}")
     _core.kill_actor(actor._actor_id, no_restart)

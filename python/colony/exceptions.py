@@ -86,7 +86,18 @@ class ActorDiedError(ColonyError):
 
 
 class CrossLanguageError(ColonyError):
-    """An exception raised in another language."""
+    """An exception raised in another language: its language, class name, message and
+    formatted stack trace."""
+
+    def __init__(self, language: str, type_name: str, message: str, remote_stack: str):
+        super().__init__(f"{language} exception {type_name}: {message}\n{remote_stack}")
+        self.language = language
+        self.type_name = type_name
+        self.message = message
+        self.remote_stack = remote_stack
+
+    def __reduce__(self):
+        return CrossLanguageError, (self.language, self.type_name, self.message, self.remote_stack)
 
 
 class PendingCallsLimitExceeded(ColonyError):

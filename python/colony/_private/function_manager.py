@@ -59,6 +59,8 @@ class FunctionLoader:
         self._cache: dict[bytes, object] = {}
 
     def load(self, module: str, qualname: str, function_hash: bytes):
+        if not function_hash:
+            return load_by_name(module, qualname)
         fn = self._cache.get(function_hash)
         if fn is None:
             pickled = _core.kv_get(KV_NAMESPACE, function_hash)
@@ -68,3 +70,18 @@ class FunctionLoader:
             fn = cloudpickle.loads(pickled)
             self._cache[function_hash] = fn
         return fn
+
+
+def load_by_name(module: str, qualname: str):
+    """A function or class named by another language: imported from the job's code search
+    path (on sys.path), looked up by its dotted qualified name."""
+    import importlib
+    try:
+        obj = importlib.import_module(module)
+    except Exception as e:  # noqa: BLE001 - import errors come in many types
+        raise ValueError(f"cannot import Python module {module!r}: {type(e).__name__}: {e}") from None
+    for part in qualname.split("."):
+        if not hasattr(obj, part):
+            raise ValueError(f"Python module {module!r} has no function or class {qualname!r}")
+        obj = getattr(obj, part)
+    return obj

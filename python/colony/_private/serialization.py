@@ -23,7 +23,9 @@ from colony import exceptions
 
 PYTHON = b"PYTHON"
 PYTHON_OOB = b"PYTHON_OOB"
+XLANG = b"XLANG"
 RAW = b"RAW"
+XLANG_ERROR = b"ERROR:1:XLANG"
 ERROR_PREFIX = b"ERROR:"
 
 # proto ErrorType values
@@ -113,6 +115,27 @@ def serialize(value, purpose: str = "value") -> tuple[bytes, object, list]:
     return PYTHON_OOB, Framed(data, buffers), refs
 
 
+def serialize_xlang(value, purpose: str, target: str, role: str = "argument") -> tuple:
+    """(XLANG, bytes, nested refs) for a value going to `target`'s code; bytes stay RAW.
+    Raises TypeError naming the type with no cross-language form and the target."""
+    if type(value) is bytes:
+        return RAW, value, []
+    from colony._private import xlang
+    _core.begin_collecting_refs()
+    try:
+        data = xlang.dumps(value, purpose, target)
+    finally:
+        refs = _core.end_collecting_refs()
+    return XLANG, data, refs
+
+
+def serialize_xlang_error(error: BaseException, stack: str) -> tuple:
+    from colony._private import xlang
+    payload = {"language": "PYTHON", "type": f"{type(error).__module__}.{type(error).__qualname__}",
+               "message": str(error), "stack": stack}
+    return XLANG_ERROR, xlang.dumps(payload), []
+
+
 def _loads_framed(data):
     view = memoryview(data).cast("B")
     inband_size, count = _HEADER.unpack_from(view, 0)
@@ -144,6 +167,14 @@ def deserialize(metadata: bytes, data):
         return _loads_framed(data)
     if metadata == RAW:
         return bytes(data)
+    if metadata == XLANG:
+        from colony._private import xlang
+        return xlang.loads(data)
+    if metadata == XLANG_ERROR:
+        from colony._private import xlang
+        fields = xlang.loads(data)
+        return exceptions.CrossLanguageError(fields.get("language", "?"), fields.get("type", "?"),
+                                             fields.get("message", ""), fields.get("stack", ""))
     if metadata.startswith(ERROR_PREFIX):
         return error_from(int(metadata[len(ERROR_PREFIX):]), data)
     raise ValueError(f"cannot deserialize a value with metadata {metadata!r} in Python")

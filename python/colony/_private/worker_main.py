@@ -18,6 +18,7 @@ from colony._private.function_manager import FunctionLoader
 
 
 NORMAL_TASK, ACTOR_CREATION_TASK, ACTOR_TASK = 0, 1, 2
+LANGUAGE_PYTHON = 0
 
 
 class TaskExecutor:
@@ -42,7 +43,8 @@ class TaskExecutor:
             result = self._function(info)(*positional, **kwargs)
             if inspect.iscoroutine(result):
                 result = asyncio.run_coroutine_threadsafe(result, self.loop).result()
-            return self._pack_returns(result, num_returns, name), False, False
+            return self._pack_returns(result, num_returns, name,
+                                      info["caller_language"]), False, False
         except BaseException as e:  # the task's own failure, reported to its caller
             return self._pack_error(e, info), True, self._retryable(e, info)
 
@@ -72,18 +74,26 @@ class TaskExecutor:
         return value
 
     @staticmethod
-    def _pack_returns(result, num_returns: int, name: str) -> list:
+    def _pack_returns(result, num_returns: int, name: str, caller_language: int) -> list:
+        # A caller of another language reads only the language-neutral format.
+        if caller_language == LANGUAGE_PYTHON:
+            pack = serialization.serialize
+        else:
+            def pack(value, purpose):
+                return serialization.serialize_xlang(value, purpose, "JAVA", role="return")
         if num_returns == 0:
             return []
         if num_returns == 1:
-            return [serialization.serialize(result, f"the return value of {name}")]
+            return [pack(result, f"the return value of {name}")]
         if not isinstance(result, (tuple, list)) or len(result) != num_returns:
             raise ValueError(f"task {name} has num_returns={num_returns} but returned "
                              f"{type(result).__name__} {'of length ' + str(len(result)) if isinstance(result, (tuple, list)) else ''}")
-        return [serialization.serialize(v, f"return value {i} of {name}") for i, v in enumerate(result)]
+        return [pack(v, f"return value {i} of {name}") for i, v in enumerate(result)]
 
     @staticmethod
     def _pack_error(e: BaseException, info: dict) -> list:
+        if info["caller_language"] != LANGUAGE_PYTHON:
+            return [serialization.serialize_xlang_error(e, traceback.format_exc())] * info["num_returns"]
         if isinstance(e, exceptions.TaskError):
             err = e  # a failure propagated from a task this one waited on
         else:
@@ -104,6 +114,10 @@ class TaskExecutor:
 
 def main() -> None:
     env = os.environ
+    # Modules another language's driver names must be importable (the job's code search path).
+    for entry in reversed([p for p in env.get("COLONY_CODE_SEARCH_PATH", "").split(":") if p]):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
     job_id = env["COLONY_JOB_ID"]
     _core.init(False, env["COLONY_GCS_ADDRESS"], env["COLONY_RAYLET_ADDRESS"],
                env.get("COLONY_NODE_IP", "127.0.0.1"), env.get("COLONY_CLUSTER_TOKEN", ""), "", [],

@@ -37,6 +37,20 @@ inline void SetPythonFunction(rpc::TaskSpec* spec, const std::string& module,
   fn->set_function_hash(hash);
 }
 
+// A function of the Java SDK called from Python: the spec's language is JAVA.
+inline void SetJavaFunction(rpc::TaskSpec* spec, const std::string& class_name,
+                            const std::string& method, const std::string& signature) {
+  auto* fn = spec->mutable_function()->mutable_java();
+  fn->set_class_name(class_name);
+  fn->set_method_name(method);
+  fn->set_signature(signature);
+  spec->set_language(rpc::JAVA);
+}
+
+inline int CallerLanguageOf(const rpc::TaskSpec& spec) {
+  return static_cast<int>(spec.caller_language());
+}
+
 inline std::string NestedRefOwner(const rpc::ObjectValue& value, int i) {
   return value.nested_refs(i).owner_address().SerializeAsString();
 }
@@ -91,6 +105,8 @@ inline int TaskTypeOf(const rpc::TaskSpec& spec) { return static_cast<int>(spec.
 struct ActorHandleInfo {
   std::string actor_id;
   int state = 0;
+  int language = 0;
+  std::string java_class;
   std::string module_name;
   std::string qualname;
   std::string function_hash;
@@ -101,6 +117,8 @@ inline ActorHandleInfo HandleInfoOf(const rpc::ActorTableData& data) {
   ActorHandleInfo info;
   info.actor_id = data.actor_id();
   info.state = static_cast<int>(data.state());
+  info.language = static_cast<int>(data.language());
+  info.java_class = data.creation_task().function().java().class_name();
   const auto& fn = data.creation_task().function().python();
   info.module_name = fn.module_name();
   info.qualname = fn.qualname();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cctype>
 #include <cstdlib>
 
 #include "common/filesystem.h"
@@ -30,15 +31,22 @@ WorkerLaunchOptions LaunchOptions(const RayletConfig& config) {
   o.token = config.token;
   o.extra_env = config.worker_env;
   o.java_executable = config.java_executable;
-  const char* java_classpath = std::getenv("COLONY_JAVA_CLASSPATH");
-  if (java_classpath != nullptr) o.java_classpath = java_classpath;
-  // Installed next to this binary (colony/_bin) when the JDK was there at build time.
+  // The JNI library and the Java runtime's classpath are installed next to this binary
+  // (colony/_bin) by the build and scripts/install.sh; COLONY_JAVA_CLASSPATH overrides.
   char self[4096];
   ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n > 0) {
-    std::string dir(self, static_cast<size_t>(n));
-    std::string jni = dir.substr(0, dir.rfind('/')) + "/libcolony_jni.so";
-    if (access(jni.c_str(), R_OK) == 0) o.jni_library = jni;
+  std::string dir = n > 0 ? std::string(self, static_cast<size_t>(n)) : std::string();
+  dir = dir.substr(0, dir.rfind('/'));
+  if (access((dir + "/libcolony_jni.so").c_str(), R_OK) == 0) o.jni_library = dir + "/libcolony_jni.so";
+  const char* java_classpath = std::getenv("COLONY_JAVA_CLASSPATH");
+  if (java_classpath != nullptr) {
+    o.java_classpath = java_classpath;
+  } else if (FILE* f = std::fopen((dir + "/java_classpath.txt").c_str(), "r")) {
+    char buffer[65536];
+    size_t size = std::fread(buffer, 1, sizeof(buffer) - 1, f);
+    std::fclose(f);
+    o.java_classpath = std::string(buffer, size);
+    while (!o.java_classpath.empty() && std::isspace(o.java_classpath.back())) o.java_classpath.pop_back();
   }
   return o;
 }

@@ -1,9 +1,11 @@
 package io.colony.api;
 
 import io.colony.api.function.ColonyFunc;
+import io.colony.api.function.PyActorClass;
 import io.colony.api.options.ActorCreationOptions;
 import io.colony.api.options.ActorLifetime;
 import io.colony.api.runtime.RuntimeHolder;
+import java.util.Objects;
 
 /**
  * An actor being prepared: set options, then {@link #remote()} creates it.
@@ -12,16 +14,27 @@ import io.colony.api.runtime.RuntimeHolder;
  * ActorHandle<Counter> counter = Colony.actor(Counter::new, 0).setName("counter").remote();
  * }</pre>
  *
- * @param <A> the actor's class
+ * <p>A Python actor ({@link Colony#actor(PyActorClass, Object...)}) is an {@code
+ * ActorCreator<PyActorClass>}, whose handle is an {@code ActorHandle<PyActorClass>}.
+ *
+ * @param <A> the actor's class ({@link PyActorClass} for Python actors)
  */
 public final class ActorCreator<A> {
-  private final ColonyFunc constructor;
+  private final ColonyFunc constructor; // exactly one of constructor and pyClass is set
+  private final PyActorClass pyClass;
   private final Object[] args;
   private final ActorCreationOptions.Builder options = ActorCreationOptions.builder();
 
   ActorCreator(ColonyFunc constructor, Object[] args) {
     this.constructor = Colony.checkFunction(constructor);
+    this.pyClass = null;
     this.args = args;
+  }
+
+  ActorCreator(PyActorClass pyClass, Object[] args) {
+    this.constructor = null;
+    this.pyClass = Objects.requireNonNull(pyClass, "the Python actor class must not be null");
+    this.args = Colony.checkArgs(args);
   }
 
   /** Names the actor so that {@link Colony#getActor(String)} finds it. */
@@ -79,7 +92,11 @@ public final class ActorCreator<A> {
   }
 
   /** Creates the actor; calls may be sent at once and run once it is alive. */
+  @SuppressWarnings("unchecked") // Colony.actor(PyActorClass, ...) makes A = PyActorClass
   public ActorHandle<A> remote() {
+    if (pyClass != null) {
+      return (ActorHandle<A>) RuntimeHolder.get().createPythonActor(pyClass, args, options.build());
+    }
     return RuntimeHolder.get().createActor(constructor, args, options.build());
   }
 }

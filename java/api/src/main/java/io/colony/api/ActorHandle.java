@@ -12,6 +12,8 @@ import io.colony.api.function.ColonyFuncVoid3;
 import io.colony.api.function.ColonyFuncVoid4;
 import io.colony.api.function.ColonyFuncVoid5;
 import io.colony.api.function.ColonyFuncVoid6;
+import io.colony.api.function.PyActorClass;
+import io.colony.api.function.PyActorMethod;
 import io.colony.api.runtime.RuntimeHolder;
 
 /**
@@ -25,7 +27,15 @@ import io.colony.api.runtime.RuntimeHolder;
  * <p>Methods are named by unbound method references ({@code Counter::increment}), whose first
  * parameter is the actor; the other arguments may be values or {@link ObjectRef}s.
  *
- * @param <A> the actor's class
+ * <p>A Python actor's handle is an {@code ActorHandle<PyActorClass>}: its methods are named by
+ * {@link PyActorMethod}s, and its arguments cross in the XLANG format ({@code docs/xlang.md}).
+ *
+ * <pre>{@code
+ * ActorHandle<PyActorClass> py = Colony.actor(PyActorClass.of("my_module", "Counter")).remote();
+ * ObjectRef<Long> n = py.task(PyActorMethod.of("increment", Long.class), 1).remote();
+ * }</pre>
+ *
+ * @param <A> the actor's class ({@link PyActorClass} for Python actors)
  */
 public interface ActorHandle<A> {
   /** The actor's ID in hex. */
@@ -39,6 +49,16 @@ public interface ActorHandle<A> {
   /** Kills the actor's process; with {@code noRestart} false it restarts (maxRestarts). */
   default void kill(boolean noRestart) {
     RuntimeHolder.get().killActor(this, noRestart);
+  }
+
+  /**
+   * Calls a method of a Python actor; {@code args} go as XLANG values (or refs).
+   *
+   * @throws IllegalArgumentException on {@link ActorTaskCaller#remote()} if this is the handle of a
+   *     Java actor
+   */
+  default <R> ActorTaskCaller<R> task(PyActorMethod<R> method, Object... args) {
+    return new ActorTaskCaller<>(this, method, args);
   }
 
   default <R> ActorTaskCaller<R> task(ColonyFunc1<A, R> f) {

@@ -1,8 +1,10 @@
 package io.colony.api;
 
 import io.colony.api.function.ColonyFunc;
+import io.colony.api.function.PyActorMethod;
 import io.colony.api.options.ActorCallOptions;
 import io.colony.api.runtime.RuntimeHolder;
+import java.util.Objects;
 
 /**
  * An actor method call being prepared; {@link #remote()} sends it. Calls made through one handle
@@ -12,14 +14,23 @@ import io.colony.api.runtime.RuntimeHolder;
  */
 public final class ActorTaskCaller<R> {
   private final ActorHandle<?> actor;
-  private final ColonyFunc method;
+  private final ColonyFunc method; // exactly one of method and pyMethod is set
+  private final PyActorMethod<R> pyMethod;
   private final Object[] args;
   private final ActorCallOptions.Builder options = ActorCallOptions.builder();
 
   ActorTaskCaller(ActorHandle<?> actor, ColonyFunc method, Object[] args) {
     this.actor = actor;
     this.method = Colony.checkFunction(method);
+    this.pyMethod = null;
     this.args = args;
+  }
+
+  ActorTaskCaller(ActorHandle<?> actor, PyActorMethod<R> method, Object[] args) {
+    this.actor = actor;
+    this.method = null;
+    this.pyMethod = Objects.requireNonNull(method, "the Python actor method must not be null");
+    this.args = Colony.checkArgs(args);
   }
 
   /** The call's display name; default {@code Class.method}. */
@@ -35,6 +46,9 @@ public final class ActorTaskCaller<R> {
    *     the actor's {@code maxPendingCalls} calls pending
    */
   public ObjectRef<R> remote() {
+    if (pyMethod != null) {
+      return RuntimeHolder.get().submitPythonActorTask(actor, pyMethod, args, options.build());
+    }
     return RuntimeHolder.get().submitActorTask(actor, method, args, options.build());
   }
 }

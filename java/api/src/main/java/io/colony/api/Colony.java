@@ -15,6 +15,8 @@ import io.colony.api.function.ColonyFuncVoid3;
 import io.colony.api.function.ColonyFuncVoid4;
 import io.colony.api.function.ColonyFuncVoid5;
 import io.colony.api.function.ColonyFuncVoid6;
+import io.colony.api.function.PyActorClass;
+import io.colony.api.function.PyFunction;
 import io.colony.api.runtime.ColonyRuntime;
 import io.colony.api.runtime.ColonyRuntimeFactory;
 import io.colony.api.runtime.RuntimeHolder;
@@ -42,6 +44,14 @@ import java.util.ServiceLoader;
  * Arguments are checked against the method's parameter types when the call is sent; an overloaded
  * method needs a cast to pick one, for example {@code (ColonyFunc1<Integer, Integer>)
  * MyJob::square}.
+ *
+ * <p>Python functions and actors are named by {@link PyFunction} and {@link PyActorClass}; their
+ * arguments cross in the language-neutral XLANG format ({@code docs/xlang.md}):
+ *
+ * <pre>{@code
+ * ObjectRef<Long> sum = Colony.task(PyFunction.of("jobs", "add", Long.class), 1, 2).remote();
+ * ActorHandle<PyActorClass> counter = Colony.actor(PyActorClass.of("jobs", "Counter")).remote();
+ * }</pre>
  */
 public final class Colony {
   private static final Object[] NO_ARGS = new Object[0];
@@ -188,6 +198,10 @@ public final class Colony {
     return timeoutMs;
   }
 
+  static Object[] checkArgs(Object[] args) {
+    return Objects.requireNonNull(args, "the argument array must not be null");
+  }
+
   static ColonyFunc checkFunction(ColonyFunc function) {
     return Objects.requireNonNull(function, "the function must be a method reference, got null");
   }
@@ -275,7 +289,24 @@ public final class Colony {
     return new TaskCaller<>(f, new Object[] {a0, a1, a2, a3, a4, a5});
   }
 
+  /**
+   * Calls a Python function. Arguments are values with an XLANG form (null, Boolean, integers,
+   * BigInteger, Float/Double, String, byte[], List and arrays, Map, ActorHandle) or {@link
+   * ObjectRef}s; any other value fails here, naming its type.
+   */
+  public static <R> TaskCaller<R> task(PyFunction<R> f, Object... args) {
+    return new TaskCaller<>(f, args);
+  }
+
   // ------------------------------------------------------------------ actors
+
+  /**
+   * Creates a Python actor; its handle is an {@code ActorHandle<PyActorClass>}, called with {@link
+   * io.colony.api.function.PyActorMethod}s. Arguments as for {@link #task(PyFunction, Object...)}.
+   */
+  public static ActorCreator<PyActorClass> actor(PyActorClass actorClass, Object... args) {
+    return new ActorCreator<>(actorClass, args);
+  }
 
   public static <A> ActorCreator<A> actor(ColonyFunc0<A> f) {
     return new ActorCreator<>(f, NO_ARGS);
@@ -320,7 +351,10 @@ public final class Colony {
     return getActor(name, null);
   }
 
-  /** The live actor of that name in {@code namespace} (null: the job's), if any. */
+  /**
+   * The live actor of that name in {@code namespace} (null: the job's), if any. A Python actor's
+   * handle is an {@code ActorHandle<PyActorClass>}.
+   */
   public static <A> Optional<ActorHandle<A>> getActor(String name, String namespace) {
     if (name == null || name.isEmpty()) {
       throw new IllegalArgumentException("Colony.getActor() takes a non-empty actor name");

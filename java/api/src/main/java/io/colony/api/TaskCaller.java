@@ -1,8 +1,10 @@
 package io.colony.api;
 
 import io.colony.api.function.ColonyFunc;
+import io.colony.api.function.PyFunction;
 import io.colony.api.options.CallOptions;
 import io.colony.api.runtime.RuntimeHolder;
+import java.util.Objects;
 
 /**
  * A task call being prepared: set options, then {@link #remote()} submits it.
@@ -11,16 +13,26 @@ import io.colony.api.runtime.RuntimeHolder;
  * ObjectRef<Integer> ref = Colony.task(MyJob::square, 3).setResource("CPU", 2).remote();
  * }</pre>
  *
+ * <p>The function is a Java method reference or, for a cross-language call, a {@link PyFunction}.
+ *
  * @param <R> the task's return type ({@link Void} for void methods)
  */
 public final class TaskCaller<R> {
-  private final ColonyFunc function;
+  private final ColonyFunc function; // exactly one of function and pyFunction is set
+  private final PyFunction<R> pyFunction;
   private final Object[] args;
   private final CallOptions.Builder options = CallOptions.builder();
 
   TaskCaller(ColonyFunc function, Object[] args) {
     this.function = Colony.checkFunction(function);
+    this.pyFunction = null;
     this.args = args;
+  }
+
+  TaskCaller(PyFunction<R> function, Object[] args) {
+    this.function = null;
+    this.pyFunction = Objects.requireNonNull(function, "the Python function must not be null");
+    this.args = Colony.checkArgs(args);
   }
 
   /** Asks for {@code amount} of a resource ("CPU", "GPU", "memory" or a custom one). */
@@ -49,6 +61,9 @@ public final class TaskCaller<R> {
 
   /** Submits the task; its result will be the object of the returned ref. */
   public ObjectRef<R> remote() {
+    if (pyFunction != null) {
+      return RuntimeHolder.get().submitPythonTask(pyFunction, args, options.build());
+    }
     return RuntimeHolder.get().submitTask(function, args, options.build());
   }
 }

@@ -1,6 +1,9 @@
 package io.colony.api;
 
 import io.colony.api.function.ColonyFunc;
+import io.colony.api.function.PyActorClass;
+import io.colony.api.function.PyActorMethod;
+import io.colony.api.function.PyFunction;
 import io.colony.api.options.ActorCallOptions;
 import io.colony.api.options.ActorCreationOptions;
 import io.colony.api.options.CallOptions;
@@ -53,6 +56,27 @@ final class RecordingRuntime implements ColonyRuntime {
       ActorHandle<?> actor, ColonyFunc method, Object[] args, ActorCallOptions options) {
     calls.add(new Object[] {"submitActorTask", actor, method, args, options});
     return new FakeRef<>("call");
+  }
+
+  @Override
+  public <R> ObjectRef<R> submitPythonTask(
+      PyFunction<R> function, Object[] args, CallOptions options) {
+    calls.add(new Object[] {"submitPythonTask", function, args, options});
+    return new FakeRef<>("py-task");
+  }
+
+  @Override
+  public ActorHandle<PyActorClass> createPythonActor(
+      PyActorClass actorClass, Object[] args, ActorCreationOptions options) {
+    calls.add(new Object[] {"createPythonActor", actorClass, args, options});
+    return () -> "py-actor";
+  }
+
+  @Override
+  public <R> ObjectRef<R> submitPythonActorTask(
+      ActorHandle<?> actor, PyActorMethod<R> method, Object[] args, ActorCallOptions options) {
+    calls.add(new Object[] {"submitPythonActorTask", actor, method, args, options});
+    return new FakeRef<>("py-call");
   }
 
   @Override

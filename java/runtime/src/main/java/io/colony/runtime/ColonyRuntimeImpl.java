@@ -5,10 +5,12 @@ import io.colony.api.ActorHandle;
 import io.colony.api.ObjectRef;
 import io.colony.api.WaitResult;
 import io.colony.api.exception.ColonyException;
-import io.colony.api.exception.CrossLanguageException;
 import io.colony.api.exception.GetTimeoutException;
 import io.colony.api.exception.PendingCallsLimitExceededException;
 import io.colony.api.function.ColonyFunc;
+import io.colony.api.function.PyActorClass;
+import io.colony.api.function.PyActorMethod;
+import io.colony.api.function.PyFunction;
 import io.colony.api.options.ActorCallOptions;
 import io.colony.api.options.ActorCreationOptions;
 import io.colony.api.options.CallOptions;
@@ -24,6 +26,7 @@ import io.colony.runtime.generated.Common.TaskSpec;
 import io.colony.runtime.object.ObjectRefImpl;
 import io.colony.runtime.serialization.ObjectSerializer;
 import io.colony.runtime.serialization.SerializedValue;
+import io.colony.runtime.serialization.XlangConversions;
 import io.colony.runtime.task.ReturnWriter;
 import io.colony.runtime.task.TaskExecutor;
 import io.colony.runtime.task.TaskSpecBuilder;
@@ -102,7 +105,7 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
     byte[][] values = getValues(idsOf(refs), timeoutMs);
     List<T> out = new ArrayList<>(refs.size());
     for (int i = 0; i < refs.size(); i++) {
-      out.add(valueOrThrow(values[2 * i], values[2 * i + 1]));
+      out.add(valueOrThrow(refImpl(refs.get(i)), values[2 * i], values[2 * i + 1]));
     }
     return out;
   }
@@ -126,9 +129,12 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
   }
 
   @SuppressWarnings("unchecked")
-  private <T> T valueOrThrow(byte[] metadata, byte[] data) {
+  private <T> T valueOrThrow(ObjectRefImpl<?> ref, byte[] metadata, byte[] data) {
     Object value = serializer.deserialize(metadata, data);
     if (!ObjectSerializer.isError(metadata)) {
+      if (ref.resultType() != null && ObjectSerializer.isXlang(metadata)) {
+        value = convertResult(ref, value);
+      }
       return (T) value;
     }
     // Thrown here: the stack trace should show the get, the cause the remote failure.
@@ -137,6 +143,22 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
       throw (RuntimeException) error;
     }
     throw new ColonyException("a task failed: " + error, error);
+  }
+
+  /** A call to another language asked for its result as a type: convert where that is simple. */
+  private static Object convertResult(ObjectRefImpl<?> ref, Object value) {
+    try {
+      return XlangConversions.convertResult(value, ref.resultType());
+    } catch (XlangConversions.ConversionException e) {
+      throw new ColonyException(
+          "the result of "
+              + ref
+              + " cannot be read as "
+              + ref.resultType().getName()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
   }
 
   @Override
@@ -185,6 +207,15 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
     return new ObjectRefImpl<>(returnIds[0], address, tracker);
   }
 
+  @Override
+  public <R> ObjectRef<R> submitPythonTask(
+      PyFunction<R> function, Object[] args, CallOptions options) {
+    TaskSpec spec = specs.pythonTask(function, args, options);
+    byte[][] returnIds = NativeCoreWorker.submitTask(worker, spec.toByteArray());
+    Reference.reachabilityFence(args);
+    return new ObjectRefImpl<>(returnIds[0], address, tracker, function.getReturnType());
+  }
+
   // ------------------------------------------------------------------ actors
 
   @Override
@@ -193,15 +224,7 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
     JavaFunction resolved = MethodReferences.resolve(constructor);
     resolved.checkArguments(args, 0);
     TaskSpec spec = specs.actorCreation(resolved, args, options);
-    byte[] actorId;
-    try {
-      actorId = NativeCoreWorker.createActor(worker, spec.toByteArray(), options.isGetIfExists());
-    } catch (CoreWorkerException e) {
-      if (e.code() == StatusCode.ALREADY_EXISTS) {
-        throw new IllegalArgumentException(e.getMessage(), e);
-      }
-      throw e;
-    }
+    byte[] actorId = createActor(spec, options);
     Reference.reachabilityFence(args);
     return new ActorHandleImpl<>(
         actorId,
@@ -211,23 +234,74 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
   }
 
   @Override
+  public ActorHandle<PyActorClass> createPythonActor(
+      PyActorClass actorClass, Object[] args, ActorCreationOptions options) {
+    TaskSpec spec = specs.pythonActorCreation(actorClass, args, options);
+    byte[] actorId = createActor(spec, options);
+    Reference.reachabilityFence(args);
+    return new ActorHandleImpl<>(
+        actorId,
+        Language.PYTHON,
+        actorClass.getClassName(),
+        actorClass.getModuleName(),
+        options.getMaxPendingCalls(),
+        options.getMaxTaskRetries());
+  }
+
+  private byte[] createActor(TaskSpec spec, ActorCreationOptions options) {
+    try {
+      return NativeCoreWorker.createActor(worker, spec.toByteArray(), options.isGetIfExists());
+    } catch (CoreWorkerException e) {
+      if (e.code() == StatusCode.ALREADY_EXISTS) {
+        throw new IllegalArgumentException(e.getMessage(), e);
+      }
+      throw e;
+    }
+  }
+
+  @Override
   public <R> ObjectRef<R> submitActorTask(
       ActorHandle<?> actor, ColonyFunc method, Object[] args, ActorCallOptions options) {
     ActorHandleImpl<?> handle = handleImpl(actor);
+    if (handle.language() != Language.JAVA) {
+      throw new IllegalArgumentException(
+          handle
+              + " is a Python actor: call its methods with PyActorMethod.of(name), not with "
+              + "Java method references");
+    }
     JavaFunction resolved = MethodReferences.resolve(method);
     resolved.checkArguments(args, 1);
     TaskSpec spec = specs.actorTask(resolved, args, options);
-    byte[][] returnIds;
+    byte[][] returnIds = submitActorTask(handle, spec);
+    Reference.reachabilityFence(args);
+    return new ObjectRefImpl<>(returnIds[0], address, tracker);
+  }
+
+  @Override
+  public <R> ObjectRef<R> submitPythonActorTask(
+      ActorHandle<?> actor, PyActorMethod<R> method, Object[] args, ActorCallOptions options) {
+    ActorHandleImpl<?> handle = handleImpl(actor);
+    if (handle.language() != Language.PYTHON) {
+      throw new IllegalArgumentException(
+          handle
+              + " is a Java actor: call its methods with method references (Counter::increment), "
+              + "not with PyActorMethod");
+    }
+    TaskSpec spec = specs.pythonActorTask(handle, method, args, options);
+    byte[][] returnIds = submitActorTask(handle, spec);
+    Reference.reachabilityFence(args);
+    return new ObjectRefImpl<>(returnIds[0], address, tracker, method.getReturnType());
+  }
+
+  private byte[][] submitActorTask(ActorHandleImpl<?> handle, TaskSpec spec) {
     try {
-      returnIds = NativeCoreWorker.submitActorTask(worker, handle.actorId(), spec.toByteArray());
+      return NativeCoreWorker.submitActorTask(worker, handle.actorId(), spec.toByteArray());
     } catch (CoreWorkerException e) {
       if (e.code() == StatusCode.LIMIT_EXCEEDED) {
         throw new PendingCallsLimitExceededException(e.getMessage());
       }
       throw e;
     }
-    Reference.reachabilityFence(args);
-    return new ObjectRefImpl<>(returnIds[0], address, tracker);
   }
 
   @Override
@@ -238,17 +312,11 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
     if (info == null) {
       return Optional.empty();
     }
-    ActorTableData data = parseActor(info);
-    if (data.getLanguage() != Language.JAVA) {
-      throw new CrossLanguageException(
-          "actor '" + name + "' is a " + data.getLanguage() + " actor; Java cannot call it yet");
-    }
-    int maxPendingCalls = data.getCreationTask().getActorCreation().getMaxPendingCalls();
-    int maxTaskRetries = data.getCreationTask().getActorCreation().getMaxTaskRetries();
-    byte[] actorId = data.getActorId().toByteArray();
-    NativeCoreWorker.addActorHandle(worker, actorId, maxPendingCalls, maxTaskRetries);
-    return Optional.of(
-        new ActorHandleImpl<>(actorId, data.getClassName(), maxPendingCalls, maxTaskRetries));
+    // A Python actor's handle is an ActorHandle<PyActorClass>, called with PyActorMethods.
+    ActorHandleImpl<A> handle = ActorHandleImpl.fromActorTable(parseActor(info));
+    NativeCoreWorker.addActorHandle(
+        worker, handle.actorId(), handle.maxPendingCalls(), handle.maxTaskRetries());
+    return Optional.of(handle);
   }
 
   private static ActorTableData parseActor(byte[] info) {

@@ -1,5 +1,7 @@
 package io.colony.runtime;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.colony.runtime.generated.Common.ActorTableData;
 import io.colony.runtime.object.ReferenceTracker;
 
 /**
@@ -48,6 +50,22 @@ final class NativeReferenceTracker implements ReferenceTracker {
   public void registerActorHandle(byte[] actorId, int maxPendingCalls, int maxTaskRetries) {
     if (!closed) {
       NativeCoreWorker.addActorHandle(worker, actorId, maxPendingCalls, maxTaskRetries);
+    }
+  }
+
+  @Override
+  public ActorTableData lookUpActor(byte[] actorId) {
+    if (closed) {
+      return null;
+    }
+    byte[] info = NativeCoreWorker.getActorInfo(worker, actorId, "", "");
+    if (info == null) {
+      return null;
+    }
+    try {
+      return ActorTableData.parseFrom(info);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("getActorInfo gave no ActorTableData", e);
     }
   }
 }

@@ -4,6 +4,9 @@ import io.colony.api.ActorHandle;
 import io.colony.api.ObjectRef;
 import io.colony.api.WaitResult;
 import io.colony.api.function.ColonyFunc;
+import io.colony.api.function.PyActorClass;
+import io.colony.api.function.PyActorMethod;
+import io.colony.api.function.PyFunction;
 import io.colony.api.options.ActorCallOptions;
 import io.colony.api.options.ActorCreationOptions;
 import io.colony.api.options.CallOptions;
@@ -34,6 +37,33 @@ public interface ColonyRuntime {
   /** {@code method}'s first parameter is the actor; {@code args} are the others. */
   <R> ObjectRef<R> submitActorTask(
       ActorHandle<?> actor, ColonyFunc method, Object[] args, ActorCallOptions options);
+
+  /**
+   * Calls a Python function; {@code args} are XLANG values or refs. The ref's value is converted to
+   * {@link PyFunction#getReturnType()} when it is read.
+   *
+   * @throws IllegalArgumentException if an argument has no XLANG form
+   */
+  default <R> ObjectRef<R> submitPythonTask(
+      PyFunction<R> function, Object[] args, CallOptions options) {
+    throw new UnsupportedOperationException("this Colony runtime cannot call Python functions");
+  }
+
+  /** Creates a Python actor; {@code args} are XLANG values or refs. */
+  default ActorHandle<PyActorClass> createPythonActor(
+      PyActorClass actorClass, Object[] args, ActorCreationOptions options) {
+    throw new UnsupportedOperationException("this Colony runtime cannot create Python actors");
+  }
+
+  /**
+   * Calls a method of a Python actor.
+   *
+   * @throws IllegalArgumentException if {@code actor} is a Java actor's handle
+   */
+  default <R> ObjectRef<R> submitPythonActorTask(
+      ActorHandle<?> actor, PyActorMethod<R> method, Object[] args, ActorCallOptions options) {
+    throw new UnsupportedOperationException("this Colony runtime cannot call Python actors");
+  }
 
   /** {@code namespace} null means the job's namespace. */
   <A> Optional<ActorHandle<A>> getActor(String name, String namespace);

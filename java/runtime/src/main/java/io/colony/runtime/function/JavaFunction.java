@@ -8,6 +8,7 @@ import java.lang.reflect.Executable;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.Type;
 import java.util.Arrays;
 
 /**
@@ -19,11 +20,13 @@ public final class JavaFunction {
   private final JavaFunctionDescriptor descriptor;
   private final Executable executable;
   private final Class<?>[] parameterTypes;
+  private final Type[] genericParameterTypes;
 
   JavaFunction(JavaFunctionDescriptor descriptor, Executable executable) {
     this.descriptor = descriptor;
     this.executable = executable;
     this.parameterTypes = parameterTypesOf(executable);
+    this.genericParameterTypes = genericParameterTypesOf(executable);
     executable.trySetAccessible(); // method references may name private methods of their class
   }
 
@@ -33,6 +36,20 @@ public final class JavaFunction {
       return own;
     }
     Class<?>[] all = new Class<?>[own.length + 1];
+    all[0] = executable.getDeclaringClass();
+    System.arraycopy(own, 0, all, 1, own.length);
+    return all;
+  }
+
+  private static Type[] genericParameterTypesOf(Executable executable) {
+    Type[] own = executable.getGenericParameterTypes();
+    if (own.length != executable.getParameterCount()) {
+      own = executable.getParameterTypes(); // inner-class constructors may differ; keep it simple
+    }
+    if (!(executable instanceof Method) || Modifier.isStatic(executable.getModifiers())) {
+      return own;
+    }
+    Type[] all = new Type[own.length + 1];
     all[0] = executable.getDeclaringClass();
     System.arraycopy(own, 0, all, 1, own.length);
     return all;
@@ -57,6 +74,11 @@ public final class JavaFunction {
   /** All parameters, an instance method's receiver first. */
   public Class<?>[] parameterTypes() {
     return parameterTypes.clone();
+  }
+
+  /** All parameters' generic types ({@code List<Integer>}), an instance method's receiver first. */
+  public Type[] genericParameterTypes() {
+    return genericParameterTypes.clone();
   }
 
   /** The class whose instance a constructor or actor factory makes, else the return type. */

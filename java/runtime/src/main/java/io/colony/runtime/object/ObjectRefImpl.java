@@ -15,14 +15,26 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
 
   private final byte[] id;
   private final byte[] ownerAddress;
+  private final Class<?> resultType;
 
   public ObjectRefImpl(byte[] id, byte[] ownerAddress, ReferenceTracker tracker) {
+    this(id, ownerAddress, tracker, null);
+  }
+
+  /**
+   * @param resultType for the result of a call to another language: what its XLANG value is
+   *     converted to when read ({@code PyFunction.getReturnType()}); null for none. It stays with
+   *     this instance only (refs passed elsewhere do not carry it).
+   */
+  public ObjectRefImpl(
+      byte[] id, byte[] ownerAddress, ReferenceTracker tracker, Class<?> resultType) {
     if (id.length != ObjectIds.OBJECT_ID_SIZE) {
       throw new IllegalArgumentException(
           "an object ID has " + ObjectIds.OBJECT_ID_SIZE + " bytes, got " + id.length);
     }
     this.id = id.clone();
     this.ownerAddress = ownerAddress.clone();
+    this.resultType = resultType;
     if (tracker.isTracking()) {
       tracker.addLocalRef(this.id);
       CLEANER.register(this, new Release(tracker, this.id));
@@ -35,6 +47,11 @@ public final class ObjectRefImpl<T> implements ObjectRef<T> {
 
   public byte[] ownerAddress() {
     return ownerAddress.clone();
+  }
+
+  /** What an XLANG value read through this ref is converted to, or null. */
+  public Class<?> resultType() {
+    return resultType;
   }
 
   @Override

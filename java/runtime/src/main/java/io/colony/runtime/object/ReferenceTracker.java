@@ -1,5 +1,7 @@
 package io.colony.runtime.object;
 
+import io.colony.runtime.generated.Common.ActorTableData;
+
 /**
  * Tells the core worker which objects and actors this process holds references to, so that it keeps
  * them alive (and frees them once the last reference is gone).
@@ -39,4 +41,13 @@ public interface ReferenceTracker {
 
   /** A handle arrived inside a value: start following the actor's state. */
   void registerActorHandle(byte[] actorId, int maxPendingCalls, int maxTaskRetries);
+
+  /**
+   * A handle arrived as its ID alone (an XLANG value): the cluster's record of the actor, to
+   * rebuild the handle from, or null if there is none (or no cluster to ask). The handle is then
+   * registered with {@link #registerActorHandle}.
+   */
+  default ActorTableData lookUpActor(byte[] actorId) {
+    return null;
+  }
 }

@@ -18,7 +18,9 @@ import io.colony.runtime.object.ObjectRefImpl;
 import io.colony.runtime.object.ReferenceTracker;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.fory.Fory;
 import org.apache.fory.ThreadSafeFory;
 import org.apache.fory.config.Language;
@@ -34,9 +36,13 @@ import org.apache.fory.serializer.Serializer;
  *   <li>{@code RAW}: a {@code byte[]} as is (Python reads it as {@code bytes}).
  *   <li>{@code JAVA}: any other value, serialized with Apache Fory. Refs and actor handles inside
  *       it are written by ID; the refs are reported as the value's nested refs.
+ *   <li>{@code XLANG}: the language-neutral format of values that cross between Python and Java
+ *       ({@link XlangCodec}); always readable.
  *   <li>{@code ERROR:<n>}: a failed task, n being the proto {@code ErrorType}. Java task errors are
  *       a Fory-serialized {@link ColonyTaskException}; system errors carry their message as UTF-8
  *       text.
+ *   <li>{@code ERROR:1:XLANG}: an exception that crossed languages, an XLANG map {@code {language,
+ *       type, message, stack}}; read as a {@link CrossLanguageException}.
  * </ul>
  *
  * <p>Fory is configured without class registration: like pickle on the Python side, values come
@@ -45,7 +51,9 @@ import org.apache.fory.serializer.Serializer;
 public final class ObjectSerializer {
   public static final byte[] JAVA = "JAVA".getBytes(US_ASCII);
   public static final byte[] RAW = "RAW".getBytes(US_ASCII);
+  public static final byte[] XLANG = XlangCodec.XLANG;
   public static final String ERROR_PREFIX = "ERROR:";
+  private static final String XLANG_SUFFIX = ":XLANG";
   // First byte of a pickle (protocol 2+): the error of a Python task.
   private static final byte PICKLE_PROTO = (byte) 0x80;
 
@@ -56,6 +64,7 @@ public final class ObjectSerializer {
   }
 
   private final ThreadSafeFory fory;
+  private final XlangCodec xlang;
   private final ThreadLocal<List<ObjectRefImpl<?>>> nestedRefs = new ThreadLocal<>();
 
   /**
@@ -75,6 +84,12 @@ public final class ObjectSerializer {
         ObjectRefImpl.class, f -> new ObjectRefSerializer(f, nestedRefs::get, tracker));
     fory.registerSerializer(ActorHandleImpl.class, f -> new ActorHandleSerializer(f, tracker));
     fory.setSerializerFactory(ObjectSerializer::throwableSerializer);
+    xlang = new XlangCodec(tracker);
+  }
+
+  /** The XLANG codec, sharing this serializer's reference tracker. */
+  public XlangCodec xlang() {
+    return xlang;
   }
 
   /**
@@ -96,6 +111,34 @@ public final class ObjectSerializer {
       return new SerializedValue(RAW, (byte[]) value, List.of());
     }
     return serializeJava(JAVA, value, purpose);
+  }
+
+  /**
+   * Serializes {@code value} in the XLANG format, for another language.
+   *
+   * @param purpose names the value in errors ("argument 0 of f")
+   * @param target whom it goes to ("PYTHON function", "PYTHON caller")
+   * @throws IllegalArgumentException if the value has no XLANG form, naming its type and target
+   */
+  public SerializedValue serializeXlang(Object value, String purpose, String target) {
+    return xlang.serialize(value, purpose, target);
+  }
+
+  /**
+   * The error value of an exception that crosses to another language: metadata {@code
+   * ERROR:1:XLANG}, payload the XLANG map {@code {language, type, message, stack}}.
+   */
+  public SerializedValue serializeXlangError(
+      String language, String type, String message, String stack) {
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("language", language);
+    error.put("type", type);
+    error.put("message", message == null ? "" : message);
+    error.put("stack", stack == null ? "" : stack);
+    byte[] metadata =
+        (ERROR_PREFIX + ErrorType.TASK_EXECUTION_EXCEPTION.getNumber() + XLANG_SUFFIX)
+            .getBytes(US_ASCII);
+    return new SerializedValue(metadata, xlang.encode(error, null), List.of());
   }
 
   /** The error value of a failed task. */
@@ -144,13 +187,60 @@ public final class ObjectSerializer {
     if (Arrays.equals(metadata, RAW)) {
       return data;
     }
+    if (Arrays.equals(metadata, XLANG)) {
+      return xlang.decode(data);
+    }
     if (isError(metadata)) {
+      String tag = new String(metadata, US_ASCII);
+      if (tag.endsWith(XLANG_SUFFIX)) {
+        return xlangError(tag, data);
+      }
       return errorFrom(errorType(metadata), data);
     }
     throw new CrossLanguageException(
         "a value with metadata '"
             + new String(metadata, US_ASCII)
-            + "' cannot be read in Java; pass byte[] or a Java value between languages");
+            + "' cannot be read in Java; values that cross languages must be XLANG (null, "
+            + "booleans, numbers, strings, byte[], lists, maps, refs, actor handles)");
+  }
+
+  /** True for the metadata of XLANG values (not errors). */
+  public static boolean isXlang(byte[] metadata) {
+    return Arrays.equals(metadata, XLANG);
+  }
+
+  /** An {@code ERROR:<n>:XLANG} value: a {@link CrossLanguageException} with its fields. */
+  private Throwable xlangError(String tag, byte[] data) {
+    Object decoded;
+    try {
+      decoded = xlang.decode(data);
+    } catch (ColonyException e) {
+      return new CrossLanguageException(
+          "an error value from another language ("
+              + tag
+              + ") could not be read: "
+              + e.getMessage());
+    }
+    if (!(decoded instanceof Map)) {
+      return new CrossLanguageException(
+          "an error value from another language (" + tag + ") is not a map: " + decoded);
+    }
+    Map<?, ?> error = (Map<?, ?>) decoded;
+    return new CrossLanguageException(
+        text(error.get("language")),
+        text(error.get("type")),
+        text(error.get("message")),
+        text(error.get("stack")));
+  }
+
+  private static String text(Object value) {
+    if (value == null) {
+      return "";
+    }
+    if (value instanceof byte[]) {
+      return new String((byte[]) value, UTF_8);
+    }
+    return value.toString();
   }
 
   public static boolean isError(byte[] metadata) {

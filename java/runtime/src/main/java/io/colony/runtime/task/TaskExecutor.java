@@ -2,8 +2,11 @@ package io.colony.runtime.task;
 
 import com.google.protobuf.ByteString;
 import io.colony.api.exception.ColonyTaskException;
+import io.colony.api.exception.CrossLanguageException;
 import io.colony.runtime.function.FunctionResolver;
 import io.colony.runtime.function.JavaFunction;
+import io.colony.runtime.generated.Common.JavaFunctionDescriptor;
+import io.colony.runtime.generated.Common.Language;
 import io.colony.runtime.generated.Common.TaskSpec;
 import io.colony.runtime.generated.Common.TaskType;
 import io.colony.runtime.generated.CoreWorker.PushTaskReply;
@@ -11,9 +14,11 @@ import io.colony.runtime.generated.CoreWorker.ReturnObject;
 import io.colony.runtime.object.ObjectIds;
 import io.colony.runtime.serialization.ObjectSerializer;
 import io.colony.runtime.serialization.SerializedValue;
+import io.colony.runtime.serialization.XlangConversions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Type;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +32,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * argument); an actor creation task stores what the constructor or factory returns; an actor task
  * calls a method with the actor as receiver. Anything the task throws becomes an error value
  * ({@link ColonyTaskException} with the remote stack trace) in every return.
+ *
+ * <p>For a caller of another language ({@code TaskSpec.caller_language}, {@code docs/xlang.md}):
+ * the function may be named without a signature (the only public method of that name and arity),
+ * XLANG arguments are converted to the parameter types, return values are XLANG, and errors are
+ * {@code ERROR:1:XLANG} maps of language, class name, message and stack trace.
  */
 public final class TaskExecutor {
   private final FunctionResolver resolver;
@@ -79,8 +89,16 @@ public final class TaskExecutor {
       throw new IllegalArgumentException(
           "a Java worker got a task without a Java function: " + spec.getFunction());
     }
-    JavaFunction function = resolver.resolve(spec.getFunction().getJava());
-    Object[] args = arguments(argMetadata, argData);
+    if (spec.getKwargNamesCount() > 0) {
+      throw new IllegalArgumentException(
+          "Java functions take positional arguments only; got keyword argument(s) "
+              + spec.getKwargNamesList()
+              + " for "
+              + describe(spec.getFunction().getJava()));
+    }
+    JavaFunction function =
+        resolver.resolve(spec.getFunction().getJava(), argMetadata.length, kindOf(spec.getType()));
+    Object[] args = arguments(spec, function, argMetadata, argData);
     if (spec.getType() == TaskType.ACTOR_CREATION_TASK) {
       actor = invoke(function, args);
       return PushTaskReply.getDefaultInstance();
@@ -91,15 +109,73 @@ public final class TaskExecutor {
     return success(spec, invoke(function, args));
   }
 
-  private Object[] arguments(byte[][] metadata, byte[][] data) throws Throwable {
+  private static FunctionResolver.Kind kindOf(TaskType type) {
+    switch (type) {
+      case ACTOR_CREATION_TASK:
+        return FunctionResolver.Kind.CREATION;
+      case ACTOR_TASK:
+        return FunctionResolver.Kind.INSTANCE;
+      default:
+        return FunctionResolver.Kind.STATIC;
+    }
+  }
+
+  private static String describe(JavaFunctionDescriptor descriptor) {
+    return descriptor.getClassName() + "." + descriptor.getMethodName();
+  }
+
+  /** Whether the caller is of another language: its values and errors are then XLANG. */
+  private static boolean crossLanguage(TaskSpec spec) {
+    return spec.getCallerLanguage() != Language.JAVA;
+  }
+
+  /**
+   * The call's arguments. XLANG values (what Python callers send) are converted to the parameter
+   * types (a Python int to {@code int}, a list to {@code List<Integer>} or {@code int[]}, ...).
+   */
+  private Object[] arguments(TaskSpec spec, JavaFunction function, byte[][] metadata, byte[][] data)
+      throws Throwable {
+    int first = spec.getType() == TaskType.ACTOR_TASK ? 1 : 0; // the receiver is not an argument
+    Type[] types = function.genericParameterTypes();
     Object[] args = new Object[metadata.length];
+    boolean anyXlang = false;
     for (int i = 0; i < args.length; i++) {
       args[i] = serializer.deserialize(metadata[i], data[i]);
       if (ObjectSerializer.isError(metadata[i])) {
         throw (Throwable) args[i]; // a task this one depends on failed
       }
+      anyXlang |= ObjectSerializer.isXlang(metadata[i]);
+    }
+    if (anyXlang && types.length - first != args.length) {
+      throw new IllegalArgumentException(
+          function.displayName()
+              + " takes "
+              + (types.length - first)
+              + " argument(s), got "
+              + args.length);
+    }
+    for (int i = 0; i < args.length; i++) {
+      if (ObjectSerializer.isXlang(metadata[i])) {
+        args[i] = convertArgument(function, i, args[i], types[i + first]);
+      }
     }
     return args;
+  }
+
+  private static Object convertArgument(JavaFunction function, int index, Object value, Type type) {
+    try {
+      return XlangConversions.convert(value, type);
+    } catch (XlangConversions.ConversionException e) {
+      throw new IllegalArgumentException(
+          "argument "
+              + index
+              + " of "
+              + function.displayName()
+              + " (parameter type "
+              + type.getTypeName()
+              + "): "
+              + e.getMessage());
+    }
   }
 
   private Object requireActor() {
@@ -130,7 +206,11 @@ public final class TaskExecutor {
     List<?> values = splitReturns(spec, result);
     for (int i = 0; i < values.size(); i++) {
       String purpose = "return value " + i + " of " + spec.getName();
-      addReturn(reply, spec, i + 1, serializer.serialize(values.get(i), purpose));
+      SerializedValue value =
+          crossLanguage(spec)
+              ? serializer.serializeXlang(values.get(i), purpose, callerName(spec))
+              : serializer.serialize(values.get(i), purpose);
+      addReturn(reply, spec, i + 1, value);
     }
     return reply.build();
   }
@@ -154,9 +234,15 @@ public final class TaskExecutor {
     return (List<?>) result;
   }
 
+  private static String callerName(TaskSpec spec) {
+    return spec.getCallerLanguage().name() + " caller";
+  }
+
   private PushTaskReply failure(TaskSpec spec, Throwable thrown) {
-    ColonyTaskException error = asTaskError(spec, thrown);
-    SerializedValue value = serializer.serializeTaskError(error);
+    SerializedValue value =
+        crossLanguage(spec)
+            ? crossLanguageError(thrown)
+            : serializer.serializeTaskError(asTaskError(spec, thrown));
     PushTaskReply.Builder reply =
         PushTaskReply.newBuilder()
             .setIsApplicationError(true)
@@ -165,6 +251,39 @@ public final class TaskExecutor {
       addReturn(reply, spec, index, value);
     }
     return reply.build();
+  }
+
+  /**
+   * The error value for a caller of another language ({@code ERROR:1:XLANG}): language, class name,
+   * message and stack trace text. A failure propagated from a task this one waited on keeps its
+   * origin.
+   */
+  private SerializedValue crossLanguageError(Throwable thrown) {
+    if (thrown instanceof CrossLanguageException
+        && ((CrossLanguageException) thrown).getLanguage() != null) {
+      CrossLanguageException remote = (CrossLanguageException) thrown;
+      return serializer.serializeXlangError(
+          remote.getLanguage(),
+          remote.getTypeName(),
+          remote.getRemoteMessage(),
+          remote.getRemoteStackTrace());
+    }
+    if (thrown instanceof ColonyTaskException) {
+      ColonyTaskException upstream = (ColonyTaskException) thrown;
+      Throwable cause = upstream.getCause();
+      return serializer.serializeXlangError(
+          Language.JAVA.name(),
+          upstream.getCauseClassName(),
+          cause != null ? messageOf(cause) : "",
+          upstream.getRemoteStackTrace());
+    }
+    return serializer.serializeXlangError(
+        Language.JAVA.name(), thrown.getClass().getName(), messageOf(thrown), stackTrace(thrown));
+  }
+
+  private static String messageOf(Throwable thrown) {
+    String message = thrown.getMessage();
+    return message != null ? message : "";
   }
 
   /** A failure propagated from a task this one waited on keeps its origin. */

@@ -1,14 +1,19 @@
 package io.colony.runtime.task;
 
 import io.colony.api.ObjectRef;
+import io.colony.api.function.PyActorClass;
+import io.colony.api.function.PyActorMethod;
+import io.colony.api.function.PyFunction;
 import io.colony.api.options.ActorCallOptions;
 import io.colony.api.options.ActorCreationOptions;
 import io.colony.api.options.ActorLifetime;
 import io.colony.api.options.CallOptions;
+import io.colony.runtime.actor.ActorHandleImpl;
 import io.colony.runtime.function.JavaFunction;
 import io.colony.runtime.generated.Common.ActorCreationSpec;
 import io.colony.runtime.generated.Common.FunctionDescriptor;
 import io.colony.runtime.generated.Common.Language;
+import io.colony.runtime.generated.Common.PythonFunctionDescriptor;
 import io.colony.runtime.generated.Common.TaskArg;
 import io.colony.runtime.generated.Common.TaskSpec;
 import io.colony.runtime.object.ObjectRefImpl;
@@ -20,6 +25,10 @@ import java.util.Map;
  * Builds the {@code TaskSpec} of a call from a resolved function, its arguments and options. The
  * core worker fills in the rest (IDs, caller, job, task type). Top-level refs are passed by
  * reference (the executor receives their values); other arguments are serialized inline.
+ *
+ * <p>Calls to Python ({@code docs/xlang.md}) have language {@code PYTHON}, a {@code
+ * PythonFunctionDescriptor} naming module and qualname with an empty {@code function_hash} (the
+ * worker imports the module), and XLANG arguments.
  */
 public final class TaskSpecBuilder {
   private final ObjectSerializer serializer;
@@ -42,6 +51,11 @@ public final class TaskSpecBuilder {
     String className = constructor.resultType().getName();
     TaskSpec.Builder spec = base(constructor, args, constructor.displayName(), 1);
     putResources(spec, options.getResources());
+    return spec.setActorCreation(creationSpec(options, className)).build();
+  }
+
+  private static ActorCreationSpec.Builder creationSpec(
+      ActorCreationOptions options, String className) {
     ActorCreationSpec.Builder creation =
         ActorCreationSpec.newBuilder()
             .setDetached(options.getLifetime() == ActorLifetime.DETACHED)
@@ -56,7 +70,7 @@ public final class TaskSpecBuilder {
     if (options.getNamespace() != null) {
       creation.setNamespace(options.getNamespace());
     }
-    return spec.setActorCreation(creation).build();
+    return creation;
   }
 
   /** {@code args} are the method's arguments after the actor itself. */
@@ -69,6 +83,7 @@ public final class TaskSpecBuilder {
     TaskSpec.Builder spec =
         TaskSpec.newBuilder()
             .setLanguage(Language.JAVA)
+            .setCallerLanguage(Language.JAVA)
             .setFunction(FunctionDescriptor.newBuilder().setJava(function.descriptor()))
             .setName(name)
             .setNumReturns(returns);
@@ -76,6 +91,84 @@ public final class TaskSpecBuilder {
       spec.addArgs(toArg(args[i], "argument " + i + " of " + name));
     }
     return spec;
+  }
+
+  // ------------------------------------------------------------------ calls to Python
+
+  /** A call of a Python function: {@code module.function(*args)} on a Python worker. */
+  public TaskSpec pythonTask(PyFunction<?> function, Object[] args, CallOptions options) {
+    String name = options.getName() != null ? options.getName() : function.getFunctionName();
+    PythonFunctionDescriptor descriptor =
+        PythonFunctionDescriptor.newBuilder()
+            .setModuleName(function.getModuleName())
+            .setQualname(function.getFunctionName())
+            .setFunctionHash("")
+            .build();
+    TaskSpec.Builder spec = pythonBase(descriptor, args, name);
+    putResources(spec, options.getResources());
+    return spec.setMaxRetries(options.getMaxRetries())
+        .setRetryExceptions(options.isRetryExceptions())
+        .build();
+  }
+
+  /** The creation of a Python actor: {@code module.ClassName(*args)}. */
+  public TaskSpec pythonActorCreation(
+      PyActorClass actorClass, Object[] args, ActorCreationOptions options) {
+    PythonFunctionDescriptor descriptor =
+        PythonFunctionDescriptor.newBuilder()
+            .setModuleName(actorClass.getModuleName())
+            .setQualname(actorClass.getClassName())
+            .setFunctionHash("")
+            .build();
+    TaskSpec.Builder spec = pythonBase(descriptor, args, actorClass.getClassName());
+    putResources(spec, options.getResources());
+    return spec.setActorCreation(creationSpec(options, actorClass.getClassName())).build();
+  }
+
+  /**
+   * A call of a Python actor's method. The handle gives the class (and module, when known); the
+   * worker calls the method on its actor.
+   */
+  public TaskSpec pythonActorTask(
+      ActorHandleImpl<?> actor, PyActorMethod<?> method, Object[] args, ActorCallOptions options) {
+    String className = actor.className();
+    String name =
+        options.getName() != null
+            ? options.getName()
+            : (className.isEmpty() ? "" : className + ".") + method.getName();
+    PythonFunctionDescriptor descriptor =
+        PythonFunctionDescriptor.newBuilder()
+            .setModuleName(actor.moduleName())
+            .setClassName(className)
+            .setQualname(method.getName())
+            .setFunctionHash("")
+            .build();
+    return pythonBase(descriptor, args, name).build();
+  }
+
+  private TaskSpec.Builder pythonBase(
+      PythonFunctionDescriptor descriptor, Object[] args, String name) {
+    TaskSpec.Builder spec =
+        TaskSpec.newBuilder()
+            .setLanguage(Language.PYTHON)
+            .setCallerLanguage(Language.JAVA)
+            .setFunction(FunctionDescriptor.newBuilder().setPython(descriptor))
+            .setName(name)
+            .setNumReturns(1);
+    for (int i = 0; i < args.length; i++) {
+      spec.addArgs(toXlangArg(args[i], "argument " + i, "PYTHON function"));
+    }
+    return spec;
+  }
+
+  /** Refs go by reference; any other value as XLANG (failing here if it has no XLANG form). */
+  private TaskArg toXlangArg(Object arg, String purpose, String target) {
+    if (arg instanceof ObjectRef) {
+      return toArg(arg, purpose);
+    }
+    return TaskArg.newBuilder()
+        .setValue(serializer.serializeXlang(arg, purpose, target).toProto())
+        .build();
   }
 
   private TaskArg toArg(Object arg, String purpose) {

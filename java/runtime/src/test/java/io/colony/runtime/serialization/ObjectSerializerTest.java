@@ -23,6 +23,7 @@ import io.colony.api.exception.WorkerCrashedException;
 import io.colony.runtime.actor.ActorHandleImpl;
 import io.colony.runtime.fixtures.Point;
 import io.colony.runtime.generated.Common.ErrorType;
+import io.colony.runtime.generated.Common.Language;
 import io.colony.runtime.generated.Common.ObjectValue;
 import io.colony.runtime.object.ObjectRefImpl;
 import io.colony.runtime.object.RecordingTracker;
@@ -208,6 +209,55 @@ class ObjectSerializerTest {
     assertEquals(10, back.maxPendingCalls());
     assertEquals(2, back.maxTaskRetries());
     assertEquals(List.of("actor:" + "04".repeat(16) + "/10/2"), tracker.events);
+  }
+
+  @Test
+  void pythonActorHandlesKeepLanguageAndModuleInJavaValues() {
+    ActorHandleImpl<Object> handle =
+        new ActorHandleImpl<>(Refs.id(6, 16), Language.PYTHON, "Counter", "pkg.actors", -1, 1);
+    ActorHandleImpl<?> back = (ActorHandleImpl<?>) ((List<?>) roundTrip(List.of(handle))).get(0);
+    assertEquals(Language.PYTHON, back.language());
+    assertEquals("Counter", back.className());
+    assertEquals("pkg.actors", back.moduleName());
+  }
+
+  @Test
+  void xlangValuesAreAlwaysReadable() {
+    SerializedValue value =
+        serializer.serializeXlang(List.of(1, "a", new byte[] {2}), "a test value", "PYTHON");
+    assertEquals("XLANG", new String(value.metadata(), US_ASCII));
+    assertTrue(ObjectSerializer.isXlang(value.metadata()));
+    assertFalse(ObjectSerializer.isError(value.metadata()));
+    List<?> back = (List<?>) serializer.deserialize(value.metadata(), value.data());
+    assertEquals(1L, back.get(0));
+    assertEquals("a", back.get(1));
+    assertArrayEquals(new byte[] {2}, (byte[]) back.get(2));
+  }
+
+  @Test
+  void crossLanguageErrorsCarryTheirFields() {
+    SerializedValue value =
+        serializer.serializeXlangError(
+            "PYTHON", "ValueError", "bad value", "Traceback (most recent call last):\n  ...\n");
+    assertEquals("ERROR:1:XLANG", new String(value.metadata(), US_ASCII));
+    assertTrue(ObjectSerializer.isError(value.metadata()));
+    Object error = serializer.deserialize(value.metadata(), value.data());
+    CrossLanguageException e = assertInstanceOf(CrossLanguageException.class, error);
+    assertEquals("PYTHON", e.getLanguage());
+    assertEquals("ValueError", e.getTypeName());
+    assertEquals("bad value", e.getRemoteMessage());
+    assertEquals("Traceback (most recent call last):\n  ...\n", e.getRemoteStackTrace());
+    assertEquals(
+        "PYTHON exception ValueError: bad value\nTraceback (most recent call last):\n  ...",
+        e.getMessage());
+    // The payload is the XLANG map of docs/xlang.md, keys in this order.
+    Map<?, ?> map = (Map<?, ?>) serializer.xlang().decode(value.data());
+    assertEquals(List.of("language", "type", "message", "stack"), List.copyOf(map.keySet()));
+
+    Object unreadable =
+        serializer.deserialize("ERROR:1:XLANG".getBytes(US_ASCII), new byte[] {(byte) 0xc1});
+    assertInstanceOf(CrossLanguageException.class, unreadable);
+    assertNull(((CrossLanguageException) unreadable).getLanguage());
   }
 
   @Test

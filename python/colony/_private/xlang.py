@@ -1,0 +1,118 @@
+"""The XLANG value format: MessagePack plus three extension types (docs/xlang.md).
+
+Values that cross between Python and Java use it: arguments of calls to the other language,
+return values for callers of the other language, and errors that cross.
+"""
+
+from __future__ import annotations
+
+import msgpack
+
+EXT_BIG_INT = 1
+EXT_OBJECT_REF = 2
+EXT_ACTOR_HANDLE = 3
+
+LANGUAGE_PYTHON = 0
+LANGUAGE_JAVA = 1
+LANGUAGE_NAMES = {LANGUAGE_PYTHON: "PYTHON", LANGUAGE_JAVA: "JAVA"}
+
+_INT64_MIN = -(1 << 63)
+_UINT64_MAX = (1 << 64) - 1
+
+
+class XlangTypeError(TypeError):
+    """A value has no XLANG form."""
+
+
+def _big_int_bytes(n: int) -> bytes:
+    length = (n + (n < 0)).bit_length() // 8 + 1
+    return n.to_bytes(length, "big", signed=True)
+
+
+def _default(value):
+    """msgpack calls this for values it cannot pack itself."""
+    from colony import _core
+    from colony import actor as actor_mod
+    from colony import cross_language
+    if isinstance(value, int) and not isinstance(value, bool):
+        return msgpack.ExtType(EXT_BIG_INT, _big_int_bytes(value))
+    if isinstance(value, _core.ObjectRef):
+        refs = _core.current_collected_refs()
+        if refs is not None:
+            refs.append(value)
+        return msgpack.ExtType(EXT_OBJECT_REF, msgpack.packb(
+            [value.binary(), value.owner_address()], use_bin_type=True))
+    if isinstance(value, actor_mod.ActorHandle):
+        return msgpack.ExtType(EXT_ACTOR_HANDLE, msgpack.packb(
+            [value._actor_id, LANGUAGE_PYTHON], use_bin_type=True))
+    if isinstance(value, cross_language.JavaActorHandle):
+        return msgpack.ExtType(EXT_ACTOR_HANDLE, msgpack.packb(
+            [value._actor_id, LANGUAGE_JAVA], use_bin_type=True))
+    raise XlangTypeError(type(value))
+
+
+def _check_ints(value):
+    """msgpack packs ints it can; bigger ones must reach _default, so wrap them first."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if _INT64_MIN <= value <= _UINT64_MAX else _BigInt(value)
+    if isinstance(value, (list, tuple)):
+        return [_check_ints(v) for v in value]
+    if isinstance(value, dict):
+        return {_check_ints(k): _check_ints(v) for k, v in value.items()}
+    return value
+
+
+class _BigInt:
+    __slots__ = ("value",)
+
+    def __init__(self, value: int):
+        self.value = value
+
+
+def _default_with_big(value):
+    if isinstance(value, _BigInt):
+        return msgpack.ExtType(EXT_BIG_INT, _big_int_bytes(value.value))
+    return _default(value)
+
+
+def dumps(value, purpose: str = "value", target: str = "JAVA") -> bytes:
+    """Encodes `value`; raises TypeError naming the first value with no XLANG form."""
+    try:
+        return msgpack.packb(_check_ints(value), default=_default_with_big, use_bin_type=True,
+                             strict_types=False)
+    except XlangTypeError as e:
+        bad = e.args[0]
+        raise TypeError(f"cannot pass {purpose} to a {target} function: a value of type "
+                        f"{bad.__module__}.{bad.__qualname__} has no cross-language (XLANG) "
+                        "form; use None, bool, int, float, str, bytes, list, dict, ObjectRef "
+                        "or an actor handle") from None
+    except (TypeError, ValueError, OverflowError) as e:
+        raise TypeError(f"cannot pass {purpose} to a {target} function: {e}") from None
+
+
+def _ext_hook(code: int, data: bytes):
+    if code == EXT_BIG_INT:
+        return int.from_bytes(data, "big", signed=True)
+    if code == EXT_OBJECT_REF:
+        from colony import _core
+        object_id, owner = msgpack.unpackb(data, raw=False)
+        return _core._rebuild_ref(object_id, owner)
+    if code == EXT_ACTOR_HANDLE:
+        actor_id, language = msgpack.unpackb(data, raw=False)
+        return _actor_handle(actor_id, language)
+    raise ValueError(f"XLANG value has an unknown extension type {code}")
+
+
+def _actor_handle(actor_id: bytes, language: int):
+    from colony import actor as actor_mod
+    from colony import cross_language
+    if language == LANGUAGE_JAVA:
+        return cross_language.JavaActorHandle._from_id(actor_id)
+    return actor_mod.handle_from_id(actor_id)
+
+
+def loads(data):
+    return msgpack.unpackb(bytes(data) if isinstance(data, memoryview) else data, raw=False,
+                           ext_hook=_ext_hook, strict_map_key=False, use_list=True)
