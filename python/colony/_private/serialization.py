@@ -38,6 +38,7 @@ ACTOR_DIED = 6
 OBJECT_STORE_FULL = 7
 
 
+_PLAIN_TYPES = (dict, list, str, int, float, bool, type(None))
 _ALIGN = 64
 _HEADER = struct.Struct("<QI")
 _ENTRY = struct.Struct("<QQ")
@@ -94,6 +95,17 @@ def serialize(value, purpose: str = "value") -> tuple[bytes, object, list]:
     Raises TypeError naming the bad type."""
     if type(value) is bytes:
         return RAW, value, []
+    if type(value) in _PLAIN_TYPES:
+        # Plain data goes as XLANG: it reads the same here and in Java (a value Python
+        # produces may be passed by ref to Java code), and msgpack is faster than pickle.
+        from colony._private import xlang
+        _core.begin_collecting_refs()
+        try:
+            data = xlang.try_dumps(value)
+        finally:
+            refs = _core.end_collecting_refs()
+        if data is not None:
+            return XLANG, data, refs
     buffers = []
 
     def take_out_of_band(buffer: pickle.PickleBuffer):

@@ -92,6 +92,25 @@ def dumps(value, purpose: str = "value", target: str = "JAVA") -> bytes:
         raise TypeError(f"cannot pass {purpose} to a {target} function: {e}") from None
 
 
+def _strict_default(value):
+    """For try_dumps: refs and handles only; anything else keeps its Python type by pickling."""
+    from colony import _core
+    from colony import actor as actor_mod
+    from colony import cross_language
+    if isinstance(value, (_core.ObjectRef, actor_mod.ActorHandle, cross_language.JavaActorHandle)):
+        return _default(value)
+    raise XlangTypeError(type(value))
+
+
+def try_dumps(value):
+    """XLANG bytes if `value` is made only of exact XLANG types (no tuples, no subclasses,
+    ints within 64 bits), so that it round-trips to the very same Python value; else None."""
+    try:
+        return msgpack.packb(value, default=_strict_default, use_bin_type=True, strict_types=True)
+    except (XlangTypeError, OverflowError, TypeError, ValueError):
+        return None
+
+
 def _ext_hook(code: int, data: bytes):
     if code == EXT_BIG_INT:
         return int.from_bytes(data, "big", signed=True)
