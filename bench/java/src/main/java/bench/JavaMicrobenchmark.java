@@ -3,6 +3,8 @@ package bench;
 import io.colony.api.ActorHandle;
 import io.colony.api.Colony;
 import io.colony.api.ObjectRef;
+import io.colony.api.function.PyActorClass;
+import io.colony.api.function.PyActorMethod;
 import java.io.FileWriter;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -57,6 +59,19 @@ public final class JavaMicrobenchmark {
         List<ObjectRef<byte[]>> refs = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
           refs.add(actor.task(Actor::smallValue).remote());
+        }
+        Colony.get(refs);
+      }, 1000, rounds));
+      // Java calling a Python actor (Ray's Actor.small_value), arguments and results in XLANG.
+      ActorHandle<PyActorClass> pyActor =
+          Colony.actor(PyActorClass.of("bench_xlang", "Actor")).remote();
+      PyActorMethod<byte[]> smallValue = PyActorMethod.of("small_value", byte[].class);
+      results.put("1:1 actor calls sync (Java -> Python)",
+          time(() -> Colony.get(pyActor.task(smallValue).remote()), 1, rounds));
+      results.put("1:1 actor calls async (Java -> Python)", time(() -> {
+        List<ObjectRef<byte[]>> refs = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+          refs.add(pyActor.task(smallValue).remote());
         }
         Colony.get(refs);
       }, 1000, rounds));
