@@ -202,7 +202,7 @@ cdef object data_of(const CObjectData& obj):
 
 def init(bint is_driver, str gcs_address, str raylet_address, str node_ip, str token,
          str namespace, list code_search_path, str job_id_hex="", str worker_id_hex="",
-         executor=None, interrupt_exception=None):
+         executor=None, interrupt_exception=None, int java_actors_per_worker=1):
     global g_cw, g_generation, g_executor, g_interrupt_exception, g_main_thread_id
     if g_cw != NULL:
         raise RuntimeError("the core worker is already initialized")
@@ -220,6 +220,7 @@ def init(bint is_driver, str gcs_address, str raylet_address, str node_ip, str t
     options.max_inline_object_bytes = g_inline_threshold
     for path in code_search_path:
         options.job_config.add_code_search_path()[0] = path.encode()
+    options.job_config.set_java_actors_per_worker(java_actors_per_worker)
     if not is_driver:
         options.executor = _execute_task
         options.interrupt = _interrupt_task

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "common/logging.h"
 #include "common/memcopy.h"
@@ -113,6 +114,12 @@ class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService
 
   void HandleExit(const rpc::ExitRequest&, rpc::ExitReply*, rpc::SendReply send) {
     send(Status::OK());
+    if (core_worker_->options_.shared_process) {
+      CoreWorker* cw = core_worker_;
+      // Off the gRPC and io threads: Shutdown stops both.
+      core_worker_->io_loop_.PostDelayed([cw]() { std::thread([cw] { cw->Shutdown(); }).detach(); }, 20);
+      return;
+    }
     core_worker_->io_loop_.PostDelayed([]() { _exit(0); }, 20);
   }
 

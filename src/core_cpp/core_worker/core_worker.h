@@ -50,6 +50,9 @@ struct CoreWorkerOptions {
   int driver_pid = 0;
   TaskExecutorFn executor = nullptr;
   TaskInterruptFn interrupt = nullptr;
+  // One of several logical workers in a process (a JVM hosting many actors): an Exit
+  // request shuts this core worker down instead of ending the process.
+  bool shared_process = false;
   // Serialized values at least this big go to the node's shared-memory store.
   uint64_t max_inline_object_bytes = 100 * 1024;
 };

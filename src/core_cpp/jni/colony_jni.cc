@@ -225,6 +225,7 @@ NATIVE(jlong, initialize)(JNIEnv* env, jclass, jstring gcs_address, jstring rayl
   options.job_config.ParseFromString(Bytes(env, job_config));
   options.driver_pid = getpid();
   options.max_inline_object_bytes = InlineThreshold();
+  options.shared_process = !is_driver;  // a JVM hosts several logical workers
   // The handle is known only after Create: the callbacks read it from a shared cell.
   auto handle = std::make_shared<jlong>(0);
   if (!is_driver) {

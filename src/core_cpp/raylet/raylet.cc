@@ -108,6 +108,7 @@ Status Raylet::Start() {
   COLONY_RETURN_IF_ERROR(WritePortFile());
   leases_.SetResourcesChangedCallback([this] { reporter_.MarkChanged(); });
   pool_.SetWorkerExitCallback([this](const WorkerExit& exit) { ReportWorkerExit(exit); });
+  pool_.SetStopLogicalWorker([this](const rpc::Address& worker) { StopLogicalWorker(worker); });
   node_manager_.SetDriverExitCallback(
       [this](const WorkerExit& exit) { ReportWorkerExit(exit); });
   StartPeriodicWork();
@@ -141,6 +142,24 @@ void Raylet::ReportWorkerExit(const WorkerExit& exit) {
         if (status.ok() || status.code() == StatusCode::kCancelled) return;
         COLONY_LOG(WARNING) << "cannot report the exit of worker " << worker_id.Hex()
                             << " to the GCS: " << status.ToString();
+      });
+}
+
+// One of several workers in a JVM: it shuts its own core worker down, the JVM stays.
+void Raylet::StopLogicalWorker(const rpc::Address& worker) {
+  auto stub = std::shared_ptr<rpc::CoreWorkerService::Stub>(
+      rpc::CoreWorkerService::NewStub(rpc::MakeChannel(rpc::AddressToString(worker))));
+  rpc::ExitRequest request;
+  WorkerID id = WorkerID::FromBinary(worker.worker_id());
+  rpc::CallUnary<rpc::ExitRequest, rpc::ExitReply>(
+      config_.token, kReportWorkerFailureTimeoutMs, std::move(request),
+      [stub](auto* ctx, auto* req, auto* reply, auto done) {
+        stub->async()->Exit(ctx, req, reply, std::move(done));
+      },
+      [stub, id](Status status, rpc::ExitReply&&) {
+        if (!status.ok()) {
+          COLONY_LOG(WARNING) << "cannot stop worker " << id.Hex() << ": " << status.ToString();
+        }
       });
 }
 

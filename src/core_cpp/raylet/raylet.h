@@ -8,6 +8,7 @@
 
 #include "common/event_loop.h"
 #include "common/status.h"
+#include "core_worker.grpc.pb.h"
 #include "object_store/plasma_store.h"
 #include "raylet/cluster_view_updater.h"
 #include "raylet/gcs_client.h"
@@ -47,6 +48,7 @@ class Raylet {
   // Tells the GCS (fire and forget) so it can restart or fail the worker's actor and the
   // actors the worker owned.
   void ReportWorkerExit(const WorkerExit& exit);
+  void StopLogicalWorker(const rpc::Address& worker);
   // The node's shared-memory object store, served from this process.
   Status StartObjectStore();
 

@@ -94,9 +94,14 @@ std::vector<std::string> WorkerLauncher::BuildEnv(const WorkerID& worker_id,
   return out;
 }
 
-StatusOr<pid_t> WorkerLauncher::Launch(rpc::Language language, const WorkerID& worker_id,
+StatusOr<pid_t> WorkerLauncher::Launch(rpc::Language language,
+                                       const std::vector<WorkerID>& worker_ids,
                                        const JobID& job_id, const rpc::JobConfig& job) const {
+  const WorkerID& worker_id = worker_ids.at(0);
   std::vector<std::string> env = BuildEnv(worker_id, job_id);
+  std::string ids;
+  for (const auto& id : worker_ids) ids += (ids.empty() ? "" : ",") + id.Hex();
+  env.push_back("COLONY_WORKER_IDS=" + ids);
   if (language == rpc::JAVA) {
     std::string classpath = JavaClasspath(job);
     env.push_back("COLONY_CODE_SEARCH_PATH=" + classpath);

@@ -35,10 +35,12 @@ class WorkerLauncher {
 
   void set_raylet_address(std::string address) { options_.raylet_address = std::move(address); }
 
-  // Forks and execs a worker of `language` for the job; returns its pid. The child dies
-  // with this raylet (PR_SET_PDEATHSIG), so a crashed raylet leaves no orphans behind.
-  StatusOr<pid_t> Launch(rpc::Language language, const WorkerID& worker_id, const JobID& job_id,
-                         const rpc::JobConfig& job) const;
+  // Forks and execs a worker process of `language` for the job; returns its pid. A JVM
+  // hosts one logical worker per id (COLONY_WORKER_IDS); a Python process takes one id.
+  // The child dies with this raylet (PR_SET_PDEATHSIG), so a crashed raylet leaves no
+  // orphans behind.
+  StatusOr<pid_t> Launch(rpc::Language language, const std::vector<WorkerID>& worker_ids,
+                         const JobID& job_id, const rpc::JobConfig& job) const;
 
   // DIR/logs/worker-<id>.<suffix>
   std::string LogPath(const WorkerID& worker_id, const char* suffix) const;

@@ -91,22 +91,33 @@ void WorkerPool::StartWorkersForPendingPops() {
   }
 }
 
-Status WorkerPool::StartWorker(const Key& key) {
-  WorkerID id = WorkerID::FromRandom();
+int WorkerPool::WorkersPerProcess(const Key& key) const {
+  if (key.language != rpc::JAVA) return 1;
   auto job = job_configs_.find(key.job_id);
-  auto pid = launcher_->Launch(key.language, id, key.job_id,
+  int n = job == job_configs_.end() ? 1 : job->second.java_actors_per_worker();
+  return std::max(1, n);
+}
+
+Status WorkerPool::StartWorker(const Key& key) {
+  std::vector<WorkerID> ids(WorkersPerProcess(key));
+  for (auto& id : ids) id = WorkerID::FromRandom();
+  auto job = job_configs_.find(key.job_id);
+  auto pid = launcher_->Launch(key.language, ids, key.job_id,
                                job == job_configs_.end() ? rpc::JobConfig() : job->second);
   if (!pid.ok()) {
     COLONY_LOG(ERROR) << "cannot start a worker for job " << key.job_id.Hex() << ": "
                       << pid.status().ToString();
     return pid.status();
   }
-  workers_[id] = Worker{id, key, *pid, 0, State::kStarting, NowMs()};
-  worker_of_pid_[*pid] = id;
-  starting_[key]++;
-  num_starting_++;
-  COLONY_LOG(INFO) << "starting worker " << id.Hex() << " pid " << *pid << " for job "
-                   << key.job_id.Hex();
+  for (const WorkerID& id : ids) {
+    workers_[id] = Worker{id, key, *pid, 0, State::kStarting, NowMs()};
+    workers_of_pid_[*pid].push_back(id);
+  }
+  starting_[key] += static_cast<int>(ids.size());
+  num_starting_ += static_cast<int>(ids.size());
+  COLONY_LOG(INFO) << "starting " << (ids.size() > 1 ? std::to_string(ids.size()) + " workers " : "worker ")
+                   << ids[0].Hex() << (ids.size() > 1 ? ".." : "") << " in pid " << *pid
+                   << " for job " << key.job_id.Hex();
   return Status::OK();
 }
 
@@ -172,20 +183,41 @@ void WorkerPool::KillWorker(WorkerID worker_id, const std::string& why) {
   if (it == workers_.end()) return;
   COLONY_LOG(INFO) << "killing worker " << worker_id.Hex() << " pid " << it->second.pid
                    << ": " << why;
-  // The zombie keeps its pid reserved until reaped; reaping then finds no worker.
-  kill(it->second.pid, SIGKILL);
   Worker worker = it->second;
+  if (SharesProcess(worker)) {
+    // Its process hosts other workers: only this one goes (it exits its own thread).
+    if (stop_logical_ && worker.port > 0) {
+      rpc::Address address;
+      address.set_ip(options_.node_ip);
+      address.set_port(worker.port);
+      address.set_worker_id(worker.id.Binary());
+      stop_logical_(address);
+    }
+  } else {
+    // The zombie keeps its pid reserved until reaped; reaping then finds no worker.
+    kill(worker.pid, SIGKILL);
+  }
   State state = Remove(worker_id);
   if (state != State::kStarting) ReportExit(worker, "killed by the raylet: " + why, true);
   if (state == State::kLeased && on_leased_death_) on_leased_death_(worker_id);
   if (state == State::kStarting) StartWorkersForPendingPops();
 }
 
+bool WorkerPool::SharesProcess(const Worker& worker) const {
+  auto it = workers_of_pid_.find(worker.pid);
+  return it != workers_of_pid_.end() && it->second.size() > 1;
+}
+
 WorkerPool::State WorkerPool::Remove(WorkerID worker_id) {
   auto it = workers_.find(worker_id);
   Worker worker = it->second;
   workers_.erase(it);
-  worker_of_pid_.erase(worker.pid);
+  auto siblings = workers_of_pid_.find(worker.pid);
+  if (siblings != workers_of_pid_.end()) {
+    auto& ids = siblings->second;
+    ids.erase(std::remove(ids.begin(), ids.end(), worker_id), ids.end());
+    if (ids.empty()) workers_of_pid_.erase(siblings);
+  }
   if (worker.state == State::kIdle) {
     auto& ids = idle_[worker.key];
     ids.erase(std::remove(ids.begin(), ids.end(), worker_id), ids.end());
@@ -201,8 +233,10 @@ void WorkerPool::ReapDeadWorkers() {
   int wait_status = 0;
   pid_t pid;
   while ((pid = waitpid(-1, &wait_status, WNOHANG)) > 0) {
-    auto it = worker_of_pid_.find(pid);
-    if (it != worker_of_pid_.end()) OnWorkerExited(WorkerID(it->second), wait_status);
+    auto it = workers_of_pid_.find(pid);
+    if (it == workers_of_pid_.end()) continue;
+    std::vector<WorkerID> ids = it->second;  // every logical worker of the process dies
+    for (const WorkerID& id : ids) OnWorkerExited(id, wait_status);
   }
 }
 
@@ -274,7 +308,16 @@ void WorkerPool::TrimWorkers() {
   std::sort(idle.begin(), idle.end());
   for (const auto& [since, id] : idle) {
     if (static_cast<int>(workers_.size()) <= options_.num_cpus) break;
-    if (workers_.count(id)) KillWorker(id, "idle for too long");
+    auto it = workers_.find(id);
+    if (it == workers_.end()) continue;
+    // A shared process goes only when all its workers are idle, all at once.
+    std::vector<WorkerID> group = workers_of_pid_[it->second.pid];
+    bool all_idle = std::all_of(group.begin(), group.end(), [this](const WorkerID& w) {
+      return workers_.at(w).state == State::kIdle;
+    });
+    if (!all_idle) continue;
+    kill(it->second.pid, SIGKILL);
+    for (const WorkerID& w : group) KillWorker(w, "idle for too long");
   }
 }
 
@@ -292,8 +335,8 @@ void WorkerPool::KillJobWorkers(const JobID& job_id, const std::unordered_set<Wo
 }
 
 void WorkerPool::KillAll() {
-  for (const auto& [id, worker] : workers_) kill(worker.pid, SIGKILL);
-  for (const auto& [id, worker] : workers_) waitpid(worker.pid, nullptr, 0);
+  for (const auto& [pid, ids] : workers_of_pid_) kill(pid, SIGKILL);
+  for (const auto& [pid, ids] : workers_of_pid_) waitpid(pid, nullptr, 0);
   for (const auto& [id, worker] : workers_) {
     if (worker.state != State::kStarting) {
       ReportExit(worker, "killed by the raylet: the raylet is shutting down", true);
@@ -303,7 +346,7 @@ void WorkerPool::KillAll() {
     COLONY_LOG(INFO) << "killed " << workers_.size() << " workers";
   }
   workers_.clear();
-  worker_of_pid_.clear();
+  workers_of_pid_.clear();
   idle_.clear();
   pending_pops_.clear();
   starting_.clear();
@@ -324,7 +367,7 @@ size_t WorkerPool::num_leased() const {
 
 std::vector<int32_t> WorkerPool::worker_pids() const {
   std::vector<int32_t> pids;
-  for (const auto& [id, worker] : workers_) pids.push_back(worker.pid);
+  for (const auto& [pid, ids] : workers_of_pid_) pids.push_back(pid);
   return pids;
 }
 

@@ -75,6 +75,10 @@ class WorkerPool : public WorkerSource {
   // can restart the worker's actor and fail the actors it owned). Workers that never
   // registered are not reported: nothing can refer to them.
   void SetWorkerExitCallback(ExitCallback callback) { on_exit_ = std::move(callback); }
+  // How to stop one logical worker of a process that hosts others (an Exit call to it);
+  // without it such a worker is only forgotten.
+  using StopLogicalWorker = std::function<void(const rpc::Address& worker)>;
+  void SetStopLogicalWorker(StopLogicalWorker stop) { stop_logical_ = std::move(stop); }
 
   size_t num_workers() const { return workers_.size(); }
   size_t num_idle() const;
@@ -105,6 +109,10 @@ class WorkerPool : public WorkerSource {
   void HandOut(Worker& worker);
   void Lease(Worker& worker, const PopWorkerCallback& callback);
   void KillWorker(WorkerID worker_id, const std::string& why);
+  // How many logical workers one process of `key` hosts (job config java_actors_per_worker).
+  int WorkersPerProcess(const Key& key) const;
+  // Set by the raylet: asks one logical worker of a shared process to exit on its own.
+  bool SharesProcess(const Worker& worker) const;
   void ReportExit(const Worker& worker, std::string reason, bool intentional);
   void OnWorkerExited(WorkerID worker_id, int wait_status);
   void OnStartFailed(const Key& key, const std::string& why);
@@ -117,9 +125,11 @@ class WorkerPool : public WorkerSource {
   WorkerLauncher* launcher_;
   DeathCallback on_leased_death_;
   ExitCallback on_exit_;
+  StopLogicalWorker stop_logical_;
 
   std::unordered_map<WorkerID, Worker> workers_;
-  std::unordered_map<pid_t, WorkerID> worker_of_pid_;
+  // A JVM hosts several logical workers (thread-hosted Java actors): one pid, many ids.
+  std::unordered_map<pid_t, std::vector<WorkerID>> workers_of_pid_;
   std::map<Key, std::vector<WorkerID>> idle_;  // most recently used last
   std::map<Key, std::deque<PopWorkerCallback>> pending_pops_;
   std::map<Key, int> starting_;

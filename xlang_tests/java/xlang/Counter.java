@@ -16,4 +16,8 @@ public class Counter {
   public long get() {
     return value;
   }
+
+  public long pid() {
+    return ProcessHandle.current().pid();
+  }
 }

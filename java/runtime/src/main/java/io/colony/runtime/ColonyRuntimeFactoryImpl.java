@@ -62,7 +62,12 @@ public final class ColonyRuntimeFactoryImpl implements ColonyRuntimeFactory {
     if (path.isEmpty()) {
       path = JobClassLoaders.split(System.getProperty("java.class.path"));
     }
-    return JobConfig.newBuilder().addAllCodeSearchPath(path).build();
+    // Java actors per JVM (thread-hosted actors); -Dcolony.java-actors-per-worker overrides.
+    int actorsPerWorker = Integer.getInteger("colony.java-actors-per-worker", 4);
+    return JobConfig.newBuilder()
+        .addAllCodeSearchPath(path)
+        .setJavaActorsPerWorker(actorsPerWorker)
+        .build();
   }
 
   private static ClassLoader classLoader() {

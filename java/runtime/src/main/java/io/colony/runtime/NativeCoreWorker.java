@@ -27,6 +27,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class NativeCoreWorker {
   private static final Map<Long, TaskExecutor> EXECUTORS = new ConcurrentHashMap<>();
+  private static final Map<Long, io.colony.api.runtime.ColonyRuntime> RUNTIMES =
+      new ConcurrentHashMap<>();
+
+  /** The runtime that tasks of this worker see through the API (several per JVM). */
+  public static void registerRuntime(long worker, io.colony.api.runtime.ColonyRuntime runtime) {
+    RUNTIMES.put(worker, runtime);
+  }
 
   private NativeCoreWorker() {}
 
@@ -189,7 +196,12 @@ public final class NativeCoreWorker {
         throw new IllegalStateException("no executor registered for worker " + worker);
       }
       TaskSpec spec = TaskSpec.parseFrom(taskSpec);
-      return executor.execute(spec, argMetadata, argData).toByteArray();
+      io.colony.api.runtime.RuntimeHolder.setForThread(RUNTIMES.get(worker));
+      try {
+        return executor.execute(spec, argMetadata, argData).toByteArray();
+      } finally {
+        io.colony.api.runtime.RuntimeHolder.setForThread(null);
+      }
     } catch (Throwable t) { // a bug of ours: the caller sees an application error, we log it
       t.printStackTrace();
       return PushTaskReply.newBuilder().setIsApplicationError(true).build().toByteArray();

@@ -1,6 +1,7 @@
 package io.colony.runtime;
 
 import io.colony.api.runtime.RuntimeHolder;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -29,25 +30,53 @@ public final class WorkerMain {
     NativeLibraryLoader.load();
     ClassLoader jobLoader =
         JobClassLoaders.create(codeSearchPath(env), WorkerMain.class.getClassLoader());
-    Thread.currentThread().setContextClassLoader(jobLoader);
-    long worker =
-        NativeCoreWorker.initialize(
-            env.get("COLONY_GCS_ADDRESS"),
-            env.get("COLONY_RAYLET_ADDRESS"),
-            env.getOrDefault("COLONY_NODE_IP", "127.0.0.1"),
-            env.getOrDefault("COLONY_CLUSTER_TOKEN", ""),
-            "",
-            false,
-            env.get("COLONY_JOB_ID"),
-            env.get("COLONY_WORKER_ID"),
-            new byte[0]);
+    // One JVM hosts several logical workers (thread-hosted actors), one thread each; the JVM
+    // ends when the last of them has been stopped.
+    String ids = env.getOrDefault("COLONY_WORKER_IDS", env.get("COLONY_WORKER_ID"));
+    List<Thread> threads = new ArrayList<>();
+    for (String workerId : ids.split(",")) {
+      Thread thread = new Thread(() -> runWorker(env, workerId, jobLoader), "colony-worker-" + workerId);
+      thread.setContextClassLoader(jobLoader);
+      thread.start();
+      threads.add(thread);
+    }
+    for (Thread thread : threads) {
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    System.exit(0);
+  }
+
+  private static void runWorker(Map<String, String> env, String workerId, ClassLoader jobLoader) {
+    long worker;
+    try {
+      worker =
+          NativeCoreWorker.initialize(
+              env.get("COLONY_GCS_ADDRESS"),
+              env.get("COLONY_RAYLET_ADDRESS"),
+              env.getOrDefault("COLONY_NODE_IP", "127.0.0.1"),
+              env.getOrDefault("COLONY_CLUSTER_TOKEN", ""),
+              "",
+              false,
+              env.get("COLONY_JOB_ID"),
+              workerId,
+              new byte[0]);
+    } catch (RuntimeException e) {
+      System.err.println("worker " + workerId + " could not start: " + e);
+      Runtime.getRuntime().halt(1); // the raylet sees the process die and retries
+      return;
+    }
     ColonyRuntimeImpl runtime = new ColonyRuntimeImpl(worker, jobLoader, null);
-    RuntimeHolder.install(runtime); // task code may call the API
+    RuntimeHolder.setForThread(runtime); // task code may call the API
+    NativeCoreWorker.registerRuntime(worker, runtime);
     NativeCoreWorker.registerExecutor(worker, runtime.newExecutor());
     try {
       NativeCoreWorker.runTaskLoop(worker);
     } finally {
-      RuntimeHolder.uninstall();
+      RuntimeHolder.setForThread(null);
       runtime.shutdown();
     }
   }

@@ -8,11 +8,17 @@ package io.colony.api.runtime;
 public final class RuntimeHolder {
   private static final Object LOCK = new Object();
   private static volatile ColonyRuntime current;
+  // A JVM hosting several logical workers runs each task with its own worker's runtime.
+  private static final ThreadLocal<ColonyRuntime> THREAD_RUNTIME = new ThreadLocal<>();
 
   private RuntimeHolder() {}
 
   /** The current runtime; throws if there is none. */
   public static ColonyRuntime get() {
+    ColonyRuntime local = THREAD_RUNTIME.get();
+    if (local != null) {
+      return local;
+    }
     ColonyRuntime runtime = current;
     if (runtime == null) {
       throw new IllegalStateException("Colony is not initialized: call Colony.init() first");
@@ -21,7 +27,16 @@ public final class RuntimeHolder {
   }
 
   public static boolean isInstalled() {
-    return current != null;
+    return current != null || THREAD_RUNTIME.get() != null;
+  }
+
+  /** The runtime the API uses on this thread (null: back to the process-wide one). */
+  public static void setForThread(ColonyRuntime runtime) {
+    if (runtime == null) {
+      THREAD_RUNTIME.remove();
+    } else {
+      THREAD_RUNTIME.set(runtime);
+    }
   }
 
   /** Installs {@code runtime}; throws if another one is installed. */
