@@ -69,3 +69,16 @@ def _pid_or_none(actor):
         return colony.get(actor.pid.remote(), timeout=10)
     except Exception:  # noqa: BLE001 - a call sent while it restarts fails (no task retries)
         return None
+
+
+def test_an_actor_with_jvm_options_gets_a_jvm_of_its_own(four_per_jvm):
+    Counter = cross_language.java_actor_class("xlang.Counter")
+    shared = [Counter.remote(0) for _ in range(2)]
+    own = Counter.options(jvm_options=["-Dcolony.test.flag=on"]).remote(0)
+    shared_pids = set(colony.get([c.pid.remote() for c in shared]))
+    assert len(shared_pids) == 1
+    assert colony.get(own.pid.remote()) not in shared_pids
+    assert colony.get(own.property.remote("colony.test.flag")) == "on"
+    assert colony.get(shared[0].property.remote("colony.test.flag")) == ""
+    with pytest.raises(TypeError, match="jvm_options"):
+        Counter.options(jvm_options="-Xmx1g")

@@ -424,6 +424,8 @@ def create_actor(str module, str qualname, bytes function_hash, list args, list 
     opts.max_pending_calls = options["max_pending_calls"]
     opts.is_async = options["is_async"]
     opts.class_name = qualname.encode()
+    for option in options.get("jvm_options") or []:
+        opts.jvm_options.push_back(option.encode())
     SetActorCreation(&spec, opts)
     cdef string actor_id
     cdef cbool existed = False

@@ -142,6 +142,7 @@ cdef extern from "core_worker/language_binding.h" namespace "colony::binding" no
         int max_pending_calls
         cbool is_async
         string class_name
+        vector[string] jvm_options
     cdef cppclass CActorHandleInfo "colony::binding::ActorHandleInfo":
         string actor_id
         int state

@@ -90,14 +90,28 @@ class JavaFunction:
         return f"JavaFunction({self._class_name}.{self._function_name})"
 
 
+def _validate_java_actor_options(options: dict) -> dict:
+    """Actor options plus jvm_options: a list of JVM flags for a JVM of the actor's own."""
+    jvm_options = options.pop("jvm_options", None)
+    checked = _validate_actor_options(options)
+    if jvm_options is not None:
+        if isinstance(jvm_options, str) or not all(isinstance(o, str) for o in jvm_options):
+            raise TypeError("jvm_options must be a list of strings, e.g. ['-Xmx512m']")
+        checked["jvm_options"] = list(jvm_options)
+    return checked
+
+
 class JavaActorClass:
     def __init__(self, class_name: str, options: dict):
         self._class_name = class_name
-        self._options = {**_ACTOR_DEFAULTS, **_validate_actor_options(dict(options))}
+        self._options = {**_ACTOR_DEFAULTS, "jvm_options": [],
+                         **_validate_java_actor_options(dict(options))}
 
     def options(self, **options) -> "JavaActorClass":
+        """Actor options (as for Python actors) and `jvm_options=[...]`: such an actor gets
+        a JVM of its own started with those flags instead of sharing one."""
         copy = JavaActorClass(self._class_name, {})
-        copy._options = {**self._options, **_validate_actor_options(dict(options))}
+        copy._options = {**self._options, **_validate_java_actor_options(dict(options))}
         return copy
 
     def remote(self, *args, **kwargs) -> "JavaActorHandle":
@@ -109,6 +123,7 @@ class JavaActorClass:
             "max_task_retries": opts["max_task_retries"],
             "max_concurrency": opts["max_concurrency"] or 1,
             "max_pending_calls": opts["max_pending_calls"], "is_async": False,
+            "jvm_options": opts["jvm_options"],
         }
         packed = _pack_java_args(args, kwargs, f"{self._class_name}.<init>")
         try:

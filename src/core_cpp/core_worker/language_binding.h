@@ -77,6 +77,7 @@ struct ActorCreationOptions {
   int max_pending_calls = -1;
   bool is_async = false;
   std::string class_name;
+  std::vector<std::string> jvm_options;
 };
 
 inline void SetActorCreation(rpc::TaskSpec* spec, const ActorCreationOptions& o) {
@@ -90,6 +91,7 @@ inline void SetActorCreation(rpc::TaskSpec* spec, const ActorCreationOptions& o)
   c->set_max_pending_calls(o.max_pending_calls);
   c->set_is_async(o.is_async);
   c->set_class_name(o.class_name);
+  for (const auto& option : o.jvm_options) c->add_jvm_options(option);
 }
 
 inline void SetActorMethod(rpc::TaskSpec* spec, const std::string& class_name,

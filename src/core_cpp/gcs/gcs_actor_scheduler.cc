@@ -94,6 +94,7 @@ void GcsActorScheduler::RequestLease(const ActorID& actor_id, Attempt& attempt,
   rpc::RequestWorkerLeaseRequest request;
   request.set_job_id(task.job_id());
   request.set_language(task.language());
+  *request.mutable_jvm_options() = task.actor_creation().jvm_options();
   *request.mutable_resources() = task.resources();
   request.set_task_id(task.task_id());
   request.set_grant_or_reject(grant_or_reject);

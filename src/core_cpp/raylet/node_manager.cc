@@ -27,6 +27,7 @@ Status ParseLeaseRequest(const rpc::RequestWorkerLeaseRequest& request, LeaseReq
   out->task_id = request.task_id();
   out->grant_or_reject = request.grant_or_reject();
   out->detached_actor = request.detached_actor();
+  out->jvm_options.assign(request.jvm_options().begin(), request.jvm_options().end());
   return Status::OK();
 }
 

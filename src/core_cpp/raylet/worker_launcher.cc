@@ -96,7 +96,8 @@ std::vector<std::string> WorkerLauncher::BuildEnv(const WorkerID& worker_id,
 
 StatusOr<pid_t> WorkerLauncher::Launch(rpc::Language language,
                                        const std::vector<WorkerID>& worker_ids,
-                                       const JobID& job_id, const rpc::JobConfig& job) const {
+                                       const JobID& job_id, const rpc::JobConfig& job,
+                                       const std::vector<std::string>& jvm_options) const {
   const WorkerID& worker_id = worker_ids.at(0);
   std::vector<std::string> env = BuildEnv(worker_id, job_id);
   std::string ids;
@@ -107,6 +108,7 @@ StatusOr<pid_t> WorkerLauncher::Launch(rpc::Language language,
     env.push_back("COLONY_CODE_SEARCH_PATH=" + classpath);
     std::vector<std::string> args = {options_.java_executable, "-cp", classpath};
     if (!options_.jni_library.empty()) args.push_back("-Dcolony.jni.path=" + options_.jni_library);
+    args.insert(args.end(), jvm_options.begin(), jvm_options.end());
     args.push_back("io.colony.runtime.WorkerMain");
     return Spawn(options_.java_executable, args, env, worker_id);
   }

@@ -40,7 +40,8 @@ class WorkerLauncher {
   // The child dies with this raylet (PR_SET_PDEATHSIG), so a crashed raylet leaves no
   // orphans behind.
   StatusOr<pid_t> Launch(rpc::Language language, const std::vector<WorkerID>& worker_ids,
-                         const JobID& job_id, const rpc::JobConfig& job) const;
+                         const JobID& job_id, const rpc::JobConfig& job,
+                         const std::vector<std::string>& jvm_options = {}) const;
 
   // DIR/logs/worker-<id>.<suffix>
   std::string LogPath(const WorkerID& worker_id, const char* suffix) const;

@@ -45,9 +45,9 @@ WorkerPool::WorkerPool(WorkerPoolOptions options, WorkerLauncher* launcher)
   options_.max_starting = std::max(1, options_.max_starting);
 }
 
-void WorkerPool::PopWorker(rpc::Language language, const JobID& job_id,
-                           PopWorkerCallback callback) {
-  Key key{language, job_id};
+void WorkerPool::PopWorker(const WorkerRequest& request, PopWorkerCallback callback) {
+  Key key{request.language, request.job_id,
+          request.language == rpc::JAVA ? request.jvm_options : std::vector<std::string>()};
   auto idle = idle_.find(key);
   if (idle != idle_.end()) {
     WorkerID id = idle->second.back();
@@ -92,7 +92,7 @@ void WorkerPool::StartWorkersForPendingPops() {
 }
 
 int WorkerPool::WorkersPerProcess(const Key& key) const {
-  if (key.language != rpc::JAVA) return 1;
+  if (key.language != rpc::JAVA || !key.jvm_options.empty()) return 1;
   auto job = job_configs_.find(key.job_id);
   int n = job == job_configs_.end() ? 1 : job->second.java_actors_per_worker();
   return std::max(1, n);
@@ -103,7 +103,8 @@ Status WorkerPool::StartWorker(const Key& key) {
   for (auto& id : ids) id = WorkerID::FromRandom();
   auto job = job_configs_.find(key.job_id);
   auto pid = launcher_->Launch(key.language, ids, key.job_id,
-                               job == job_configs_.end() ? rpc::JobConfig() : job->second);
+                               job == job_configs_.end() ? rpc::JobConfig() : job->second,
+                               key.jvm_options);
   if (!pid.ok()) {
     COLONY_LOG(ERROR) << "cannot start a worker for job " << key.job_id.Hex() << ": "
                       << pid.status().ToString();

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -47,8 +48,7 @@ class WorkerPool : public WorkerSource {
 
   WorkerPool(WorkerPoolOptions options, WorkerLauncher* launcher);
 
-  void PopWorker(rpc::Language language, const JobID& job_id,
-                 PopWorkerCallback callback) override;
+  void PopWorker(const WorkerRequest& request, PopWorkerCallback callback) override;
   void PushWorker(const WorkerID& worker_id) override;
   void DisconnectWorker(const WorkerID& worker_id) override;
 
@@ -90,8 +90,9 @@ class WorkerPool : public WorkerSource {
   struct Key {
     rpc::Language language;
     JobID job_id;
+    std::vector<std::string> jvm_options;  // non-empty: a JVM of its own
     bool operator<(const Key& o) const {
-      return language != o.language ? language < o.language : job_id < o.job_id;
+      return std::tie(language, job_id, jvm_options) < std::tie(o.language, o.job_id, o.jvm_options);
     }
   };
   struct Worker {

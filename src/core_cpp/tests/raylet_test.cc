@@ -26,7 +26,8 @@ namespace {
 // Hands out workers only when the test says so, so every step of a lease is visible.
 class ScriptedWorkerSource : public WorkerSource {
  public:
-  void PopWorker(rpc::Language, const JobID& job_id, PopWorkerCallback callback) override {
+  void PopWorker(const WorkerRequest& request, PopWorkerCallback callback) override {
+    const JobID& job_id = request.job_id;
     pops.push_back({job_id, std::move(callback)});
   }
   void PushWorker(const WorkerID& id) override { pushed.push_back(id); }
@@ -474,7 +475,7 @@ TEST_F(RayletWorkerPoolTest, StartsRegistersReusesAndKillsJobWorkers) {
   MakePool(kRecordingWorker);
   JobID job = JobID::FromInt(42);
   std::optional<StatusOr<LeasedWorker>> popped;
-  pool_->PopWorker(rpc::PYTHON, job, [&](StatusOr<LeasedWorker> w) { popped = std::move(w); });
+  pool_->PopWorker({rpc::PYTHON, job}, [&](StatusOr<LeasedWorker> w) { popped = std::move(w); });
   ASSERT_EQ(pool_->num_workers(), 1u);
   WorkerID id = WaitForStart(1);
   ASSERT_FALSE(id.IsNil());
@@ -509,7 +510,7 @@ TEST_F(RayletWorkerPoolTest, StartsRegistersReusesAndKillsJobWorkers) {
   pool_->PushWorker(id);
   EXPECT_EQ(pool_->num_idle(), 1u);
   std::optional<StatusOr<LeasedWorker>> again;
-  pool_->PopWorker(rpc::PYTHON, job, [&](StatusOr<LeasedWorker> w) { again = std::move(w); });
+  pool_->PopWorker({rpc::PYTHON, job}, [&](StatusOr<LeasedWorker> w) { again = std::move(w); });
   ASSERT_TRUE(again.has_value() && again->ok());
   EXPECT_EQ((*again)->worker_id, id);
   EXPECT_EQ(pool_->num_workers(), 1u);
@@ -526,12 +527,12 @@ TEST_F(RayletWorkerPoolTest, StartsRegistersReusesAndKillsJobWorkers) {
 TEST_F(RayletWorkerPoolTest, WorkersOfOneJobAreNotLentToAnother) {
   MakePool(kRecordingWorker);
   JobID job1 = JobID::FromInt(1), job2 = JobID::FromInt(2);
-  pool_->PopWorker(rpc::PYTHON, job1, [](StatusOr<LeasedWorker>) {});
+  pool_->PopWorker({rpc::PYTHON, job1}, [](StatusOr<LeasedWorker>) {});
   WorkerID first = WaitForStart(1);
   ASSERT_TRUE(Register(first, job1, 1111).ok());
   pool_->PushWorker(first);
   std::optional<StatusOr<LeasedWorker>> popped;
-  pool_->PopWorker(rpc::PYTHON, job2, [&](StatusOr<LeasedWorker> w) { popped = std::move(w); });
+  pool_->PopWorker({rpc::PYTHON, job2}, [&](StatusOr<LeasedWorker> w) { popped = std::move(w); });
   EXPECT_FALSE(popped.has_value());
   EXPECT_EQ(pool_->num_workers(), 2u);
   WorkerID second = WaitForStart(2);
@@ -545,8 +546,8 @@ TEST_F(RayletWorkerPoolTest, DeadLeasedWorkerIsReportedAndIdleOnesTrimmed) {
   JobID job = JobID::FromInt(3);
   std::vector<WorkerID> deaths;
   pool_->SetLeasedWorkerDeathCallback([&](const WorkerID& w) { deaths.push_back(w); });
-  pool_->PopWorker(rpc::PYTHON, job, [](StatusOr<LeasedWorker>) {});
-  pool_->PopWorker(rpc::PYTHON, job, [](StatusOr<LeasedWorker>) {});
+  pool_->PopWorker({rpc::PYTHON, job}, [](StatusOr<LeasedWorker>) {});
+  pool_->PopWorker({rpc::PYTHON, job}, [](StatusOr<LeasedWorker>) {});
   WorkerID a = WaitForStart(1), b = WaitForStart(2);
   ASSERT_TRUE(Register(a, job, 1111).ok());
   ASSERT_TRUE(Register(b, job, 2222).ok());
@@ -559,7 +560,7 @@ TEST_F(RayletWorkerPoolTest, DeadLeasedWorkerIsReportedAndIdleOnesTrimmed) {
   EXPECT_EQ(pool_->num_workers(), 0u);
 
   // An idle worker beyond num_cpus (0 here) goes after the idle timeout (0 here).
-  pool_->PopWorker(rpc::PYTHON, job, [](StatusOr<LeasedWorker>) {});
+  pool_->PopWorker({rpc::PYTHON, job}, [](StatusOr<LeasedWorker>) {});
   WorkerID c = WaitForStart(3);
   ASSERT_TRUE(Register(c, job, 3333).ok());
   pool_->PushWorker(c);
@@ -575,8 +576,8 @@ TEST_F(RayletWorkerPoolTest, ExitsOfRegisteredWorkersAreReported) {
   std::vector<WorkerExit> exits;
   pool_->SetWorkerExitCallback([&](const WorkerExit& e) { exits.push_back(e); });
   std::optional<StatusOr<LeasedWorker>> a_pop, b_pop;
-  pool_->PopWorker(rpc::PYTHON, job, [&](StatusOr<LeasedWorker> w) { a_pop = std::move(w); });
-  pool_->PopWorker(rpc::PYTHON, job, [&](StatusOr<LeasedWorker> w) { b_pop = std::move(w); });
+  pool_->PopWorker({rpc::PYTHON, job}, [&](StatusOr<LeasedWorker> w) { a_pop = std::move(w); });
+  pool_->PopWorker({rpc::PYTHON, job}, [&](StatusOr<LeasedWorker> w) { b_pop = std::move(w); });
   WorkerID a = WaitForStart(1), b = WaitForStart(2);
   ASSERT_TRUE(Register(a, job, 1111).ok());
   ASSERT_TRUE(Register(b, job, 2222).ok());
@@ -606,10 +607,10 @@ TEST_F(RayletWorkerPoolTest, ExitsOfRegisteredWorkersAreReported) {
 
   // The end of the job spares the workers it is told to (detached actors).
   std::optional<StatusOr<LeasedWorker>> c_pop, d_pop;
-  pool_->PopWorker(rpc::PYTHON, job, [&](StatusOr<LeasedWorker> w) { c_pop = std::move(w); });
+  pool_->PopWorker({rpc::PYTHON, job}, [&](StatusOr<LeasedWorker> w) { c_pop = std::move(w); });
   WorkerID c = WaitForStart(3);
   ASSERT_TRUE(Register(c, job, 3333).ok());
-  pool_->PopWorker(rpc::PYTHON, job, [&](StatusOr<LeasedWorker> w) { d_pop = std::move(w); });
+  pool_->PopWorker({rpc::PYTHON, job}, [&](StatusOr<LeasedWorker> w) { d_pop = std::move(w); });
   WorkerID d = WaitForStart(4);
   ASSERT_TRUE(Register(d, job, 4444).ok());
   pool_->KillJobWorkers(job, {c});
@@ -628,7 +629,7 @@ TEST_F(RayletWorkerPoolTest, WorkerExitCodeIsReported) {
   std::vector<WorkerExit> exits;
   pool_->SetWorkerExitCallback([&](const WorkerExit& e) { exits.push_back(e); });
   JobID job = JobID::FromInt(6);
-  pool_->PopWorker(rpc::PYTHON, job, [](StatusOr<LeasedWorker>) {});
+  pool_->PopWorker({rpc::PYTHON, job}, [](StatusOr<LeasedWorker>) {});
   WorkerID id = WaitForStart(1);
   ASSERT_TRUE(Register(id, job, 1111).ok());
   std::ofstream(dir_ + "/exit") << "now";
@@ -642,7 +643,7 @@ TEST_F(RayletWorkerPoolTest, WorkerExitCodeIsReported) {
 TEST_F(RayletWorkerPoolTest, PopFailsAfterRepeatedStartFailures) {
   MakePool("echo boom >&2; exit 3", /*max_start_failures=*/2);
   std::optional<StatusOr<LeasedWorker>> popped;
-  pool_->PopWorker(rpc::PYTHON, JobID::FromInt(1),
+  pool_->PopWorker({rpc::PYTHON, JobID::FromInt(1)},
                    [&](StatusOr<LeasedWorker> w) { popped = std::move(w); });
   ASSERT_TRUE(ReapUntil([&] { return popped.has_value(); }));
   ASSERT_FALSE(popped->ok());
@@ -662,7 +663,7 @@ TEST_F(RayletWorkerPoolTest, MissingExecutableFailsAtOnce) {
   WorkerLauncher missing(launch);
   WorkerPool pool(WorkerPoolOptions(), &missing);
   std::optional<StatusOr<LeasedWorker>> popped;
-  pool.PopWorker(rpc::PYTHON, JobID::FromInt(1),
+  pool.PopWorker({rpc::PYTHON, JobID::FromInt(1)},
                  [&](StatusOr<LeasedWorker> w) { popped = std::move(w); });
   ASSERT_TRUE(popped.has_value());
   EXPECT_NE(popped->status().message().find("/nonexistent/python"), std::string::npos);

@@ -17,6 +17,10 @@ public class Counter {
     return value;
   }
 
+  public String property(String name) {
+    return System.getProperty(name, "");
+  }
+
   public long pid() {
     return ProcessHandle.current().pid();
   }

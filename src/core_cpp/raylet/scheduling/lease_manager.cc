@@ -82,10 +82,10 @@ void LeaseManager::Dispatch() {
 void LeaseManager::Grant(Pending pending) {
   Take(pending.request.resources);
   uint64_t seq = pending.seq;
-  rpc::Language language = pending.request.language;
-  JobID job_id = pending.request.job_id;
+  WorkerRequest request{pending.request.language, pending.request.job_id,
+                        pending.request.jvm_options};
   waiting_for_worker_.emplace(seq, std::move(pending));
-  workers_->PopWorker(language, job_id, [this, seq](StatusOr<LeasedWorker> worker) {
+  workers_->PopWorker(request, [this, seq](StatusOr<LeasedWorker> worker) {
     OnWorkerPopped(seq, std::move(worker));
   });
 }

@@ -26,6 +26,7 @@ struct LeaseRequest {
   std::string task_id;  // raw bytes, the key for CancelLease
   bool grant_or_reject = false;
   bool detached_actor = false;  // its worker outlives the job (see WorkersOfDetachedActors)
+  std::vector<std::string> jvm_options;
 };
 
 // Receives the one reply a lease request gets (granted, spilled, infeasible, canceled or

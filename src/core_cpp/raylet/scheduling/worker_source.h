@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "common.pb.h"
 #include "common/id.h"
@@ -21,13 +23,20 @@ struct LeasedWorker {
 
 using PopWorkerCallback = std::function<void(StatusOr<LeasedWorker>)>;
 
+// What kind of worker a lease needs.
+struct WorkerRequest {
+  rpc::Language language = rpc::PYTHON;
+  JobID job_id;
+  // Java: options for a JVM of its own (an actor that needs them does not share a JVM).
+  std::vector<std::string> jvm_options;
+};
+
 class WorkerSource {
  public:
   virtual ~WorkerSource() = default;
   // Calls `callback`, possibly before returning, with an idle or newly started worker of
-  // (language, job_id), or with an error when none can be started.
-  virtual void PopWorker(rpc::Language language, const JobID& job_id,
-                         PopWorkerCallback callback) = 0;
+  // the request's (language, job, JVM options), or with an error when none can be started.
+  virtual void PopWorker(const WorkerRequest& request, PopWorkerCallback callback) = 0;
   // The lease ended: the worker may serve another lease of its job.
   virtual void PushWorker(const WorkerID& worker_id) = 0;
   // The lease ended and the worker must not be reused.

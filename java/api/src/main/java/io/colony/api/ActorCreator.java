@@ -85,6 +85,12 @@ public final class ActorCreator<A> {
     return this;
   }
 
+  /** Gives the actor a JVM of its own, started with these flags; default: a shared JVM. */
+  public ActorCreator<A> setJvmOptions(java.util.List<String> jvmOptions) {
+    options.setJvmOptions(jvmOptions);
+    return this;
+  }
+
   /** With a name: return the live actor of that name instead of failing. */
   public ActorCreator<A> setGetIfExists(boolean getIfExists) {
     options.setGetIfExists(getIfExists);

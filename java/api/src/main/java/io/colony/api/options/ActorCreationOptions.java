@@ -2,6 +2,7 @@ package io.colony.api.options;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,6 +19,7 @@ public final class ActorCreationOptions {
   private final int maxConcurrency;
   private final int maxPendingCalls;
   private final boolean getIfExists;
+  private final List<String> jvmOptions;
 
   private ActorCreationOptions(Builder builder) {
     this.name = builder.name;
@@ -29,6 +31,12 @@ public final class ActorCreationOptions {
     this.maxConcurrency = builder.maxConcurrency;
     this.maxPendingCalls = builder.maxPendingCalls;
     this.getIfExists = builder.getIfExists;
+    this.jvmOptions = List.copyOf(builder.jvmOptions);
+  }
+
+  /** JVM flags for a JVM of the actor's own; empty: it shares a JVM with other actors. */
+  public List<String> getJvmOptions() {
+    return jvmOptions;
   }
 
   public static Builder builder() {
@@ -84,6 +92,7 @@ public final class ActorCreationOptions {
     private int maxTaskRetries;
     private int maxConcurrency = 1;
     private int maxPendingCalls = -1;
+    private List<String> jvmOptions = List.of();
     private boolean getIfExists;
 
     private Builder() {}
@@ -142,6 +151,20 @@ public final class ActorCreationOptions {
             "maxPendingCalls must be >= 1, or -1 for no limit, got " + maxPendingCalls);
       }
       this.maxPendingCalls = maxPendingCalls;
+      return this;
+    }
+
+    /**
+     * Starts the actor in a JVM of its own with these flags (e.g. {@code -Xmx4g}) instead of
+     * one it shares with other actors.
+     */
+    public Builder setJvmOptions(List<String> jvmOptions) {
+      for (String option : jvmOptions) {
+        if (option == null || option.isBlank()) {
+          throw new IllegalArgumentException("jvmOptions must not hold empty entries");
+        }
+      }
+      this.jvmOptions = List.copyOf(jvmOptions);
       return this;
     }
 

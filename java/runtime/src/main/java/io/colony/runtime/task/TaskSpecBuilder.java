@@ -63,6 +63,7 @@ public final class TaskSpecBuilder {
             .setMaxTaskRetries(options.getMaxTaskRetries())
             .setMaxConcurrency(options.getMaxConcurrency())
             .setMaxPendingCalls(options.getMaxPendingCalls())
+            .addAllJvmOptions(options.getJvmOptions())
             .setClassName(className);
     if (options.getName() != null) {
       creation.setName(options.getName());

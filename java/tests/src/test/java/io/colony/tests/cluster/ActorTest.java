@@ -68,7 +68,11 @@ class ActorTest extends ClusterTestBase {
   void restartsAfterItsProcessDies() {
     // No task retries: a resent exitProcess would crash the restarted actor too.
     ActorHandle<Counter> counter =
-        Colony.actor(Counter::new, 7).setMaxRestarts(1).setMaxTaskRetries(0).remote();
+        Colony.actor(Counter::new, 7)
+            .setMaxRestarts(1)
+            .setMaxTaskRetries(0)
+            .setJvmOptions(List.of("-Dcolony.test.isolated=true")) // its crash hits no one else
+            .remote();
     long firstPid = Colony.get(counter.task(Counter::pid).remote());
     ObjectRef<Integer> crash = counter.task(Counter::exitProcess).remote();
     assertThrows(RuntimeException.class, () -> Colony.get(crash, 30000));
@@ -94,6 +98,29 @@ class ActorTest extends ClusterTestBase {
     counter.task(Counter::sleepMs, 0).remote();
     assertThrows(PendingCallsLimitExceededException.class,
         () -> counter.task(Counter::sleepMs, 0).remote());
+  }
+
+  @Test
+  void jvmOptionsGiveAnActorAJvmOfItsOwn() {
+    ActorHandle<Counter> shared = Colony.actor(Counter::new, 0).remote();
+    ActorHandle<Counter> own =
+        Colony.actor(Counter::new, 0).setJvmOptions(List.of("-Dcolony.test.own=yes")).remote();
+    assertNotEquals(Colony.get(shared.task(Counter::pid).remote()),
+        Colony.get(own.task(Counter::pid).remote()));
+    assertEquals("yes", Colony.get(own.task(Counter::property, "colony.test.own").remote()));
+  }
+
+  @Test
+  void actorsShareJvms() {
+    List<ActorHandle<Counter>> counters = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      counters.add(Colony.actor(Counter::new, i).remote());
+    }
+    java.util.Set<Long> pids = new java.util.HashSet<>();
+    for (ActorHandle<Counter> c : counters) {
+      pids.add(Colony.get(c.task(Counter::pid).remote()));
+    }
+    assertTrue(pids.size() < 4, "4 actors in " + pids.size() + " JVMs");
   }
 
   @Test

@@ -39,6 +39,10 @@ public class Counter {
     return ms;
   }
 
+  public String property(String name) {
+    return System.getProperty(name, "");
+  }
+
   public long pid() {
     return ProcessHandle.current().pid();
   }
