@@ -20,22 +20,57 @@ def java_runtime_classpath() -> str:
         return f.read().strip()
 
 
-def test_java_driver_calls_python(tmp_path):
+def compile_driver(out) -> str:
+    """Compiles the Java driver into `out`; returns the classpath to run it with."""
     if shutil.which("javac") is None:
         pytest.fail("javac is needed (scripts/install.sh installs a JDK)")
     classpath = java_runtime_classpath()
     sources = [os.path.join(DRIVER, "xdriver", "CallPython.java")]
-    subprocess.run(["javac", "-cp", classpath, "-d", str(tmp_path), *sources], check=True)
+    subprocess.run(["javac", "-cp", classpath, "-d", str(out), *sources], check=True)
     # The driver's classpath is its job's code search path: the Python module sits there too.
-    shutil.copy(os.path.join(DRIVER, "py_fixtures.py"), tmp_path)
+    shutil.copy(os.path.join(DRIVER, "py_fixtures.py"), out)
+    return f"{out}:{classpath}"
+
+
+def run_driver(classpath: str, env: dict) -> dict:
+    result = subprocess.run(["java", "-cp", classpath, "xdriver.CallPython"],
+                            capture_output=True, text=True, timeout=180, env=env,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+
+
+def test_java_driver_calls_python(tmp_path):
+    classpath = compile_driver(tmp_path)
     env = dict(os.environ, COLONY_BIN_DIR=bin_dir())
     env.pop("COLONY_ADDRESS", None)
-    result = subprocess.run(["java", "-cp", f"{tmp_path}:{classpath}", "xdriver.CallPython"],
-                            capture_output=True, text=True, timeout=180, env=env)
-    assert result.returncode == 0, result.stdout + result.stderr
-    lines = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    lines = run_driver(classpath, env)
     assert lines["add"] == "5"
     assert lines["echo"] == "{k=[1, x]}"
     assert lines["counter"] == "16"
     assert lines["error"] == "PYTHON/builtins.ValueError/bad input"
     assert lines["unknown"] == "true"
+
+
+def test_java_driver_joins_a_running_cluster(tmp_path):
+    """`colony start --head`, then a Java driver with COLONY_ADDRESS=auto (relative classpath
+    entries must still reach the cluster's workers, which run elsewhere)."""
+    import sys
+    classes = tmp_path / "classes"
+    classes.mkdir()
+    classpath = compile_driver(classes)
+    env = dict(os.environ, TMPDIR=str(tmp_path), COLONY_BIN_DIR=bin_dir())
+    env.pop("COLONY_ADDRESS", None)
+    cli = [sys.executable, "-m", "colony.scripts.cli"]
+    subprocess.run([*cli, "start", "--head", "--num-cpus", "2"], env=env, check=True,
+                   capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+    try:
+        relative = os.path.relpath(classes, tmp_path) + ":" + classpath.split(":", 1)[1]
+        result = subprocess.run(["java", "-cp", relative, "xdriver.CallPython"], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=180,
+                                env={**env, "COLONY_ADDRESS": "auto"}, stdin=subprocess.DEVNULL)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "add=5" in result.stdout and "counter=16" in result.stdout
+    finally:
+        subprocess.run([*cli, "stop"], env=env, capture_output=True, timeout=60,
+                       stdin=subprocess.DEVNULL)

@@ -87,7 +87,7 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
             _core.set_inline_threshold(int(worker_env.get("COLONY_MAX_INLINE_OBJECT_BYTES",
                                                           _default_inline_threshold())))
             _core.init(True, gcs_address, raylet_address, _node_ip, token, namespace or "",
-                       list(job_config.code_search_path),
+                       [os.path.abspath(p) for p in job_config.code_search_path],
                        java_actors_per_worker=job_config.java_actors_per_worker)
         except Exception:
             _stop_local_cluster()

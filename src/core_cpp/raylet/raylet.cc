@@ -86,6 +86,11 @@ Status Raylet::StartObjectStore() {
   COLONY_RETURN_IF_ERROR(MakeDirs(dir + "/sockets"));
   plasma::PlasmaStoreOptions options;
   options.socket_path = dir + "/sockets/plasma_" + node;
+  // Unix socket paths hold at most 107 bytes; a deep session folder falls back to /tmp.
+  constexpr size_t kMaxSocketPath = 100;
+  if (options.socket_path.size() > kMaxSocketPath) {
+    options.socket_path = "/tmp/colony-plasma-" + node + "-" + std::to_string(getpid());
+  }
   options.capacity_bytes = config_.object_store_memory_bytes > 0
                                ? config_.object_store_memory_bytes
                                : kDefaultObjectStoreBytes;

@@ -64,8 +64,13 @@ public final class ColonyRuntimeFactoryImpl implements ColonyRuntimeFactory {
     }
     // Java actors per JVM (thread-hosted actors); -Dcolony.java-actors-per-worker overrides.
     int actorsPerWorker = Integer.getInteger("colony.java-actors-per-worker", 4);
+    // Absolute: workers of a cluster started elsewhere do not share this process's cwd.
+    List<String> absolute = new java.util.ArrayList<>();
+    for (String entry : path) {
+      absolute.add(java.nio.file.Paths.get(entry).toAbsolutePath().normalize().toString());
+    }
     return JobConfig.newBuilder()
-        .addAllCodeSearchPath(path)
+        .addAllCodeSearchPath(absolute)
         .setJavaActorsPerWorker(actorsPerWorker)
         .build();
   }
