@@ -77,9 +77,14 @@ def _start(args) -> int:
         if info.get("gcs_address") != args.address:
             info = {"gcs_address": args.address, "token": token, "pids": [],
                     "session_dir": node.session_dir}
-    node.start_raylet(num_cpus=args.num_cpus, num_gpus=args.num_gpus, resources=args.resources,
-                      memory=args.memory, object_store_memory=args.object_store_memory,
-                      labels=args.labels, die_with_parent=False)
+    try:
+        node.start_raylet(num_cpus=args.num_cpus, num_gpus=args.num_gpus,
+                          resources=args.resources, memory=args.memory,
+                          object_store_memory=args.object_store_memory, labels=args.labels,
+                          die_with_parent=False)
+    except BaseException:
+        node.stop()  # a head whose raylet failed must not leave its GCS behind
+        raise
     info["pids"] = info.get("pids", []) + node.pids()
     node_mod.write_cluster_file(info)
     print(f"Colony node started (raylet at {node.raylet_address}).")

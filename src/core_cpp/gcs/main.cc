@@ -15,6 +15,7 @@
 #include <string>
 
 #include "common/logging.h"
+#include "common/parent_watch.h"
 #include "gcs/gcs_server.h"
 #include "gcs/in_memory_store_client.h"
 
@@ -139,6 +140,7 @@ int Run(int argc, char** argv) {
   }
 
   int signal_number = 0;
+  colony::ExitWithPidFromEnvironment();
   sigwait(&stop_signals, &signal_number);
   COLONY_LOG(INFO) << "received " << strsignal(signal_number) << ", shutting down";
   server.Stop();

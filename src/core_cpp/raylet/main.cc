@@ -14,6 +14,7 @@
 #include "common/event_loop.h"
 #include "common/filesystem.h"
 #include "common/logging.h"
+#include "common/parent_watch.h"
 #include "raylet/raylet.h"
 
 int main(int argc, char** argv) {
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
 
   std::thread stopper([&] {
     int sig = 0;
+    colony::ExitWithPidFromEnvironment();
     sigwait(&stop_signals, &sig);
     COLONY_LOG(INFO) << "stopping: "
                      << (exit_code != 0 ? "the GCS declared this node dead" : strsignal(sig));

@@ -152,6 +152,8 @@ public final class LocalCluster implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().put(ClusterAddress.TOKEN_ENV, token);
+    // A JVM cannot make its children die with it: the daemons watch this pid themselves.
+    builder.environment().put("COLONY_EXIT_WITH_PID", Long.toString(ProcessHandle.current().pid()));
     Process process;
     try {
       process = builder.start();
