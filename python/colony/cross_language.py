@@ -20,7 +20,7 @@ from colony import exceptions
 from colony._private import serialization
 from colony._private import worker as worker_mod
 from colony.actor import _ACTOR_DEFAULTS, _validate_actor_options
-from colony.remote_function import _DEFAULTS, resource_request, validate_options
+from colony.remote_function import _DEFAULTS, inline_or_put, resource_request, validate_options
 
 __all__ = ["java_function", "java_actor_class", "JavaFunction", "JavaActorClass",
            "JavaActorHandle"]
@@ -41,12 +41,8 @@ def _pack_java_args(args: tuple, kwargs: dict, fn_name: str) -> list:
         if isinstance(arg, _core.ObjectRef):
             packed.append(arg)
             continue
-        metadata, data, refs = serialization.serialize_xlang(arg, f"argument {i} of {fn_name}",
-                                                             "JAVA")
-        if len(data) >= _core.inline_threshold():
-            packed.append(worker_mod.put_serialized(metadata, data, refs))
-        else:
-            packed.append((metadata, data, refs))
+        packed.append(inline_or_put(
+            *serialization.serialize_xlang(arg, f"argument {i} of {fn_name}", "JAVA")))
     return packed
 
 

@@ -75,6 +75,13 @@ def resource_request(opts: dict) -> dict:
     return {k: v for k, v in request.items() if v}
 
 
+def inline_or_put(metadata: bytes, data, refs: list):
+    """A serialized argument as it travels: inline, or (large) put first and passed by ref."""
+    if serialization.size_of(data) >= _core.inline_threshold():
+        return worker.put_serialized(metadata, data, refs)
+    return metadata, data, refs
+
+
 def pack_args(args: tuple, kwargs: dict, fn_name: str) -> tuple[list, list]:
     """Top-level ObjectRefs go by reference; other values are serialized inline, except
     large ones, which are put into the object store first and passed by reference."""
@@ -84,11 +91,7 @@ def pack_args(args: tuple, kwargs: dict, fn_name: str) -> tuple[list, list]:
             packed.append(arg)
             continue
         label = f"argument {i}" if i < len(args) else f"keyword argument {list(kwargs)[i - len(args)]!r}"
-        metadata, data, refs = serialization.serialize(arg, f"{label} of {fn_name}")
-        if serialization.size_of(data) >= _core.inline_threshold():
-            packed.append(worker.put_serialized(metadata, data, refs))
-        else:
-            packed.append((metadata, data, refs))
+        packed.append(inline_or_put(*serialization.serialize(arg, f"{label} of {fn_name}")))
     return packed, list(kwargs)
 
 

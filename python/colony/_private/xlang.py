@@ -34,8 +34,6 @@ def _default(value):
     from colony import _core
     from colony import actor as actor_mod
     from colony import cross_language
-    if isinstance(value, int) and not isinstance(value, bool):
-        return msgpack.ExtType(EXT_BIG_INT, _big_int_bytes(value))
     if isinstance(value, _core.ObjectRef):
         refs = _core.current_collected_refs()
         if refs is not None:

@@ -87,6 +87,12 @@ jbyteArray ToJava(JNIEnv* env, const std::string& bytes) {
   return ToJava(env, bytes.data(), bytes.size());
 }
 
+// A value's bytes as a Java array: copied out of shared memory or out of the inline value.
+jbyteArray DataToJava(JNIEnv* env, const ObjectData& object) {
+  return object.shared ? ToJava(env, object.shared->data(), object.shared->size())
+                       : ToJava(env, object.value->data());
+}
+
 jobjectArray ToJavaArray(JNIEnv* env, const std::vector<std::string>& items) {
   jobjectArray array =
       env->NewObjectArray(static_cast<jsize>(items.size()), g_byte_array_class, nullptr);
@@ -148,8 +154,7 @@ void ExecuteInJava(jlong handle, const rpc::TaskSpec& spec, const std::vector<Ob
   for (size_t i = 0; i < args.size(); i++) {
     const ObjectData& arg = args[i];
     jbyteArray m = ToJava(env, arg.metadata());
-    jbyteArray d = arg.shared ? ToJava(env, arg.shared->data(), arg.shared->size())
-                              : ToJava(env, arg.value->data());
+    jbyteArray d = DataToJava(env, arg);
     env->SetObjectArrayElement(metadata, static_cast<jsize>(i), m);
     env->SetObjectArrayElement(data, static_cast<jsize>(i), d);
   }
@@ -266,8 +271,7 @@ NATIVE(jobjectArray, get)(JNIEnv* env, jclass, jlong w, jobjectArray ids, jlong 
       env->NewObjectArray(static_cast<jsize>(2 * values.size()), g_byte_array_class, nullptr);
   for (size_t i = 0; out != nullptr && i < values.size(); i++) {
     jbyteArray m = ToJava(env, values[i].metadata());
-    jbyteArray d = values[i].shared ? ToJava(env, values[i].shared->data(), values[i].shared->size())
-                                    : ToJava(env, values[i].value->data());
+    jbyteArray d = DataToJava(env, values[i]);
     env->SetObjectArrayElement(out, static_cast<jsize>(2 * i), m);
     env->SetObjectArrayElement(out, static_cast<jsize>(2 * i + 1), d);
     env->DeleteLocalRef(m);

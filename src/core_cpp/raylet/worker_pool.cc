@@ -317,7 +317,7 @@ void WorkerPool::TrimWorkers() {
       return workers_.at(w).state == State::kIdle;
     });
     if (!all_idle) continue;
-    kill(it->second.pid, SIGKILL);
+    // The last one SIGKILLs the process; the others only ask their own core workers to exit.
     for (const WorkerID& w : group) KillWorker(w, "idle for too long");
   }
 }
