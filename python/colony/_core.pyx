@@ -346,13 +346,13 @@ def get(list refs, int64_t timeout_ms):
     return out
 
 
-def wait(list refs, int num_returns, int64_t timeout_ms):
+def wait(list refs, int num_returns, int64_t timeout_ms, bint fetch_local=True):
     cdef CCoreWorker* cw = core()
     cdef vector[CObjectID] ids = to_ids(refs)
     cdef vector[cbool] ready
     cdef CStatus status
     with nogil:
-        status = cw.Wait(ids, num_returns, timeout_ms, &ready)
+        status = cw.Wait(ids, num_returns, timeout_ms, fetch_local, &ready)
     check(status)
     return [bool(ready[i]) for i in range(ready.size())]
 
@@ -381,12 +381,21 @@ cdef set_function(CTaskSpec* spec, str module, str qualname, bytes function_hash
         SetJavaFunction(spec, java[0].encode(), java[1].encode(), java[2].encode())
 
 
+cdef set_strategy(CTaskSpec* spec, tuple strategy):
+    """strategy: None (DEFAULT) or (kind, node_id_hex, soft) as made by
+    colony.util.scheduling_strategies.to_tuple."""
+    if strategy is not None:
+        SetSchedulingStrategy(spec, strategy[0], strategy[1].encode(), strategy[2])
+
+
 def submit_task(str module, str qualname, bytes function_hash, str name, list args,
                 list kwarg_names, int num_returns, dict resources, int max_retries,
-                bint retry_exceptions, bytes retry_allowlist, tuple java=None):
+                bint retry_exceptions, bytes retry_allowlist, tuple java=None,
+                tuple strategy=None):
     cdef CCoreWorker* cw = core()
     cdef CTaskSpec spec
     set_function(&spec, module, qualname, function_hash, java)
+    set_strategy(&spec, strategy)
     spec.set_name(name.encode())
     spec.set_num_returns(num_returns)
     spec.set_max_retries(max_retries)
@@ -405,12 +414,14 @@ def submit_task(str module, str qualname, bytes function_hash, str name, list ar
 # ------------------------------------------------------------------ actors
 
 def create_actor(str module, str qualname, bytes function_hash, list args, list kwarg_names,
-                 dict resources, dict options, bint get_if_exists, tuple java=None):
+                 dict resources, dict options, bint get_if_exists, tuple java=None,
+                 tuple strategy=None):
     """Returns (actor_id, existed)."""
     cdef CCoreWorker* cw = core()
     cdef CTaskSpec spec
     cdef CActorCreationOptions opts
     set_function(&spec, module, qualname, function_hash, java)
+    set_strategy(&spec, strategy)
     spec.set_name(qualname.encode())
     for key, amount in resources.items():
         SetTaskResource(&spec, key.encode(), amount)

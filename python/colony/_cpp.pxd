@@ -124,6 +124,7 @@ cdef extern from "object_store/plasma_types.h" namespace "colony::plasma" nogil:
 
 cdef extern from "core_worker/language_binding.h" namespace "colony::binding" nogil:
     void SetTaskResource(CTaskSpec*, const string&, double)
+    void SetSchedulingStrategy(CTaskSpec*, int, const string&, cbool)
     void AddNestedRef(CObjectValue*, const string&, const string&)
     void AddRefArg(CTaskSpec*, const string&, const string&)
     CObjectValue* AddValueArg(CTaskSpec*)
@@ -201,7 +202,7 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
         CStatus SharedStoreStats(CStoreStats*)
         CStatus DeleteSharedCopy(const CObjectID&)
         pair[const uint8_t*, uint64_t] SharedRegion()
-        CStatus Wait(const vector[CObjectID]&, int, int64_t, vector[cbool]*)
+        CStatus Wait(const vector[CObjectID]&, int, int64_t, cbool, vector[cbool]*)
         void AddLocalRef(const CObjectID&)
         void RemoveLocalRef(const CObjectID&)
         void RegisterRef(const CObjectID&, const string&)

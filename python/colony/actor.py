@@ -9,21 +9,24 @@ from colony import exceptions
 from colony._private import worker as worker_mod
 from colony._private.function_manager import FunctionLoader
 from colony.remote_function import _check_number, pack_args, resource_request, validate_options
+from colony.util.scheduling_strategies import to_tuple
 
 _ACTOR_OPTIONS = {"num_cpus", "num_gpus", "memory", "resources", "name", "namespace", "lifetime",
                   "max_restarts", "max_task_retries", "max_concurrency", "max_pending_calls",
-                  "get_if_exists"}
+                  "get_if_exists", "scheduling_strategy"}
 # Actors hold no CPU while alive unless asked (as in Ray), so many fit on a small node.
 _ACTOR_DEFAULTS = {"num_cpus": 0, "num_gpus": 0, "memory": 0, "resources": None, "name": None,
                    "namespace": None, "lifetime": None, "max_restarts": 0, "max_task_retries": 0,
-                   "max_concurrency": None, "max_pending_calls": -1, "get_if_exists": False}
+                   "max_concurrency": None, "max_pending_calls": -1, "get_if_exists": False,
+                   "scheduling_strategy": None}
 _METHOD_OPTIONS = {"num_returns", "name"}
 # Async actors run their calls on one event loop; this many may be in progress at once.
 _ASYNC_DEFAULT_CONCURRENCY = 100
 
 
 def _validate_actor_options(options: dict) -> dict:
-    base = {k: v for k, v in options.items() if k in ("num_cpus", "num_gpus", "memory", "resources")}
+    base = {k: v for k, v in options.items()
+            if k in ("num_cpus", "num_gpus", "memory", "resources", "scheduling_strategy")}
     unknown = set(options) - _ACTOR_OPTIONS
     if unknown:
         raise ValueError(f"unknown actor option(s) {', '.join(sorted(unknown))}; valid options are "
@@ -99,7 +102,8 @@ class ActorClass:
         try:
             actor_id, _ = _core.create_actor(cls.__module__, cls.__qualname__, function_hash,
                                              packed, kwarg_names, resource_request(opts),
-                                             core_options, opts["get_if_exists"])
+                                             core_options, opts["get_if_exists"],
+                                             strategy=to_tuple(opts["scheduling_strategy"]))
         except _core.CoreError as e:
             if e.code == _core.CoreError.ALREADY_EXISTS:
                 raise ValueError(str(e)) from None

@@ -21,6 +21,7 @@ from colony._private import serialization
 from colony._private import worker as worker_mod
 from colony.actor import _ACTOR_DEFAULTS, _validate_actor_options
 from colony.remote_function import _DEFAULTS, inline_or_put, resource_request, validate_options
+from colony.util.scheduling_strategies import to_tuple
 
 __all__ = ["java_function", "java_actor_class", "JavaFunction", "JavaActorClass",
            "JavaActorHandle"]
@@ -79,7 +80,8 @@ class JavaFunction:
         refs = _core.submit_task("", "", b"", opts["name"] or name,
                                  _pack_java_args(args, kwargs, name), [], opts["num_returns"],
                                  resource_request(opts), opts["max_retries"], False, b"",
-                                 java=(self._class_name, self._function_name, ""))
+                                 java=(self._class_name, self._function_name, ""),
+                                 strategy=to_tuple(opts["scheduling_strategy"]))
         return refs[0] if opts["num_returns"] == 1 else refs
 
     def __repr__(self) -> str:
@@ -126,7 +128,8 @@ class JavaActorClass:
             actor_id, _ = _core.create_actor("", self._class_name, b"", packed, [],
                                              resource_request(opts), core_options,
                                              opts["get_if_exists"],
-                                             java=(self._class_name, "<init>", ""))
+                                             java=(self._class_name, "<init>", ""),
+                                             strategy=to_tuple(opts["scheduling_strategy"]))
         except _core.CoreError as e:
             if e.code == _core.CoreError.ALREADY_EXISTS:
                 raise ValueError(str(e)) from None

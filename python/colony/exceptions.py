@@ -81,6 +81,11 @@ class ObjectStoreFullError(ColonyError):
     """The shared-memory object store has no room even after eviction and spilling."""
 
 
+class TaskUnschedulableError(ColonyError):
+    """The task's scheduling strategy can never be met (e.g. a hard node affinity to a
+    dead node)."""
+
+
 class ActorDiedError(ColonyError):
     """The actor died; the message says why."""
 

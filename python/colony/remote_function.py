@@ -12,11 +12,13 @@ from colony import _core
 from colony._private import serialization
 from colony._private import worker
 from colony._private.worker import state
+from colony.util import scheduling_strategies
 
 _TASK_OPTIONS = {"num_cpus", "num_gpus", "memory", "resources", "num_returns", "max_retries",
-                 "retry_exceptions", "name"}
+                 "retry_exceptions", "name", "scheduling_strategy"}
 _DEFAULTS = {"num_cpus": 1, "num_gpus": 0, "memory": 0, "resources": None, "num_returns": 1,
-             "max_retries": 3, "retry_exceptions": False, "name": None}
+             "max_retries": 3, "retry_exceptions": False, "name": None,
+             "scheduling_strategy": None}
 
 
 def _check_number(name, value, integer=False, minimum=0):
@@ -61,6 +63,8 @@ def validate_options(options: dict, allowed: set = _TASK_OPTIONS) -> dict:
             raise TypeError("option retry_exceptions must be a bool or a list of exception types")
     if "name" in options and options["name"] is not None and not isinstance(options["name"], str):
         raise TypeError("option name must be a string")
+    if "scheduling_strategy" in options:
+        scheduling_strategies.validate(options["scheduling_strategy"])
     return options
 
 
@@ -134,7 +138,8 @@ class RemoteFunction:
         refs = _core.submit_task(fn.__module__, fn.__qualname__, function_hash,
                                  opts["name"] or fn.__qualname__, packed, kwarg_names,
                                  opts["num_returns"], resource_request(opts), opts["max_retries"],
-                                 bool(retry), allowlist)
+                                 bool(retry), allowlist,
+                                 strategy=scheduling_strategies.to_tuple(opts["scheduling_strategy"]))
         if opts["num_returns"] == 1:
             return refs[0]
         return refs

@@ -98,20 +98,31 @@ class NodeProcesses:
     raylet_address: str = ""
     node_ip: str = "127.0.0.1"
     procs: list = field(default_factory=list)
+    # Runs the processes inside a network namespace (`ip netns exec NAME`): tests give
+    # nodes their own IP addresses this way.
+    netns: str | None = None
 
     def start_gcs(self, port: int = 0, die_with_parent: bool = True,
-                  health_check_timeout_ms: int | None = None) -> None:
+                  health_check_timeout_ms: int | None = None,
+                  spread_threshold: float | None = None) -> None:
         args = ["--port", str(port)]
         if health_check_timeout_ms:
             args += ["--health-check-timeout-ms", str(health_check_timeout_ms)]
+        if spread_threshold is not None:
+            args += ["--scheduler-spread-threshold", str(float(spread_threshold))]
         port = self._start("colony-gcs", "gcs", args, die_with_parent)
         self.gcs_address = f"{self.node_ip}:{port}"
 
     def start_raylet(self, num_cpus=None, num_gpus=None, resources=None, memory=None,
                      object_store_memory=None, labels=None, die_with_parent: bool = True,
-                     name: str = "raylet", worker_env: dict | None = None) -> None:
+                     name: str = "raylet", worker_env: dict | None = None,
+                     node_id: str | None = None, spread_threshold: float | None = None) -> None:
         args = ["--gcs-address", self.gcs_address, "--node-ip", self.node_ip,
                 "--python-executable", sys.executable]
+        if spread_threshold is not None:
+            args += ["--scheduler-spread-threshold", str(float(spread_threshold))]
+        if node_id is not None:
+            args += ["--node-id", node_id]
         if num_cpus is not None:
             args += ["--num-cpus", _whole("num_cpus", num_cpus)]
         if num_gpus is not None:
@@ -138,6 +149,8 @@ class NodeProcesses:
                    PYTHONPATH=_python_path_for_workers())
         cmd = [os.path.join(bin_dir(), binary), *args, "--port-file", port_file,
                "--session-dir", self.session_dir]
+        if self.netns:
+            cmd = ["ip", "netns", "exec", self.netns, *cmd]
         with open(log, "ab") as out:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env,
                                     preexec_fn=_die_with_parent if die_with_parent else None,

@@ -36,6 +36,7 @@ OBJECT_LOST = 4
 OWNER_DIED = 5
 ACTOR_DIED = 6
 OBJECT_STORE_FULL = 7
+TASK_UNSCHEDULABLE = 8
 
 
 _PLAIN_TYPES = (dict, list, str, int, float, bool, type(None))
@@ -203,6 +204,7 @@ _SYSTEM_ERRORS = {
     OWNER_DIED: exceptions.OwnerDiedError,
     ACTOR_DIED: exceptions.ActorDiedError,
     OBJECT_STORE_FULL: exceptions.ObjectStoreFullError,
+    TASK_UNSCHEDULABLE: exceptions.TaskUnschedulableError,
 }
 
 

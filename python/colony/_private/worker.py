@@ -55,7 +55,7 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
          object_store_memory=None, namespace: str | None = None, job_config: JobConfig | None = None,
          ignore_reinit_error: bool = False, labels: dict | None = None, _node_ip: str = "127.0.0.1",
          _token: str | None = None, _health_check_timeout_ms: int | None = None,
-         _system_config: dict | None = None) -> dict:
+         _system_config: dict | None = None, _raylet_address: str | None = None) -> dict:
     with state.lock:
         if is_initialized():
             if ignore_reinit_error:
@@ -83,6 +83,7 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
                                  "new local cluster; they cannot be given when joining one at "
                                  f"address={address!r}")
             gcs_address, raylet_address, token = _resolve_address(address, _token)
+            raylet_address = _raylet_address or raylet_address
         try:
             _core.set_inline_threshold(int(worker_env.get("COLONY_MAX_INLINE_OBJECT_BYTES",
                                                           _default_inline_threshold())))
@@ -232,7 +233,11 @@ def wait(refs, *, num_returns: int = 1, timeout=None, fetch_local: bool = True):
         raise ValueError("colony.wait() got the same ObjectRef twice")
     if not isinstance(num_returns, int) or num_returns < 0 or num_returns > len(refs):
         raise ValueError(f"num_returns must be between 0 and len(refs)={len(refs)}, got {num_returns!r}")
-    ready_flags = _core.wait(refs, num_returns, _timeout_ms(timeout))
+    if not isinstance(fetch_local, bool):
+        raise TypeError(f"fetch_local must be a bool, got {type(fetch_local).__name__}")
+    # fetch_local: a ref counts as ready once its value is readable on this node (large
+    # values held on other nodes are copied here first).
+    ready_flags = _core.wait(refs, num_returns, _timeout_ms(timeout), fetch_local)
     ready, not_ready = [], []
     for ref, is_ready in zip(refs, ready_flags):
         (ready if is_ready and len(ready) < num_returns else not_ready).append(ref)

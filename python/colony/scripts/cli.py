@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--resources", type=_json_dict, help="custom resources as JSON")
     start.add_argument("--labels", type=_json_dict, help="node labels as JSON")
     start.add_argument("--token", help="cluster token (default: generated for --head)")
+    start.add_argument("--scheduler-spread-threshold", type=float,
+                       help="utilisation up to which tasks are packed onto their own node "
+                            "before spreading (default 0.5)")
     stop = sub.add_parser("stop", help="stop the processes started by 'colony start' here")
     stop.add_argument("--grace", type=float, default=5.0, help="seconds before SIGKILL")
     status = sub.add_parser("status", help="show nodes and resources")
@@ -61,7 +64,8 @@ def _start(args) -> int:
             return 1
         token = args.token or secrets.token_hex(16)
         node = node_mod.NodeProcesses(node_mod.new_session_dir(), token, node_ip=args.node_ip)
-        node.start_gcs(port=args.port, die_with_parent=False)
+        node.start_gcs(port=args.port, die_with_parent=False,
+                       spread_threshold=args.scheduler_spread_threshold)
         info = {"gcs_address": node.gcs_address, "token": token, "pids": [],
                 "session_dir": node.session_dir}
     else:
@@ -81,7 +85,7 @@ def _start(args) -> int:
         node.start_raylet(num_cpus=args.num_cpus, num_gpus=args.num_gpus,
                           resources=args.resources, memory=args.memory,
                           object_store_memory=args.object_store_memory, labels=args.labels,
-                          die_with_parent=False)
+                          die_with_parent=False, spread_threshold=args.scheduler_spread_threshold)
     except BaseException:
         node.stop()  # a head whose raylet failed must not leave its GCS behind
         raise

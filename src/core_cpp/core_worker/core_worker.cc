@@ -417,8 +417,7 @@ void CoreWorker::AbortShared(const ObjectID& id) {
 
 Status CoreWorker::SealPut(const ObjectID& id, rpc::ObjectValue* marker) {
   COLONY_RETURN_IF_ERROR(plasma_->SealAndPin(id, worker_id_.Binary()));
-  marker->set_in_plasma(true);
-  marker->set_plasma_node_id(node_id_.Binary());
+  SetPrimaryLocation(marker);
   reference_counter_.AddOwnedObject(id, marker->nested_refs());
   memory_store_.Put(id, std::make_shared<rpc::ObjectValue>(*marker));
   return Status::OK();
@@ -427,9 +426,35 @@ Status CoreWorker::SealPut(const ObjectID& id, rpc::ObjectValue* marker) {
 Status CoreWorker::SealReturn(const ObjectID& id, const rpc::TaskSpec& task,
                               rpc::ObjectValue* marker) {
   COLONY_RETURN_IF_ERROR(plasma_->SealAndPin(id, task.caller_address().worker_id()));
+  SetPrimaryLocation(marker);
+  // The copy belongs to the caller: a caller on another node is not this raylet's
+  // worker, so the raylet must watch it to free the copy when it exits.
+  if (task.caller_address().node_id() != node_id_.Binary()) WatchRemoteOwner(task.caller_address());
+  return Status::OK();
+}
+
+void CoreWorker::SetPrimaryLocation(rpc::ObjectValue* marker) const {
   marker->set_in_plasma(true);
   marker->set_plasma_node_id(node_id_.Binary());
-  return Status::OK();
+  marker->set_plasma_node_address(options_.raylet_address);
+}
+
+void CoreWorker::WatchRemoteOwner(const rpc::Address& owner) {
+  {
+    std::lock_guard<std::mutex> lock(watch_mu_);
+    if (!watched_remote_owners_.insert(owner.worker_id()).second) return;
+  }
+  rpc::WatchOwnerRequest request;
+  *request.mutable_owner() = owner;
+  auto* raylet = raylet_clients_.Get(options_.raylet_address);
+  rpc::CallUnary<rpc::WatchOwnerRequest, rpc::WatchOwnerReply>(
+      options_.token, kSyncRpcTimeoutMs, std::move(request),
+      [raylet](auto* ctx, auto* req, auto* reply, auto done) {
+        raylet->async()->WatchOwner(ctx, req, reply, std::move(done));
+      },
+      [](Status status, rpc::WatchOwnerReply&&) {
+        if (!status.ok()) COLONY_LOG(WARNING) << "WatchOwner failed: " << status.ToString();
+      });
 }
 
 void CoreWorker::OnObjectFreed(const ObjectID& id, bool owned) {
@@ -439,7 +464,25 @@ void CoreWorker::OnObjectFreed(const ObjectID& id, bool owned) {
   if (task_manager_) task_manager_->OnReturnFreed(id);
   // At once, not later: a put right after this one would otherwise find the memory
   // still taken and spill live objects to make room.
-  if (value && value->in_plasma() && plasma_ && !shut_down_) plasma_->Delete(id);
+  if (!value || !value->in_plasma() || shut_down_) return;
+  if (value->plasma_node_id() == node_id_.Binary()) {
+    if (plasma_) plasma_->Delete(id);
+  } else {
+    FreeRemoteCopy(id, value->plasma_node_address());
+  }
+}
+
+void CoreWorker::FreeRemoteCopy(const ObjectID& id, const std::string& raylet_address) {
+  if (raylet_address.empty()) return;
+  rpc::FreeObjectsRequest request;
+  request.add_object_ids(id.Binary());
+  auto* raylet = raylet_clients_.Get(raylet_address);
+  rpc::CallUnary<rpc::FreeObjectsRequest, rpc::FreeObjectsReply>(
+      options_.token, kSyncRpcTimeoutMs, std::move(request),
+      [raylet](auto* ctx, auto* req, auto* reply, auto done) {
+        raylet->async()->FreeObjects(ctx, req, reply, std::move(done));
+      },
+      [](Status, rpc::FreeObjectsReply&&) {});  // a dead node took the copy with it
 }
 
 Status CoreWorker::SharedStoreStats(plasma::StoreStats* stats) {
@@ -465,6 +508,7 @@ Status CoreWorker::Get(const std::vector<ObjectID>& ids, int64_t timeout_ms,
   using Clock = std::chrono::steady_clock;
   auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms);
   out->assign(ids.size(), ObjectData{});
+  int rounds = 0;
   // Rounds: wait for the values, then map the shared ones; a lost copy is being recovered
   // (its marker dropped) and waited for again.
   while (true) {
@@ -481,18 +525,23 @@ Status CoreWorker::Get(const std::vector<ObjectID>& ids, int64_t timeout_ms,
     if (timeout_ms >= 0) {
       left = std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
                                       deadline - Clock::now()).count());
+      // A round after the deadline: values are there but copies could not be made local.
+      if (left == 0 && rounds > 0) {
+        return Status::TimedOut("objects are still being fetched from other nodes");
+      }
     }
+    rounds++;
     std::vector<ObjectValuePtr> values;
     Status s = GetValues(missing, left, &values);
     std::vector<ObjectData> resolved;
-    ResolveShared(missing, &values, &resolved);
+    ResolveShared(missing, &values, left, &resolved);
     for (size_t j = 0; j < missing.size(); j++) (*out)[where[j]] = std::move(resolved[j]);
     if (!s.ok()) return s;
   }
 }
 
 void CoreWorker::ResolveShared(const std::vector<ObjectID>& ids,
-                               std::vector<ObjectValuePtr>* values,
+                               std::vector<ObjectValuePtr>* values, int64_t timeout_ms,
                                std::vector<ObjectData>* out) {
   out->assign(ids.size(), ObjectData{});
   std::vector<ObjectID> shared_ids;
@@ -507,22 +556,95 @@ void CoreWorker::ResolveShared(const std::vector<ObjectID>& ids,
     }
   }
   if (shared_ids.empty()) return;
-  StatusOr<std::vector<StatusOr<plasma::ObjectBuffer>>> buffers =
-      plasma_ ? plasma_->Get(shared_ids, 0) : Status::Unavailable("no object store");
+  std::vector<bool> found = ReadShared(shared_ids, where, *values, out);
+  // Copies held on other nodes are pulled here, then read like local ones.
+  std::vector<ObjectID> remote_ids;
+  std::vector<const rpc::ObjectValue*> remote_markers;
+  std::vector<size_t> remote_where;
   for (size_t j = 0; j < shared_ids.size(); j++) {
-    const ObjectID& id = shared_ids[j];
-    ObjectValuePtr marker = (*values)[where[j]];
-    if (buffers.ok() && (*buffers)[j].ok()) {
-      const plasma::ObjectBuffer& b = *(*buffers)[j];
-      plasma::PlasmaClient* client = plasma_.get();
-      EventLoop* loop = &io_loop_;
-      (*out)[where[j]].value = marker;
-      (*out)[where[j]].shared = std::make_shared<SharedObject>(
-          b.data, b.data_size, [client, loop, id] { loop->Post([client, id] { client->Release(id); }); });
+    if (found[j]) continue;
+    const rpc::ObjectValue* marker = (*values)[where[j]].get();
+    if (marker->plasma_node_id() == node_id_.Binary()) {
+      RecoverLostCopy(shared_ids[j], *marker);  // the next round waits for the new copy
       continue;
     }
-    RecoverLostCopy(id, *marker);  // leaves the slot empty: the next round waits for it
+    remote_ids.push_back(shared_ids[j]);
+    remote_markers.push_back(marker);
+    remote_where.push_back(where[j]);
   }
+  if (remote_ids.empty()) return;
+  std::vector<Status> pulled = PullToLocal(remote_ids, remote_markers, timeout_ms);
+  std::vector<ObjectID> local_now;
+  std::vector<size_t> local_where;
+  for (size_t k = 0; k < remote_ids.size(); k++) {
+    if (pulled[k].ok()) {
+      local_now.push_back(remote_ids[k]);
+      local_where.push_back(remote_where[k]);
+    } else if (pulled[k].code() == StatusCode::kNotFound ||
+               pulled[k].code() == StatusCode::kUnavailable) {
+      RecoverLostCopy(remote_ids[k], *remote_markers[k]);
+    }
+    // Other failures (a timeout, a full store here) leave the slot empty: the caller's
+    // next round tries again until its own deadline.
+  }
+  if (!local_now.empty()) ReadShared(local_now, local_where, *values, out);
+}
+
+std::vector<bool> CoreWorker::ReadShared(const std::vector<ObjectID>& ids,
+                                         const std::vector<size_t>& where,
+                                         const std::vector<ObjectValuePtr>& markers,
+                                         std::vector<ObjectData>* out) {
+  std::vector<bool> found(ids.size(), false);
+  StatusOr<std::vector<StatusOr<plasma::ObjectBuffer>>> buffers =
+      plasma_ ? plasma_->Get(ids, 0) : Status::Unavailable("no object store");
+  if (!buffers.ok()) return found;
+  for (size_t j = 0; j < ids.size(); j++) {
+    if (!(*buffers)[j].ok()) continue;
+    const plasma::ObjectBuffer& b = *(*buffers)[j];
+    plasma::PlasmaClient* client = plasma_.get();
+    EventLoop* loop = &io_loop_;
+    ObjectID id = ids[j];
+    (*out)[where[j]].value = markers[where[j]];
+    (*out)[where[j]].shared = std::make_shared<SharedObject>(
+        b.data, b.data_size, [client, loop, id] { loop->Post([client, id] { client->Release(id); }); });
+    found[j] = true;
+  }
+  return found;
+}
+
+std::vector<Status> CoreWorker::PullToLocal(const std::vector<ObjectID>& ids,
+                                            const std::vector<const rpc::ObjectValue*>& markers,
+                                            int64_t timeout_ms) {
+  struct Pulls {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<Status> results;
+    size_t remaining;
+  };
+  auto pulls = std::make_shared<Pulls>();
+  pulls->results.assign(ids.size(), Status::OK());
+  pulls->remaining = ids.size();
+  auto* raylet = raylet_clients_.Get(options_.raylet_address);
+  if (timeout_ms == 0) timeout_ms = 1;  // 0 would mean no deadline to gRPC
+  for (size_t i = 0; i < ids.size(); i++) {
+    rpc::PullObjectRequest request;
+    request.set_object_id(ids[i].Binary());
+    request.set_from_node_id(markers[i]->plasma_node_id());
+    request.set_from_address(markers[i]->plasma_node_address());
+    rpc::CallUnary<rpc::PullObjectRequest, rpc::PullObjectReply>(
+        options_.token, timeout_ms, std::move(request),
+        [raylet](auto* ctx, auto* req, auto* reply, auto done) {
+          raylet->async()->PullObject(ctx, req, reply, std::move(done));
+        },
+        [pulls, i](Status status, rpc::PullObjectReply&&) {
+          std::lock_guard<std::mutex> lock(pulls->mu);
+          pulls->results[i] = std::move(status);
+          if (--pulls->remaining == 0) pulls->cv.notify_all();
+        });
+  }
+  std::unique_lock<std::mutex> lock(pulls->mu);
+  pulls->cv.wait(lock, [&] { return pulls->remaining == 0; });
+  return pulls->results;
 }
 
 void CoreWorker::RecoverLostCopy(const ObjectID& id, const rpc::ObjectValue& marker) {
@@ -556,15 +678,55 @@ Status CoreWorker::GetValues(const std::vector<ObjectID>& ids, int64_t timeout_m
 }
 
 Status CoreWorker::Wait(const std::vector<ObjectID>& ids, int num_returns, int64_t timeout_ms,
-                        std::vector<bool>* ready) {
+                        bool fetch_local, std::vector<bool>* ready) {
   if (num_returns < 0 || num_returns > static_cast<int>(ids.size())) {
     return Status::InvalidArgument("num_returns must be between 0 and the number of refs");
   }
   for (const auto& id : ids) {
     if (!memory_store_.Contains(id) && !reference_counter_.IsOwnedByMe(id)) FetchFromOwner(id);
   }
-  memory_store_.Wait(ids, num_returns, timeout_ms, ready);
-  return Status::OK();
+  using Clock = std::chrono::steady_clock;
+  auto deadline = Clock::now() + std::chrono::milliseconds(std::max<int64_t>(timeout_ms, 0));
+  while (true) {
+    int64_t left = timeout_ms < 0 ? -1
+                                  : std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                             deadline - Clock::now()).count());
+    memory_store_.Wait(ids, num_returns, left, ready);
+    if (!fetch_local) return Status::OK();
+    size_t pulled_all = PullReadyRemoteCopies(ids, left, ready);
+    int num_ready = static_cast<int>(std::count(ready->begin(), ready->end(), true));
+    if (pulled_all == 0 || num_ready >= num_returns || left == 0) return Status::OK();
+  }
+}
+
+size_t CoreWorker::PullReadyRemoteCopies(const std::vector<ObjectID>& ids, int64_t timeout_ms,
+                                         std::vector<bool>* ready) {
+  std::vector<ObjectID> remote;
+  std::vector<ObjectValuePtr> markers;
+  std::vector<size_t> where;
+  for (size_t i = 0; i < ids.size(); i++) {
+    if (!(*ready)[i]) continue;
+    ObjectValuePtr value = memory_store_.GetIfExists(ids[i]);
+    if (!value || !value->in_plasma() || value->plasma_node_id() == node_id_.Binary()) continue;
+    auto here = plasma_ ? plasma_->Contains(ids[i]) : StatusOr<bool>(false);
+    if (here.ok() && *here) continue;
+    remote.push_back(ids[i]);
+    markers.push_back(value);
+    where.push_back(i);
+  }
+  if (remote.empty()) return 0;
+  std::vector<const rpc::ObjectValue*> raw;
+  for (const auto& m : markers) raw.push_back(m.get());
+  std::vector<Status> pulled = PullToLocal(remote, raw, timeout_ms);
+  // Only a copy still on its way is unready; one that cannot be made (its node died, no
+  // room here) counts as ready: get then reports or recovers it.
+  for (size_t k = 0; k < remote.size(); k++) {
+    StatusCode code = pulled[k].code();
+    if (code == StatusCode::kTimedOut) {
+      (*ready)[where[k]] = false;
+    }
+  }
+  return remote.size();
 }
 
 void CoreWorker::FetchFromOwner(const ObjectID& id, bool copy_lost) {

@@ -102,8 +102,10 @@ class CoreWorker {
                     rpc::ObjectValue* value);
   uint64_t max_inline_object_bytes() const { return options_.max_inline_object_bytes; }
   Status Get(const std::vector<ObjectID>& ids, int64_t timeout_ms, std::vector<ObjectData>* out);
+  // With `fetch_local`, a value whose primary copy is on another node counts as ready only
+  // once it has been copied to this node.
   Status Wait(const std::vector<ObjectID>& ids, int num_returns, int64_t timeout_ms,
-              std::vector<bool>* ready);
+              bool fetch_local, std::vector<bool>* ready);
   void AddLocalRef(const ObjectID& id);
   void RemoveLocalRef(const ObjectID& id);
   // A deserialized ref to an object owned elsewhere (or here); owner is a serialized Address.
@@ -171,6 +173,19 @@ class CoreWorker {
   // Borrowed objects are fetched from their owner into the memory store.
   void FetchFromOwner(const ObjectID& id, bool copy_lost = false);
   void OnObjectFreed(const ObjectID& id, bool owned);
+  void FreeRemoteCopy(const ObjectID& id, const std::string& raylet_address);
+  // Wait(fetch_local): pulls the ready values held on other nodes; unready again those
+  // still being copied when the time is up. Returns how many it tried to pull.
+  size_t PullReadyRemoteCopies(const std::vector<ObjectID>& ids, int64_t timeout_ms,
+                               std::vector<bool>* ready);
+  // Marks `marker` as a shared-memory value whose primary copy is in this node's store.
+  void SetPrimaryLocation(rpc::ObjectValue* marker) const;
+  void WatchRemoteOwner(const rpc::Address& owner);
+  // Copies shared-memory objects held on other nodes into this node's store (in
+  // parallel, through the local raylet). Per id: OK, or why the copy is unreachable.
+  std::vector<Status> PullToLocal(const std::vector<ObjectID>& ids,
+                                  const std::vector<const rpc::ObjectValue*>& markers,
+                                  int64_t timeout_ms);
   // Owner side: forget a borrower's counts once its process is gone.
   void WatchBorrower(const rpc::Address& borrower);
   ReferenceCounter::Callbacks ReferenceCallbacks();
@@ -178,7 +193,12 @@ class CoreWorker {
   // Reads the shared-memory objects whose markers `values` holds; false for each copy
   // that is missing (after starting its recovery) so the caller waits again.
   void ResolveShared(const std::vector<ObjectID>& ids, std::vector<ObjectValuePtr>* values,
-                     std::vector<ObjectData>* out);
+                     int64_t timeout_ms, std::vector<ObjectData>* out);
+  // Maps the local copies of `ids` (markers[where[j]]) into out[where[j]]; false where
+  // this node's store has no copy.
+  std::vector<bool> ReadShared(const std::vector<ObjectID>& ids, const std::vector<size_t>& where,
+                               const std::vector<ObjectValuePtr>& markers,
+                               std::vector<ObjectData>* out);
   void RecoverLostCopy(const ObjectID& id, const rpc::ObjectValue& marker);
   Status GetValues(const std::vector<ObjectID>& ids, int64_t timeout_ms,
                    std::vector<ObjectValuePtr>* out);
@@ -214,6 +234,7 @@ class CoreWorker {
   uint32_t put_index_ = 0;
   std::mutex watch_mu_;
   std::unordered_set<std::string> watched_borrowers_;  // worker ids
+  std::unordered_set<std::string> watched_remote_owners_;  // worker ids, via the raylet
   std::vector<rpc::SendReply> watchers_;               // owners watching this process
   std::mutex fetch_mu_;
   std::unordered_set<ObjectID> fetching_;

@@ -13,6 +13,15 @@ inline void SetTaskResource(rpc::TaskSpec* spec, const std::string& name, double
   (*spec->mutable_resources())[name] = amount;
 }
 
+// kind: rpc::SchedulingStrategy::Kind; node_id_hex: NODE_AFFINITY's node (32 hex digits).
+inline void SetSchedulingStrategy(rpc::TaskSpec* spec, int kind, const std::string& node_id_hex,
+                                  bool soft) {
+  auto* strategy = spec->mutable_scheduling_strategy();
+  strategy->set_kind(static_cast<rpc::SchedulingStrategy::Kind>(kind));
+  if (!node_id_hex.empty()) strategy->set_node_id(HexToBytes(node_id_hex));
+  strategy->set_soft(soft);
+}
+
 inline void AddNestedRef(rpc::ObjectValue* value, const std::string& object_id,
                          const std::string& owner_address) {
   auto* ref = value->add_nested_refs();

@@ -10,9 +10,11 @@ namespace {
 constexpr int kMaxPendingLeaseRequestsPerKey = 10;
 constexpr int64_t kInfeasibleRetryMs = 1000;
 
-// Tasks that need the same resources in the same language can share a lease.
+// Tasks that need the same resources in the same language, placed by the same strategy,
+// can share a lease.
 std::string SchedulingKey(const rpc::TaskSpec& spec) {
-  std::string key = std::to_string(spec.language()) + "|" + spec.job_id();
+  std::string key = std::to_string(spec.language()) + "|" + spec.job_id() + "|" +
+                    spec.scheduling_strategy().SerializeAsString();
   std::map<std::string, double> sorted(spec.resources().begin(), spec.resources().end());
   for (const auto& [name, amount] : sorted) key += "|" + name + "=" + std::to_string(amount);
   return key;
@@ -61,6 +63,7 @@ void NormalTaskSubmitter::RequestLease(const std::string& key, const std::string
   *request.mutable_resources() = head.resources();
   request.set_task_id(head.task_id());
   request.set_grant_or_reject(grant_or_reject);
+  *request.mutable_scheduling_strategy() = head.scheduling_strategy();
   auto* stub = d_.raylets->Get(raylet_address);
   rpc::CallUnary<rpc::RequestWorkerLeaseRequest, rpc::RequestWorkerLeaseReply>(
       d_.token, -1, std::move(request),
@@ -96,11 +99,13 @@ void NormalTaskSubmitter::OnLeaseReply(const std::string& key, const std::string
     return;
   }
   if (!reply.failure_message().empty()) {
-    // The raylet cannot serve this kind of task at all: fail the queued tasks clearly.
+    // The tasks can never run (their strategy cannot be met, or the raylet cannot serve
+    // this kind of task at all): fail the queued ones clearly.
+    rpc::ErrorType type = reply.unschedulable() ? rpc::TASK_UNSCHEDULABLE : rpc::WORKER_DIED;
     while (!state.queue.empty()) {
       TaskID id = TaskID::FromBinary(state.queue.front().task_id());
       state.queue.pop_front();
-      d_.tasks->FailTask(id, rpc::WORKER_DIED, reply.failure_message());
+      d_.tasks->FailTask(id, type, reply.failure_message());
     }
     return;
   }

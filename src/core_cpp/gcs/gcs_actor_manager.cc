@@ -383,6 +383,12 @@ void GcsActorManager::OnActorWorkerFailed(const ActorID& actor_id, const std::st
   RestartOrDie(*actor, ActorTableData::WORKER_CRASHED, message);
 }
 
+void GcsActorManager::OnActorUnschedulable(const ActorID& actor_id, const std::string& message) {
+  Actor* actor = Find(actor_id);
+  if (actor == nullptr || actor->data.state() == ActorTableData::DEAD) return;
+  MarkDead(*actor, ActorTableData::CREATION_FAILED, "the actor cannot be scheduled: " + message);
+}
+
 void GcsActorManager::ReleaseWorker(Actor& actor, bool return_lease) {
   scheduler_->Cancel(ActorID::FromBinary(actor.data.actor_id()));
   if (!actor.lease) return;

@@ -73,6 +73,7 @@ class GcsActorManager : public ActorSchedulingListener {
   void OnActorCreationReplied(const ActorID& actor_id, const ActorLease& lease,
                               const rpc::PushTaskReply& reply) override;
   void OnActorWorkerFailed(const ActorID& actor_id, const std::string& message) override;
+  void OnActorUnschedulable(const ActorID& actor_id, const std::string& message) override;
 
   // Answers every held poll, and later polls at once, so the RPC server can drain.
   void Shutdown();

@@ -18,14 +18,6 @@ rpc::Address RayletAddress(const rpc::NodeInfo& node) {
   return address;
 }
 
-// Share of the node's CPUs in use; a node without CPUs counts as full, so CPU-less
-// nodes (a head node started with 0 CPUs) are the last choice.
-double CpuUtilization(const ResourceSet& total, const ResourceSet& available) {
-  double total_cpu = total.Get("CPU");
-  if (total_cpu <= 0) return 1.0;
-  return std::clamp(1.0 - available.Get("CPU") / total_cpu, 0.0, 1.0);
-}
-
 std::string Describe(const ActorID& actor_id, const rpc::TaskSpec& task) {
   std::string name = task.actor_creation().class_name();
   return "actor " + actor_id.Hex() + (name.empty() ? "" : " (" + name + ")");
@@ -39,7 +31,8 @@ GcsActorScheduler::GcsActorScheduler(EventLoop* loop, NodeLister nodes, ActorLea
       nodes_(std::move(nodes)),
       leases_(leases),
       pusher_(pusher),
-      options_(options) {}
+      options_(options),
+      policy_(SchedulingPolicyOptions{options.spread_threshold}) {}
 
 void GcsActorScheduler::Start() {
   loop_->PostPeriodic([this] { RetryWaiting(); }, options_.retry_period_ms);
@@ -77,13 +70,22 @@ void GcsActorScheduler::ReturnLease(const ActorLease& lease, bool disconnect_wor
 void GcsActorScheduler::TryPlace(const ActorID& actor_id) {
   Attempt& attempt = attempts_.at(actor_id);
   ResourceSet request = rpc::ResourcesFromProto(attempt.creation_task.resources());
-  std::optional<rpc::NodeInfo> node = PickNode(request, attempt.owner_node);
-  if (!node) {
+  SchedulingDecision decision =
+      PickNode(request, attempt.owner_node, attempt.creation_task.scheduling_strategy());
+  if (decision.kind == SchedulingDecision::Kind::kUnschedulable) {
+    attempts_.erase(actor_id);
+    if (listener_ != nullptr) listener_->OnActorUnschedulable(actor_id, decision.message);
+    return;
+  }
+  std::optional<rpc::Address> raylet =
+      decision.kind == SchedulingDecision::Kind::kNode ? RayletOf(decision.node_id) : std::nullopt;
+  if (!raylet) {
     Wait(actor_id, attempt, "no alive node has " + request.ToString() + " in total");
     return;
   }
-  in_flight_[NodeID::FromBinary(node->node_id())] += request;
-  RequestLease(actor_id, attempt, RayletAddress(*node), /*grant_or_reject=*/false);
+  in_flight_[decision.node_id] += request;
+  // The GCS already chose: the raylet runs it or rejects it, it does not spill again.
+  RequestLease(actor_id, attempt, *raylet, /*grant_or_reject=*/true);
 }
 
 void GcsActorScheduler::RequestLease(const ActorID& actor_id, Attempt& attempt,
@@ -265,39 +267,19 @@ std::optional<rpc::Address> GcsActorScheduler::RayletOf(const NodeID& node_id) c
   return std::nullopt;
 }
 
-std::optional<rpc::NodeInfo> GcsActorScheduler::PickNode(const ResourceSet& request,
-                                                         const NodeID& owner_node) {
-  struct Candidate {
-    rpc::NodeInfo node;
-    bool fits_now;
-    double utilization;
-    double available_cpu;
-  };
-  std::vector<Candidate> candidates;
-  for (rpc::NodeInfo& node : nodes_()) {
-    if (!node.alive()) continue;
-    ResourceSet total = rpc::ResourcesFromProto(node.resources_total());
-    if (!total.Contains(request)) continue;
+SchedulingDecision GcsActorScheduler::PickNode(const ResourceSet& request,
+                                              const NodeID& owner_node,
+                                              const rpc::SchedulingStrategy& strategy) {
+  std::vector<NodeLoad> loads;
+  for (const rpc::NodeInfo& node : nodes_()) {
+    NodeID id = NodeID::FromBinary(node.node_id());
     ResourceSet available = rpc::ResourcesFromProto(node.resources_available());
-    auto taken = in_flight_.find(NodeID::FromBinary(node.node_id()));
+    auto taken = in_flight_.find(id);
     if (taken != in_flight_.end()) available -= taken->second;
-    candidates.push_back(Candidate{std::move(node), available.Contains(request),
-                                   CpuUtilization(total, available), available.Get("CPU")});
+    loads.push_back(NodeLoad{id, rpc::ResourcesFromProto(node.resources_total()), available,
+                             node.alive()});
   }
-  if (candidates.empty()) return std::nullopt;
-  for (const Candidate& c : candidates) {
-    if (c.node.node_id() == owner_node.Binary() && c.fits_now &&
-        c.utilization < options_.owner_node_max_utilization) {
-      return c.node;
-    }
-  }
-  // Nodes with room now first, then the least utilised, then the most free CPUs; ties keep
-  // the node table's order.
-  auto better = [](const Candidate& a, const Candidate& b) {
-    return std::make_tuple(!a.fits_now, a.utilization, -a.available_cpu) <
-           std::make_tuple(!b.fits_now, b.utilization, -b.available_cpu);
-  };
-  return std::min_element(candidates.begin(), candidates.end(), better)->node;
+  return policy_.Pick(loads, owner_node, request, strategy);
 }
 
 size_t GcsActorScheduler::num_waiting() const {

@@ -21,6 +21,7 @@
 #include "common/event_loop.h"
 #include "common/id.h"
 #include "common/resources.h"
+#include "common/scheduling_policy.h"
 #include "common/status.h"
 #include "core_worker.pb.h"
 #include "raylet.pb.h"
@@ -79,6 +80,9 @@ class ActorSchedulingListener {
   // creation task replied. Its lease, if any, was already returned with disconnect.
   // `message` reads as a death message, e.g. "the actor's worker could not be started: ...".
   virtual void OnActorWorkerFailed(const ActorID& actor_id, const std::string& message) = 0;
+  // The actor's scheduling strategy can never be met (a hard node affinity to a dead
+  // node): it must fail without restarts.
+  virtual void OnActorUnschedulable(const ActorID& actor_id, const std::string& message) = 0;
 };
 
 // Every node the GCS knows, dead ones included (GcsNodeManager::GetAllNodes).
@@ -87,8 +91,8 @@ using NodeLister = std::function<std::vector<rpc::NodeInfo>()>;
 struct GcsActorSchedulerOptions {
   // How often actors that found no node (or no lease) are retried.
   int64_t retry_period_ms = 1000;
-  // The owner's node is preferred while its CPU utilisation is below this.
-  double owner_node_max_utilization = 0.5;
+  // The owner's node is preferred while its utilisation is below this.
+  double spread_threshold = 0.5;
   // After a failed creation push, how long to wait for the raylet's report of the worker's
   // death (it says why the process died) before failing with the RPC error instead.
   int64_t push_failure_grace_ms = 1000;
@@ -127,12 +131,10 @@ class GcsActorScheduler {
   // The raylet address of an alive node.
   std::optional<rpc::Address> RayletOf(const NodeID& node_id) const;
 
-  // The node for a request: the owner's node if its available resources fit and its CPU
-  // utilisation is low, else the least-loaded node whose available resources fit, else the
-  // least-loaded node whose totals fit (its raylet queues the lease). Nullopt when no
-  // alive node's totals fit. Leases requested since a node's last resource report count
-  // as taken.
-  std::optional<rpc::NodeInfo> PickNode(const ResourceSet& request, const NodeID& owner_node);
+  // The node for an actor by its strategy (common/scheduling_policy.h), the owner's node
+  // preferred. Leases requested since a node's last resource report count as taken.
+  SchedulingDecision PickNode(const ResourceSet& request, const NodeID& owner_node,
+                              const rpc::SchedulingStrategy& strategy);
 
   size_t num_attempts() const { return attempts_.size(); }
   size_t num_waiting() const;
@@ -172,6 +174,7 @@ class GcsActorScheduler {
   ActorLeaseClient* leases_;
   ActorTaskPusher* pusher_;
   GcsActorSchedulerOptions options_;
+  SchedulingPolicy policy_;
   ActorSchedulingListener* listener_ = nullptr;
 
   uint64_t next_attempt_id_ = 1;

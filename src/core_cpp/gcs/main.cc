@@ -26,6 +26,7 @@ constexpr int kExitBadFlags = 2;
 constexpr const char* kUsage =
     "usage: colony-gcs [--port N] [--bind-ip IP] [--port-file PATH]\n"
     "                  [--health-check-timeout-ms MS] [--session-dir DIR]\n"
+    "                  [--scheduler-spread-threshold F]\n"
     "                  [--log-level debug|info|warning|error]\n"
     "The cluster token is read from COLONY_CLUSTER_TOKEN (empty: no check).\n";
 
@@ -61,6 +62,13 @@ void ApplyFlag(const std::string& flag, const std::string& value, Flags* flags) 
     flags->port_file = value;
   } else if (flag == "--health-check-timeout-ms") {
     flags->server.health_check_timeout_ms = ParseInt(flag, value, 1, 24LL * 3600 * 1000);
+  } else if (flag == "--scheduler-spread-threshold") {
+    char* end = nullptr;
+    double threshold = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0' || !(threshold >= 0 && threshold <= 1)) {
+      FlagError("invalid value for " + flag + ": '" + value + "' (expected a number in [0, 1])");
+    }
+    flags->server.actor_scheduler.spread_threshold = threshold;
   } else if (flag == "--session-dir") {
     flags->server.session_dir = value;
   } else if (flag == "--log-level") {

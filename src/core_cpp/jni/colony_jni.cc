@@ -283,7 +283,7 @@ NATIVE(jobjectArray, get)(JNIEnv* env, jclass, jlong w, jobjectArray ids, jlong 
 NATIVE(jbooleanArray, waitObjects)(JNIEnv* env, jclass, jlong w, jobjectArray ids,
                                    jint num_returns, jlong timeout_ms) {
   std::vector<bool> ready;
-  if (!Check(env, Worker(w)->Wait(Ids(env, ids), num_returns, timeout_ms, &ready))) return nullptr;
+  if (!Check(env, Worker(w)->Wait(Ids(env, ids), num_returns, timeout_ms, /*fetch_local=*/true, &ready))) return nullptr;
   jbooleanArray out = env->NewBooleanArray(static_cast<jsize>(ready.size()));
   std::vector<jboolean> flags(ready.begin(), ready.end());
   env->SetBooleanArrayRegion(out, 0, static_cast<jsize>(flags.size()), flags.data());

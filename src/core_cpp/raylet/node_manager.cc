@@ -28,6 +28,7 @@ Status ParseLeaseRequest(const rpc::RequestWorkerLeaseRequest& request, LeaseReq
   out->grant_or_reject = request.grant_or_reject();
   out->detached_actor = request.detached_actor();
   out->jvm_options.assign(request.jvm_options().begin(), request.jvm_options().end());
+  out->strategy = request.scheduling_strategy();
   return Status::OK();
 }
 

@@ -7,14 +7,16 @@
 #include "common/event_loop.h"
 #include "raylet.grpc.pb.h"
 #include "raylet/node_manager.h"
+#include "raylet/object_manager/object_rpc_handler.h"
 #include "rpc/grpc_util.h"
 
 namespace colony::raylet {
 
 class NodeManagerGrpcService final : public rpc::NodeManagerService::CallbackService {
  public:
-  NodeManagerGrpcService(NodeManager* handler, EventLoop* loop, std::string token)
-      : handler_(handler), loop_(loop), token_(std::move(token)) {}
+  NodeManagerGrpcService(NodeManager* handler, ObjectRpcHandler* objects, EventLoop* loop,
+                         std::string token)
+      : handler_(handler), objects_(objects), loop_(loop), token_(std::move(token)) {}
 
   COLONY_RPC_METHOD(RequestWorkerLease)
   COLONY_RPC_METHOD(ReturnWorker)
@@ -23,9 +25,13 @@ class NodeManagerGrpcService final : public rpc::NodeManagerService::CallbackSer
   COLONY_RPC_METHOD(CancelWorkerLease)
   COLONY_RPC_METHOD(JobFinished)
   COLONY_RPC_METHOD(GetNodeStats)
+  COLONY_RPC_METHOD_TO(PullObject, *objects_)
+  COLONY_RPC_METHOD_TO(FreeObjects, *objects_)
+  COLONY_RPC_METHOD_TO(WatchOwner, *objects_)
 
  private:
   NodeManager* handler_;
+  ObjectRpcHandler* objects_;
   EventLoop* loop_;
   std::string token_;
 };

@@ -18,6 +18,7 @@ constexpr int64_t kUnregisterTimeoutMs = 2000;
 constexpr int64_t kReapPeriodMs = 100;
 constexpr int64_t kTrimPeriodMs = 1000;
 constexpr int64_t kDriverCheckPeriodMs = 500;
+constexpr int64_t kSpillQueuedPeriodMs = 200;
 constexpr int64_t kReportWorkerFailureTimeoutMs = 5000;
 constexpr int64_t kDefaultObjectStoreBytes = 256ll << 20;
 
@@ -72,9 +73,13 @@ Raylet::Raylet(RayletConfig config, EventLoop* loop, std::function<void(int)> re
       cluster_(config_.node_id),
       launcher_(LaunchOptions(config_)),
       pool_(PoolOptions(config_), &launcher_),
-      leases_(config_.TotalResources(), &cluster_, &pool_),
+      leases_(config_.node_id, config_.TotalResources(), &cluster_, &pool_,
+              SchedulingPolicyOptions{config_.scheduler_spread_threshold}),
       node_manager_(config_.node_id, &leases_, &pool_),
-      service_(&node_manager_, loop, config_.token),
+      object_manager_(config_.node_id, config_.token),
+      object_rpcs_(&object_manager_, &cluster_),
+      service_(&node_manager_, &object_rpcs_, loop, config_.token),
+      object_service_(&object_rpcs_, config_.token),
       server_("raylet", config_.node_ip, config_.port),
       reporter_(&gcs_, loop, config_.node_id, &leases_, [this] { request_exit_(1); }),
       updater_(&gcs_, loop, &cluster_) {}
@@ -97,6 +102,7 @@ Status Raylet::StartObjectStore() {
   options.spill_directory = dir + "/spill_" + node;
   object_store_ = std::make_unique<plasma::PlasmaStore>(std::move(options));
   COLONY_RETURN_IF_ERROR(object_store_->Start());
+  COLONY_RETURN_IF_ERROR(object_manager_.Start(object_store_.get()));
   node_manager_.SetObjectStoreSocket(object_store_->socket_path());
   return Status::OK();
 }
@@ -104,6 +110,7 @@ Status Raylet::StartObjectStore() {
 Status Raylet::Start() {
   COLONY_RETURN_IF_ERROR(StartObjectStore());
   server_.RegisterService(&service_);
+  server_.RegisterService(&object_service_);
   COLONY_RETURN_IF_ERROR(server_.Start());
   launcher_.set_raylet_address(config_.node_ip + ":" + std::to_string(server_.port()));
   COLONY_RETURN_IF_ERROR(gcs_.RegisterNode(BuildNodeInfo(), config_.gcs_connect_timeout_ms));
@@ -126,6 +133,7 @@ void Raylet::StartPeriodicWork() {
   loop_->PostPeriodic([this] { pool_.ReapDeadWorkers(); }, kReapPeriodMs);
   loop_->PostPeriodic([this] { pool_.TrimWorkers(); }, kTrimPeriodMs);
   loop_->PostPeriodic([this] { node_manager_.CheckDrivers(); }, kDriverCheckPeriodMs);
+  loop_->PostPeriodic([this] { leases_.SpillQueued(); }, kSpillQueuedPeriodMs);
 }
 
 void Raylet::ReportWorkerExit(const WorkerExit& exit) {
@@ -212,6 +220,7 @@ void Raylet::Stop(bool unregister) {
     }
   }
   gcs_.CancelAll();
+  object_manager_.Stop();
   if (object_store_) object_store_->Stop();
 }
 

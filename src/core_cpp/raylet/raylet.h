@@ -14,6 +14,8 @@
 #include "raylet/gcs_client.h"
 #include "raylet/node_manager.h"
 #include "raylet/node_manager_service.h"
+#include "raylet/object_manager/object_manager.h"
+#include "raylet/object_manager/object_rpc_handler.h"
 #include "raylet/raylet_config.h"
 #include "raylet/resource_reporter.h"
 #include "raylet/scheduling/cluster_view.h"
@@ -61,11 +63,14 @@ class Raylet {
   WorkerPool pool_;
   LeaseManager leases_;
   NodeManager node_manager_;
+  std::unique_ptr<plasma::PlasmaStore> object_store_;
+  ObjectManager object_manager_;
+  ObjectRpcHandler object_rpcs_;
   NodeManagerGrpcService service_;
+  ObjectManagerGrpcService object_service_;
   rpc::GrpcServer server_;
   ResourceReporter reporter_;
   ClusterViewUpdater updater_;
-  std::unique_ptr<plasma::PlasmaStore> object_store_;
 };
 
 }  // namespace colony::raylet

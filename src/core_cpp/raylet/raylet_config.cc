@@ -175,6 +175,15 @@ std::map<std::string, Setter> Setters() {
   };
   s["idle-worker-timeout-ms"] = IntFlag("idle-worker-timeout-ms", 0, INT64_MAX / 2,
                                         [](RayletConfig* c, int64_t n) { c->idle_worker_timeout_ms = n; });
+  s["scheduler-spread-threshold"] = [](const std::string& v, RayletConfig* c) {
+    double threshold;
+    COLONY_RETURN_IF_ERROR(ParseDouble("scheduler-spread-threshold", v, &threshold));
+    if (threshold < 0 || threshold > 1) {
+      return BadFlag("scheduler-spread-threshold", "must be between 0 and 1, got " + v);
+    }
+    c->scheduler_spread_threshold = threshold;
+    return Status::OK();
+  };
   s["gcs-connect-timeout-ms"] = IntFlag("gcs-connect-timeout-ms", 1, INT64_MAX / 2,
                                         [](RayletConfig* c, int64_t n) { c->gcs_connect_timeout_ms = n; });
   s["worker-register-timeout-ms"] = IntFlag(
@@ -254,6 +263,7 @@ const char* RayletUsage() {
          "  --java-executable PATH         (java)\n"
          "  --worker-env K=V,...           extra environment for workers\n"
          "  --idle-worker-timeout-ms N     (10000)\n"
+         "  --scheduler-spread-threshold F pack tasks here until this utilisation (0.5)\n"
          "  --gcs-connect-timeout-ms N     give up registering after N ms (10000)\n"
          "  --worker-register-timeout-ms N kill workers not registered by then (60000)\n"
          "env: COLONY_CLUSTER_TOKEN        cluster token checked on every call\n";

@@ -30,6 +30,8 @@ struct RayletConfig {
   std::string java_executable = "java";
   std::vector<std::pair<std::string, std::string>> worker_env;
   int64_t idle_worker_timeout_ms = 10000;
+  // Utilisation past which the default policy stops packing onto this node.
+  double scheduler_spread_threshold = 0.5;
   int64_t gcs_connect_timeout_ms = 10000;
   int64_t worker_register_timeout_ms = 60000;
   std::string token;  // COLONY_CLUSTER_TOKEN

@@ -340,7 +340,7 @@ TEST_F(GcsActorManagerTest, GcsActorCreationLeasesPushesAndBecomesAlive) {
   EXPECT_EQ(asked.request.job_id(), JobID::FromInt(1).Binary());
   EXPECT_EQ(asked.request.resources().at("CPU"), 2);
   EXPECT_EQ(asked.request.task_id(), Actor(actor_id).creation_task().task_id());
-  EXPECT_FALSE(asked.request.grant_or_reject());
+  EXPECT_TRUE(asked.request.grant_or_reject());  // the GCS chose the node
   EXPECT_FALSE(asked.request.detached_actor());
   ActorLease lease = leases_.Grant(/*pid=*/999);
 
@@ -814,6 +814,11 @@ class GcsActorSchedulerTest : public ::testing::Test {
     return id;
   }
   static ResourceSet Cpus(double n) { return ResourceSet::FromMap({{"CPU", n}}); }
+  // The node the default strategy picks, or nil when none can host the request.
+  NodeID Pick(const ResourceSet& request, const NodeID& owner) {
+    SchedulingDecision d = scheduler_.PickNode(request, owner, rpc::SchedulingStrategy());
+    return d.kind == SchedulingDecision::Kind::kNode ? d.node_id : NodeID::Nil();
+  }
 
   EventLoop loop_;
   std::vector<rpc::NodeInfo> nodes_;
@@ -830,25 +835,26 @@ TEST_F(GcsActorSchedulerTest, GcsActorSchedulerPrefersOwnerNodeThenLeastLoaded) 
   nodes_.back().set_alive(false);
 
   // The owner's node while it fits and is under half used.
-  EXPECT_EQ(scheduler_.PickNode(Cpus(1), owner)->node_id(), owner.Binary());
+  EXPECT_EQ(Pick(Cpus(1), owner), owner);
   // Otherwise the least loaded.
-  EXPECT_EQ(scheduler_.PickNode(Cpus(1), NodeID::Nil())->node_id(), idle.Binary());
-  EXPECT_EQ(scheduler_.PickNode(Cpus(1), busy)->node_id(), idle.Binary());
+  EXPECT_EQ(Pick(Cpus(1), NodeID::Nil()), idle);
+  EXPECT_EQ(Pick(Cpus(1), busy), idle);
   (*nodes_[0].mutable_resources_available())["CPU"] = 2;  // owner now 50% used
-  EXPECT_EQ(scheduler_.PickNode(Cpus(1), owner)->node_id(), idle.Binary());
+  EXPECT_EQ(Pick(Cpus(1), owner), idle);
   // The owner's node must have room now.
   (*nodes_[0].mutable_resources_available())["CPU"] = 3;
-  EXPECT_EQ(scheduler_.PickNode(Cpus(4), owner)->node_id(), idle.Binary());
+  EXPECT_EQ(Pick(Cpus(4), owner), idle);
   // Dead nodes never; nothing when no alive node's totals fit.
-  EXPECT_FALSE(scheduler_.PickNode(Cpus(16), owner).has_value());
-  // Totals fit but nothing is free anywhere: the least loaded node queues it.
+  EXPECT_TRUE(Pick(Cpus(16), owner).IsNil());
+  // Totals fit but nothing is free anywhere: the preferred node queues it.
   (*nodes_[2].mutable_resources_available())["CPU"] = 0.5;  // idle: 93.75% used
-  EXPECT_EQ(scheduler_.PickNode(Cpus(4), busy)->node_id(), owner.Binary());
+  EXPECT_EQ(Pick(Cpus(4), busy), busy);
+  EXPECT_EQ(Pick(Cpus(4), NodeID::Nil()), owner);  // else the least loaded
   // Resources a node lacks rule it out.
   (*nodes_[1].mutable_resources_total())["GPU"] = 1;
   (*nodes_[1].mutable_resources_available())["GPU"] = 1;
   ResourceSet gpu = ResourceSet::FromMap({{"GPU", 1}});
-  EXPECT_EQ(scheduler_.PickNode(gpu, owner)->node_id(), busy.Binary());
+  EXPECT_EQ(Pick(gpu, owner), busy);
   (void)dead;
 }
 
@@ -868,7 +874,7 @@ TEST_F(GcsActorSchedulerTest, GcsActorSchedulerCountsLeasesNotYetReported) {
   // After a report the figures are the node table's again.
   scheduler_.OnResourcesReported(a);
   scheduler_.OnResourcesReported(b);
-  EXPECT_TRUE(scheduler_.PickNode(Cpus(4), NodeID::Nil())->node_id() == a.Binary());
+  EXPECT_TRUE(Pick(Cpus(4), NodeID::Nil()) == a);
   // Attempts whose lease request went to a node that died start over elsewhere.
   nodes_[0].set_alive(false);
   EXPECT_TRUE(scheduler_.OnNodeDead(a).empty());

@@ -75,7 +75,8 @@ rpc::NodeInfo MakeNode(const NodeID& id, double cpus, double free_cpus, bool ali
 class RayletLeaseManagerTest : public ::testing::Test {
  protected:
   void Init(const std::map<std::string, double>& total) {
-    leases_ = std::make_unique<LeaseManager>(ResourceSet::FromMap(total), &cluster_, &workers_);
+    leases_ = std::make_unique<LeaseManager>(self_, ResourceSet::FromMap(total), &cluster_,
+                                             &workers_);
   }
   // Sends a request; its reply lands in replies_[index].
   size_t Request(double cpus, const std::string& task_id = "", bool grant_or_reject = false) {
@@ -227,7 +228,8 @@ TEST_F(RayletLeaseManagerTest, SpillbackPrefersNodeWithFreeResources) {
   NodeID busy = NodeID::FromRandom(), free = NodeID::FromRandom();
   cluster_.UpdateNode(MakeNode(busy, 8, 0, true, 9004));
   cluster_.UpdateNode(MakeNode(free, 8, 8, true, 9005));
-  for (int i = 0; i < 5; i++) {
+  // Each spill counts as taken there until the next snapshot: two fit on `free`.
+  for (int i = 0; i < 2; i++) {
     size_t r = Request(4);
     EXPECT_EQ(replies_[r]->retry_at_raylet().node_id(), free.Binary());
   }
@@ -237,6 +239,45 @@ TEST_F(RayletLeaseManagerTest, SpillbackPrefersNodeWithFreeResources) {
   EXPECT_EQ(cluster_.NumAliveNodes(), 1u);
   size_t r = Request(4);
   EXPECT_EQ(replies_[r]->retry_at_raylet().node_id(), busy.Binary());
+}
+
+TEST_F(RayletLeaseManagerTest, HardNodeAffinityToADeadNodeIsUnschedulable) {
+  Init({{"CPU", 4}});
+  NodeID gone = NodeID::FromRandom();
+  cluster_.UpdateNode(MakeNode(gone, 8, 8, false, 9006));
+  LeaseRequest request;
+  request.job_id = JobID::FromInt(1);
+  request.resources = ResourceSet::FromMap({{"CPU", 1}});
+  request.strategy.set_kind(rpc::SchedulingStrategy::NODE_AFFINITY);
+  request.strategy.set_node_id(gone.Binary());
+  std::optional<rpc::RequestWorkerLeaseReply> reply;
+  leases_->RequestLease(request, [&](const rpc::RequestWorkerLeaseReply& r) { reply = r; });
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_TRUE(reply->unschedulable());
+  EXPECT_NE(reply->failure_message().find("is dead"), std::string::npos);
+  // Soft: runs here instead.
+  request.strategy.set_soft(true);
+  reply.reset();
+  leases_->RequestLease(request, [&](const rpc::RequestWorkerLeaseReply& r) { reply = r; });
+  EXPECT_FALSE(reply.has_value());  // granted once a worker is given
+  EXPECT_EQ(workers_.pops.size(), 1u);
+}
+
+TEST_F(RayletLeaseManagerTest, QueuedRequestsMoveToANodeThatFreedUp) {
+  Init({{"CPU", 1}});
+  NodeID other = NodeID::FromRandom();
+  cluster_.UpdateNode(MakeNode(other, 1, 0, true, 9007));
+  Request(1);
+  workers_.GiveWorker();
+  size_t queued = Request(1);
+  EXPECT_FALSE(replies_[queued].has_value());
+  leases_->SpillQueued();  // nowhere better yet
+  EXPECT_FALSE(replies_[queued].has_value());
+  cluster_.UpdateNode(MakeNode(other, 1, 1, true, 9007));
+  leases_->SpillQueued();
+  ASSERT_TRUE(replies_[queued].has_value());
+  EXPECT_EQ(replies_[queued]->retry_at_raylet().node_id(), other.Binary());
+  EXPECT_EQ(leases_->num_pending(), 0u);
 }
 
 TEST_F(RayletLeaseManagerTest, BlockedWorkerLendsItsCpu) {
@@ -672,10 +713,11 @@ TEST_F(RayletWorkerPoolTest, MissingExecutableFailsAtOnce) {
 
 // Drivers are not the raylet's children: their exit is found by probing the pid.
 TEST(RayletNodeManagerTest, DriverExitIsReported) {
-  ClusterView cluster(NodeID::FromRandom());
+  NodeID self = NodeID::FromRandom();
+  ClusterView cluster(self);
   WorkerLauncher launcher{WorkerLaunchOptions()};
   WorkerPool pool(WorkerPoolOptions(), &launcher);
-  LeaseManager leases(ResourceSet::FromMap({{"CPU", 1}}), &cluster, &pool);
+  LeaseManager leases(self, ResourceSet::FromMap({{"CPU", 1}}), &cluster, &pool);
   NodeManager manager(NodeID::FromRandom(), &leases, &pool);
   std::vector<WorkerExit> exits;
   manager.SetDriverExitCallback([&](const WorkerExit& e) { exits.push_back(e); });

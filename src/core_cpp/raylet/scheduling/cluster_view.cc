@@ -20,19 +20,24 @@ void ClusterView::UpdateNode(const rpc::NodeInfo& info) {
   node.alive = info.alive();
 }
 
-std::optional<NodeView> ClusterView::PickSpillbackNode(const ResourceSet& request) {
-  std::vector<const NodeView*> free_now;
-  std::vector<const NodeView*> fits_total;
+std::vector<NodeLoad> ClusterView::Loads() const {
+  std::vector<NodeLoad> loads;
   for (const auto& [id, node] : nodes_) {
-    if (id == self_ || !node.alive || !node.total.Contains(request)) continue;
-    fits_total.push_back(&node);
-    if (node.available.Contains(request)) free_now.push_back(&node);
+    if (id == self_) continue;
+    loads.push_back(NodeLoad{id, node.total, node.available, node.alive});
   }
-  // Random among equals spreads concurrent spillbacks instead of piling onto one node.
-  const auto& pool = free_now.empty() ? fits_total : free_now;
-  if (pool.empty()) return std::nullopt;
-  std::uniform_int_distribution<size_t> pick(0, pool.size() - 1);
-  return *pool[pick(rng_)];
+  return loads;
+}
+
+void ClusterView::Reserve(const NodeID& node_id, const ResourceSet& request) {
+  auto it = nodes_.find(node_id);
+  if (it != nodes_.end()) it->second.available -= request;
+}
+
+std::optional<NodeView> ClusterView::GetNode(const NodeID& node_id) const {
+  auto it = nodes_.find(node_id);
+  if (it == nodes_.end()) return std::nullopt;
+  return it->second;
 }
 
 size_t ClusterView::NumAliveNodes() const {

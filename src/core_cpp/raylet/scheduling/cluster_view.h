@@ -1,16 +1,17 @@
 // This raylet's picture of the other nodes, fed from the GCS (node changes and periodic
-// snapshots); used to pick a node to spill a lease request back to.
+// snapshots); the scheduling policy picks spillback targets from it.
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <random>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "common.pb.h"
 #include "common/id.h"
 #include "common/resources.h"
+#include "common/scheduling_policy.h"
 
 namespace colony::raylet {
 
@@ -31,16 +32,18 @@ class ClusterView {
   // not bring it back.
   void UpdateNode(const rpc::NodeInfo& info);
 
-  // An alive node other than this one whose totals fit `request`; nodes that have the
-  // resources free right now are preferred. Nullopt when there is none.
-  std::optional<NodeView> PickSpillbackNode(const ResourceSet& request);
+  // Every known node except this one, for the scheduling policy.
+  std::vector<NodeLoad> Loads() const;
+  // A request was spilled to `node_id`: count it as taken there until the next snapshot,
+  // so a burst of requests does not all pick the same node.
+  void Reserve(const NodeID& node_id, const ResourceSet& request);
 
   size_t NumAliveNodes() const;
+  std::optional<NodeView> GetNode(const NodeID& node_id) const;
 
  private:
   NodeID self_;
   std::unordered_map<NodeID, NodeView> nodes_;
-  std::mt19937 rng_{std::random_device{}()};
 };
 
 }  // namespace colony::raylet

@@ -23,31 +23,78 @@ ResourceSet CpuOf(const ResourceSet& resources) {
 
 }  // namespace
 
-LeaseManager::LeaseManager(ResourceSet total, ClusterView* cluster, WorkerSource* workers)
-    : total_(total), available_(std::move(total)), cluster_(cluster), workers_(workers) {}
+LeaseManager::LeaseManager(NodeID self, ResourceSet total, ClusterView* cluster,
+                           WorkerSource* workers, SchedulingPolicyOptions policy)
+    : self_(self),
+      total_(total),
+      available_(std::move(total)),
+      cluster_(cluster),
+      policy_(policy),
+      workers_(workers) {}
 
 void LeaseManager::RequestLease(LeaseRequest request, LeaseReplyCallback reply) {
-  if (!total_.Contains(request.resources)) {
-    RejectOrSpill(request, reply);
-    return;
+  // A request spilled here must not bounce again: it runs here if it ever can.
+  if (request.grant_or_reject) {
+    if (!total_.Contains(request.resources)) return ReplyInfeasible(request, reply);
+  } else {
+    SchedulingDecision decision = Decide(request);
+    if (decision.kind == SchedulingDecision::Kind::kUnschedulable) {
+      rpc::RequestWorkerLeaseReply out;
+      out.set_unschedulable(true);
+      out.set_failure_message(decision.message);
+      return reply(out);
+    }
+    if (decision.kind == SchedulingDecision::Kind::kInfeasible) {
+      return ReplyInfeasible(request, reply);
+    }
+    if (decision.node_id != self_) return Spill(request, decision.node_id, reply);
   }
   queue_.push_back(Pending{next_seq_++, std::move(request), std::move(reply)});
   Dispatch();
 }
 
-void LeaseManager::RejectOrSpill(const LeaseRequest& request, const LeaseReplyCallback& reply) {
+SchedulingDecision LeaseManager::Decide(const LeaseRequest& request) {
+  std::vector<NodeLoad> nodes = cluster_->Loads();
+  nodes.push_back(NodeLoad{self_, total_, available_, true});
+  return policy_.Pick(nodes, self_, request.resources, request.strategy);
+}
+
+void LeaseManager::Spill(const LeaseRequest& request, const NodeID& node_id,
+                         const LeaseReplyCallback& reply) {
+  auto node = cluster_->GetNode(node_id);
   rpc::RequestWorkerLeaseReply out;
-  // A request spilled here must not bounce again; the caller retries from scratch.
-  if (!request.grant_or_reject) {
-    if (auto node = cluster_->PickSpillbackNode(request.resources)) {
-      rpc::Address* to = out.mutable_retry_at_raylet();
-      to->set_node_id(node->node_id.Binary());
-      to->set_ip(node->ip);
-      to->set_port(node->port);
-      reply(out);
-      return;
+  rpc::Address* to = out.mutable_retry_at_raylet();
+  to->set_node_id(node_id.Binary());
+  to->set_ip(node->ip);
+  to->set_port(node->port);
+  cluster_->Reserve(node_id, request.resources);
+  reply(out);
+}
+
+void LeaseManager::SpillQueued() {
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    const LeaseRequest& request = it->request;
+    if (request.grant_or_reject || available_.Contains(request.resources)) {
+      ++it;
+      continue;
     }
+    SchedulingDecision decision = Decide(request);
+    auto node = decision.kind == SchedulingDecision::Kind::kNode && decision.node_id != self_
+                    ? cluster_->GetNode(decision.node_id)
+                    : std::nullopt;
+    // Only to a node with room now: moving between two full nodes gains nothing.
+    if (!node || !node->available.Contains(request.resources)) {
+      ++it;
+      continue;
+    }
+    Pending pending = std::move(*it);
+    it = queue_.erase(it);
+    Spill(pending.request, decision.node_id, pending.reply);
   }
+}
+
+void LeaseManager::ReplyInfeasible(const LeaseRequest& request, const LeaseReplyCallback& reply) {
+  rpc::RequestWorkerLeaseReply out;
   out.set_infeasible(true);
   out.set_failure_message("request " + request.resources.ToString() +
                           " is infeasible: on this node " +

@@ -1,6 +1,7 @@
-// Grants worker leases against this node's resources. Requests that fit the node's totals
-// but not what is free now wait in a queue; those that can never fit here are spilled back
-// to another node or declared infeasible. Runs on the raylet's event loop; no locks.
+// Grants worker leases against this node's resources. The scheduling policy picks the
+// node for each request (common/scheduling_policy.h): requests for this node that do not
+// fit what is free now wait in a queue; others are spilled back to the node picked, or
+// declared infeasible or unschedulable. Runs on the raylet's event loop; no locks.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,7 @@ struct LeaseRequest {
   bool grant_or_reject = false;
   bool detached_actor = false;  // its worker outlives the job (see WorkersOfDetachedActors)
   std::vector<std::string> jvm_options;
+  rpc::SchedulingStrategy strategy;
 };
 
 // Receives the one reply a lease request gets (granted, spilled, infeasible, canceled or
@@ -36,9 +38,14 @@ using LeaseReplyCallback = std::function<void(const rpc::RequestWorkerLeaseReply
 class LeaseManager {
  public:
   // `cluster` and `workers` must outlive this object.
-  LeaseManager(ResourceSet total, ClusterView* cluster, WorkerSource* workers);
+  LeaseManager(NodeID self, ResourceSet total, ClusterView* cluster, WorkerSource* workers,
+               SchedulingPolicyOptions policy = {});
 
+  // Runs the request here, or spills it back to the node the policy picks.
   void RequestLease(LeaseRequest request, LeaseReplyCallback reply);
+  // Queued requests that another node could serve now are spilled there (called
+  // periodically: queues drain onto nodes that freed up or joined since).
+  void SpillQueued();
   // Frees the lease's resources and hands its worker back (or kills it when
   // `disconnect_worker`). False if the lease is unknown.
   bool ReturnLease(const LeaseID& lease_id, bool disconnect_worker);
@@ -80,7 +87,10 @@ class LeaseManager {
     bool detached_actor = false;
   };
 
-  void RejectOrSpill(const LeaseRequest& request, const LeaseReplyCallback& reply);
+  // The policy's node for `request`, with this node's live figures in the picture.
+  SchedulingDecision Decide(const LeaseRequest& request);
+  void Spill(const LeaseRequest& request, const NodeID& node_id, const LeaseReplyCallback& reply);
+  void ReplyInfeasible(const LeaseRequest& request, const LeaseReplyCallback& reply);
   // Grants every queued request that fits, in order; later requests may pass earlier
   // ones that do not fit.
   void Dispatch();
@@ -90,9 +100,11 @@ class LeaseManager {
   void Give(const ResourceSet& resources);
   void Take(const ResourceSet& resources);
 
+  NodeID self_;
   ResourceSet total_;
   ResourceSet available_;
   ClusterView* cluster_;
+  SchedulingPolicy policy_;
   WorkerSource* workers_;
   std::function<void()> on_resources_changed_;
 

@@ -1,0 +1,1 @@
+"""Utilities beyond the core API (scheduling strategies)."""

@@ -1,0 +1,129 @@
+#include "common/scheduling_policy.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace colony {
+namespace {
+
+SchedulingDecision OnNode(const NodeID& node_id) {
+  SchedulingDecision d;
+  d.kind = SchedulingDecision::Kind::kNode;
+  d.node_id = node_id;
+  return d;
+}
+
+SchedulingDecision Infeasible() { return SchedulingDecision{}; }
+
+// The least utilised of `nodes` that pass `keep`; ties go to the earlier node.
+template <typename Keep>
+const NodeLoad* LeastUtilized(const std::vector<NodeLoad>& nodes, Keep keep) {
+  const NodeLoad* best = nullptr;
+  double best_load = std::numeric_limits<double>::max();
+  for (const NodeLoad& node : nodes) {
+    if (!keep(node)) continue;
+    double load = SchedulingPolicy::Utilization(node);
+    if (load < best_load) {
+      best = &node;
+      best_load = load;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+double SchedulingPolicy::Utilization(const NodeLoad& node) {
+  double load = 0;
+  bool any = false;
+  for (const auto& [name, total] : node.total.ToMap()) {
+    if (total <= 0) continue;
+    any = true;
+    load = std::max(load, 1.0 - node.available.Get(name) / total);
+  }
+  return any ? std::clamp(load, 0.0, 1.0) : 1.0;
+}
+
+SchedulingDecision SchedulingPolicy::Pick(const std::vector<NodeLoad>& nodes,
+                                          const NodeID& preferred, const ResourceSet& request,
+                                          const rpc::SchedulingStrategy& strategy) {
+  switch (strategy.kind()) {
+    case rpc::SchedulingStrategy::SPREAD:
+      return PickSpread(nodes, request);
+    case rpc::SchedulingStrategy::NODE_AFFINITY:
+      return PickAffinity(nodes, preferred, request, strategy);
+    default:
+      return PickDefault(nodes, preferred, request);
+  }
+}
+
+SchedulingDecision SchedulingPolicy::PickDefault(const std::vector<NodeLoad>& nodes,
+                                                 const NodeID& preferred,
+                                                 const ResourceSet& request) {
+  const NodeLoad* local = nullptr;
+  for (const NodeLoad& node : nodes) {
+    if (node.node_id == preferred && node.alive && node.total.Contains(request)) local = &node;
+  }
+  if (local != nullptr && local->available.Contains(request) &&
+      Utilization(*local) < options_.spread_threshold) {
+    return OnNode(local->node_id);
+  }
+  // Past the threshold the preferred node competes on load like any other; it wins ties.
+  auto fits_now = [&](const NodeLoad& n) { return n.alive && n.available.Contains(request); };
+  const NodeLoad* best = nullptr;
+  if (local != nullptr && fits_now(*local)) best = local;
+  const NodeLoad* other = LeastUtilized(nodes, fits_now);
+  if (other != nullptr && (best == nullptr || Utilization(*other) < Utilization(*best))) {
+    best = other;
+  }
+  if (best != nullptr) return OnNode(best->node_id);
+  if (local != nullptr) return OnNode(local->node_id);
+  const NodeLoad* fits_total =
+      LeastUtilized(nodes, [&](const NodeLoad& n) { return n.alive && n.total.Contains(request); });
+  return fits_total != nullptr ? OnNode(fits_total->node_id) : Infeasible();
+}
+
+SchedulingDecision SchedulingPolicy::PickSpread(const std::vector<NodeLoad>& nodes,
+                                                const ResourceSet& request) {
+  std::vector<const NodeLoad*> fits_now;
+  for (const NodeLoad& node : nodes) {
+    if (node.alive && node.available.Contains(request)) fits_now.push_back(&node);
+  }
+  if (!fits_now.empty()) {
+    // A stable order (by id), so the cursor walks the nodes whatever order they came in.
+    std::sort(fits_now.begin(), fits_now.end(),
+              [](const NodeLoad* a, const NodeLoad* b) { return a->node_id < b->node_id; });
+    return OnNode(fits_now[spread_cursor_++ % fits_now.size()]->node_id);
+  }
+  const NodeLoad* fits_total =
+      LeastUtilized(nodes, [&](const NodeLoad& n) { return n.alive && n.total.Contains(request); });
+  return fits_total != nullptr ? OnNode(fits_total->node_id) : Infeasible();
+}
+
+SchedulingDecision SchedulingPolicy::PickAffinity(const std::vector<NodeLoad>& nodes,
+                                                  const NodeID& preferred,
+                                                  const ResourceSet& request,
+                                                  const rpc::SchedulingStrategy& strategy) {
+  NodeID target = NodeID::IsValidBinary(strategy.node_id())
+                      ? NodeID::FromBinary(strategy.node_id())
+                      : NodeID::Nil();
+  std::string why = "node " + target.Hex() + " is not in the cluster";
+  for (const NodeLoad& node : nodes) {
+    if (node.node_id != target) continue;
+    if (!node.alive) {
+      why = "node " + target.Hex() + " is dead";
+    } else if (!node.total.Contains(request)) {
+      why = "node " + target.Hex() + " cannot fit " + request.ToString() + " (" +
+            node.total.DescribeShortfall(request) + ")";
+    } else {
+      return OnNode(target);
+    }
+  }
+  if (strategy.soft()) return PickDefault(nodes, preferred, request);
+  SchedulingDecision d;
+  d.kind = SchedulingDecision::Kind::kUnschedulable;
+  d.message = "NodeAffinitySchedulingStrategy(soft=False) cannot be met: " + why;
+  return d;
+}
+
+}  // namespace colony
