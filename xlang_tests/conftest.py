@@ -20,8 +20,20 @@ def java_classes(tmp_path_factory):
     out = tmp_path_factory.mktemp("java-classes")
     sources = [os.path.join(root, f) for root, _, files in os.walk(os.path.join(HERE, "java"))
                for f in files if f.endswith(".java")]
-    subprocess.run(["javac", "-d", str(out), *sources], check=True)
+    # The fixtures use Arrow Java and the runtime (zero-copy checks): the workers' classpath.
+    subprocess.run(["javac", "-cp", java_runtime_classpath(), "-d", str(out), *sources],
+                   check=True)
     return str(out)
+
+
+def java_runtime_classpath() -> str:
+    """The classpath the raylet starts Java workers with (scripts/install.sh writes it)."""
+    from colony._private.node import bin_dir
+    path = os.path.join(bin_dir(), "java_classpath.txt")
+    if not os.path.exists(path):
+        pytest.fail(f"{path} is missing: scripts/install.sh writes it after 'mvn install'")
+    with open(path) as f:
+        return f.read().strip()
 
 
 @pytest.fixture(scope="module")
