@@ -65,6 +65,8 @@ def test_java_driver_exchanges_arrow_tables_with_python(tmp_path):
     rows = 200_000
     # Colony.put of a VectorSchemaRoot: Python reads it in place.
     assert lines["python_saw"] == f"{rows}/{rows * (rows - 1) // 2}/true"
+    # A VectorSchemaRoot passed as an argument.
+    assert lines["python_got_argument"] == f"{rows}/{rows * (rows - 1) // 2}"
     # A pyarrow Table returned to Java: read in place there too.
     assert lines["java_got"] == f"{rows}/{(rows - 1) / 2}/true"
     assert lines["array"] == "[0.0, 1.0, 2.0, 3.0, 4.0]"

@@ -180,9 +180,6 @@ def serialize(value, purpose: str = "value") -> tuple[bytes, object, list]:
     Raises TypeError naming the bad type."""
     if type(value) is bytes:
         return RAW, value, []
-    arrow = _arrow_stream(value)
-    if arrow is not None:
-        return ARROW, arrow, []
     if type(value) in _PLAIN_TYPES:
         # Plain data goes as XLANG: it reads the same here and in Java (a value Python
         # produces may be passed by ref to Java code), and msgpack is faster than pickle.
@@ -194,6 +191,9 @@ def serialize(value, purpose: str = "value") -> tuple[bytes, object, list]:
             refs = _core.end_collecting_refs()
         if data is not None:
             return XLANG, data, refs
+    arrow = _arrow_stream(value)
+    if arrow is not None:
+        return ARROW, arrow, []
     buffers = []
 
     def take_out_of_band(buffer: pickle.PickleBuffer):

@@ -27,6 +27,9 @@ public final class ArrowToPython {
             Colony.task(PyFunction.of("py_fixtures", "describe_table", Map.class), ref).remote());
         System.out.println("python_saw=" + seen.get("rows") + "/" + seen.get("total") + "/"
             + seen.get("in_place"));
+        Map<?, ?> passed = Colony.get(
+            Colony.task(PyFunction.of("py_fixtures", "describe_table", Map.class), table).remote());
+        System.out.println("python_got_argument=" + passed.get("rows") + "/" + passed.get("total"));
       }
       PyFunction<VectorSchemaRoot> makeTable =
           PyFunction.of("py_fixtures", "make_table", VectorSchemaRoot.class);

@@ -79,7 +79,7 @@ public record SerializedValue(
     ObjectValue.Builder value =
         ObjectValue.newBuilder()
             .setMetadata(ByteString.copyFrom(metadata))
-            .setData(ByteString.copyFrom(data));
+            .setData(ByteString.copyFrom(data()));
     for (ObjectRefImpl<?> ref : nestedRefs) {
       value.addNestedRefs(toReference(ref));
     }
