@@ -9,6 +9,7 @@ import colony
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "python"))
+from colony_testutil import java_runtime_classpath  # noqa: E402 (needs the path above)
 VECTORS = os.path.join(HERE, "vectors")
 
 
@@ -25,15 +26,6 @@ def java_classes(tmp_path_factory):
                    check=True)
     return str(out)
 
-
-def java_runtime_classpath() -> str:
-    """The classpath the raylet starts Java workers with (scripts/install.sh writes it)."""
-    from colony._private.node import bin_dir
-    path = os.path.join(bin_dir(), "java_classpath.txt")
-    if not os.path.exists(path):
-        pytest.fail(f"{path} is missing: scripts/install.sh writes it after 'mvn install'")
-    with open(path) as f:
-        return f.read().strip()
 
 
 @pytest.fixture(scope="module")

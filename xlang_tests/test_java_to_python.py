@@ -7,17 +7,10 @@ import subprocess
 import pytest
 
 from colony._private.node import bin_dir
+from colony_testutil import java_runtime_classpath
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DRIVER = os.path.join(HERE, "java_driver")
-
-
-def java_runtime_classpath() -> str:
-    path = os.path.join(bin_dir(), "java_classpath.txt")
-    if not os.path.exists(path):
-        pytest.fail(f"{path} is missing: scripts/install.sh writes it after 'mvn install'")
-    with open(path) as f:
-        return f.read().strip()
 
 
 def compile_driver(out) -> str:
