@@ -10,17 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import tempfile
 import time
 
 import colony
 from colony import cross_language
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-JAVA_SOURCES = os.path.join(REPO, "xlang_tests", "java")
+from java_fixtures import compile_java_fixtures
 
 
 def timeit(fn, multiplier: float, rounds: int) -> tuple[float, float]:
@@ -57,10 +52,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--output", default=None)
     args = parser.parse_args()
-    classes = tempfile.mkdtemp(prefix="colony-xlang-bench-")
-    sources = [os.path.join(root, f) for root, _, files in os.walk(JAVA_SOURCES)
-               for f in files if f.endswith(".java")]
-    subprocess.run(["javac", "-d", classes, *sources], check=True)
+    classes = compile_java_fixtures()
     colony.init(job_config=colony.JobConfig(code_search_path=[classes]))
     try:
         py_actor = PyCounter.remote()

@@ -9,6 +9,7 @@ import colony
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "python"))
+from colony_testutil import java_runtime_classpath  # noqa: E402 (needs the path above)
 VECTORS = os.path.join(HERE, "vectors")
 
 
@@ -20,8 +21,11 @@ def java_classes(tmp_path_factory):
     out = tmp_path_factory.mktemp("java-classes")
     sources = [os.path.join(root, f) for root, _, files in os.walk(os.path.join(HERE, "java"))
                for f in files if f.endswith(".java")]
-    subprocess.run(["javac", "-d", str(out), *sources], check=True)
+    # The fixtures use Arrow Java and the runtime (zero-copy checks): the workers' classpath.
+    subprocess.run(["javac", "-cp", java_runtime_classpath(), "-d", str(out), *sources],
+                   check=True)
     return str(out)
+
 
 
 @pytest.fixture(scope="module")

@@ -7,17 +7,10 @@ import subprocess
 import pytest
 
 from colony._private.node import bin_dir
+from colony_testutil import java_runtime_classpath
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DRIVER = os.path.join(HERE, "java_driver")
-
-
-def java_runtime_classpath() -> str:
-    path = os.path.join(bin_dir(), "java_classpath.txt")
-    if not os.path.exists(path):
-        pytest.fail(f"{path} is missing: scripts/install.sh writes it after 'mvn install'")
-    with open(path) as f:
-        return f.read().strip()
 
 
 def compile_driver(out) -> str:
@@ -25,15 +18,20 @@ def compile_driver(out) -> str:
     if shutil.which("javac") is None:
         pytest.fail("javac is needed (scripts/install.sh installs a JDK)")
     classpath = java_runtime_classpath()
-    sources = [os.path.join(DRIVER, "xdriver", "CallPython.java")]
+    sources = [os.path.join(DRIVER, "xdriver", name)
+               for name in ("CallPython.java", "ArrowToPython.java")]
     subprocess.run(["javac", "-cp", classpath, "-d", str(out), *sources], check=True)
     # The driver's classpath is its job's code search path: the Python module sits there too.
     shutil.copy(os.path.join(DRIVER, "py_fixtures.py"), out)
     return f"{out}:{classpath}"
 
 
-def run_driver(classpath: str, env: dict) -> dict:
-    result = subprocess.run(["java", "-cp", classpath, "xdriver.CallPython"],
+# Arrow Java needs it in every JVM that reads or writes ARROW values (java/README.md).
+JVM_FLAGS = ["--add-opens=java.base/java.nio=ALL-UNNAMED"]
+
+
+def run_driver(classpath: str, env: dict, main: str = "xdriver.CallPython") -> dict:
+    result = subprocess.run(["java", *JVM_FLAGS, "-cp", classpath, main],
                             capture_output=True, text=True, timeout=180, env=env,
                             stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -52,6 +50,22 @@ def test_java_driver_calls_python(tmp_path):
     assert lines["unknown"] == "true"
 
 
+def test_java_driver_exchanges_arrow_tables_with_python(tmp_path):
+    classpath = compile_driver(tmp_path)
+    env = dict(os.environ, COLONY_BIN_DIR=bin_dir())
+    env.pop("COLONY_ADDRESS", None)
+    lines = run_driver(classpath, env, "xdriver.ArrowToPython")
+    rows = 200_000
+    # Colony.put of a VectorSchemaRoot: Python reads it in place.
+    assert lines["python_saw"] == f"{rows}/{rows * (rows - 1) // 2}/true"
+    # A VectorSchemaRoot passed as an argument.
+    assert lines["python_got_argument"] == f"{rows}/{rows * (rows - 1) // 2}"
+    # A pyarrow Table returned to Java: read in place there too.
+    assert lines["java_got"] == f"{rows}/{(rows - 1) / 2}/true"
+    assert lines["array"] == "[0.0, 1.0, 2.0, 3.0, 4.0]"
+    assert lines["arrow_bytes_held"] == "0"
+
+
 def test_java_driver_joins_a_running_cluster(tmp_path):
     """`colony start --head`, then a Java driver with COLONY_ADDRESS=auto (relative classpath
     entries must still reach the cluster's workers, which run elsewhere)."""
@@ -66,7 +80,8 @@ def test_java_driver_joins_a_running_cluster(tmp_path):
                    capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
     try:
         relative = os.path.relpath(classes, tmp_path) + ":" + classpath.split(":", 1)[1]
-        result = subprocess.run(["java", "-cp", relative, "xdriver.CallPython"], cwd=tmp_path,
+        result = subprocess.run(["java", *JVM_FLAGS, "-cp", relative, "xdriver.CallPython"],
+                                cwd=tmp_path,
                                 capture_output=True, text=True, timeout=180,
                                 env={**env, "COLONY_ADDRESS": "auto"}, stdin=subprocess.DEVNULL)
         assert result.returncode == 0, result.stdout + result.stderr

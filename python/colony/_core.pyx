@@ -150,7 +150,8 @@ cdef uint64_t size_of(data):
 
 
 cdef write_shared(CCoreWorker* cw, CObjectID object_id, bytes metadata, data, uint64_t size):
-    """Copies a serialized value into a new shared-memory object (not sealed yet)."""
+    """Copies a serialized value into a new shared-memory object (not sealed yet): bytes, a
+    framed value's parts, or what a value with write_into(buffer) writes itself."""
     cdef uint8_t* base = NULL
     cdef string c_metadata = metadata
     cdef CStatus status
@@ -160,6 +161,9 @@ cdef write_shared(CCoreWorker* cw, CObjectID object_id, bytes metadata, data, ui
     cdef const unsigned char[::1] src
     cdef uint64_t offset, n
     try:
+        if hasattr(data, "write_into"):  # a writer of its own bytes (an Arrow stream)
+            data.write_into(PyMemoryView_FromMemory(<char*>base, size, PyBUF_WRITE))
+            return
         parts = [(0, data)] if isinstance(data, (bytes, bytearray)) else data.parts()
         for offset, part in parts:
             src = memoryview(part).cast("B")

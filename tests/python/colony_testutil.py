@@ -111,3 +111,14 @@ def max_overlap(intervals) -> int:
         cur += delta
         best = max(best, cur)
     return best
+
+
+def java_runtime_classpath() -> str:
+    """The classpath the raylet starts Java workers with (scripts/install.sh writes it)."""
+    import pytest
+    from colony._private.node import bin_dir
+    path = os.path.join(bin_dir(), "java_classpath.txt")
+    if not os.path.exists(path):
+        pytest.fail(f"{path} is missing: scripts/install.sh writes it after 'mvn install'")
+    with open(path) as f:
+        return f.read().strip()

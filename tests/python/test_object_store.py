@@ -77,6 +77,17 @@ def test_arrow_values_are_zero_copy(store_cluster):
     assert in_region(got_table.column("b").chunks[0].buffers()[1].address)
 
 
+def test_arrow_tables_and_batches_are_stored_as_arrow_streams(store_cluster):
+    from colony._private import serialization
+    batch = pa.record_batch({"x": np.arange(50_000, dtype=np.float64)})
+    assert serialization.serialize(batch)[0] == serialization.ARROW
+    got = colony.get(colony.put(batch))  # read back as a Table (docs/xlang.md)
+    assert isinstance(got, pa.Table) and got.to_batches()[0].equals(batch)
+    assert in_region(got.column("x").chunks[0].buffers()[1].address)
+    small = pa.table({"s": ["a", None]})
+    assert colony.get(colony.put(small)).equals(small)
+
+
 def test_large_task_arguments_and_returns_go_through_the_store(store_cluster):
     @colony.remote
     def double(x):

@@ -9,12 +9,18 @@ the shared bytes instead of copies:
 
     u64 inband_size | u32 num_buffers | num_buffers x (u64 offset, u64 size)
     | pickle bytes | each buffer at a 64-byte aligned offset from the frame's start
+
+ARROW is an Arrow IPC stream (docs/xlang.md): pyarrow Tables and RecordBatches always, and
+1-D numeric numpy arrays and pyarrow Arrays when they go to Java. It is read back as a
+pyarrow.Table whose buffers point into the shared-memory object when the value lives there.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 import struct
+import sys
 
 import cloudpickle
 
@@ -24,6 +30,7 @@ from colony import exceptions
 PYTHON = b"PYTHON"
 PYTHON_OOB = b"PYTHON_OOB"
 XLANG = b"XLANG"
+ARROW = b"ARROW"
 RAW = b"RAW"
 XLANG_ERROR = b"ERROR:1:XLANG"
 ERROR_PREFIX = b"ERROR:"
@@ -80,6 +87,84 @@ class Framed:
         return bytes(frame)
 
 
+# The one column of the record batch a 1-D array crosses to Java as.
+ARROW_ARRAY_COLUMN = "values"
+
+
+class ArrowStream:
+    """An ARROW payload before it is written: the IPC stream of record batches, sized up
+    front so that it can be written straight into a shared-memory object."""
+
+    __slots__ = ("schema", "batches", "nbytes")
+
+    def __init__(self, schema, batches: list):
+        import pyarrow as pa
+        self.schema = schema
+        self.batches = batches
+        sizer = pa.MockOutputStream()  # counts bytes, copies none
+        self._write(sizer)
+        self.nbytes = sizer.size()
+
+    def _write(self, sink):
+        import pyarrow as pa
+        with pa.ipc.new_stream(sink, self.schema) as writer:
+            for batch in self.batches:
+                writer.write_batch(batch)
+
+    def write_into(self, target) -> None:
+        """Writes the stream into `target`, a writable buffer of exactly `nbytes` bytes."""
+        import pyarrow as pa
+        sink = pa.FixedSizeBufferWriter(pa.py_buffer(target))
+        sink.set_memcopy_threads(_MEMCOPY_THREADS)
+        self._write(sink)
+
+    def to_bytes(self) -> bytes:
+        import pyarrow as pa
+        sink = pa.BufferOutputStream()
+        self._write(sink)
+        return sink.getvalue().to_pybytes()
+
+
+# FixedSizeBufferWriter copies large writes with this many threads, as CopyLarge splits
+# big copies of other values.
+_MEMCOPY_THREADS = min(4, os.cpu_count() or 1)
+
+
+def _arrow_stream(value):
+    """An ArrowStream for a pyarrow Table or RecordBatch, else None (pyarrow not imported
+    means the value cannot be one)."""
+    pa = sys.modules.get("pyarrow")
+    if pa is None:
+        return None
+    if isinstance(value, pa.Table):
+        return ArrowStream(value.schema, value.to_batches())
+    if isinstance(value, pa.RecordBatch):
+        return ArrowStream(value.schema, [value])
+    return None
+
+
+def _numeric_array_stream(value):
+    """An ArrowStream of a one-column batch for a 1-D numeric numpy array or pyarrow
+    Array, else None."""
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, np.ndarray):
+        if value.ndim != 1 or value.dtype.kind not in "iuf":
+            return None
+        import pyarrow as pa
+        return _one_column(pa, pa.array(value))  # zero-copy for contiguous arrays
+    pa = sys.modules.get("pyarrow")
+    if pa is not None and isinstance(value, pa.Array):
+        if not (pa.types.is_integer(value.type) or pa.types.is_floating(value.type)):
+            return None
+        return _one_column(pa, value)
+    return None
+
+
+def _one_column(pa, array):
+    batch = pa.RecordBatch.from_arrays([array], names=[ARROW_ARRAY_COLUMN])
+    return ArrowStream(batch.schema, [batch])
+
+
 def size_of(data) -> int:
     return len(data) if isinstance(data, (bytes, bytearray)) else data.nbytes
 
@@ -107,6 +192,9 @@ def serialize(value, purpose: str = "value") -> tuple[bytes, object, list]:
             refs = _core.end_collecting_refs()
         if data is not None:
             return XLANG, data, refs
+    arrow = _arrow_stream(value)
+    if arrow is not None:
+        return ARROW, arrow, []
     buffers = []
 
     def take_out_of_band(buffer: pickle.PickleBuffer):
@@ -129,10 +217,14 @@ def serialize(value, purpose: str = "value") -> tuple[bytes, object, list]:
 
 
 def serialize_xlang(value, purpose: str, target: str, role: str = "argument") -> tuple:
-    """(XLANG, bytes, nested refs) for a value going to `target`'s code; bytes stay RAW.
-    Raises TypeError naming the type with no cross-language form and the target."""
+    """(XLANG, bytes, nested refs) for a value going to `target`'s code; bytes stay RAW,
+    Arrow data and 1-D numeric arrays go as ARROW. Raises TypeError naming the type with no
+    cross-language form and the target."""
     if type(value) is bytes:
         return RAW, value, []
+    arrow = _arrow_stream(value) or _numeric_array_stream(value)
+    if arrow is not None:
+        return ARROW, arrow, []
     from colony._private import xlang
     _core.begin_collecting_refs()
     try:
@@ -183,6 +275,8 @@ def deserialize(metadata: bytes, data):
     if metadata == XLANG:
         from colony._private import xlang
         return xlang.loads(data)
+    if metadata == ARROW:
+        return _read_arrow(data)
     if metadata == XLANG_ERROR:
         from colony._private import xlang
         fields = xlang.loads(data)
@@ -191,6 +285,13 @@ def deserialize(metadata: bytes, data):
     if metadata.startswith(ERROR_PREFIX):
         return error_from(int(metadata[len(ERROR_PREFIX):]), data)
     raise ValueError(f"cannot deserialize a value with metadata {metadata!r} in Python")
+
+
+def _read_arrow(data):
+    """A pyarrow.Table over `data`'s memory: for a shared object, the table's buffers keep
+    the memoryview, and with it the object, alive."""
+    import pyarrow as pa
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
 
 
 def is_error(metadata: bytes) -> bool:

@@ -28,6 +28,22 @@ ObjectValuePtr Borrow(const rpc::ObjectValue& value) {
   return ObjectValuePtr(std::shared_ptr<void>(), &value);
 }
 
+void CopyPieces(uint8_t* target, const std::vector<DataPiece>& pieces) {
+  for (const DataPiece& piece : pieces) {
+    CopyLarge(target, piece.data, piece.size);
+    target += piece.size;
+  }
+}
+
+std::string JoinPieces(const std::vector<DataPiece>& pieces) {
+  std::string joined;
+  joined.reserve(TotalSize(pieces));
+  for (const DataPiece& piece : pieces) {
+    joined.append(reinterpret_cast<const char*>(piece.data), piece.size);
+  }
+  return joined;
+}
+
 }  // namespace
 
 class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService {
@@ -365,30 +381,32 @@ Status CoreWorker::CreateShared(const ObjectID& id, const std::string& metadata,
   return Status::OK();
 }
 
-Status CoreWorker::PutBuffer(const std::string& metadata, const uint8_t* data, uint64_t size,
+Status CoreWorker::PutBuffer(const std::string& metadata, const std::vector<DataPiece>& pieces,
                              const google::protobuf::RepeatedPtrField<rpc::ObjectReference>& nested,
                              ObjectID* id) {
   rpc::ObjectValue value;
   value.set_metadata(metadata);
   *value.mutable_nested_refs() = nested;
+  uint64_t size = TotalSize(pieces);
   if (size < options_.max_inline_object_bytes) {
-    value.set_data(data, size);
+    value.set_data(JoinPieces(pieces));
     return Put(value, id);
   }
   *id = NextPutId();
   uint8_t* target = nullptr;
   COLONY_RETURN_IF_ERROR(CreateShared(*id, metadata, size, &target));
-  CopyLarge(target, data, size);
+  CopyPieces(target, pieces);
   value.set_plasma_size(size);
   return SealPut(*id, &value);
 }
 
 Status CoreWorker::MakeReturn(const rpc::TaskSpec& task, const ObjectID& id,
-                              const std::string& metadata, const uint8_t* data, uint64_t size,
+                              const std::string& metadata, const std::vector<DataPiece>& pieces,
                               const google::protobuf::RepeatedPtrField<rpc::ObjectReference>& nested,
                               rpc::ObjectValue* value) {
   value->set_metadata(metadata);
   *value->mutable_nested_refs() = nested;
+  uint64_t size = TotalSize(pieces);
   uint8_t* target = nullptr;
   Status s = size < options_.max_inline_object_bytes ? Status::AlreadyExists("inline")
                                                       : CreateShared(id, metadata, size, &target);
@@ -399,11 +417,11 @@ Status CoreWorker::MakeReturn(const rpc::TaskSpec& task, const ObjectID& id,
     return Status::OK();
   }
   if (s.ok()) {
-    CopyLarge(target, data, size);
+    CopyPieces(target, pieces);
     value->set_plasma_size(size);
     COLONY_RETURN_IF_ERROR(SealReturn(id, task, value));
   } else if (s.code() == StatusCode::kAlreadyExists) {
-    value->set_data(data, size);  // small, or an earlier attempt's copy is still there
+    value->set_data(JoinPieces(pieces));  // small, or an earlier attempt's copy is still there
   } else {
     return s;
   }

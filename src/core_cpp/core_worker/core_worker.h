@@ -90,14 +90,16 @@ class CoreWorker {
   // Seals a task's return as its caller's primary copy; `marker` goes into the reply.
   Status SealReturn(const ObjectID& id, const rpc::TaskSpec& task, rpc::ObjectValue* marker);
   void AbortShared(const ObjectID& id);
-  // For bindings whose values are one contiguous buffer (JNI): picks inline or shared by
-  // size and does the whole put, or builds a task's return value (inline, or sealed as the
-  // caller's shared copy; a full store gives an OBJECT_STORE_FULL error value).
-  Status PutBuffer(const std::string& metadata, const uint8_t* data, uint64_t size,
+  // For bindings that hand over a value's bytes as buffers laid end to end (JNI: one Java
+  // array, or an Arrow stream's metadata and body buffers, copied straight into place):
+  // picks inline or shared by size and does the whole put, or builds a task's return value
+  // (inline, or sealed as the caller's shared copy; a full store gives an OBJECT_STORE_FULL
+  // error value).
+  Status PutBuffer(const std::string& metadata, const std::vector<DataPiece>& pieces,
                    const google::protobuf::RepeatedPtrField<rpc::ObjectReference>& nested,
                    ObjectID* id);
   Status MakeReturn(const rpc::TaskSpec& task, const ObjectID& id, const std::string& metadata,
-                    const uint8_t* data, uint64_t size,
+                    const std::vector<DataPiece>& pieces,
                     const google::protobuf::RepeatedPtrField<rpc::ObjectReference>& nested,
                     rpc::ObjectValue* value);
   uint64_t max_inline_object_bytes() const { return options_.max_inline_object_bytes; }

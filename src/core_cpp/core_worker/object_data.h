@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "core_worker/memory_store.h"
 
@@ -26,6 +27,18 @@ class SharedObject {
   uint64_t size_;
   std::function<void()> release_;
 };
+
+// One buffer of a value a binding writes in pieces laid end to end.
+struct DataPiece {
+  const uint8_t* data;
+  uint64_t size;
+};
+
+inline uint64_t TotalSize(const std::vector<DataPiece>& pieces) {
+  uint64_t total = 0;
+  for (const DataPiece& piece : pieces) total += piece.size;
+  return total;
+}
 
 struct ObjectData {
   ObjectValuePtr value;                   // inline value, or the marker of a shared one

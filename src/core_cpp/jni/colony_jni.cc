@@ -20,6 +20,9 @@ JavaVM* g_vm = nullptr;
 jclass g_native_class = nullptr;     // io.colony.runtime.NativeCoreWorker
 jclass g_exception_class = nullptr;  // io.colony.runtime.CoreWorkerException
 jclass g_byte_array_class = nullptr;
+jclass g_object_class = nullptr;
+jclass g_shared_bytes_class = nullptr;  // io.colony.runtime.SharedBytes
+jmethodID g_shared_bytes_ctor = nullptr;
 jmethodID g_execute = nullptr;
 jmethodID g_interrupt = nullptr;
 jmethodID g_exception_ctor = nullptr;
@@ -87,10 +90,51 @@ jbyteArray ToJava(JNIEnv* env, const std::string& bytes) {
   return ToJava(env, bytes.data(), bytes.size());
 }
 
-// A value's bytes as a Java array: copied out of shared memory or out of the inline value.
-jbyteArray DataToJava(JNIEnv* env, const ObjectData& object) {
-  return object.shared ? ToJava(env, object.shared->data(), object.shared->size())
-                       : ToJava(env, object.value->data());
+// A shared-memory object as a SharedBytes: a direct ByteBuffer over the mapped bytes, their
+// address, and a handle (a heap-held reference to the object) that releaseShared gives back.
+jobject SharedToJava(JNIEnv* env, const std::shared_ptr<SharedObject>& shared) {
+  auto* handle = new std::shared_ptr<SharedObject>(shared);
+  jobject buffer = env->NewDirectByteBuffer(const_cast<uint8_t*>(shared->data()),
+                                            static_cast<jlong>(shared->size()));
+  jobject bytes =
+      buffer == nullptr
+          ? nullptr
+          : env->NewObject(g_shared_bytes_class, g_shared_bytes_ctor, buffer,
+                           static_cast<jlong>(reinterpret_cast<uintptr_t>(shared->data())),
+                           reinterpret_cast<jlong>(handle));
+  if (buffer != nullptr) env->DeleteLocalRef(buffer);
+  if (bytes == nullptr) delete handle;  // a Java exception is pending
+  return bytes;
+}
+
+// A value's bytes for Java: a SharedBytes in place in shared memory (Java reads Arrow data
+// there, and copies other values out), or a byte[] copy of an inline value.
+jobject DataToJava(JNIEnv* env, const ObjectData& object) {
+  return object.shared ? SharedToJava(env, object.shared) : ToJava(env, object.value->data());
+}
+
+// Direct ByteBuffers holding a value's bytes in order; they stay valid during the call.
+std::vector<DataPiece> Pieces(JNIEnv* env, jobjectArray buffers) {
+  std::vector<DataPiece> pieces;
+  jsize n = buffers == nullptr ? 0 : env->GetArrayLength(buffers);
+  for (jsize i = 0; i < n; i++) {
+    jobject buffer = env->GetObjectArrayElement(buffers, i);
+    pieces.push_back({static_cast<const uint8_t*>(env->GetDirectBufferAddress(buffer)),
+                      static_cast<uint64_t>(env->GetDirectBufferCapacity(buffer))});
+    env->DeleteLocalRef(buffer);
+  }
+  return pieces;
+}
+
+bool AllDirect(const std::vector<DataPiece>& pieces) {
+  for (const DataPiece& piece : pieces) {
+    if (piece.data == nullptr && piece.size != 0) return false;
+  }
+  return true;
+}
+
+std::vector<DataPiece> OnePiece(const std::string& bytes) {
+  return {{reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}};
 }
 
 jobjectArray ToJavaArray(JNIEnv* env, const std::vector<std::string>& items) {
@@ -150,11 +194,11 @@ void ExecuteInJava(jlong handle, const rpc::TaskSpec& spec, const std::vector<Ob
   jobjectArray metadata =
       env->NewObjectArray(static_cast<jsize>(args.size()), g_byte_array_class, nullptr);
   jobjectArray data =
-      env->NewObjectArray(static_cast<jsize>(args.size()), g_byte_array_class, nullptr);
+      env->NewObjectArray(static_cast<jsize>(args.size()), g_object_class, nullptr);
   for (size_t i = 0; i < args.size(); i++) {
     const ObjectData& arg = args[i];
     jbyteArray m = ToJava(env, arg.metadata());
-    jbyteArray d = DataToJava(env, arg);
+    jobject d = DataToJava(env, arg);
     env->SetObjectArrayElement(metadata, static_cast<jsize>(i), m);
     env->SetObjectArrayElement(data, static_cast<jsize>(i), d);
   }
@@ -186,6 +230,21 @@ uint64_t InlineThreshold() {
   return env != nullptr ? std::strtoull(env, nullptr, 10) : 100 * 1024;
 }
 
+// A task's return value (only inside execute, on its thread: the task is known there).
+jbyteArray PrepareReturn(JNIEnv* env, jlong w, jbyteArray return_id, jbyteArray metadata,
+                         const std::vector<DataPiece>& pieces, jobjectArray nested_ids,
+                         jobjectArray nested_owners) {
+  if (t_current_task == nullptr) {
+    ThrowStatus(env, Status::InvalidArgument("prepareReturn outside of a task's execution"));
+    return nullptr;
+  }
+  rpc::ObjectValue value;
+  Status s = Worker(w)->MakeReturn(*t_current_task, ObjectID::FromBinary(Bytes(env, return_id)),
+                                   Bytes(env, metadata), pieces,
+                                   NestedRefs(env, nested_ids, nested_owners), &value);
+  return Check(env, s) ? ToJava(env, value.SerializeAsString()) : nullptr;
+}
+
 }  // namespace
 }  // namespace colony::jni
 
@@ -201,10 +260,17 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void*) {
   g_native_class = GlobalClass(env, "io/colony/runtime/NativeCoreWorker");
   g_exception_class = GlobalClass(env, "io/colony/runtime/CoreWorkerException");
   g_byte_array_class = GlobalClass(env, "[B");
-  if (g_native_class == nullptr || g_exception_class == nullptr || g_byte_array_class == nullptr) {
+  g_object_class = GlobalClass(env, "java/lang/Object");
+  g_shared_bytes_class = GlobalClass(env, "io/colony/runtime/SharedBytes");
+  if (g_native_class == nullptr || g_exception_class == nullptr || g_byte_array_class == nullptr ||
+      g_object_class == nullptr || g_shared_bytes_class == nullptr) {
     return JNI_ERR;
   }
-  g_execute = env->GetStaticMethodID(g_native_class, "execute", "(J[B[[B[[B)[B");
+  g_shared_bytes_ctor =
+      env->GetMethodID(g_shared_bytes_class, "<init>", "(Ljava/nio/ByteBuffer;JJ)V");
+  if (g_shared_bytes_ctor == nullptr) return JNI_ERR;
+  g_execute =
+      env->GetStaticMethodID(g_native_class, "execute", "(J[B[[B[Ljava/lang/Object;)[B");
   g_interrupt = env->GetStaticMethodID(g_native_class, "interrupt", "(J[B)V");
   g_exception_ctor = env->GetMethodID(g_exception_class, "<init>", "(ILjava/lang/String;)V");
   if (g_execute == nullptr || g_interrupt == nullptr || g_exception_ctor == nullptr) return JNI_ERR;
@@ -256,10 +322,36 @@ NATIVE(jbyteArray, put)(JNIEnv* env, jclass, jlong w, jbyteArray metadata, jbyte
                         jobjectArray nested_ids, jobjectArray nested_owners) {
   std::string bytes = Bytes(env, data);
   ObjectID id;
-  Status s = Worker(w)->PutBuffer(Bytes(env, metadata),
-                                  reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+  Status s = Worker(w)->PutBuffer(Bytes(env, metadata), OnePiece(bytes),
                                   NestedRefs(env, nested_ids, nested_owners), &id);
   return Check(env, s) ? ToJava(env, id.Binary()) : nullptr;
+}
+
+NATIVE(jbyteArray, putPieces)(JNIEnv* env, jclass, jlong w, jbyteArray metadata,
+                              jobjectArray buffers, jobjectArray nested_ids,
+                              jobjectArray nested_owners) {
+  std::vector<DataPiece> pieces = Pieces(env, buffers);
+  if (!AllDirect(pieces)) {
+    ThrowStatus(env, Status::InvalidArgument("putPieces takes direct ByteBuffers only"));
+    return nullptr;
+  }
+  ObjectID id;
+  Status s = Worker(w)->PutBuffer(Bytes(env, metadata), pieces,
+                                  NestedRefs(env, nested_ids, nested_owners), &id);
+  return Check(env, s) ? ToJava(env, id.Binary()) : nullptr;
+}
+
+NATIVE(void, releaseShared)(JNIEnv*, jclass, jlong handle) {
+  delete reinterpret_cast<std::shared_ptr<SharedObject>*>(handle);
+}
+
+NATIVE(jlongArray, sharedRegion)(JNIEnv* env, jclass, jlong w) {
+  auto [base, size] = Worker(w)->SharedRegion();
+  jlong region[2] = {static_cast<jlong>(reinterpret_cast<uintptr_t>(base)),
+                     static_cast<jlong>(size)};
+  jlongArray out = env->NewLongArray(2);
+  if (out != nullptr) env->SetLongArrayRegion(out, 0, 2, region);
+  return out;
 }
 
 NATIVE(jobjectArray, get)(JNIEnv* env, jclass, jlong w, jobjectArray ids, jlong timeout_ms) {
@@ -268,10 +360,10 @@ NATIVE(jobjectArray, get)(JNIEnv* env, jclass, jlong w, jobjectArray ids, jlong 
   if (s.code() == StatusCode::kTimedOut) return nullptr;
   if (!Check(env, s)) return nullptr;
   jobjectArray out =
-      env->NewObjectArray(static_cast<jsize>(2 * values.size()), g_byte_array_class, nullptr);
+      env->NewObjectArray(static_cast<jsize>(2 * values.size()), g_object_class, nullptr);
   for (size_t i = 0; out != nullptr && i < values.size(); i++) {
     jbyteArray m = ToJava(env, values[i].metadata());
-    jbyteArray d = DataToJava(env, values[i]);
+    jobject d = DataToJava(env, values[i]);
     env->SetObjectArrayElement(out, static_cast<jsize>(2 * i), m);
     env->SetObjectArrayElement(out, static_cast<jsize>(2 * i + 1), d);
     env->DeleteLocalRef(m);
@@ -305,17 +397,19 @@ NATIVE(void, registerRef)(JNIEnv* env, jclass, jlong w, jbyteArray id, jbyteArra
 NATIVE(jbyteArray, prepareReturn)(JNIEnv* env, jclass, jlong w, jbyteArray return_id,
                                   jbyteArray metadata, jbyteArray data, jobjectArray nested_ids,
                                   jobjectArray nested_owners) {
-  if (t_current_task == nullptr) {
-    ThrowStatus(env, Status::InvalidArgument("prepareReturn outside of a task's execution"));
+  std::string bytes = Bytes(env, data);
+  return PrepareReturn(env, w, return_id, metadata, OnePiece(bytes), nested_ids, nested_owners);
+}
+
+NATIVE(jbyteArray, prepareReturnPieces)(JNIEnv* env, jclass, jlong w, jbyteArray return_id,
+                                        jbyteArray metadata, jobjectArray buffers,
+                                        jobjectArray nested_ids, jobjectArray nested_owners) {
+  std::vector<DataPiece> pieces = Pieces(env, buffers);
+  if (!AllDirect(pieces)) {
+    ThrowStatus(env, Status::InvalidArgument("prepareReturnPieces takes direct ByteBuffers only"));
     return nullptr;
   }
-  std::string bytes = Bytes(env, data);
-  rpc::ObjectValue value;
-  Status s = Worker(w)->MakeReturn(*t_current_task, ObjectID::FromBinary(Bytes(env, return_id)),
-                                   Bytes(env, metadata),
-                                   reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
-                                   NestedRefs(env, nested_ids, nested_owners), &value);
-  return Check(env, s) ? ToJava(env, value.SerializeAsString()) : nullptr;
+  return PrepareReturn(env, w, return_id, metadata, pieces, nested_ids, nested_owners);
 }
 
 NATIVE(jobjectArray, submitTask)(JNIEnv* env, jclass, jlong w, jbyteArray task_spec) {

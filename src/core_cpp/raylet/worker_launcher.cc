@@ -106,7 +106,10 @@ StatusOr<pid_t> WorkerLauncher::Launch(rpc::Language language,
   if (language == rpc::JAVA) {
     std::string classpath = JavaClasspath(job);
     env.push_back("COLONY_CODE_SEARCH_PATH=" + classpath);
-    std::vector<std::string> args = {options_.java_executable, "-cp", classpath};
+    // Arrow Java (ARROW values) reads direct buffer addresses through java.nio internals.
+    std::vector<std::string> args = {options_.java_executable,
+                                     "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp",
+                                     classpath};
     if (!options_.jni_library.empty()) args.push_back("-Dcolony.jni.path=" + options_.jni_library);
     args.insert(args.end(), jvm_options.begin(), jvm_options.end());
     args.push_back("io.colony.runtime.WorkerMain");

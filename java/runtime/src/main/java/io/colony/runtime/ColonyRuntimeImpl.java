@@ -16,6 +16,7 @@ import io.colony.api.options.ActorCreationOptions;
 import io.colony.api.options.CallOptions;
 import io.colony.api.runtime.ColonyRuntime;
 import io.colony.runtime.actor.ActorHandleImpl;
+import io.colony.runtime.arrow.ArrowConversions;
 import io.colony.runtime.function.FunctionResolver;
 import io.colony.runtime.function.JavaFunction;
 import io.colony.runtime.function.MethodReferences;
@@ -34,6 +35,7 @@ import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * The API on top of one core worker: serializes values, builds task specs and calls {@link
@@ -74,13 +76,21 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
 
   private ObjectValue prepareReturn(byte[] returnId, SerializedValue value) {
     byte[] prepared =
-        NativeCoreWorker.prepareReturn(
-            worker,
-            returnId,
-            value.metadata(),
-            value.data(),
-            value.nestedRefIds(),
-            value.nestedRefOwners());
+        value.inPieces()
+            ? NativeCoreWorker.prepareReturnPieces(
+                worker,
+                returnId,
+                value.metadata(),
+                value.pieceArray(),
+                value.nestedRefIds(),
+                value.nestedRefOwners())
+            : NativeCoreWorker.prepareReturn(
+                worker,
+                returnId,
+                value.metadata(),
+                value.data(),
+                value.nestedRefIds(),
+                value.nestedRefOwners());
     Reference.reachabilityFence(value); // its refs must live until the caller is counted
     try {
       return ObjectValue.parseFrom(prepared);
@@ -95,26 +105,43 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
   public <T> ObjectRef<T> put(T value) {
     SerializedValue v = serializer.serialize(value, "the value passed to Colony.put()");
     byte[] id =
-        NativeCoreWorker.put(worker, v.metadata(), v.data(), v.nestedRefIds(), v.nestedRefOwners());
+        v.inPieces()
+            ? NativeCoreWorker.putPieces(
+                worker, v.metadata(), v.pieceArray(), v.nestedRefIds(), v.nestedRefOwners())
+            : NativeCoreWorker.put(
+                worker, v.metadata(), v.data(), v.nestedRefIds(), v.nestedRefOwners());
     Reference.reachabilityFence(v);
     return new ObjectRefImpl<>(id, address, tracker);
   }
 
   @Override
   public <T> List<T> get(List<? extends ObjectRef<? extends T>> refs, long timeoutMs) {
-    byte[][] values = getValues(idsOf(refs), timeoutMs);
+    Object[] values = getValues(idsOf(refs), timeoutMs);
     List<T> out = new ArrayList<>(refs.size());
-    for (int i = 0; i < refs.size(); i++) {
-      out.add(valueOrThrow(refImpl(refs.get(i)), values[2 * i], values[2 * i + 1]));
+    try {
+      for (int i = 0; i < refs.size(); i++) {
+        out.add(valueOrThrow(refImpl(refs.get(i)), (byte[]) values[2 * i], values[2 * i + 1]));
+        values[2 * i + 1] = null;
+      }
+    } finally {
+      releaseUnread(values); // a failed get leaves no shared object referenced
     }
     return out;
   }
 
-  private byte[][] getValues(byte[][] ids, long timeoutMs) {
+  private static void releaseUnread(Object[] values) {
+    for (Object value : values) {
+      if (value instanceof SharedBytes) {
+        ((SharedBytes) value).release();
+      }
+    }
+  }
+
+  private Object[] getValues(byte[][] ids, long timeoutMs) {
     long remaining = timeoutMs;
     while (true) {
       long slice = remaining < 0 ? WAIT_SLICE_MS : Math.min(remaining, WAIT_SLICE_MS);
-      byte[][] values = NativeCoreWorker.get(worker, ids, slice);
+      Object[] values = NativeCoreWorker.get(worker, ids, slice);
       if (values != null) {
         return values;
       }
@@ -129,11 +156,14 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
   }
 
   @SuppressWarnings("unchecked")
-  private <T> T valueOrThrow(ObjectRefImpl<?> ref, byte[] metadata, byte[] data) {
+  private <T> T valueOrThrow(ObjectRefImpl<?> ref, byte[] metadata, Object data) {
     Object value = serializer.deserialize(metadata, data);
     if (!ObjectSerializer.isError(metadata)) {
       if (ref.resultType() != null && ObjectSerializer.isXlang(metadata)) {
         value = convertResult(ref, value);
+      }
+      if (ref.resultType() != null && ObjectSerializer.isArrow(metadata)) {
+        value = convertArrowResult(ref, (VectorSchemaRoot) value);
       }
       return (T) value;
     }
@@ -159,6 +189,26 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
               + e.getMessage(),
           e);
     }
+  }
+
+  /** A result Java asked of another language as a type: the root, or a copy of its column. */
+  private static Object convertArrowResult(ObjectRefImpl<?> ref, VectorSchemaRoot root) {
+    if (ArrowConversions.keepsRoot(ref.resultType())) {
+      return root;
+    }
+    try (root) {
+      return ArrowConversions.convert(root, ref.resultType());
+    } catch (IllegalArgumentException e) {
+      throw new ColonyException("the result of " + ref + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {base address, size} of the shared-memory region as this process maps it: tests check with it
+   * that values are read in place.
+   */
+  public long[] sharedRegion() {
+    return NativeCoreWorker.sharedRegion(worker);
   }
 
   @Override

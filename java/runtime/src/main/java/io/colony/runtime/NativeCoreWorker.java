@@ -3,6 +3,7 @@ package io.colony.runtime;
 import io.colony.runtime.generated.Common.TaskSpec;
 import io.colony.runtime.generated.CoreWorker.PushTaskReply;
 import io.colony.runtime.task.TaskExecutor;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -75,11 +76,30 @@ public final class NativeCoreWorker {
       long worker, byte[] metadata, byte[] data, byte[][] nestedRefIds, byte[][] nestedRefOwners);
 
   /**
+   * Like {@link #put}, with the value's bytes given as direct buffers laid end to end (an Arrow
+   * stream's metadata and the vectors' own buffers), copied straight into the store.
+   */
+  public static native byte[] putPieces(
+      long worker,
+      byte[] metadata,
+      ByteBuffer[] pieces,
+      byte[][] nestedRefIds,
+      byte[][] nestedRefOwners);
+
+  /**
    * Waits for the objects; {@code timeoutMs} -1 waits forever.
    *
-   * @return {metadata0, data0, metadata1, data1, ...}, or null if the timeout passed first
+   * @return {metadata0, data0, metadata1, data1, ...}, or null if the timeout passed first; a
+   *     metadata is a {@code byte[]}, a data a {@code byte[]} (inline values) or a {@link
+   *     SharedBytes} (values in shared memory, which the caller must release)
    */
-  public static native byte[][] get(long worker, byte[][] objectIds, long timeoutMs);
+  public static native Object[] get(long worker, byte[][] objectIds, long timeoutMs);
+
+  /** Drops the reference a {@link SharedBytes} holds (its {@code handle}); once per handle. */
+  static native void releaseShared(long handle);
+
+  /** {base address, size} of the shared-memory region as this process maps it (0, 0 if none). */
+  public static native long[] sharedRegion(long worker);
 
   /**
    * @return one flag per ID: whether the object is ready
@@ -104,6 +124,15 @@ public final class NativeCoreWorker {
       byte[] returnId,
       byte[] metadata,
       byte[] data,
+      byte[][] nestedRefIds,
+      byte[][] nestedRefOwners);
+
+  /** {@link #prepareReturn} with the bytes in direct buffers, as for {@link #putPieces}. */
+  public static native byte[] prepareReturnPieces(
+      long worker,
+      byte[] returnId,
+      byte[] metadata,
+      ByteBuffer[] pieces,
       byte[][] nestedRefIds,
       byte[][] nestedRefOwners);
 
@@ -186,10 +215,11 @@ public final class NativeCoreWorker {
 
   /**
    * Called by the native side to run a task: {@code taskSpec} is a serialized {@code TaskSpec},
-   * argument i is (argMetadata[i], argData[i]) with refs already resolved. Returns a serialized
-   * {@code PushTaskReply} with the return IDs and values filled in. Never throws.
+   * argument i is (argMetadata[i], argData[i]) with refs already resolved, argData[i] a {@code
+   * byte[]} or a {@link SharedBytes} as in {@link #get}. Returns a serialized {@code
+   * PushTaskReply} with the return IDs and values filled in. Never throws.
    */
-  static byte[] execute(long worker, byte[] taskSpec, byte[][] argMetadata, byte[][] argData) {
+  static byte[] execute(long worker, byte[] taskSpec, byte[][] argMetadata, Object[] argData) {
     try {
       TaskExecutor executor = EXECUTORS.get(worker);
       if (executor == null) {

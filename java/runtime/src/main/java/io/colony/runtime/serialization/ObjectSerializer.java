@@ -12,7 +12,10 @@ import io.colony.api.exception.ObjectStoreFullException;
 import io.colony.api.exception.OwnerDiedException;
 import io.colony.api.exception.TaskCancelledException;
 import io.colony.api.exception.WorkerCrashedException;
+import io.colony.runtime.SharedBytes;
 import io.colony.runtime.actor.ActorHandleImpl;
+import io.colony.runtime.arrow.ArrowIpcReader;
+import io.colony.runtime.arrow.ArrowIpcWriter;
 import io.colony.runtime.generated.Common.ErrorType;
 import io.colony.runtime.object.ObjectRefImpl;
 import io.colony.runtime.object.ReferenceTracker;
@@ -21,6 +24,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.fory.Fory;
 import org.apache.fory.ThreadSafeFory;
 import org.apache.fory.config.Language;
@@ -38,6 +42,9 @@ import org.apache.fory.serializer.Serializer;
  *       it are written by ID; the refs are reported as the value's nested refs.
  *   <li>{@code XLANG}: the language-neutral format of values that cross between Python and Java
  *       ({@link XlangCodec}); always readable.
+ *   <li>{@code ARROW}: a {@link VectorSchemaRoot} as an Arrow IPC stream, in every direction; read
+ *       back as a {@link VectorSchemaRoot} the reader owns (and must close), zero-copy when the
+ *       value is in shared memory ({@link ArrowIpcReader}).
  *   <li>{@code ERROR:<n>}: a failed task, n being the proto {@code ErrorType}. Java task errors are
  *       a Fory-serialized {@link ColonyTaskException}; system errors carry their message as UTF-8
  *       text.
@@ -52,6 +59,7 @@ public final class ObjectSerializer {
   public static final byte[] JAVA = "JAVA".getBytes(US_ASCII);
   public static final byte[] RAW = "RAW".getBytes(US_ASCII);
   public static final byte[] XLANG = XlangCodec.XLANG;
+  public static final byte[] ARROW = "ARROW".getBytes(US_ASCII);
   public static final String ERROR_PREFIX = "ERROR:";
   private static final String XLANG_SUFFIX = ":XLANG";
   // First byte of a pickle (protocol 2+): the error of a Python task.
@@ -110,7 +118,15 @@ public final class ObjectSerializer {
     if (value instanceof byte[]) {
       return new SerializedValue(RAW, (byte[]) value, List.of());
     }
+    if (value instanceof VectorSchemaRoot) {
+      return serializeArrow((VectorSchemaRoot) value);
+    }
     return serializeJava(JAVA, value, purpose);
+  }
+
+  /** An Arrow stream in pieces that view the root's buffers: keep the root open until written. */
+  private static SerializedValue serializeArrow(VectorSchemaRoot root) {
+    return SerializedValue.inPieces(ARROW, ArrowIpcWriter.write(root), List.of());
   }
 
   /**
@@ -121,6 +137,9 @@ public final class ObjectSerializer {
    * @throws IllegalArgumentException if the value has no XLANG form, naming its type and target
    */
   public SerializedValue serializeXlang(Object value, String purpose, String target) {
+    if (value instanceof VectorSchemaRoot) {
+      return serializeArrow((VectorSchemaRoot) value);
+    }
     return xlang.serialize(value, purpose, target);
   }
 
@@ -181,6 +200,9 @@ public final class ObjectSerializer {
    * @throws CrossLanguageException for a value of another language that Java cannot read
    */
   public Object deserialize(byte[] metadata, byte[] data) {
+    if (isArrow(metadata)) {
+      return ArrowIpcReader.read(data);
+    }
     if (Arrays.equals(metadata, JAVA)) {
       return readJava(data, "a Java value");
     }
@@ -201,7 +223,29 @@ public final class ObjectSerializer {
         "a value with metadata '"
             + new String(metadata, US_ASCII)
             + "' cannot be read in Java; values that cross languages must be XLANG (null, "
-            + "booleans, numbers, strings, byte[], lists, maps, refs, actor handles)");
+            + "booleans, numbers, strings, byte[], lists, maps, refs, actor handles) or ARROW "
+            + "(Arrow tables, record batches, numeric arrays)");
+  }
+
+  /**
+   * The value of (metadata, data) where data is a {@code byte[]} or a {@link SharedBytes} (a value
+   * in shared memory, as the native side hands it over): an ARROW value is read in place and keeps
+   * the shared object until its root is closed; any other is copied out, and the object released.
+   */
+  public Object deserialize(byte[] metadata, Object data) {
+    if (data instanceof byte[]) {
+      return deserialize(metadata, (byte[]) data);
+    }
+    SharedBytes shared = (SharedBytes) data;
+    if (isArrow(metadata)) {
+      return ArrowIpcReader.read(shared);
+    }
+    return deserialize(metadata, shared.copyAndRelease());
+  }
+
+  /** True for the metadata of ARROW values. */
+  public static boolean isArrow(byte[] metadata) {
+    return Arrays.equals(metadata, ARROW);
   }
 
   /** True for the metadata of XLANG values (not errors). */

@@ -3,6 +3,7 @@ package io.colony.runtime.task;
 import com.google.protobuf.ByteString;
 import io.colony.api.exception.ColonyTaskException;
 import io.colony.api.exception.CrossLanguageException;
+import io.colony.runtime.arrow.ArrowConversions;
 import io.colony.runtime.function.FunctionResolver;
 import io.colony.runtime.function.JavaFunction;
 import io.colony.runtime.generated.Common.JavaFunctionDescriptor;
@@ -19,10 +20,12 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Type;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * Runs the tasks pushed to one (logical) worker and hosts its actor, if any. Thread-safe: an actor
@@ -37,6 +40,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * the function may be named without a signature (the only public method of that name and arity),
  * XLANG arguments are converted to the parameter types, return values are XLANG, and errors are
  * {@code ERROR:1:XLANG} maps of language, class name, message and stack trace.
+ *
+ * <p>ARROW arguments arrive as {@link VectorSchemaRoot}s over the shared memory they lie in; they
+ * are valid during the call and closed when it returns (a task that keeps data transfers or copies
+ * it). A {@link VectorSchemaRoot} a task returns is closed once it is written.
  */
 public final class TaskExecutor {
   private final FunctionResolver resolver;
@@ -52,18 +59,23 @@ public final class TaskExecutor {
     this.returnWriter = returnWriter;
   }
 
-  /** Runs {@code spec} with its resolved arguments (metadata[i], data[i]); never throws. */
-  public PushTaskReply execute(TaskSpec spec, byte[][] argMetadata, byte[][] argData) {
+  /**
+   * Runs {@code spec} with its resolved arguments (metadata[i], data[i]), data[i] a {@code byte[]}
+   * or a {@code SharedBytes}; never throws.
+   */
+  public PushTaskReply execute(TaskSpec spec, byte[][] argMetadata, Object[] argData) {
     Thread thread = Thread.currentThread();
     ClassLoader previous = thread.getContextClassLoader();
     // Native threads attach with the system loader; task code expects the job's classes.
     thread.setContextClassLoader(resolver.classLoader());
     running.put(spec.getTaskId(), thread);
+    List<AutoCloseable> owned = new ArrayList<>();
     try {
-      return run(spec, argMetadata, argData);
+      return run(spec, argMetadata, argData, owned);
     } catch (Throwable t) { // the task's own failure, reported to its caller
       return failure(spec, t);
     } finally {
+      closeAll(owned);
       running.remove(spec.getTaskId());
       Thread.interrupted(); // a cancellation that came late must not hit the next task
       thread.setContextClassLoader(previous);
@@ -83,7 +95,19 @@ public final class TaskExecutor {
     return actor;
   }
 
-  private PushTaskReply run(TaskSpec spec, byte[][] argMetadata, byte[][] argData)
+  /** Arrow data the call received or returned: released (given back to the store) here. */
+  private static void closeAll(List<AutoCloseable> owned) {
+    for (AutoCloseable resource : owned) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        System.err.println("could not close " + resource.getClass().getName() + ": " + e);
+      }
+    }
+  }
+
+  private PushTaskReply run(
+      TaskSpec spec, byte[][] argMetadata, Object[] argData, List<AutoCloseable> owned)
       throws Throwable {
     if (!spec.getFunction().hasJava()) {
       throw new IllegalArgumentException(
@@ -98,7 +122,7 @@ public final class TaskExecutor {
     }
     JavaFunction function =
         resolver.resolve(spec.getFunction().getJava(), argMetadata.length, kindOf(spec.getType()));
-    Object[] args = arguments(spec, function, argMetadata, argData);
+    Object[] args = arguments(spec, function, argMetadata, argData, owned);
     if (spec.getType() == TaskType.ACTOR_CREATION_TASK) {
       actor = invoke(function, args);
       return PushTaskReply.getDefaultInstance();
@@ -106,7 +130,11 @@ public final class TaskExecutor {
     if (spec.getType() == TaskType.ACTOR_TASK) {
       args = withReceiver(requireActor(), args);
     }
-    return success(spec, invoke(function, args));
+    Object result = invoke(function, args);
+    if (result instanceof VectorSchemaRoot) {
+      owned.add((VectorSchemaRoot) result);
+    }
+    return success(spec, result);
   }
 
   private static FunctionResolver.Kind kindOf(TaskType type) {
@@ -133,7 +161,12 @@ public final class TaskExecutor {
    * The call's arguments. XLANG values (what Python callers send) are converted to the parameter
    * types (a Python int to {@code int}, a list to {@code List<Integer>} or {@code int[]}, ...).
    */
-  private Object[] arguments(TaskSpec spec, JavaFunction function, byte[][] metadata, byte[][] data)
+  private Object[] arguments(
+      TaskSpec spec,
+      JavaFunction function,
+      byte[][] metadata,
+      Object[] data,
+      List<AutoCloseable> owned)
       throws Throwable {
     int first = spec.getType() == TaskType.ACTOR_TASK ? 1 : 0; // the receiver is not an argument
     Type[] types = function.genericParameterTypes();
@@ -141,10 +174,15 @@ public final class TaskExecutor {
     boolean anyXlang = false;
     for (int i = 0; i < args.length; i++) {
       args[i] = serializer.deserialize(metadata[i], data[i]);
+      if (args[i] instanceof VectorSchemaRoot) {
+        owned.add((VectorSchemaRoot) args[i]);
+      }
+    }
+    for (int i = 0; i < args.length; i++) {
       if (ObjectSerializer.isError(metadata[i])) {
         throw (Throwable) args[i]; // a task this one depends on failed
       }
-      anyXlang |= ObjectSerializer.isXlang(metadata[i]);
+      anyXlang |= ObjectSerializer.isXlang(metadata[i]) || ObjectSerializer.isArrow(metadata[i]);
     }
     if (anyXlang && types.length - first != args.length) {
       throw new IllegalArgumentException(
@@ -155,7 +193,7 @@ public final class TaskExecutor {
               + args.length);
     }
     for (int i = 0; i < args.length; i++) {
-      if (ObjectSerializer.isXlang(metadata[i])) {
+      if (ObjectSerializer.isXlang(metadata[i]) || ObjectSerializer.isArrow(metadata[i])) {
         args[i] = convertArgument(function, i, args[i], types[i + first]);
       }
     }
@@ -164,8 +202,10 @@ public final class TaskExecutor {
 
   private static Object convertArgument(JavaFunction function, int index, Object value, Type type) {
     try {
-      return XlangConversions.convert(value, type);
-    } catch (XlangConversions.ConversionException e) {
+      return value instanceof VectorSchemaRoot
+          ? ArrowConversions.convert((VectorSchemaRoot) value, type)
+          : XlangConversions.convert(value, type);
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "argument "
               + index
