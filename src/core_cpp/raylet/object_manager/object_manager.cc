@@ -18,7 +18,7 @@ constexpr int64_t kStopWaitMs = 2000;
 struct ObjectManager::Transfer {
   ObjectID id;
   std::string from_address;
-  rpc::ObjectManagerService::Stub* peer = nullptr;
+  std::vector<rpc::ObjectManagerService::Stub*> peers;
   std::mutex mu;  // guards everything below
   std::vector<PullCallback> waiters;
   bool created = false;
@@ -73,7 +73,7 @@ void ObjectManager::Pull(const ObjectID& id, const std::string& from_address, Pu
   }
   transfer->id = id;
   transfer->from_address = from_address;
-  transfer->peer = peers_.Get(from_address);
+  transfer->peers = PeerStubs(from_address);
   transfer->waiters.push_back(std::move(done));
   transfer->in_flight = 1;
   transfer->next_offset = options_.chunk_bytes;
@@ -86,7 +86,7 @@ void ObjectManager::RequestChunk(const std::shared_ptr<Transfer>& transfer, uint
   request.set_object_id(transfer->id.Binary());
   request.set_offset(offset);
   request.set_length(options_.chunk_bytes);
-  auto* peer = transfer->peer;
+  auto* peer = transfer->peers[(offset / options_.chunk_bytes) % transfer->peers.size()];
   rpc::CallUnary<rpc::ReadObjectChunkRequest, rpc::ReadObjectChunkReply>(
       token_, options_.chunk_timeout_ms, std::move(request),
       [peer](auto* ctx, auto* req, auto* reply, auto done) {
@@ -126,6 +126,17 @@ void ObjectManager::OnChunk(const std::shared_ptr<Transfer>& transfer, uint64_t 
   }
   if (finished) return Finish(transfer, transfer->error);
   for (uint64_t next : to_request) RequestChunk(transfer, next);
+}
+
+std::vector<rpc::ObjectManagerService::Stub*> ObjectManager::PeerStubs(const std::string& address) {
+  std::lock_guard<std::mutex> lock(peers_mu_);
+  auto& stubs = peers_[address];
+  while (stubs.size() < static_cast<size_t>(std::max(1, options_.chunks_in_flight))) {
+    stubs.push_back(rpc::ObjectManagerService::NewStub(rpc::MakeChannel(address)));
+  }
+  std::vector<rpc::ObjectManagerService::Stub*> out;
+  for (auto& stub : stubs) out.push_back(stub.get());
+  return out;
 }
 
 Status ObjectManager::CreateLocal(Transfer& transfer, const rpc::ReadObjectChunkReply& reply) {

@@ -66,6 +66,7 @@ class ObjectManager {
   struct Transfer;
 
   void RequestChunk(const std::shared_ptr<Transfer>& transfer, uint64_t offset);
+  std::vector<rpc::ObjectManagerService::Stub*> PeerStubs(const std::string& address);
   void OnChunk(const std::shared_ptr<Transfer>& transfer, uint64_t offset, Status status,
                rpc::ReadObjectChunkReply&& reply);
   // Creates the local object from the first reply's size and metadata.
@@ -97,7 +98,11 @@ class ObjectManager {
   std::shared_ptr<Watches> watches_ = std::make_shared<Watches>();
 
   // Last: their channels go first, before the state their callbacks touch.
-  ClientPool<rpc::ObjectManagerService> peers_;
+  // One connection per chunk in flight to each peer: chunks travel over parallel TCP
+  // streams instead of queueing behind each other on one.
+  std::mutex peers_mu_;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<rpc::ObjectManagerService::Stub>>>
+      peers_;
   ClientPool<rpc::CoreWorkerService> owners_;
 };
 
