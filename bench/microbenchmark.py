@@ -232,7 +232,27 @@ class ColonyEngine(Engine):
         return out
 
 
-ENGINES = {"colony": ColonyEngine}
+class RayEngine(Engine):
+    """Ray from PyPI, run by --compare-ray in its own virtual environment."""
+    module_name = "ray"
+    # Colony's own settings: Ray already keeps every put in its shared-memory store, which is
+    # what the "(Plasma Store)" rows ask for.
+    _COLONY_ONLY = ("_system_config",)
+
+    def start(self, mod, init_kwargs: dict) -> Cluster:
+        kwargs = {k: v for k, v in init_kwargs.items() if k not in self._COLONY_ONLY}
+        context = mod.init(include_dashboard=False, **kwargs)
+        address = context.address_info["gcs_address"]
+        node = mod._private.worker._global_node
+        procs = {"driver": os.getpid()}
+        for name, infos in getattr(node, "all_processes", {}).items():
+            if infos and name in ("raylet", "gcs_server"):
+                procs[name] = infos[0].process.pid
+        return Cluster(address=address, child_env={}, processes=procs,
+                       session_dir=context.address_info.get("session_dir"))
+
+
+ENGINES = {"colony": ColonyEngine, "ray": RayEngine}
 
 
 def _compile_flags(bin_dir: str | None) -> str | None:
@@ -446,7 +466,13 @@ def _client_driver_main(module_name: str, address: str, env: dict, conn) -> None
         mod = importlib.import_module(module_name)
         t0 = time.perf_counter()
         mod.init(address=address)
-        sv = mod.remote(small_value)
+
+        # Defined here so it travels by value: in a spawned process this file's functions
+        # belong to "__mp_main__", which the engine's workers cannot import.
+        def small_value_here():
+            return b"ok"
+
+        sv = mod.remote(small_value_here)
         mod.get(sv.remote())
         mod.get([sv.remote() for _ in range(200)])  # let this job's workers start
         conn.send(("ready", os.getpid(), time.perf_counter() - t0))
@@ -1188,6 +1214,12 @@ def parse_args(argv=None):
                    help="seconds after which a row counts as hung: stacks are dumped and the "
                         "run exits (default 300)")
     p.add_argument("--engine", choices=sorted(ENGINES), default="colony", help=argparse.SUPPRESS)
+    p.add_argument("--compare-ray", action="store_true",
+                   help="run the rows under Colony and under Ray (installed into "
+                        "bench/.ray-venv by bench/setup_ray_venv.sh on first use), group by "
+                        "group, and print colony/ray per row")
+    p.add_argument("--ray-python", metavar="PATH",
+                   help="python of an environment that has ray (default bench/.ray-venv)")
     p.add_argument("--output", default=DEFAULT_OUTPUT,
                    help="JSON file for the figures (default bench/results/latest.json)")
     p.add_argument("--markdown", action="store_true",
@@ -1206,8 +1238,132 @@ def parse_args(argv=None):
     return args
 
 
+# --------------------------------------------------------------------------- --compare-ray
+
+# Options a compare run hands on to both engines' runs unchanged.
+_PASSED_ON = ("rounds", "duration", "warmup", "settle", "cluster_warmup", "clients",
+              "client_batch", "actors", "actor_batch", "call_timeout", "num_cpus", "row_timeout")
+
+
+def target_ratio(name: str) -> float:
+    """The colony/ray ratio issue 8 asks of a row: 3x for sync task and actor call rows, 2x
+    for async ones, 1x for the rest."""
+    calls = "tasks" in name or "calls" in name
+    if calls and name.endswith(" sync"):
+        return 3.0
+    if calls and name.endswith(" async"):
+        return 2.0
+    return 1.0
+
+
+def _passed_on(args) -> list[str]:
+    argv = []
+    for name in _PASSED_ON:
+        value = getattr(args, name)
+        if value is not None:
+            argv += ["--" + name.replace("_", "-"), str(value)]
+    return argv
+
+
+def _run_engine(engine: str, python: str, pattern: str, output: str, args) -> dict | None:
+    cmd = [python, os.path.abspath(__file__), "--engine", engine, "--rows", pattern,
+           "--output", output, *_passed_on(args)]
+    print(f"\n=== {engine}: {' '.join(cmd[2:])}", flush=True)
+    subprocess.run(cmd, cwd=REPO_DIR)
+    try:
+        with open(output) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def compare_with_ray(args) -> int:
+    """Runs the selected rows under Colony and under Ray (its own venv), group by group so
+    both see the same machine load, and prints colony/ray per row."""
+    if args.output == DEFAULT_OUTPUT:
+        args.output = os.path.join(BENCH_DIR, "results", "compare-latest.json")
+    ray_python = args.ray_python or os.path.join(BENCH_DIR, ".ray-venv", "bin", "python")
+    if not os.path.exists(ray_python):
+        subprocess.run(["bash", os.path.join(BENCH_DIR, "setup_ray_venv.sh")], check=True)
+    rows = select_rows(args.rows)
+    groups = list(dict.fromkeys(r.group for r in rows))
+    scratch = os.path.join(os.path.dirname(os.path.abspath(args.output)), "compare-parts")
+    os.makedirs(scratch, exist_ok=True)
+    docs: dict = {"colony": [], "ray": []}
+    for group in groups:
+        names = [r.name for r in rows if r.group == group]
+        pattern = "^(" + "|".join(re.escape(n) for n in names) + ")$"
+        for engine, python in (("colony", sys.executable), ("ray", ray_python)):
+            doc = _run_engine(engine, python, pattern,
+                              os.path.join(scratch, f"{engine}-{group}.json".replace(" ", "_")),
+                              args)
+            if doc is not None:
+                docs[engine].append(doc)
+    by_engine = {e: {r["name"]: r for d in ds for r in d["rows"]} for e, ds in docs.items()}
+    combined = {
+        "schema": SCHEMA_VERSION,
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "command": _command_line(), "git": git_info(), "machine": machine_info(),
+        "engines": {e: ds[0]["engine"] for e, ds in docs.items() if ds},
+        "settings": docs["colony"][0]["settings"] if docs["colony"] else {},
+        "rows": [_compare_row(r.name, by_engine) for r in rows],
+    }
+    write_json(args.output, combined)
+    print()
+    print(compare_table(combined))
+    print(f"\nresults written to {args.output}")
+    if args.markdown:
+        print()
+        print(compare_markdown(combined))
+    return 0
+
+
+def _compare_row(name: str, by_engine: dict) -> dict:
+    out = {"name": name, "target": target_ratio(name)}
+    for engine in ("colony", "ray"):
+        r = by_engine[engine].get(name)
+        out[engine] = None if r is None or r.get("error") else {"mean": r["mean"],
+                                                               "stddev": r["stddev"]}
+    if out["colony"] and out["ray"] and out["ray"]["mean"]:
+        out["ratio"] = out["colony"]["mean"] / out["ray"]["mean"]
+    return out
+
+
+def _fmt_side(side) -> str:
+    return "failed" if side is None else f"{fmt_rate(side['mean'])} ± {fmt_rate(side['stddev'])}"
+
+
+def compare_table(doc: dict) -> str:
+    width = max(len(r["name"]) for r in doc["rows"])
+    lines = [f"{'row':<{width}}  {'colony':>22}  {'ray':>22}  {'colony/ray':>10}  {'target':>6}",
+             "-" * (width + 70)]
+    for r in doc["rows"]:
+        ratio = f"{r['ratio']:.2f}x" if "ratio" in r else "-"
+        met = "" if "ratio" not in r else ("  ok" if r["ratio"] >= r["target"] else "  BELOW")
+        lines.append(f"{r['name']:<{width}}  {_fmt_side(r['colony']):>22}  "
+                     f"{_fmt_side(r['ray']):>22}  {ratio:>10}  {r['target']:>5.0f}x{met}")
+    return "\n".join(lines)
+
+
+def compare_markdown(doc: dict) -> str:
+    engines = doc.get("engines", {})
+    head = (f"- date: {doc['date']}\n- commit: {(doc['git'].get('commit') or '?')[:12]}\n"
+            f"- machine: {doc['machine']['nproc']} CPUs, {doc['machine']['cpu_model']}\n"
+            f"- ray: {engines.get('ray', {}).get('version')}\n- command: `{doc['command']}`")
+    lines = [head, "", "| row | colony per s | ray per s | colony/ray | target |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for r in doc["rows"]:
+        ratio = f"{r['ratio']:.2f}x" if "ratio" in r else "-"
+        met = "" if "ratio" not in r else (" (met)" if r["ratio"] >= r["target"] else " (below)")
+        lines.append(f"| {r['name']} | {_fmt_side(r['colony'])} | {_fmt_side(r['ray'])} | "
+                     f"{ratio}{met} | {r['target']:.0f}x |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.compare_ray:
+        return compare_with_ray(args)
     if args.list:
         list_rows()
         return 0

@@ -61,14 +61,21 @@ void PrepareClientContext(grpc::ClientContext* ctx, const std::string& token, in
   }
 }
 
+namespace {
+constexpr int kConnectTimeoutMs = 5000;
+}  // namespace
+
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);
   // Fail fast on a dead peer instead of waiting out long reconnect backoffs.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  // gRPC also takes this as the connect timeout (time to the peer's HTTP/2 SETTINGS): at
+  // 100 ms a busy but healthy process (a new actor on a loaded node) failed to connect and
+  // its calls were failed as if it had died. A dead peer refuses at once regardless.
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kConnectTimeoutMs);
   // Distinct channels get distinct TCP connections, so one stub's traffic is not queued
   // behind another's on a shared subchannel.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
