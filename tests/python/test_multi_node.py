@@ -286,6 +286,35 @@ import os; os._exit(0)   # no goodbye: the worker node's raylet must notice the 
                what="the dead driver's copy on the worker node to be freed")
 
 
+def test_a_dead_drivers_leases_on_other_nodes_end(cluster):
+    """A driver killed while its task runs on another node never returns that lease: the
+    node's raylet watches lease holders and frees the CPU when one exits."""
+    worker = cluster.add_node(num_cpus=1)
+    cluster.connect()
+    cluster.wait_for_nodes()
+    script = f"""
+import colony, time
+from colony.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+colony.init(address={cluster.address!r}, _token={cluster._token!r},
+            _raylet_address={cluster.head_node.raylet_address!r})
+@colony.remote(scheduling_strategy=NodeAffinitySchedulingStrategy({worker.node_id!r}, soft=False))
+def started():
+    return 1
+@colony.remote(scheduling_strategy=NodeAffinitySchedulingStrategy({worker.node_id!r}, soft=False))
+def hold():
+    time.sleep(600)
+colony.get(started.remote())
+hold.remote()
+time.sleep(1.0)          # hold() is running on the worker node
+import os; os._exit(0)   # no goodbye, no lease returned
+"""
+    import subprocess
+    import sys
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    # The worker node's only CPU comes back once its raylet sees the driver gone.
+    assert colony.get(where.options(scheduling_strategy=on(worker)).remote(), timeout=30) == worker.node_id
+
+
 # ---------------------------------------------------------------- failures
 
 

@@ -229,7 +229,7 @@ Status CoreWorker::Connect() {
       });
   submitter_ = std::make_unique<NormalTaskSubmitter>(NormalTaskSubmitter::Deps{
       &io_loop_, &memory_store_, &reference_counter_, task_manager_.get(), &raylet_clients_,
-      &worker_clients_, options_.token, options_.raylet_address});
+      &worker_clients_, options_.token, options_.raylet_address, &address_});
   actor_submitter_ = std::make_unique<ActorTaskSubmitter>(ActorTaskSubmitter::Deps{
       &io_loop_, &memory_store_, &reference_counter_, task_manager_.get(), &worker_clients_,
       gcs_.get(), options_.token, worker_id_.Binary()});
@@ -671,6 +671,8 @@ void CoreWorker::RecoverLostCopy(const ObjectID& id, const rpc::ObjectValue& mar
     FetchFromOwner(id, /*copy_lost=*/true);
     return;
   }
+  // Its node may be dead: the re-run must not go to a worker leased there.
+  submitter_->ReturnIdleLeasesAt(marker.plasma_node_address());
   std::string why;
   if (task_manager_->Reconstruct(id, &why)) return;
   std::string message = "object " + id.Hex() + " lost its only copy (in the object store of node " +

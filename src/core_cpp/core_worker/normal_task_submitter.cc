@@ -1,5 +1,6 @@
 #include "core_worker/normal_task_submitter.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "common/logging.h"
@@ -9,6 +10,8 @@ namespace {
 
 constexpr int kMaxPendingLeaseRequestsPerKey = 10;
 constexpr int64_t kInfeasibleRetryMs = 1000;
+// How long an idle lease waits for the next task of its kind before going back.
+constexpr int64_t kIdleLeaseMs = 20;
 
 // Tasks that need the same resources in the same language, placed by the same strategy,
 // can share a lease.
@@ -40,7 +43,34 @@ void NormalTaskSubmitter::ResolveDependencies(rpc::TaskSpec spec) {
 void NormalTaskSubmitter::Enqueue(rpc::TaskSpec spec) {
   std::string key = SchedulingKey(spec);
   keys_[key].queue.push_back(std::move(spec));
+  UseIdleLeases(key);
   RequestLeasesIfNeeded(key);
+}
+
+void NormalTaskSubmitter::UseIdleLeases(const std::string& key) {
+  auto& state = keys_[key];
+  while (!state.queue.empty() && !state.idle_leases.empty()) {
+    std::string lease_id = std::move(state.idle_leases.front());
+    state.idle_leases.pop_front();
+    auto it = leases_.find(lease_id);
+    if (it == leases_.end()) continue;
+    it->second.idle_since = 0;
+    PushNextOrReturn(lease_id);
+  }
+}
+
+void NormalTaskSubmitter::KeepIdle(const std::string& lease_id) {
+  Lease& lease = leases_[lease_id];
+  uint64_t period = next_idle_period_++;
+  lease.idle_since = period;
+  keys_[lease.key].idle_leases.push_back(lease_id);
+  d_.loop->PostDelayed([this, lease_id, period]() {
+    auto it = leases_.find(lease_id);
+    if (it == leases_.end() || it->second.idle_since != period) return;  // in use again
+    auto& idle = keys_[it->second.key].idle_leases;
+    idle.erase(std::remove(idle.begin(), idle.end(), lease_id), idle.end());
+    ReturnLease(lease_id, false);
+  }, kIdleLeaseMs);
 }
 
 void NormalTaskSubmitter::RequestLeasesIfNeeded(const std::string& key) {
@@ -64,6 +94,7 @@ void NormalTaskSubmitter::RequestLease(const std::string& key, const std::string
   request.set_task_id(head.task_id());
   request.set_grant_or_reject(grant_or_reject);
   *request.mutable_scheduling_strategy() = head.scheduling_strategy();
+  *request.mutable_lessee() = *d_.self;
   auto* stub = d_.raylets->Get(raylet_address);
   rpc::CallUnary<rpc::RequestWorkerLeaseRequest, rpc::RequestWorkerLeaseReply>(
       d_.token, -1, std::move(request),
@@ -132,7 +163,7 @@ void NormalTaskSubmitter::PushNextOrReturn(const std::string& lease_id) {
   Lease& lease = leases_[lease_id];
   auto& state = keys_[lease.key];
   if (state.queue.empty()) {
-    ReturnLease(lease_id, false);
+    KeepIdle(lease_id);
     return;
   }
   rpc::PushTaskRequest request;
@@ -193,6 +224,24 @@ void NormalTaskSubmitter::ReturnLease(const std::string& lease_id, bool disconne
       });
   // Tasks may have queued up while this lease was busy failing.
   RequestLeasesIfNeeded(key);
+}
+
+void NormalTaskSubmitter::ReturnIdleLeasesAt(const std::string& raylet_address) {
+  d_.loop->Post([this, raylet_address]() {
+    for (auto& [key, state] : keys_) {
+      std::deque<std::string> kept;
+      for (auto& lease_id : state.idle_leases) {
+        auto it = leases_.find(lease_id);
+        if (it == leases_.end()) continue;
+        if (it->second.raylet_address == raylet_address) {
+          ReturnLease(lease_id, false);
+        } else {
+          kept.push_back(std::move(lease_id));
+        }
+      }
+      state.idle_leases = std::move(kept);
+    }
+  });
 }
 
 void NormalTaskSubmitter::Cancel(const TaskID& task_id, bool force) {

@@ -1,6 +1,8 @@
 // Submits normal tasks: resolves locally owned arguments, leases workers from raylets
 // (following spillback), pushes tasks straight to leased workers, reuses a lease while
-// tasks of the same shape are queued and returns it when idle. All state lives on `loop`.
+// tasks of the same shape are queued, keeps an idle lease a moment for the next task (a
+// caller that submits, gets, submits... then skips two RPCs per task) and returns it after
+// that. All state lives on `loop`.
 #pragma once
 
 #include <deque>
@@ -29,6 +31,7 @@ class NormalTaskSubmitter {
     ClientPool<rpc::CoreWorkerService>* workers;
     std::string token;
     std::string local_raylet_address;
+    const rpc::Address* self;  // this worker, named as the lessee of its leases
   };
   explicit NormalTaskSubmitter(Deps deps)
       : d_(std::move(deps)), resolver_(d_.loop, d_.store, d_.refs) {}
@@ -36,12 +39,16 @@ class NormalTaskSubmitter {
   // Thread-safe: hands the task to the loop.
   void Submit(rpc::TaskSpec spec);
   void Cancel(const TaskID& task_id, bool force);
+  // Returns the idle leases held at the raylet at `raylet_address`, whose node lost an
+  // object (it likely died): tasks re-run to rebuild the object must not be pushed there.
+  void ReturnIdleLeasesAt(const std::string& raylet_address);
 
  private:
   struct KeyState {
     std::deque<rpc::TaskSpec> queue;
     int pending_lease_requests = 0;
     bool warned_infeasible = false;
+    std::deque<std::string> idle_leases;  // lease ids kept for the next task
   };
   struct Lease {
     std::string lease_id;
@@ -49,6 +56,7 @@ class NormalTaskSubmitter {
     std::string raylet_address;
     rpc::Address worker;
     TaskID running;
+    uint64_t idle_since = 0;  // 0 while busy; else the idle period's number
   };
 
   void ResolveDependencies(rpc::TaskSpec spec);
@@ -61,6 +69,10 @@ class NormalTaskSubmitter {
   void OnPushReply(const std::string& lease_id, const TaskID& task_id, Status status,
                    rpc::PushTaskReply reply);
   void ReturnLease(const std::string& lease_id, bool disconnect);
+  // No task to push now: keep the lease for kIdleLeaseMs, then return it.
+  void KeepIdle(const std::string& lease_id);
+  // Hands queued tasks of `key` to its idle leases.
+  void UseIdleLeases(const std::string& key);
   void RetryLeaseLater(const std::string& key);
 
   Deps d_;
@@ -70,6 +82,7 @@ class NormalTaskSubmitter {
   std::unordered_map<TaskID, std::string> running_on_;  // task -> lease
   std::unordered_set<TaskID> resolving_;
   std::unordered_set<TaskID> cancelled_while_resolving_;
+  uint64_t next_idle_period_ = 1;
 };
 
 }  // namespace colony

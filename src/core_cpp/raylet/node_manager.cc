@@ -29,13 +29,17 @@ Status ParseLeaseRequest(const rpc::RequestWorkerLeaseRequest& request, LeaseReq
   out->detached_actor = request.detached_actor();
   out->jvm_options.assign(request.jvm_options().begin(), request.jvm_options().end());
   out->strategy = request.scheduling_strategy();
+  if (WorkerID::IsValidBinary(request.lessee().worker_id())) {
+    out->lessee = WorkerID::FromBinary(request.lessee().worker_id());
+  }
   return Status::OK();
 }
 
 }  // namespace
 
-NodeManager::NodeManager(NodeID node_id, LeaseManager* leases, WorkerPool* pool)
-    : node_id_(node_id), leases_(leases), pool_(pool) {
+NodeManager::NodeManager(NodeID node_id, LeaseManager* leases, WorkerPool* pool,
+                         WorkerWatcher* watcher)
+    : node_id_(node_id), leases_(leases), pool_(pool), watcher_(watcher) {
   pool_->SetLeasedWorkerDeathCallback(
       [this](const WorkerID& worker_id) { leases_->OnWorkerDied(worker_id); });
 }
@@ -55,11 +59,13 @@ void NodeManager::HandleRequestWorkerLease(const rpc::RequestWorkerLeaseRequest&
     return;
   }
   // The reply and the call stay alive until `send` runs, however long the lease waits.
-  leases_->RequestLease(std::move(lease),
-                        [reply, send = std::move(send)](const rpc::RequestWorkerLeaseReply& r) {
-                          *reply = r;
-                          send(Status::OK());
-                        });
+  leases_->RequestLease(std::move(lease), [this, lessee = request.lessee(), reply,
+                                           send = std::move(send)](
+                                              const rpc::RequestWorkerLeaseReply& r) {
+    if (!r.lease_id().empty() && !lessee.worker_id().empty()) watcher_->Watch(lessee);
+    *reply = r;
+    send(Status::OK());
+  });
 }
 
 void NodeManager::HandleReturnWorker(const rpc::ReturnWorkerRequest& request,

@@ -12,13 +12,15 @@
 #include "raylet.pb.h"
 #include "raylet/scheduling/lease_manager.h"
 #include "raylet/worker_pool.h"
+#include "raylet/worker_watcher.h"
 #include "rpc/grpc_util.h"
 
 namespace colony::raylet {
 
 class NodeManager {
  public:
-  NodeManager(NodeID node_id, LeaseManager* leases, WorkerPool* pool);
+  // Granted leases' holders are watched with `watcher`; its exit listener is the owner's.
+  NodeManager(NodeID node_id, LeaseManager* leases, WorkerPool* pool, WorkerWatcher* watcher);
 
   void HandleRequestWorkerLease(const rpc::RequestWorkerLeaseRequest& request,
                                 rpc::RequestWorkerLeaseReply* reply, rpc::SendReply send);
@@ -58,6 +60,7 @@ class NodeManager {
   NodeID node_id_;
   LeaseManager* leases_;
   WorkerPool* pool_;
+  WorkerWatcher* watcher_;
   bool stopping_ = false;
   std::unordered_map<WorkerID, Driver> drivers_;
   WorkerPool::ExitCallback on_driver_exit_;

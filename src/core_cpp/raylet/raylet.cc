@@ -75,9 +75,10 @@ Raylet::Raylet(RayletConfig config, EventLoop* loop, std::function<void(int)> re
       pool_(PoolOptions(config_), &launcher_),
       leases_(config_.node_id, config_.TotalResources(), &cluster_, &pool_,
               SchedulingPolicyOptions{config_.scheduler_spread_threshold}),
-      node_manager_(config_.node_id, &leases_, &pool_),
+      watcher_(config_.token),
+      node_manager_(config_.node_id, &leases_, &pool_, &watcher_),
       object_manager_(config_.node_id, config_.token),
-      object_rpcs_(&object_manager_, &cluster_),
+      object_rpcs_(&object_manager_, &cluster_, &watcher_),
       service_(&node_manager_, &object_rpcs_, loop, config_.token),
       object_service_(&object_rpcs_, config_.token),
       server_("raylet", config_.node_ip, config_.port),
@@ -123,6 +124,7 @@ Status Raylet::Start() {
   pool_.SetStopLogicalWorker([this](const rpc::Address& worker) { StopLogicalWorker(worker); });
   node_manager_.SetDriverExitCallback(
       [this](const WorkerExit& exit) { ReportWorkerExit(exit); });
+  watcher_.AddExitListener([this](const WorkerID& worker_id) { OnWatchedWorkerExit(worker_id); });
   StartPeriodicWork();
   return Status::OK();
 }
@@ -134,6 +136,15 @@ void Raylet::StartPeriodicWork() {
   loop_->PostPeriodic([this] { pool_.TrimWorkers(); }, kTrimPeriodMs);
   loop_->PostPeriodic([this] { node_manager_.CheckDrivers(); }, kDriverCheckPeriodMs);
   loop_->PostPeriodic([this] { leases_.SpillQueued(); }, kSpillQueuedPeriodMs);
+}
+
+// A core worker (on any node) that owns objects here or holds leases here exited.
+void Raylet::OnWatchedWorkerExit(const WorkerID& worker_id) {
+  size_t freed = object_store_->DeleteOwnedBy(worker_id.Binary());
+  if (freed > 0) {
+    COLONY_LOG(INFO) << "freed " << freed << " objects of exited owner " << worker_id.Hex();
+  }
+  loop_->Post([this, worker_id] { leases_.OnLesseeDied(worker_id); });
 }
 
 void Raylet::ReportWorkerExit(const WorkerExit& exit) {
@@ -220,6 +231,7 @@ void Raylet::Stop(bool unregister) {
     }
   }
   gcs_.CancelAll();
+  watcher_.Stop();
   object_manager_.Stop();
   if (object_store_) object_store_->Stop();
 }

@@ -22,6 +22,7 @@
 #include "raylet/scheduling/lease_manager.h"
 #include "raylet/worker_launcher.h"
 #include "raylet/worker_pool.h"
+#include "raylet/worker_watcher.h"
 #include "rpc/grpc_util.h"
 
 namespace colony::raylet {
@@ -51,6 +52,7 @@ class Raylet {
   // actors the worker owned.
   void ReportWorkerExit(const WorkerExit& exit);
   void StopLogicalWorker(const rpc::Address& worker);
+  void OnWatchedWorkerExit(const WorkerID& worker_id);
   // The node's shared-memory object store, served from this process.
   Status StartObjectStore();
 
@@ -62,6 +64,7 @@ class Raylet {
   WorkerLauncher launcher_;
   WorkerPool pool_;
   LeaseManager leases_;
+  WorkerWatcher watcher_;
   NodeManager node_manager_;
   std::unique_ptr<plasma::PlasmaStore> object_store_;
   ObjectManager object_manager_;

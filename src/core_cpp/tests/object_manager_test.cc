@@ -17,7 +17,11 @@ namespace {
 
 struct Node {
   Node(const std::string& dir, const std::string& name, ObjectManagerOptions options)
-      : id(NodeID::FromRandom()), objects(id, "", options), cluster(id), rpcs(&objects, &cluster),
+      : id(NodeID::FromRandom()),
+        objects(id, "", options),
+        cluster(id),
+        watcher(""),
+        rpcs(&objects, &cluster, &watcher),
         service(&rpcs, ""), server("object_manager_test", "127.0.0.1", 0) {
     plasma::PlasmaStoreOptions store_options;
     store_options.socket_path = dir + "/" + name + ".sock";
@@ -41,6 +45,7 @@ struct Node {
   std::unique_ptr<plasma::PlasmaStore> store;
   ObjectManager objects;
   ClusterView cluster;
+  WorkerWatcher watcher;
   ObjectRpcHandler rpcs;
   ObjectManagerGrpcService service;
   rpc::GrpcServer server;

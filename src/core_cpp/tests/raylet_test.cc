@@ -10,7 +10,10 @@
 #include <fstream>
 #include <sstream>
 #include <csignal>
+#include <functional>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -79,8 +82,10 @@ class RayletLeaseManagerTest : public ::testing::Test {
                                              &workers_);
   }
   // Sends a request; its reply lands in replies_[index].
-  size_t Request(double cpus, const std::string& task_id = "", bool grant_or_reject = false) {
+  size_t Request(double cpus, const std::string& task_id = "", bool grant_or_reject = false,
+                 const WorkerID& lessee = WorkerID()) {
     LeaseRequest request;
+    request.lessee = lessee;
     request.job_id = JobID::FromInt(1);
     request.resources = ResourceSet::FromMap({{"CPU", cpus}});
     request.task_id = task_id;
@@ -368,6 +373,26 @@ TEST_F(RayletLeaseManagerTest, WorkerDeathEndsLease) {
   EXPECT_EQ(workers_.pops.size(), 1u);
   workers_.GiveWorker();
   EXPECT_TRUE(replies_[b].has_value());
+}
+
+TEST_F(RayletLeaseManagerTest, LesseeExitEndsItsLeasesAndKillsTheirWorkers) {
+  Init({{"CPU", 3}});
+  WorkerID gone = WorkerID::FromRandom(), alive = WorkerID::FromRandom();
+  Request(1, "", false, gone);
+  WorkerID w1 = workers_.GiveWorker();
+  Request(1, "", false, alive);
+  workers_.GiveWorker();
+  Request(1, "", false, gone);
+  WorkerID w3 = workers_.GiveWorker();
+  leases_->OnLesseeDied(WorkerID::FromRandom());  // holds nothing here
+  EXPECT_EQ(leases_->num_leases(), 3u);
+  leases_->OnLesseeDied(gone);
+  EXPECT_EQ(leases_->num_leases(), 1u);
+  EXPECT_EQ(FreeCpu(), 2);
+  ASSERT_EQ(workers_.disconnected.size(), 2u);  // they may still run the dead one's tasks
+  EXPECT_EQ(std::set<WorkerID>(workers_.disconnected.begin(), workers_.disconnected.end()),
+            (std::set<WorkerID>{w1, w3}));
+  EXPECT_TRUE(workers_.pushed.empty());
 }
 
 TEST_F(RayletLeaseManagerTest, CancelPendingOfJobAndResourceCallback) {
@@ -711,6 +736,81 @@ TEST_F(RayletWorkerPoolTest, MissingExecutableFailsAtOnce) {
   EXPECT_EQ(pool.num_workers(), 0u);
 }
 
+// A core worker that holds WatchWorker calls open until the test lets it "exit".
+class WatchedWorker : public rpc::CoreWorkerService::CallbackService {
+ public:
+  grpc::ServerUnaryReactor* WatchWorker(grpc::CallbackServerContext* ctx,
+                                        const rpc::WatchWorkerRequest*,
+                                        rpc::WatchWorkerReply*) override {
+    std::lock_guard<std::mutex> lock(mu);
+    open.push_back(ctx->DefaultReactor());
+    return open.back();
+  }
+  void Exit() {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto* reactor : open) reactor->Finish(grpc::Status::OK);
+    open.clear();
+  }
+  size_t num_open() {
+    std::lock_guard<std::mutex> lock(mu);
+    return open.size();
+  }
+  std::mutex mu;
+  std::vector<grpc::ServerUnaryReactor*> open;
+};
+
+bool WaitFor(const std::function<bool()>& done) {
+  for (int i = 0; i < 500 && !done(); i++) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return done();
+}
+
+TEST(RayletWorkerWatcherTest, ListenersHearOfEachExitOnce) {
+  WatchedWorker worker;
+  rpc::GrpcServer server("watched-worker", "127.0.0.1", 0);
+  server.RegisterService(&worker);
+  ASSERT_TRUE(server.Start().ok());
+  rpc::Address address;
+  address.set_ip("127.0.0.1");
+  address.set_port(server.port());
+  WorkerID worker_id = WorkerID::FromRandom();
+  address.set_worker_id(worker_id.Binary());
+
+  WorkerWatcher watcher("");
+  std::mutex mu;
+  std::vector<WorkerID> exits;
+  watcher.AddExitListener([&](const WorkerID& id) {
+    std::lock_guard<std::mutex> lock(mu);
+    exits.push_back(id);
+  });
+  auto num_exits = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return exits.size();
+  };
+  watcher.Watch(address);
+  watcher.Watch(address);  // already watched: no second call
+  ASSERT_TRUE(WaitFor([&] { return worker.num_open() == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(worker.num_open(), 1u);
+  EXPECT_EQ(num_exits(), 0u);
+  worker.Exit();
+  ASSERT_TRUE(WaitFor([&] { return num_exits() == 1; }));
+  EXPECT_EQ(exits[0], worker_id);
+
+  // A worker whose process is gone (nothing listens on its port) counts as exited.
+  rpc::Address gone = address;
+  WorkerID gone_id = WorkerID::FromRandom();
+  gone.set_worker_id(gone_id.Binary());
+  server.Shutdown();
+  watcher.Watch(gone);
+  ASSERT_TRUE(WaitFor([&] { return num_exits() == 2; }));
+  EXPECT_EQ(exits[1], gone_id);
+
+  watcher.Stop();
+  watcher.Watch(address);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(num_exits(), 2u);
+}
+
 // Drivers are not the raylet's children: their exit is found by probing the pid.
 TEST(RayletNodeManagerTest, DriverExitIsReported) {
   NodeID self = NodeID::FromRandom();
@@ -718,7 +818,8 @@ TEST(RayletNodeManagerTest, DriverExitIsReported) {
   WorkerLauncher launcher{WorkerLaunchOptions()};
   WorkerPool pool(WorkerPoolOptions(), &launcher);
   LeaseManager leases(self, ResourceSet::FromMap({{"CPU", 1}}), &cluster, &pool);
-  NodeManager manager(NodeID::FromRandom(), &leases, &pool);
+  WorkerWatcher watcher("");
+  NodeManager manager(NodeID::FromRandom(), &leases, &pool, &watcher);
   std::vector<WorkerExit> exits;
   manager.SetDriverExitCallback([&](const WorkerExit& e) { exits.push_back(e); });
 

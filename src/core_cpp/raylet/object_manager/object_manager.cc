@@ -41,10 +41,6 @@ Status ObjectManager::Start(plasma::PlasmaStore* store) {
 }
 
 void ObjectManager::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(watches_->mu);
-    watches_->stopped = true;
-  }
   std::unique_lock<std::mutex> lock(mu_);
   stopped_ = true;
   drained_.wait_for(lock, std::chrono::milliseconds(kStopWaitMs),
@@ -216,35 +212,6 @@ Status ObjectManager::ReadChunk(const rpc::ReadObjectChunkRequest& request,
 
 void ObjectManager::Free(const std::vector<ObjectID>& ids) {
   for (const auto& id : ids) store_->Delete(id);
-}
-
-void ObjectManager::WatchOwner(const rpc::Address& owner) {
-  const std::string worker_id = owner.worker_id();
-  {
-    std::lock_guard<std::mutex> lock(watches_->mu);
-    if (watches_->stopped || worker_id.empty() || !watches_->owners.insert(worker_id).second) {
-      return;
-    }
-  }
-  rpc::WatchWorkerRequest request;
-  auto* stub = owners_.Get(rpc::AddressToString(owner));
-  rpc::CallUnary<rpc::WatchWorkerRequest, rpc::WatchWorkerReply>(
-      token_, -1, std::move(request),
-      [stub](auto* ctx, auto* req, auto* reply, auto done) {
-        stub->async()->WatchWorker(ctx, req, reply, std::move(done));
-      },
-      [watches = watches_, store = store_, worker_id](Status, rpc::WatchWorkerReply&&) {
-        {
-          std::lock_guard<std::mutex> lock(watches->mu);
-          if (watches->stopped) return;
-          watches->owners.erase(worker_id);
-        }
-        size_t freed = store->DeleteOwnedBy(worker_id);
-        if (freed > 0) {
-          COLONY_LOG(INFO) << "freed " << freed << " objects of exited remote owner "
-                           << WorkerID::FromBinary(worker_id).Hex();
-        }
-      });
 }
 
 }  // namespace colony::raylet

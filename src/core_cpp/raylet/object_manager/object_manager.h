@@ -2,9 +2,8 @@
 // this node's store: chunked reads over gRPC (ObjectManagerService.ReadObjectChunk), several
 // chunks in flight, written straight into the created shared-memory object; concurrent
 // pulls of one object share one transfer. The copy is a cache copy (evictable); the
-// primary stays with its node. Also serves chunks of local objects to other nodes, frees
-// primary copies at their owner's request and watches owners on other nodes, so copies they
-// placed here go when they exit.
+// primary stays with its node. Also serves chunks of local objects to other nodes and frees
+// primary copies at their owner's request.
 //
 // Thread-safe: pulls progress on gRPC callback threads; chunk reads run on the serving
 // thread; nothing here touches the raylet's event loop.
@@ -56,8 +55,6 @@ class ObjectManager {
   Status ReadChunk(const rpc::ReadObjectChunkRequest& request, rpc::ReadObjectChunkReply* reply);
   // Deletes primary copies their owner freed.
   void Free(const std::vector<ObjectID>& ids);
-  // Frees what `owner` (on another node) placed here once its process is gone.
-  void WatchOwner(const rpc::Address& owner);
 
   size_t num_active_pulls();
   uint64_t chunks_served() const { return chunks_served_; }
@@ -76,13 +73,6 @@ class ObjectManager {
                     std::vector<uint64_t>* to_request);
   void Finish(const std::shared_ptr<Transfer>& transfer, Status status);
 
-  // Outlives this object for the owner watches, whose calls end only with the owner.
-  struct Watches {
-    std::mutex mu;
-    bool stopped = false;
-    std::unordered_set<std::string> owners;  // worker ids
-  };
-
   const NodeID self_;
   const std::string token_;
   const ObjectManagerOptions options_;
@@ -95,7 +85,6 @@ class ObjectManager {
   std::condition_variable drained_;
   bool stopped_ = false;
   std::unordered_map<ObjectID, std::shared_ptr<Transfer>> transfers_;
-  std::shared_ptr<Watches> watches_ = std::make_shared<Watches>();
 
   // Last: their channels go first, before the state their callbacks touch.
   // One connection per chunk in flight to each peer: chunks travel over parallel TCP
@@ -103,7 +92,6 @@ class ObjectManager {
   std::mutex peers_mu_;
   std::unordered_map<std::string, std::vector<std::unique_ptr<rpc::ObjectManagerService::Stub>>>
       peers_;
-  ClientPool<rpc::CoreWorkerService> owners_;
 };
 
 }  // namespace colony::raylet

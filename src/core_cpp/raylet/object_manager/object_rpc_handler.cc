@@ -37,7 +37,8 @@ void ObjectRpcHandler::HandleFreeObjects(const rpc::FreeObjectsRequest& request,
 
 void ObjectRpcHandler::HandleWatchOwner(const rpc::WatchOwnerRequest& request,
                                         rpc::WatchOwnerReply* /*reply*/, rpc::SendReply send) {
-  objects_->WatchOwner(request.owner());
+  // Its objects here are freed when it exits (the raylet's exit listener).
+  watcher_->Watch(request.owner());
   send(Status::OK());
 }
 

@@ -8,14 +8,15 @@
 #include "raylet.grpc.pb.h"
 #include "raylet/object_manager/object_manager.h"
 #include "raylet/scheduling/cluster_view.h"
+#include "raylet/worker_watcher.h"
 #include "rpc/grpc_util.h"
 
 namespace colony::raylet {
 
 class ObjectRpcHandler {
  public:
-  ObjectRpcHandler(ObjectManager* objects, ClusterView* cluster)
-      : objects_(objects), cluster_(cluster) {}
+  ObjectRpcHandler(ObjectManager* objects, ClusterView* cluster, WorkerWatcher* watcher)
+      : objects_(objects), cluster_(cluster), watcher_(watcher) {}
 
   void HandlePullObject(const rpc::PullObjectRequest& request, rpc::PullObjectReply* reply,
                         rpc::SendReply send);
@@ -29,6 +30,7 @@ class ObjectRpcHandler {
  private:
   ObjectManager* objects_;
   ClusterView* cluster_;
+  WorkerWatcher* watcher_;
 };
 
 // Chunk reads run on the gRPC thread that received them (no loop).

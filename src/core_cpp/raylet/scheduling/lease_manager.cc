@@ -156,7 +156,7 @@ void LeaseManager::OnWorkerPopped(uint64_t seq, StatusOr<LeasedWorker> worker) {
   }
   LeaseID lease_id = LeaseID::FromRandom();
   leases_[lease_id] = Lease{worker->worker_id, pending.request.resources, ResourceSet(),
-                           pending.request.detached_actor};
+                           pending.request.detached_actor, pending.request.lessee};
   lease_of_worker_[worker->worker_id] = lease_id;
   reply.set_lease_id(lease_id.Binary());
   *reply.mutable_worker_address() = worker->address;
@@ -230,6 +230,18 @@ void LeaseManager::OnWorkerDied(const WorkerID& worker_id) {
                    << " died";
   EndLease(found->second);
   Dispatch();
+}
+
+void LeaseManager::OnLesseeDied(const WorkerID& lessee) {
+  std::vector<LeaseID> orphaned;
+  for (const auto& [lease_id, lease] : leases_) {
+    if (lease.lessee == lessee) orphaned.push_back(lease_id);
+  }
+  for (const LeaseID& lease_id : orphaned) {
+    COLONY_LOG(INFO) << "lease " << lease_id.Hex() << " ended: its holder " << lessee.Hex()
+                     << " exited";
+    ReturnLease(lease_id, true);
+  }
 }
 
 void LeaseManager::CancelPending(const JobID& job_id, const std::string& message) {

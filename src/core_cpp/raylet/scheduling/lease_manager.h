@@ -29,6 +29,7 @@ struct LeaseRequest {
   bool detached_actor = false;  // its worker outlives the job (see WorkersOfDetachedActors)
   std::vector<std::string> jvm_options;
   rpc::SchedulingStrategy strategy;
+  WorkerID lessee;  // the core worker that will push tasks to the lease; nil for the GCS
 };
 
 // Receives the one reply a lease request gets (granted, spilled, infeasible, canceled or
@@ -56,6 +57,9 @@ class LeaseManager {
   void SetWorkerBlocked(const WorkerID& worker_id, bool blocked);
   // The worker process is gone: its lease, if any, ends.
   void OnWorkerDied(const WorkerID& worker_id);
+  // The core worker holding leases exited: nobody will return them, and their workers may
+  // still run its tasks, so the workers are killed and the leases end.
+  void OnLesseeDied(const WorkerID& lessee);
   // Replies canceled=true to every request not yet granted that matches (all when
   // `job_id` is nil), with `message` as the failure message.
   void CancelPending(const JobID& job_id, const std::string& message);
@@ -85,6 +89,7 @@ class LeaseManager {
     ResourceSet held;  // taken from available_
     ResourceSet lent;  // CPU handed back while the worker is blocked
     bool detached_actor = false;
+    WorkerID lessee;
   };
 
   // The policy's node for `request`, with this node's live figures in the picture.
