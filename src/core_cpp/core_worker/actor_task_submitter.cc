@@ -68,6 +68,12 @@ Status ActorTaskSubmitter::Submit(rpc::TaskSpec spec) {
     actor->pending--;
     return Status::OK();
   }
+  if (!resolver_.NeedsResolving(*shared)) {
+    // Sent from the caller's thread: no hop through the loop on the common path.
+    call.resolved = true;
+    SendQueued(actor);
+    return Status::OK();
+  }
   resolver_.Resolve(shared, [this, id, seq]() {
     std::lock_guard<std::mutex> lock(mu_);
     Actor* actor = actors_[id].get();
@@ -159,10 +165,10 @@ void ActorTaskSubmitter::SendQueued(Actor* actor) {
         [stub](auto* ctx, auto* req, auto* reply, auto done) {
           stub->async()->PushTask(ctx, req, reply, std::move(done));
         },
+        // Handled on the gRPC thread that got the reply (all state is under mu_): the
+        // caller waiting in get wakes one thread hop sooner.
         [this, id, seq, version](Status status, rpc::PushTaskReply&& reply) {
-          d_.loop->Post([this, id, seq, version, status, reply = std::move(reply)]() mutable {
-            OnReply(id, seq, version, status, std::move(reply));
-          });
+          OnReply(id, seq, version, status, std::move(reply));
         });
   }
 }
@@ -170,6 +176,7 @@ void ActorTaskSubmitter::SendQueued(Actor* actor) {
 void ActorTaskSubmitter::OnReply(const ActorID& id, int64_t seq, int64_t version, Status status,
                                  rpc::PushTaskReply reply) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (stopped_) return;
   Actor* actor = actors_[id].get();
   auto it = actor->in_flight.find(seq);
   if (it == actor->in_flight.end()) return;  // already failed (actor dead)

@@ -25,4 +25,13 @@ void DependencyResolver::Resolve(std::shared_ptr<rpc::TaskSpec> spec, std::funct
   loop_->Post(finish_one);
 }
 
+bool DependencyResolver::NeedsResolving(const rpc::TaskSpec& spec) const {
+  for (const auto& arg : spec.args()) {
+    if (arg.has_ref() && refs_->IsOwnedByMe(ObjectID::FromBinary(arg.ref().object_id()))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace colony

@@ -20,6 +20,8 @@ class DependencyResolver {
 
   // Calls `done` on the loop once every owned argument of `spec` is inlined.
   void Resolve(std::shared_ptr<rpc::TaskSpec> spec, std::function<void()> done);
+  // False when `spec` has no argument this process owns: it can go out as it is.
+  bool NeedsResolving(const rpc::TaskSpec& spec) const;
 
  private:
   EventLoop* loop_;
