@@ -225,6 +225,7 @@ def init(bint is_driver, str gcs_address, str raylet_address, str node_ip, str t
     for path in code_search_path:
         options.job_config.add_code_search_path()[0] = path.encode()
     options.job_config.set_java_actors_per_worker(java_actors_per_worker)
+    options.check_interrupt = _check_interrupt
     if not is_driver:
         options.executor = _execute_task
         options.interrupt = _interrupt_task
@@ -323,27 +324,43 @@ cdef vector[CObjectID] to_ids(list refs) except *:
     return ids
 
 
+cdef object g_pending_interrupt = None
+
+
+cdef cbool _check_interrupt() noexcept with gil:
+    """A blocked get/wait asks about once a second: a signal handler that raised (Ctrl-C)
+    ends the wait, and the caller raises what it raised."""
+    global g_pending_interrupt
+    try:
+        PyErr_CheckSignals()
+    except BaseException as e:
+        g_pending_interrupt = e
+        return True
+    return False
+
+
+cdef raise_pending_interrupt():
+    global g_pending_interrupt
+    if g_pending_interrupt is not None:
+        e, g_pending_interrupt = g_pending_interrupt, None
+        raise e
+
+
 def get(list refs, int64_t timeout_ms):
     """Returns [(metadata, data)], or None if the timeout passed first."""
     cdef CCoreWorker* cw = core()
     cdef vector[CObjectID] ids = to_ids(refs)
     cdef vector[CObjectData] values
     cdef CStatus status
-    cdef int64_t slice_ms
-    # Wait in slices so that Ctrl-C reaches the caller.
-    while True:
-        slice_ms = 1000 if timeout_ms < 0 or timeout_ms > 1000 else timeout_ms
-        with nogil:
-            status = cw.Get(ids, slice_ms, &values)
-        if status.ok():
-            break
-        if <int>status.code() != CoreError.TIMED_OUT:
-            check(status)
-        if timeout_ms >= 0:
-            timeout_ms -= slice_ms
-            if timeout_ms <= 0:
-                return None
-        PyErr_CheckSignals()
+    # One wait however long (Ctrl-C ends it through _check_interrupt): slices would
+    # re-register a get of a million refs once a second.
+    with nogil:
+        status = cw.Get(ids, timeout_ms, &values)
+    raise_pending_interrupt()
+    if not status.ok():
+        if <int>status.code() == CoreError.TIMED_OUT:
+            return None
+        check(status)
     out = []
     for i in range(values.size()):
         out.append((values[i].value.get().metadata(), data_of(values[i])))
@@ -357,6 +374,7 @@ def wait(list refs, int num_returns, int64_t timeout_ms, bint fetch_local=True):
     cdef CStatus status
     with nogil:
         status = cw.Wait(ids, num_returns, timeout_ms, fetch_local, &ready)
+    raise_pending_interrupt()
     check(status)
     return [bool(ready[i]) for i in range(ready.size())]
 
@@ -546,41 +564,118 @@ cdef fill_return(const CTaskSpec& spec, CReturnObject* ret, bytes metadata, data
     g_cw.PrepareReturnedRefs(spec, deref(value))
 
 
-cdef void _execute_task(const CTaskSpec& spec, const vector[CObjectData]& args,
-                        CPushTaskReply* reply) noexcept with gil:
+cdef dict task_info(const CTaskSpec& spec):
     cdef const CPythonFunctionDescriptor* fn = &spec.function().python()
+    return {
+        "module": fn.module_name().decode(),
+        "qualname": fn.qualname().decode(),
+        "function_hash": fn.function_hash(),
+        "name": spec.name().decode(),
+        "task_id": spec.task_id(),
+        "num_returns": spec.num_returns(),
+        "retry_exceptions": spec.retry_exceptions(),
+        "retry_allowlist": spec.retry_exception_allowlist(),
+        "attempt_number": spec.attempt_number(),
+        "kwarg_names": [spec.kwarg_names(i).decode() for i in range(spec.kwarg_names_size())],
+        "type": TaskTypeOf(spec),
+        "class_name": fn.class_name().decode(),
+        "is_async": spec.actor_creation().is_async(),
+        "caller_language": CallerLanguageOf(spec),
+    }
+
+
+cdef fill_reply(const CTaskSpec& spec, CPushTaskReply* reply, list results, bint is_app_error,
+                bint is_retryable):
     cdef CReturnObject* ret
     cdef string task_id = spec.task_id()
+    for index, (metadata, data, nested) in enumerate(results):
+        ret = reply.add_returns()
+        ret.set_object_id(ReturnObjectId(task_id, index + 1))
+        fill_return(spec, ret, metadata, data, nested)
+    reply.set_is_application_error(is_app_error)
+    reply.set_is_retryable_error(is_retryable)
+
+
+cdef void _execute_task(const CTaskSpec& spec, const vector[CObjectData]& args,
+                        CPushTaskReply* reply) noexcept with gil:
     try:
-        info = {
-            "module": fn.module_name().decode(),
-            "qualname": fn.qualname().decode(),
-            "function_hash": fn.function_hash(),
-            "name": spec.name().decode(),
-            "task_id": spec.task_id(),
-            "num_returns": spec.num_returns(),
-            "retry_exceptions": spec.retry_exceptions(),
-            "retry_allowlist": spec.retry_exception_allowlist(),
-            "attempt_number": spec.attempt_number(),
-            "kwarg_names": [spec.kwarg_names(i).decode() for i in range(spec.kwarg_names_size())],
-            "type": TaskTypeOf(spec),
-            "class_name": fn.class_name().decode(),
-            "is_async": spec.actor_creation().is_async(),
-            "caller_language": CallerLanguageOf(spec),
-        }
+        info = task_info(spec)
         py_args = [(args[i].value.get().metadata(), data_of(args[i])) for i in range(args.size())]
         results, is_app_error, is_retryable = g_executor(info, py_args)
         del py_args
-        for index, (metadata, data, nested) in enumerate(results):
-            ret = reply.add_returns()
-            ret.set_object_id(ReturnObjectId(task_id, index + 1))
-            fill_return(spec, ret, metadata, data, nested)
-        reply.set_is_application_error(is_app_error)
-        reply.set_is_retryable_error(is_retryable)
+        fill_reply(spec, reply, results, is_app_error, is_retryable)
     except BaseException:
         import traceback
         traceback.print_exc()
         reply.set_is_application_error(True)
+
+
+cdef class AsyncTask:
+    """A call to this worker's async actor, run by its event loop: prepare() (may block
+    while ref arguments are fetched), then info()/args(), then finish() exactly once."""
+    cdef CAsyncTask* task
+
+    @property
+    def has_ref_args(self):
+        return CCoreWorker.HasRefArgs(deref(self.task.pending.spec))
+
+    def prepare(self):
+        cdef CCoreWorker* cw = core()
+        with nogil:
+            cw.PrepareAsyncTask(self.task)
+
+    def info(self):
+        return task_info(deref(self.task.pending.spec))
+
+    def args(self):
+        cdef vector[CObjectData]* args = &self.task.args
+        return [(deref(args)[i].value.get().metadata(), data_of(deref(args)[i]))
+                for i in range(args.size())]
+
+    def finish(self, list results, bint is_app_error, bint is_retryable):
+        cdef CAsyncTask* task = self.task
+        if task == NULL:
+            raise RuntimeError("this call was finished already")
+        try:
+            fill_reply(deref(task.pending.spec), task.pending.reply, results, is_app_error,
+                       is_retryable)
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+            task.pending.reply.set_is_application_error(True)
+        self.task = NULL
+        cdef CCoreWorker* cw = core()
+        with nogil:
+            cw.FinishAsyncTask(task)
+
+    def __dealloc__(self):
+        # Dropped unfinished (its coroutine was lost): the caller still gets a reply.
+        if self.task != NULL and g_cw != NULL:
+            self.task.pending.reply.set_is_application_error(True)
+            g_cw.FinishAsyncTask(self.task)
+
+
+def async_task_fd():
+    """Readable whenever take_async_tasks() may have calls for this async actor."""
+    return core().async_task_fd()
+
+
+def take_async_tasks():
+    """The calls the async actor may start now (up to its max_concurrency running)."""
+    cdef CCoreWorker* cw = core()
+    cdef CAsyncTask* task
+    try:
+        os.read(cw.async_task_fd(), 8)  # rearms the eventfd (non-blocking)
+    except BlockingIOError:
+        pass
+    out = []
+    while True:
+        task = cw.TakeAsyncTask()
+        if task == NULL:
+            return out
+        wrapper = AsyncTask.__new__(AsyncTask)
+        (<AsyncTask>wrapper).task = task
+        out.append(wrapper)
 
 
 cdef void _interrupt_task(const string& task_id) noexcept with gil:

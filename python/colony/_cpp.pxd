@@ -161,6 +161,7 @@ cdef extern from "core_worker/language_binding.h" namespace "colony::binding" no
 cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
     ctypedef void (*TaskExecutorFn)(const CTaskSpec&, const vector[CObjectData]&, CPushTaskReply*)
     ctypedef void (*TaskInterruptFn)(const string&)
+    ctypedef cbool (*InterruptCheckFn)()
 
     cdef cppclass CCoreWorkerOptions "colony::CoreWorkerOptions":
         cbool is_driver
@@ -175,6 +176,7 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
         int driver_pid
         TaskExecutorFn executor
         TaskInterruptFn interrupt
+        InterruptCheckFn check_interrupt
         uint64_t max_inline_object_bytes
 
     cdef cppclass CNodeSnapshot "colony::NodeSnapshot":
@@ -187,9 +189,23 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
         cmap[string, double] resources_available
         cmap[string, string] labels
 
+    cdef cppclass CPendingCall "colony::TaskReceiver::Pending":
+        const CTaskSpec* spec
+        CPushTaskReply* reply
+
+    cdef cppclass CAsyncTask "colony::CoreWorker::AsyncTask":
+        CPendingCall pending
+        vector[CObjectData] args
+
     cdef cppclass CCoreWorker "colony::CoreWorker":
         @staticmethod
         CCoreWorker* Create(const CCoreWorkerOptions&, CStatus*)
+        @staticmethod
+        cbool HasRefArgs(const CTaskSpec&)
+        int async_task_fd()
+        CAsyncTask* TakeAsyncTask()
+        void PrepareAsyncTask(CAsyncTask*)
+        void FinishAsyncTask(CAsyncTask*)
         void Shutdown()
         CStatus Put(const CObjectValue&, CObjectID*)
         CStatus Get(const vector[CObjectID]&, int64_t, vector[CObjectData]*)

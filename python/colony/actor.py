@@ -21,7 +21,7 @@ _ACTOR_DEFAULTS = {"num_cpus": 0, "num_gpus": 0, "memory": 0, "resources": None,
                    "scheduling_strategy": None}
 _METHOD_OPTIONS = {"num_returns", "name"}
 # Async actors run their calls on one event loop; this many may be in progress at once.
-_ASYNC_DEFAULT_CONCURRENCY = 100
+_ASYNC_DEFAULT_CONCURRENCY = 1000  # as Ray: coroutines on one thread are cheap
 
 
 def _validate_actor_options(options: dict) -> dict:

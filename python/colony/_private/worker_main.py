@@ -30,23 +30,60 @@ class TaskExecutor:
         self.loop = None  # the event loop of an async actor
 
     def __call__(self, info: dict, args: list):
-        name = info["name"]
-        num_returns = info["num_returns"]
+        """Runs a task on the task loop's thread: (returns, is_app_error, retryable)."""
         try:
-            values = [self._arg(metadata, data) for metadata, data in args]
-            n_kw = len(info["kwarg_names"])
-            positional = values[:len(values) - n_kw]
-            kwargs = dict(zip(info["kwarg_names"], values[len(values) - n_kw:]))
             if info["type"] == ACTOR_CREATION_TASK:
+                positional, kwargs = self._unpack_args(info, args)
                 self._create_actor(info, positional, kwargs)
                 return [], False, False
-            result = self._function(info)(*positional, **kwargs)
-            if inspect.iscoroutine(result):
+            result = self._start(info, args)
+            if inspect.iscoroutine(result):  # an async method of a threaded actor
                 result = asyncio.run_coroutine_threadsafe(result, self.loop).result()
-            return self._pack_returns(result, num_returns, name,
-                                      info["caller_language"]), False, False
+            return self._packed(result, info)
         except BaseException as e:  # the task's own failure, reported to its caller
             return self._pack_error(e, info), True, self._retryable(e, info)
+
+    def _unpack_args(self, info: dict, args: list):
+        values = [self._arg(metadata, data) for metadata, data in args]
+        n_kw = len(info["kwarg_names"])
+        return values[:len(values) - n_kw], dict(zip(info["kwarg_names"], values[len(values) - n_kw:]))
+
+    def _start(self, info: dict, args: list):
+        """Calls the task's function: its result, or a coroutine for an async method."""
+        positional, kwargs = self._unpack_args(info, args)
+        return self._function(info)(*positional, **kwargs)
+
+    def _packed(self, result, info: dict):
+        return self._pack_returns(result, info["num_returns"], info["name"],
+                                  info["caller_language"]), False, False
+
+    # ---- async actors: calls arrive on the event loop, never blocking a thread each
+
+    def _serve_async_calls(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.add_reader(_core.async_task_fd(), self._take_async_calls)
+        self.loop.run_forever()
+
+    def _take_async_calls(self) -> None:
+        for task in _core.take_async_tasks():
+            self.loop.create_task(self._run_async_call(task))
+
+    async def _run_async_call(self, task) -> None:
+        info = None
+        try:
+            if task.has_ref_args:  # fetching them may block: not on the loop
+                await self.loop.run_in_executor(None, task.prepare)
+            else:
+                task.prepare()
+            info = task.info()
+            result = self._start(info, task.args())
+            if inspect.iscoroutine(result):
+                result = await result
+            out = self._packed(result, info)
+        except BaseException as e:  # the task's own failure, reported to its caller
+            info = info or task.info()
+            out = self._pack_error(e, info), True, self._retryable(e, info)
+        task.finish(*out)
 
     def _function(self, info: dict):
         if info["type"] == ACTOR_TASK:
@@ -62,7 +99,7 @@ class TaskExecutor:
         cls = self.loader.load(info["module"], info["qualname"], info["function_hash"])
         if info["is_async"]:
             self.loop = asyncio.new_event_loop()
-            threading.Thread(target=self.loop.run_forever, name="actor-event-loop",
+            threading.Thread(target=self._serve_async_calls, name="actor-event-loop",
                              daemon=True).start()
         self.actor = cls(*args, **kwargs)
 

@@ -1,5 +1,6 @@
 #include "core_worker/core_worker.h"
 
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -149,7 +150,9 @@ class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService
 CoreWorker::CoreWorker(const CoreWorkerOptions& options)
     : options_(options),
       namespace_(options.namespace_name),
-      reference_counter_(ReferenceCallbacks()) {}
+      reference_counter_(ReferenceCallbacks()) {
+  if (options_.check_interrupt) memory_store_.SetInterruptCheck(options_.check_interrupt);
+}
 
 ReferenceCounter::Callbacks CoreWorker::ReferenceCallbacks() {
   ReferenceCounter::Callbacks cb;
@@ -216,6 +219,7 @@ Status CoreWorker::Connect() {
         [this](const TaskID& id) {
           if (options_.interrupt) options_.interrupt(id.Binary());
         });
+    async_task_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   }
   if (options_.raylet_address.empty()) COLONY_RETURN_IF_ERROR(FindLocalRaylet());
   COLONY_RETURN_IF_ERROR(StartServer());
@@ -223,7 +227,7 @@ Status CoreWorker::Connect() {
   current_task_id_ = TaskID::ForDriver(job_id_);
   task_manager_ = std::make_unique<TaskManager>(
       &memory_store_, &reference_counter_,
-      [this](const rpc::TaskSpec& spec) { submitter_->Submit(spec); },
+      [this](TaskSpecPtr spec) { submitter_->Submit(std::move(spec)); },
       [this](const ObjectID& id, const rpc::ObjectValue& value) {
         if (value.in_plasma() && plasma_) plasma_->Delete(id);
       });
@@ -323,7 +327,10 @@ void CoreWorker::WatchRayletProcess() {
   }, 500);
 }
 
-CoreWorker::~CoreWorker() { Shutdown(); }
+CoreWorker::~CoreWorker() {
+  Shutdown();
+  if (async_task_fd_ >= 0) close(async_task_fd_);
+}
 
 void CoreWorker::Shutdown() {
   if (shut_down_.exchange(true)) return;
@@ -849,7 +856,7 @@ void CoreWorker::WatchBorrower(const rpc::Address& borrower) {
 
 // ---------------------------------------------------------------- tasks
 
-std::vector<ObjectID> CoreWorker::PrepareTask(rpc::TaskSpec* spec) {
+std::vector<ObjectID> CoreWorker::PrepareTask(rpc::TaskSpec* spec, TaskSpecPtr* shared) {
   TaskID task_id;
   {
     std::lock_guard<std::mutex> lock(task_mu_);
@@ -878,14 +885,21 @@ std::vector<ObjectID> CoreWorker::PrepareTask(rpc::TaskSpec* spec) {
     }
   }
   reference_counter_.AddSubmittedTaskRefs(arg_refs);
-  task_manager_->AddPendingTask(*spec, std::move(arg_refs));
+  if (shared != nullptr) {
+    *shared = std::make_shared<const rpc::TaskSpec>(std::move(*spec));
+    task_manager_->AddPendingTask(*shared, std::move(arg_refs));
+  } else {
+    task_manager_->AddPendingTask(std::make_shared<const rpc::TaskSpec>(*spec),
+                                  std::move(arg_refs));
+  }
   return returns;
 }
 
 std::vector<ObjectID> CoreWorker::SubmitTask(rpc::TaskSpec* spec) {
   spec->set_type(rpc::NORMAL_TASK);
-  std::vector<ObjectID> returns = PrepareTask(spec);
-  submitter_->Submit(*spec);
+  TaskSpecPtr shared;
+  std::vector<ObjectID> returns = PrepareTask(spec, &shared);
+  submitter_->Submit(std::move(shared));
   return returns;
 }
 
@@ -940,7 +954,7 @@ Status CoreWorker::SubmitActorTask(const std::string& actor_id, rpc::TaskSpec* s
   spec->set_type(rpc::ACTOR_TASK);
   spec->set_actor_id(actor_id);
   spec->set_max_retries(0);  // resends after actor restarts follow max_task_retries instead
-  *returns = PrepareTask(spec);
+  *returns = PrepareTask(spec, nullptr);
   Status s = actor_submitter_->Submit(*spec);
   if (!s.ok()) task_manager_->RemovePendingTask(TaskID::FromBinary(spec->task_id()));
   return s;
@@ -990,40 +1004,86 @@ TaskID CoreWorker::current_task_id() const {
 }
 
 void CoreWorker::ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* reply) {
+  std::vector<ObjectData> args;
+  std::vector<ObjectID> borrowed;
+  BeginTask(spec, &args, &borrowed);
+  options_.executor(spec, args, reply);
+  if (spec.type() == rpc::ACTOR_CREATION_TASK && !reply->is_application_error()) {
+    actor_id_ = ActorID::FromBinary(spec.actor_id());
+    int concurrency = std::max(1, spec.actor_creation().max_concurrency());
+    if (spec.actor_creation().is_async()) {
+      int fd = async_task_fd_;
+      receiver_->SetAsync(concurrency, [fd]() {
+        uint64_t one = 1;
+        ssize_t n = write(fd, &one, sizeof(one));
+        (void)n;  // a full counter already wakes the reader
+      });
+    } else {
+      receiver_->SetConcurrency(concurrency);
+    }
+  }
+  EndTask(spec, &args, borrowed);
+}
+
+void CoreWorker::BeginTask(const rpc::TaskSpec& spec, std::vector<ObjectData>* args,
+                           std::vector<ObjectID>* borrowed) {
   {
     std::lock_guard<std::mutex> lock(task_mu_);
     current_task_id_ = TaskID::FromBinary(spec.task_id());
     task_index_ = 0;
     put_index_ = 0;
   }
-  std::vector<ObjectID> borrowed;
-  std::vector<ObjectData> args(spec.args_size());
+  args->assign(spec.args_size(), ObjectData{});
   for (int i = 0; i < spec.args_size(); i++) {
     const auto& arg = spec.args(i);
     if (!arg.has_ref()) {
-      args[i].value = Borrow(arg.value());
+      (*args)[i].value = Borrow(arg.value());
       continue;
     }
     ObjectID id = ObjectID::FromBinary(arg.ref().object_id());
     reference_counter_.AddBorrowedObject(id, arg.ref().owner_address());
     reference_counter_.AddLocalRef(id);
-    borrowed.push_back(id);
+    borrowed->push_back(id);
     std::vector<ObjectData> values;
     Get({id}, -1, &values);
-    args[i] = std::move(values[0]);
+    (*args)[i] = std::move(values[0]);
   }
-  options_.executor(spec, args, reply);
-  if (spec.type() == rpc::ACTOR_CREATION_TASK && !reply->is_application_error()) {
-    actor_id_ = ActorID::FromBinary(spec.actor_id());
-    receiver_->SetConcurrency(std::max(1, spec.actor_creation().max_concurrency()));
-  }
-  args.clear();
+}
+
+void CoreWorker::EndTask(const rpc::TaskSpec& spec, std::vector<ObjectData>* args,
+                         const std::vector<ObjectID>& borrowed) {
+  args->clear();
   for (const auto& id : borrowed) reference_counter_.RemoveLocalRef(id);
   // The caller frees what it passed once we reply: our registrations must land first.
   if (!reference_counter_.WaitForRegistrations(kSyncRpcTimeoutMs)) {
     COLONY_LOG(WARNING) << "borrower registrations of task " << spec.name()
                         << " are still unanswered; replying anyway";
   }
+}
+
+CoreWorker::AsyncTask* CoreWorker::TakeAsyncTask() {
+  TaskReceiver::Pending pending;
+  if (!receiver_ || !receiver_->TakeAsync(&pending)) return nullptr;
+  auto* task = new AsyncTask();
+  task->pending = std::move(pending);
+  return task;
+}
+
+bool CoreWorker::HasRefArgs(const rpc::TaskSpec& spec) {
+  for (const auto& arg : spec.args()) {
+    if (arg.has_ref()) return true;
+  }
+  return false;
+}
+
+void CoreWorker::PrepareAsyncTask(AsyncTask* task) {
+  BeginTask(*task->pending.spec, &task->args, &task->borrowed);
+}
+
+void CoreWorker::FinishAsyncTask(AsyncTask* task) {
+  std::unique_ptr<AsyncTask> owned(task);
+  EndTask(*owned->pending.spec, &owned->args, owned->borrowed);
+  receiver_->FinishAsync(std::move(owned->pending));
 }
 
 // ---------------------------------------------------------------- cluster

@@ -50,6 +50,8 @@ struct CoreWorkerOptions {
   int driver_pid = 0;
   TaskExecutorFn executor = nullptr;
   TaskInterruptFn interrupt = nullptr;
+  // Asked about once a second by a blocked get or wait: true ends it (Ctrl-C).
+  std::function<bool()> check_interrupt = nullptr;
   // One of several logical workers in a process (a JVM hosting many actors): an Exit
   // request shuts this core worker down instead of ending the process.
   bool shared_process = false;
@@ -158,6 +160,23 @@ class CoreWorker {
   const WorkerID& worker_id() const { return worker_id_; }
   const NodeID& node_id() const { return node_id_; }
   TaskID current_task_id() const;
+
+  // An async actor's call, taken by the actor's event loop instead of RunTaskLoop.
+  struct AsyncTask {
+    TaskReceiver::Pending pending;
+    std::vector<ObjectData> args;  // after PrepareAsyncTask
+    std::vector<ObjectID> borrowed;
+  };
+  // Readable (an eventfd) whenever TakeAsyncTask may have a call; read it to rearm.
+  int async_task_fd() const { return async_task_fd_; }
+  // The next call, or nullptr; the caller owns it until it hands it to FinishAsyncTask.
+  AsyncTask* TakeAsyncTask();
+  // True when the arguments include refs that PrepareAsyncTask may block fetching.
+  static bool HasRefArgs(const rpc::TaskSpec& spec);
+  void PrepareAsyncTask(AsyncTask* task);
+  // The reply is filled: releases the arguments, sends it and deletes `task`.
+  void FinishAsyncTask(AsyncTask* task);
+
   std::string SerializedAddress() const { return address_.SerializeAsString(); }
   bool is_driver() const { return options_.is_driver; }
   const std::string& namespace_name() const { return namespace_; }
@@ -169,9 +188,16 @@ class CoreWorker {
   Status StartServer();
   Status RegisterJob();
   Status RegisterWithRaylet();
-  // Assigns ids, caller and job, and registers the returns and pending task.
-  std::vector<ObjectID> PrepareTask(rpc::TaskSpec* spec);
+  // Assigns ids, caller and job, and registers the returns and pending task. With `shared`,
+  // the spec moves into the one copy the task manager and the submitter share.
+  std::vector<ObjectID> PrepareTask(rpc::TaskSpec* spec, TaskSpecPtr* shared);
   void ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* reply);
+  // The two ends of running a task: its arguments fetched (borrowed ones registered), and
+  // released once the reply is filled.
+  void BeginTask(const rpc::TaskSpec& spec, std::vector<ObjectData>* args,
+                 std::vector<ObjectID>* borrowed);
+  void EndTask(const rpc::TaskSpec& spec, std::vector<ObjectData>* args,
+               const std::vector<ObjectID>& borrowed);
   // Borrowed objects are fetched from their owner into the memory store.
   void FetchFromOwner(const ObjectID& id, bool copy_lost = false);
   void OnObjectFreed(const ObjectID& id, bool owned);
@@ -227,6 +253,7 @@ class CoreWorker {
   std::unique_ptr<ActorTaskSubmitter> actor_submitter_;
   ActorID actor_id_;  // the actor this worker hosts, if any
   std::unique_ptr<TaskReceiver> receiver_;
+  int async_task_fd_ = -1;
   std::unique_ptr<Service> service_;
   std::unique_ptr<rpc::GrpcServer> server_;
 

@@ -14,8 +14,15 @@ void MemoryStore::Put(const ObjectID& id, ObjectValuePtr value) {
       ready.swap(it->second);
       callbacks_.erase(it);
     }
+    auto waiting = waiters_.find(id);
+    if (waiting != waiters_.end()) {
+      for (const Registration& r : waiting->second) {
+        r.waiter->remaining -= r.count;
+        if (r.waiter->remaining <= 0) r.waiter->cv.notify_one();
+      }
+      waiters_.erase(waiting);
+    }
   }
-  cv_.notify_all();
   for (auto& cb : ready) cb(value);
 }
 
@@ -30,26 +37,82 @@ bool MemoryStore::Contains(const ObjectID& id) const {
   return objects_.count(id) > 0;
 }
 
+MemoryStore::Outcome MemoryStore::Block(std::unique_lock<std::mutex>& lock,
+                                        const Missing& missing, int64_t needed, bool forever,
+                                        std::chrono::steady_clock::time_point deadline) {
+  using Clock = std::chrono::steady_clock;
+  constexpr auto kCheckPeriod = std::chrono::seconds(1);
+  Waiter waiter;
+  waiter.remaining = needed;
+  for (const auto& [id, count] : missing) waiters_[id].push_back({&waiter, count});
+  Outcome outcome = Outcome::kReady;
+  while (waiter.remaining > 0) {
+    if (forever && !interrupted_) {
+      waiter.cv.wait(lock);
+      continue;
+    }
+    auto until = interrupted_ ? Clock::now() + kCheckPeriod : deadline;
+    if (!forever && deadline < until) until = deadline;
+    if (waiter.cv.wait_until(lock, until) != std::cv_status::timeout) continue;
+    if (waiter.remaining <= 0) break;
+    if (!forever && Clock::now() >= deadline) {
+      outcome = Outcome::kTimedOut;
+      break;
+    }
+    lock.unlock();  // the check may take the interpreter's lock
+    bool stop = interrupted_();
+    lock.lock();
+    if (stop && waiter.remaining > 0) {
+      outcome = Outcome::kInterrupted;
+      break;
+    }
+  }
+  // Put dropped the registrations of ids that arrived; drop the others.
+  for (const auto& [id, count] : missing) {
+    auto it = waiters_.find(id);
+    if (it == waiters_.end()) continue;
+    auto& list = it->second;
+    for (size_t i = 0; i < list.size(); i++) {
+      if (list[i].waiter != &waiter) continue;
+      list[i] = list.back();
+      list.pop_back();
+      break;
+    }
+    if (list.empty()) waiters_.erase(it);
+  }
+  return outcome;
+}
+
 Status MemoryStore::Get(const std::vector<ObjectID>& ids, int64_t timeout_ms,
                         std::vector<ObjectValuePtr>* out) {
   out->assign(ids.size(), nullptr);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::vector<size_t> missing_indices(ids.size());
+  for (size_t i = 0; i < ids.size(); i++) missing_indices[i] = i;
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    size_t missing = 0;
-    for (size_t i = 0; i < ids.size(); i++) {
-      if ((*out)[i]) continue;
+    std::vector<size_t> still_missing;
+    Missing missing;
+    for (size_t i : missing_indices) {
       auto it = objects_.find(ids[i]);
       if (it == objects_.end()) {
-        missing++;
+        still_missing.push_back(i);
+        missing[ids[i]] = 1;
       } else {
         (*out)[i] = it->second;
       }
     }
-    if (missing == 0) return Status::OK();
-    if (timeout_ms < 0) {
-      cv_.wait(lock);
-    } else if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
+    if (still_missing.empty()) return Status::OK();
+    missing_indices.swap(still_missing);
+    // Rechecked after waking: a value may be deleted again before this thread runs.
+    Outcome outcome =
+        Block(lock, missing, static_cast<int64_t>(missing.size()), timeout_ms < 0, deadline);
+    if (outcome != Outcome::kReady) {
+      for (size_t i : missing_indices) {
+        auto it = objects_.find(ids[i]);
+        if (it != objects_.end()) (*out)[i] = it->second;
+      }
+      if (outcome == Outcome::kInterrupted) return Status::Cancelled("the wait was interrupted");
       return Status::TimedOut("objects not ready");
     }
   }
@@ -61,15 +124,19 @@ void MemoryStore::Wait(const std::vector<ObjectID>& ids, int num_ready, int64_t 
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    int count = 0;
+    int64_t count = 0;
+    Missing missing;
     for (size_t i = 0; i < ids.size(); i++) {
       (*ready)[i] = objects_.count(ids[i]) > 0;
-      count += (*ready)[i];
+      if ((*ready)[i]) {
+        count++;
+      } else {
+        missing[ids[i]]++;
+      }
     }
-    if (count >= num_ready) return;
-    if (timeout_ms < 0) {
-      cv_.wait(lock);
-    } else if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
+    if (count >= num_ready || missing.empty()) return;
+    if (Block(lock, missing, num_ready - count, timeout_ms < 0, deadline) != Outcome::kReady) {
+      for (size_t i = 0; i < ids.size(); i++) (*ready)[i] = objects_.count(ids[i]) > 0;
       return;
     }
   }

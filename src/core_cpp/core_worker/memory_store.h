@@ -1,8 +1,12 @@
 // The core worker's in-process object store: values of small objects this process owns or
 // has fetched, and error values of failed tasks. Thread-safe; getters block or get a callback.
+// A blocked getter registers for the ids it lacks and is woken once they are all there, so
+// a get of a million refs costs O(1) per arriving value, not a rescan of the million.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -38,10 +42,32 @@ class MemoryStore {
   void Delete(const ObjectID& id);
   size_t Size() const;
 
+  // Called about once a second, without the lock, by each blocked Get or Wait; true ends
+  // the wait early (Ctrl-C in a driver): Get returns Cancelled, Wait what is ready.
+  void SetInterruptCheck(std::function<bool()> check) { interrupted_ = std::move(check); }
+
  private:
+  // A blocked Get or Wait: woken when `remaining` (values it still needs) reaches zero.
+  struct Waiter {
+    int64_t remaining = 0;
+    std::condition_variable cv;
+  };
+  struct Registration {
+    Waiter* waiter;
+    int64_t count;  // how many of the waiter's indices name this id
+  };
+  using Missing = std::unordered_map<ObjectID, int64_t>;  // id -> indices waiting for it
+
+  enum class Outcome { kReady, kTimedOut, kInterrupted };
+  // Blocks until `needed` more values of `missing` arrive, `deadline` passes or the
+  // interrupt check says stop; caller holds `lock`.
+  Outcome Block(std::unique_lock<std::mutex>& lock, const Missing& missing, int64_t needed,
+                bool forever, std::chrono::steady_clock::time_point deadline);
+
   mutable std::mutex mu_;
-  std::condition_variable cv_;
   std::unordered_map<ObjectID, ObjectValuePtr> objects_;
+  std::unordered_map<ObjectID, std::vector<Registration>> waiters_;
+  std::function<bool()> interrupted_;
   std::unordered_map<ObjectID, std::vector<ReadyCallback>> callbacks_;
 };
 

@@ -25,23 +25,31 @@ std::string SchedulingKey(const rpc::TaskSpec& spec) {
 
 }  // namespace
 
-void NormalTaskSubmitter::Submit(rpc::TaskSpec spec) {
-  d_.loop->Post([this, spec = std::move(spec)]() mutable { ResolveDependencies(std::move(spec)); });
-}
-
-void NormalTaskSubmitter::ResolveDependencies(rpc::TaskSpec spec) {
-  auto shared = std::make_shared<rpc::TaskSpec>(std::move(spec));
-  TaskID task_id = TaskID::FromBinary(shared->task_id());
-  resolving_.insert(task_id);
-  resolver_.Resolve(shared, [this, shared, task_id]() {
-    resolving_.erase(task_id);
-    if (cancelled_while_resolving_.erase(task_id)) return;  // already failed by Cancel
-    Enqueue(std::move(*shared));
+void NormalTaskSubmitter::Submit(TaskSpecPtr spec) {
+  d_.loop->Post([this, spec = std::move(spec)]() mutable {
+    if (resolver_.NeedsResolving(*spec)) {
+      ResolveDependencies(std::move(spec));
+    } else {
+      Enqueue(std::move(spec));
+    }
   });
 }
 
-void NormalTaskSubmitter::Enqueue(rpc::TaskSpec spec) {
-  std::string key = SchedulingKey(spec);
+void NormalTaskSubmitter::ResolveDependencies(TaskSpecPtr spec) {
+  // The resolved spec carries values inline: a copy of its own (the task manager keeps the
+  // original for retries, which resolve again).
+  auto resolved = std::make_shared<rpc::TaskSpec>(*spec);
+  TaskID task_id = TaskID::FromBinary(resolved->task_id());
+  resolving_.insert(task_id);
+  resolver_.Resolve(resolved, [this, resolved, task_id]() {
+    resolving_.erase(task_id);
+    if (cancelled_while_resolving_.erase(task_id)) return;  // already failed by Cancel
+    Enqueue(resolved);
+  });
+}
+
+void NormalTaskSubmitter::Enqueue(TaskSpecPtr spec) {
+  std::string key = SchedulingKey(*spec);
   keys_[key].queue.push_back(std::move(spec));
   UseIdleLeases(key);
   RequestLeasesIfNeeded(key);
@@ -86,7 +94,7 @@ void NormalTaskSubmitter::RequestLease(const std::string& key, const std::string
   auto& state = keys_[key];
   if (state.queue.empty()) return;
   state.pending_lease_requests++;
-  const rpc::TaskSpec& head = state.queue.front();
+  const rpc::TaskSpec& head = *state.queue.front();
   rpc::RequestWorkerLeaseRequest request;
   request.set_job_id(head.job_id());
   request.set_language(head.language());
@@ -121,7 +129,7 @@ void NormalTaskSubmitter::OnLeaseReply(const std::string& key, const std::string
   if (reply.infeasible()) {
     if (!state.warned_infeasible && !state.queue.empty()) {
       state.warned_infeasible = true;
-      COLONY_LOG(WARNING) << "Task " << state.queue.front().name()
+      COLONY_LOG(WARNING) << "Task " << state.queue.front()->name()
                           << " cannot run on any node in the cluster ("
                           << reply.failure_message()
                           << "); it stays pending until a node that can run it joins.";
@@ -134,7 +142,7 @@ void NormalTaskSubmitter::OnLeaseReply(const std::string& key, const std::string
     // this kind of task at all): fail the queued ones clearly.
     rpc::ErrorType type = reply.unschedulable() ? rpc::TASK_UNSCHEDULABLE : rpc::WORKER_DIED;
     while (!state.queue.empty()) {
-      TaskID id = TaskID::FromBinary(state.queue.front().task_id());
+      TaskID id = TaskID::FromBinary(state.queue.front()->task_id());
       state.queue.pop_front();
       d_.tasks->FailTask(id, type, reply.failure_message());
     }
@@ -167,7 +175,7 @@ void NormalTaskSubmitter::PushNextOrReturn(const std::string& lease_id) {
     return;
   }
   rpc::PushTaskRequest request;
-  *request.mutable_task() = std::move(state.queue.front());
+  *request.mutable_task() = *state.queue.front();
   state.queue.pop_front();
   request.set_intended_worker_id(lease.worker.worker_id());
   TaskID task_id = TaskID::FromBinary(request.task().task_id());
@@ -253,8 +261,8 @@ void NormalTaskSubmitter::Cancel(const TaskID& task_id, bool force) {
     }
     for (auto& [key, state] : keys_) {
       for (auto it = state.queue.begin(); it != state.queue.end(); ++it) {
-        if (it->task_id() != task_id.Binary()) continue;
-        std::string name = it->name();
+        if ((*it)->task_id() != task_id.Binary()) continue;
+        std::string name = (*it)->name();
         state.queue.erase(it);
         d_.tasks->FailTask(task_id, rpc::TASK_CANCELLED, "task " + name + " was cancelled");
         return;

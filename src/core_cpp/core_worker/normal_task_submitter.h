@@ -37,7 +37,7 @@ class NormalTaskSubmitter {
       : d_(std::move(deps)), resolver_(d_.loop, d_.store, d_.refs) {}
 
   // Thread-safe: hands the task to the loop.
-  void Submit(rpc::TaskSpec spec);
+  void Submit(TaskSpecPtr spec);
   void Cancel(const TaskID& task_id, bool force);
   // Returns the idle leases held at the raylet at `raylet_address`, whose node lost an
   // object (it likely died): tasks re-run to rebuild the object must not be pushed there.
@@ -45,7 +45,7 @@ class NormalTaskSubmitter {
 
  private:
   struct KeyState {
-    std::deque<rpc::TaskSpec> queue;
+    std::deque<TaskSpecPtr> queue;
     int pending_lease_requests = 0;
     bool warned_infeasible = false;
     std::deque<std::string> idle_leases;  // lease ids kept for the next task
@@ -59,8 +59,8 @@ class NormalTaskSubmitter {
     uint64_t idle_since = 0;  // 0 while busy; else the idle period's number
   };
 
-  void ResolveDependencies(rpc::TaskSpec spec);
-  void Enqueue(rpc::TaskSpec spec);
+  void ResolveDependencies(TaskSpecPtr spec);
+  void Enqueue(TaskSpecPtr spec);
   void RequestLeasesIfNeeded(const std::string& key);
   void RequestLease(const std::string& key, const std::string& raylet_address, bool grant_or_reject);
   void OnLeaseReply(const std::string& key, const std::string& raylet_address, Status status,

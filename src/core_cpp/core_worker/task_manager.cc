@@ -15,12 +15,21 @@ ObjectValuePtr MakeErrorValue(rpc::ErrorType type, const std::string& message) {
   return value;
 }
 
-void TaskManager::AddPendingTask(const rpc::TaskSpec& spec, std::vector<ObjectID> arg_refs) {
+namespace {
+// A copy of `spec` for its next attempt.
+TaskSpecPtr NextAttempt(const rpc::TaskSpec& spec) {
+  auto next = std::make_shared<rpc::TaskSpec>(spec);
+  next->set_attempt_number(spec.attempt_number() + 1);
+  return next;
+}
+}  // namespace
+
+void TaskManager::AddPendingTask(TaskSpecPtr spec, std::vector<ObjectID> arg_refs) {
   std::lock_guard<std::mutex> lock(mu_);
-  Entry& e = pending_[TaskID::FromBinary(spec.task_id())];
-  e.spec = spec;
+  Entry& e = pending_[TaskID::FromBinary(spec->task_id())];
+  e.retries_left = spec->max_retries() < 0 ? -1 : spec->max_retries();
+  e.spec = std::move(spec);
   e.arg_refs = std::move(arg_refs);
-  e.retries_left = spec.max_retries() < 0 ? -1 : spec.max_retries();
 }
 
 bool TaskManager::IsPending(const TaskID& id) const {
@@ -45,12 +54,12 @@ bool TaskManager::IsCancelled(const TaskID& id) const {
   return it != pending_.end() && it->second.cancelled;
 }
 
-bool TaskManager::TakeRetry(const TaskID& id, rpc::TaskSpec* spec) {
+bool TaskManager::TakeRetry(const TaskID& id, TaskSpecPtr* spec) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = pending_.find(id);
   if (it == pending_.end() || it->second.cancelled || it->second.retries_left == 0) return false;
   if (it->second.retries_left > 0) it->second.retries_left--;
-  it->second.spec.set_attempt_number(it->second.spec.attempt_number() + 1);
+  it->second.spec = NextAttempt(*it->second.spec);
   *spec = it->second.spec;
   return true;
 }
@@ -60,10 +69,10 @@ void TaskManager::CompleteTask(const TaskID& id, const rpc::PushTaskReply& reply
     FailTask(id, rpc::TASK_CANCELLED, "task " + id.Hex() + " was cancelled");
     return;
   }
-  rpc::TaskSpec retry;
+  TaskSpecPtr retry;
   if (reply.is_application_error() && reply.is_retryable_error() && TakeRetry(id, &retry)) {
-    COLONY_LOG(INFO) << "retrying task " << retry.name() << " after an application error (attempt "
-                     << retry.attempt_number() << ")";
+    COLONY_LOG(INFO) << "retrying task " << retry->name() << " after an application error (attempt "
+                     << retry->attempt_number() << ")";
     resubmit_(retry);
     return;
   }
@@ -82,11 +91,11 @@ void TaskManager::CompleteTask(const TaskID& id, const rpc::PushTaskReply& reply
 }
 
 bool TaskManager::KeepLineage(const Entry& entry, const rpc::PushTaskReply& reply) {
-  if (entry.spec.type() != rpc::NORMAL_TASK || entry.retries_left == 0) return false;
+  if (entry.spec->type() != rpc::NORMAL_TASK || entry.retries_left == 0) return false;
   int in_plasma = 0;
   for (const auto& ret : reply.returns()) in_plasma += ret.value().in_plasma() ? 1 : 0;
   if (in_plasma == 0) return false;
-  Lineage& lineage = lineage_[TaskID::FromBinary(entry.spec.task_id())];
+  Lineage& lineage = lineage_[TaskID::FromBinary(entry.spec->task_id())];
   lineage.spec = entry.spec;
   lineage.arg_refs = entry.arg_refs;
   lineage.retries_left = entry.retries_left;
@@ -96,7 +105,7 @@ bool TaskManager::KeepLineage(const Entry& entry, const rpc::PushTaskReply& repl
 
 bool TaskManager::Reconstruct(const ObjectID& id, std::string* why) {
   TaskID task_id = id.task_id();
-  rpc::TaskSpec spec;
+  TaskSpecPtr spec;
   std::vector<ObjectID> arg_refs;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -108,11 +117,11 @@ bool TaskManager::Reconstruct(const ObjectID& id, std::string* why) {
     }
     Lineage& lineage = it->second;
     if (lineage.retries_left == 0) {
-      *why = "task " + lineage.spec.name() + " has no retries left (max_retries)";
+      *why = "task " + lineage.spec->name() + " has no retries left (max_retries)";
       return false;
     }
     if (lineage.retries_left > 0) lineage.retries_left--;
-    lineage.spec.set_attempt_number(lineage.spec.attempt_number() + 1);
+    lineage.spec = NextAttempt(*lineage.spec);
     spec = lineage.spec;
     Entry& e = pending_[task_id];
     e.spec = spec;
@@ -121,9 +130,9 @@ bool TaskManager::Reconstruct(const ObjectID& id, std::string* why) {
     arg_refs = lineage.arg_refs;
   }
   refs_->AddSubmittedTaskRefs(arg_refs);  // the re-run's own hold, released when it ends
-  for (int i = 1; i <= spec.num_returns(); i++) store_->Delete(ObjectID::ForReturn(task_id, i));
+  for (int i = 1; i <= spec->num_returns(); i++) store_->Delete(ObjectID::ForReturn(task_id, i));
   COLONY_LOG(INFO) << "reconstructing object " << id.Hex() << " by re-running task "
-                   << spec.name() << " (attempt " << spec.attempt_number() << ")";
+                   << spec->name() << " (attempt " << spec->attempt_number() << ")";
   resubmit_(spec);
   return true;
 }
@@ -141,9 +150,9 @@ void TaskManager::OnReturnFreed(const ObjectID& id) {
 }
 
 void TaskManager::FailOrRetryTask(const TaskID& id, rpc::ErrorType type, const std::string& message) {
-  rpc::TaskSpec retry;
+  TaskSpecPtr retry;
   if (TakeRetry(id, &retry)) {
-    COLONY_LOG(INFO) << "retrying task " << retry.name() << " (attempt " << retry.attempt_number()
+    COLONY_LOG(INFO) << "retrying task " << retry->name() << " (attempt " << retry->attempt_number()
                      << "): " << message;
     resubmit_(retry);
     return;
@@ -162,8 +171,8 @@ void TaskManager::RemovePendingTask(const TaskID& id) {
 
 void TaskManager::FailTaskWithValue(const TaskID& id, ObjectValuePtr error) {
   Finish(id, [this, &error](const Entry& e) {
-    for (int i = 1; i <= e.spec.num_returns(); i++) {
-      StoreReturn(ObjectID::ForReturn(TaskID::FromBinary(e.spec.task_id()), i), error);
+    for (int i = 1; i <= e.spec->num_returns(); i++) {
+      StoreReturn(ObjectID::ForReturn(TaskID::FromBinary(e.spec->task_id()), i), error);
     }
   });
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -20,18 +21,22 @@ inline constexpr const char* kErrorMetadataPrefix = "ERROR:";
 std::string ErrorMetadata(rpc::ErrorType type);
 ObjectValuePtr MakeErrorValue(rpc::ErrorType type, const std::string& message);
 
+// A submitted task's spec, shared by the task manager (for retries and lineage) and the
+// submitter's queue: one copy per task however many hold it; changes make a new one.
+using TaskSpecPtr = std::shared_ptr<const rpc::TaskSpec>;
+
 // A normal task whose returns went to the shared-memory store keeps its spec and its
 // argument refs (lineage) while any return is referenced and retries remain, so that a
 // lost copy can be recreated by running the task again.
 class TaskManager {
  public:
-  using Resubmit = std::function<void(const rpc::TaskSpec&)>;
+  using Resubmit = std::function<void(TaskSpecPtr)>;
   // A return that arrived after every ref to it was dropped (its stored copy must go).
   using DropReturn = std::function<void(const ObjectID&, const rpc::ObjectValue&)>;
   TaskManager(MemoryStore* store, ReferenceCounter* refs, Resubmit resubmit, DropReturn drop)
       : store_(store), refs_(refs), resubmit_(std::move(resubmit)), drop_(std::move(drop)) {}
 
-  void AddPendingTask(const rpc::TaskSpec& spec, std::vector<ObjectID> arg_refs);
+  void AddPendingTask(TaskSpecPtr spec, std::vector<ObjectID> arg_refs);
   bool IsPending(const TaskID& id) const;
   // Stores the returns, or retries if the reply is a retryable application error.
   void CompleteTask(const TaskID& id, const rpc::PushTaskReply& reply);
@@ -54,13 +59,13 @@ class TaskManager {
 
  private:
   struct Entry {
-    rpc::TaskSpec spec;
+    TaskSpecPtr spec;
     std::vector<ObjectID> arg_refs;
     int retries_left = 0;
     bool cancelled = false;
   };
   struct Lineage {
-    rpc::TaskSpec spec;
+    TaskSpecPtr spec;
     std::vector<ObjectID> arg_refs;
     int retries_left = 0;
     int live_returns = 0;
@@ -70,7 +75,7 @@ class TaskManager {
               const rpc::PushTaskReply* reply = nullptr);
   // With mu_ held: keeps the finished task as lineage if a return is in shared memory.
   bool KeepLineage(const Entry& entry, const rpc::PushTaskReply& reply);
-  bool TakeRetry(const TaskID& id, rpc::TaskSpec* spec);
+  bool TakeRetry(const TaskID& id, TaskSpecPtr* spec);
   void StoreReturn(const ObjectID& id, ObjectValuePtr value);
 
   MemoryStore* store_;

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "common/logging.h"
 
 namespace colony {
@@ -16,6 +18,7 @@ TaskReceiver::~TaskReceiver() {
 void TaskReceiver::HandlePushTask(const rpc::PushTaskRequest& request, rpc::PushTaskReply* reply,
                                   rpc::SendReply send) {
   Pending pending{&request.task(), reply, std::move(send)};
+  std::function<void()> wake;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (request.task().type() == rpc::ACTOR_TASK) {
@@ -23,8 +26,13 @@ void TaskReceiver::HandlePushTask(const rpc::PushTaskRequest& request, rpc::Push
     } else {
       queue_.push_back(std::move(pending));
     }
+    wake = wake_async_;
   }
-  cv_.notify_all();
+  if (wake) {
+    wake();
+  } else {
+    cv_.notify_all();
+  }
 }
 
 // gRPC may hand concurrent calls over in any order; a caller's calls run in its order.
@@ -74,7 +82,7 @@ void TaskReceiver::RunLoop() {
     TaskID id;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopped_ || !queue_.empty(); });
+      cv_.wait(lock, [this] { return stopped_ || (!wake_async_ && !queue_.empty()); });
       if (stopped_) return;
       next = std::move(queue_.front());
       queue_.pop_front();
@@ -100,6 +108,50 @@ void TaskReceiver::SetConcurrency(int concurrency) {
   while (static_cast<int>(extra_threads_.size()) + 1 < concurrency) {
     extra_threads_.emplace_back([this]() { RunLoop(); });
   }
+}
+
+void TaskReceiver::SetAsync(int concurrency, std::function<void()> wake) {
+  bool queued;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wake_async_ = wake;
+    async_concurrency_ = std::max(1, concurrency);
+    queued = !queue_.empty();
+  }
+  if (queued) wake();
+}
+
+bool TaskReceiver::TakeAsync(Pending* out) {
+  while (true) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_ || !wake_async_ || queue_.empty() || async_running_ >= async_concurrency_) {
+      return false;
+    }
+    Pending next = std::move(queue_.front());
+    queue_.pop_front();
+    TaskID id = TaskID::FromBinary(next.spec->task_id());
+    if (cancelled_.erase(id)) {
+      next.reply->set_is_application_error(true);
+      next.send(Status::OK());
+      continue;
+    }
+    running_.insert(id);
+    async_running_++;
+    *out = std::move(next);
+    return true;
+  }
+}
+
+void TaskReceiver::FinishAsync(Pending pending) {
+  std::function<void()> wake;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_.erase(TaskID::FromBinary(pending.spec->task_id()));
+    async_running_--;
+    if (!queue_.empty()) wake = wake_async_;
+  }
+  pending.send(Status::OK());
+  if (wake) wake();
 }
 
 void TaskReceiver::Stop() {

@@ -1,7 +1,10 @@
 // The executing side: PushTask calls queue here and the language runtime runs them through
 // the executor callback on the thread(s) in RunLoop. An actor's calls from one caller run in
 // that caller's sequence order; an actor with max_concurrency > 1 runs calls on that many
-// threads (order is then only the dispatch order, as in Ray's threaded actors).
+// threads (order is then only the dispatch order, as in Ray's threaded actors). An async
+// actor's calls are not run by RunLoop: its event loop takes them (TakeAsync) when woken
+// and finishes each when its coroutine ends, with up to max_concurrency running at once on
+// that one thread.
 #pragma once
 
 #include <condition_variable>
@@ -32,6 +35,13 @@ class TaskReceiver {
       : execute_(std::move(execute)), interrupt_(std::move(interrupt)) {}
   ~TaskReceiver();
 
+  // A received call: the spec and reply live in the gRPC call until `send`.
+  struct Pending {
+    const rpc::TaskSpec* spec;
+    rpc::PushTaskReply* reply;
+    rpc::SendReply send;
+  };
+
   void HandlePushTask(const rpc::PushTaskRequest& request, rpc::PushTaskReply* reply,
                       rpc::SendReply send);
   // True if the task was queued or running here.
@@ -40,14 +50,16 @@ class TaskReceiver {
   void RunLoop();
   // Adds threads so that `concurrency` tasks run at once (an actor's max_concurrency).
   void SetConcurrency(int concurrency);
+  // From now on calls go to an event loop: `wake` runs (on any thread, must not block)
+  // whenever TakeAsync may have a call for it.
+  void SetAsync(int concurrency, std::function<void()> wake);
+  // The next call to start, unless `concurrency` run already or none is queued.
+  bool TakeAsync(Pending* out);
+  // The call's reply is filled: sends it and lets the next one start.
+  void FinishAsync(Pending pending);
   void Stop();
 
  private:
-  struct Pending {
-    const rpc::TaskSpec* spec;
-    rpc::PushTaskReply* reply;
-    rpc::SendReply send;
-  };
   // Per calling handle: calls that arrived ahead of their turn wait here.
   struct CallerQueue {
     int64_t next_seq = 0;
@@ -63,6 +75,9 @@ class TaskReceiver {
   std::unordered_set<TaskID> running_;
   std::vector<std::thread> extra_threads_;
   bool stopped_ = false;
+  std::function<void()> wake_async_;  // set: an event loop takes the calls
+  int async_concurrency_ = 0;
+  int async_running_ = 0;
   Execute execute_;
   Interrupt interrupt_;
 };

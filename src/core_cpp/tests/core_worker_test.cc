@@ -65,6 +65,34 @@ TEST(CoreWorkerMemoryStoreTest, WaitReturnsOnceEnoughAreReady) {
   EXPECT_EQ(ready, (std::vector<bool>{false, true, false}));
 }
 
+TEST(CoreWorkerMemoryStoreTest, ManyWaitersDuplicatesAndDeletedValues) {
+  MemoryStore store;
+  ObjectID a = NewObject(1), b = NewObject(2), c = NewObject(3);
+  std::vector<ObjectValuePtr> got_ab, got_aa;
+  std::vector<bool> ready;
+  std::thread get_ab([&] { EXPECT_TRUE(store.Get({a, b}, 5000, &got_ab).ok()); });
+  std::thread get_aa([&] { EXPECT_TRUE(store.Get({a, a}, 5000, &got_aa).ok()); });
+  // A duplicate counts once per index: two ready indices from one value.
+  std::thread wait_two([&] { store.Wait({a, a, c}, 2, 5000, &ready); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  store.Put(a, Value("a"));
+  get_aa.join();
+  wait_two.join();
+  EXPECT_EQ(ready, (std::vector<bool>{true, true, false}));
+  EXPECT_EQ(got_aa[1]->data(), "a");
+  store.Put(b, Value("b"));
+  get_ab.join();
+  EXPECT_EQ(got_ab[1]->data(), "b");
+
+  // A timed-out getter leaves no registration behind; a later put still works.
+  std::vector<ObjectValuePtr> out;
+  EXPECT_EQ(store.Get({a, c}, 10, &out).code(), StatusCode::kTimedOut);
+  EXPECT_EQ(out[0]->data(), "a");  // found values are filled in even on timeout
+  EXPECT_EQ(out[1], nullptr);
+  store.Put(c, Value("c"));
+  EXPECT_TRUE(store.Get({c}, 0, &out).ok());
+}
+
 rpc::Address WorkerAddress(char worker) {
   rpc::Address a;
   a.set_ip("127.0.0.1");
@@ -300,6 +328,42 @@ TEST(CoreWorkerTaskReceiverTest, RestartedActorResumesAtProcessedUpTo) {
   receiver.HandlePushTask(five, &r2, done);
   receiver.RunLoop();
   EXPECT_EQ(ran, (std::vector<int64_t>{5, 6}));
+}
+
+TEST(CoreWorkerTaskReceiverTest, AsyncModeHandsCallsToTheLoopUpToItsConcurrency) {
+  TaskReceiver receiver([](const rpc::TaskSpec&, rpc::PushTaskReply*) {
+    ADD_FAILURE() << "an async actor's calls must not run on the task loop";
+  }, [](const TaskID&) {});
+  std::vector<rpc::PushTaskRequest> requests;
+  for (int64_t seq : {0, 1, 2}) requests.push_back(ActorCall("caller-c", seq, 0));
+  std::vector<rpc::PushTaskReply> replies(requests.size());
+  std::atomic<int> sent{0};
+  receiver.HandlePushTask(requests[0], &replies[0], [&](Status) { sent++; });
+  TaskReceiver::Pending taken;
+  EXPECT_FALSE(receiver.TakeAsync(&taken));  // not async yet: the task loop's call
+
+  std::atomic<int> wakes{0};
+  receiver.SetAsync(2, [&] { wakes++; });
+  EXPECT_EQ(wakes, 1);  // a call was waiting
+  for (size_t i = 1; i < requests.size(); i++) {
+    receiver.HandlePushTask(requests[i], &replies[i], [&](Status) { sent++; });
+  }
+  EXPECT_EQ(wakes, 3);
+  TaskReceiver::Pending first, second, third;
+  ASSERT_TRUE(receiver.TakeAsync(&first));
+  ASSERT_TRUE(receiver.TakeAsync(&second));
+  EXPECT_FALSE(receiver.TakeAsync(&third));  // two run at most
+  EXPECT_EQ(first.spec->sequence_number(), 0);
+  EXPECT_EQ(second.spec->sequence_number(), 1);
+  receiver.FinishAsync(std::move(second));  // finishing out of order is fine
+  EXPECT_EQ(sent, 1);
+  EXPECT_EQ(wakes, 4);  // the third may start now
+  ASSERT_TRUE(receiver.TakeAsync(&third));
+  EXPECT_EQ(third.spec->sequence_number(), 2);
+  receiver.FinishAsync(std::move(first));
+  receiver.FinishAsync(std::move(third));
+  EXPECT_EQ(sent, 3);
+  EXPECT_FALSE(receiver.TakeAsync(&third));
 }
 
 }  // namespace
