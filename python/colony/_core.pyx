@@ -25,6 +25,7 @@ cdef CCoreWorker* g_cw = NULL
 # Bumped on every init so refs from an earlier session never touch a newer core worker.
 cdef int g_generation = 0
 cdef object g_executor = None
+cdef bytes g_owner_address = b""
 cdef object g_interrupt_exception = None
 cdef unsigned long g_main_thread_id = 0
 # Serialized values at least this big go to the node's shared-memory store.
@@ -207,7 +208,7 @@ cdef object data_of(const CObjectData& obj):
 def init(bint is_driver, str gcs_address, str raylet_address, str node_ip, str token,
          str namespace, list code_search_path, str job_id_hex="", str worker_id_hex="",
          executor=None, interrupt_exception=None, int java_actors_per_worker=1):
-    global g_cw, g_generation, g_executor, g_interrupt_exception, g_main_thread_id
+    global g_cw, g_generation, g_executor, g_interrupt_exception, g_main_thread_id, g_owner_address
     if g_cw != NULL:
         raise RuntimeError("the core worker is already initialized")
     cdef CCoreWorkerOptions options
@@ -239,6 +240,8 @@ def init(bint is_driver, str gcs_address, str raylet_address, str node_ip, str t
     check(status)
     g_generation += 1
     g_cw = cw
+    # Every ref this process owns names this address: one bytes object shared by all.
+    g_owner_address = cw.SerializedAddress()
 
 
 def shutdown():
@@ -283,7 +286,7 @@ def put(bytes metadata, data, list nested_refs):
         with nogil:
             status = cw.SealPut(object_id, &value)
         check(status)
-    return ObjectRef(object_id.Binary(), cw.SerializedAddress())
+    return ObjectRef(object_id.Binary(), g_owner_address)
 
 
 def inline_threshold():
@@ -429,7 +432,7 @@ def submit_task(str module, str qualname, bytes function_hash, str name, list ar
     cdef vector[CObjectID] ids
     with nogil:
         ids = cw.SubmitTask(&spec)
-    cdef bytes owner = cw.SerializedAddress()
+    cdef bytes owner = g_owner_address
     return [ObjectRef(ids[i].Binary(), owner) for i in range(ids.size())]
 
 
@@ -486,7 +489,7 @@ def submit_actor_task(bytes actor_id, str class_name, str method, list args, lis
     with nogil:
         status = cw.SubmitActorTask(c_actor_id, &spec, &ids)
     check(status)
-    cdef bytes owner = cw.SerializedAddress()
+    cdef bytes owner = g_owner_address
     return [ObjectRef(ids[i].Binary(), owner) for i in range(ids.size())]
 
 
