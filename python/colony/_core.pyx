@@ -587,6 +587,10 @@ cdef dict task_info(const CTaskSpec& spec):
     }
 
 
+cdef list py_args(const vector[CObjectData]& args):
+    return [(args[i].value.get().metadata(), data_of(args[i])) for i in range(args.size())]
+
+
 cdef fill_reply(const CTaskSpec& spec, CPushTaskReply* reply, list results, bint is_app_error,
                 bint is_retryable):
     cdef CReturnObject* ret
@@ -603,9 +607,9 @@ cdef void _execute_task(const CTaskSpec& spec, const vector[CObjectData]& args,
                         CPushTaskReply* reply) noexcept with gil:
     try:
         info = task_info(spec)
-        py_args = [(args[i].value.get().metadata(), data_of(args[i])) for i in range(args.size())]
-        results, is_app_error, is_retryable = g_executor(info, py_args)
-        del py_args
+        values = py_args(args)
+        results, is_app_error, is_retryable = g_executor(info, values)
+        del values
         fill_reply(spec, reply, results, is_app_error, is_retryable)
     except BaseException:
         import traceback
@@ -631,9 +635,7 @@ cdef class AsyncTask:
         return task_info(deref(self.task.pending.spec))
 
     def args(self):
-        cdef vector[CObjectData]* args = &self.task.args
-        return [(deref(args)[i].value.get().metadata(), data_of(deref(args)[i]))
-                for i in range(args.size())]
+        return py_args(self.task.args)
 
     def finish(self, list results, bint is_app_error, bint is_retryable):
         cdef CAsyncTask* task = self.task

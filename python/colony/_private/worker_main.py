@@ -37,7 +37,7 @@ class TaskExecutor:
                 self._create_actor(info, positional, kwargs)
                 return [], False, False
             result = self._start(info, args)
-            if inspect.iscoroutine(result):  # an async method of a threaded actor
+            if inspect.iscoroutine(result):  # an `async def` task: the actor loop, if any
                 result = asyncio.run_coroutine_threadsafe(result, self.loop).result()
             return self._packed(result, info)
         except BaseException as e:  # the task's own failure, reported to its caller

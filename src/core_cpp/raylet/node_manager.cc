@@ -62,7 +62,7 @@ void NodeManager::HandleRequestWorkerLease(const rpc::RequestWorkerLeaseRequest&
   leases_->RequestLease(std::move(lease), [this, lessee = request.lessee(), reply,
                                            send = std::move(send)](
                                               const rpc::RequestWorkerLeaseReply& r) {
-    if (!r.lease_id().empty() && !lessee.worker_id().empty()) watcher_->Watch(lessee);
+    if (!r.lease_id().empty()) watcher_->Watch(lessee);  // no-op without a lessee
     *reply = r;
     send(Status::OK());
   });

@@ -124,7 +124,7 @@ Status Raylet::Start() {
   pool_.SetStopLogicalWorker([this](const rpc::Address& worker) { StopLogicalWorker(worker); });
   node_manager_.SetDriverExitCallback(
       [this](const WorkerExit& exit) { ReportWorkerExit(exit); });
-  watcher_.AddExitListener([this](const WorkerID& worker_id) { OnWatchedWorkerExit(worker_id); });
+  watcher_.SetExitListener([this](const WorkerID& worker_id) { OnWatchedWorkerExit(worker_id); });
   StartPeriodicWork();
   return Status::OK();
 }
@@ -140,19 +140,20 @@ void Raylet::StartPeriodicWork() {
 
 // A core worker (on any node) that owns objects here or holds leases here exited.
 void Raylet::OnWatchedWorkerExit(const WorkerID& worker_id) {
-  size_t freed = object_store_->DeleteOwnedBy(worker_id.Binary());
-  if (freed > 0) {
-    COLONY_LOG(INFO) << "freed " << freed << " objects of exited owner " << worker_id.Hex();
-  }
+  FreeObjectsOwnedBy(worker_id);
   loop_->Post([this, worker_id] { leases_.OnLesseeDied(worker_id); });
 }
 
-void Raylet::ReportWorkerExit(const WorkerExit& exit) {
-  // Ownership: what the dead process owned is unreachable now.
-  size_t freed = object_store_ ? object_store_->DeleteOwnedBy(exit.worker_id.Binary()) : 0;
+// Ownership: what an exited process owned is unreachable now.
+void Raylet::FreeObjectsOwnedBy(const WorkerID& worker_id) {
+  size_t freed = object_store_ ? object_store_->DeleteOwnedBy(worker_id.Binary()) : 0;
   if (freed > 0) {
-    COLONY_LOG(INFO) << "freed " << freed << " objects owned by exited worker " << exit.worker_id.Hex();
+    COLONY_LOG(INFO) << "freed " << freed << " objects owned by exited worker " << worker_id.Hex();
   }
+}
+
+void Raylet::ReportWorkerExit(const WorkerExit& exit) {
+  FreeObjectsOwnedBy(exit.worker_id);
   rpc::ReportWorkerFailureRequest request;
   request.set_worker_id(exit.worker_id.Binary());
   request.set_node_id(config_.node_id.Binary());

@@ -53,6 +53,7 @@ class Raylet {
   void ReportWorkerExit(const WorkerExit& exit);
   void StopLogicalWorker(const rpc::Address& worker);
   void OnWatchedWorkerExit(const WorkerID& worker_id);
+  void FreeObjectsOwnedBy(const WorkerID& worker_id);
   // The node's shared-memory object store, served from this process.
   Status StartObjectStore();
 

@@ -4,9 +4,9 @@
 
 namespace colony::raylet {
 
-void WorkerWatcher::AddExitListener(ExitListener listener) {
+void WorkerWatcher::SetExitListener(ExitListener listener) {
   std::lock_guard<std::mutex> lock(state_->mu);
-  state_->listeners.push_back(std::move(listener));
+  state_->listener = std::move(listener);
 }
 
 void WorkerWatcher::Watch(const rpc::Address& worker) {
@@ -27,15 +27,14 @@ void WorkerWatcher::Watch(const rpc::Address& worker) {
 
 void WorkerWatcher::Fire(State& state, const std::string& worker_id) {
   std::lock_guard<std::mutex> firing(state.firing);
-  std::vector<ExitListener> listeners;
+  ExitListener listener;
   {
     std::lock_guard<std::mutex> lock(state.mu);
     if (state.stopped) return;
     state.watched.erase(worker_id);
-    listeners = state.listeners;
+    listener = state.listener;
   }
-  WorkerID id = WorkerID::FromBinary(worker_id);
-  for (const auto& listener : listeners) listener(id);
+  if (listener) listener(WorkerID::FromBinary(worker_id));
 }
 
 void WorkerWatcher::Stop() {

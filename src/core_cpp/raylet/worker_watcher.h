@@ -11,7 +11,6 @@
 #include <mutex>
 #include <string>
 #include <unordered_set>
-#include <vector>
 
 #include "common/id.h"
 #include "core_worker.grpc.pb.h"
@@ -26,11 +25,12 @@ class WorkerWatcher {
   explicit WorkerWatcher(std::string token) : token_(std::move(token)) {}
   ~WorkerWatcher() { Stop(); }
 
-  // Add listeners before the first Watch.
-  void AddExitListener(ExitListener listener);
-  // Watches `worker` unless it is watched already; listeners hear of its exit once.
+  // Set before the first Watch.
+  void SetExitListener(ExitListener listener);
+  // Watches `worker` unless it is watched already (or has no valid worker id); the
+  // listener hears of its exit once.
   void Watch(const rpc::Address& worker);
-  // After this returns no listener runs.
+  // After this returns the listener does not run.
   void Stop();
 
  private:
@@ -39,8 +39,8 @@ class WorkerWatcher {
     std::mutex mu;  // guards the members below
     bool stopped = false;
     std::unordered_set<std::string> watched;  // worker ids
-    std::vector<ExitListener> listeners;
-    std::mutex firing;  // held while listeners run, so Stop waits for them
+    ExitListener listener;
+    std::mutex firing;  // held while the listener runs, so Stop waits for it
   };
   static void Fire(State& state, const std::string& worker_id);
 

@@ -764,7 +764,7 @@ bool WaitFor(const std::function<bool()>& done) {
   return done();
 }
 
-TEST(RayletWorkerWatcherTest, ListenersHearOfEachExitOnce) {
+TEST(RayletWorkerWatcherTest, ListenerHearsOfEachExitOnce) {
   WatchedWorker worker;
   rpc::GrpcServer server("watched-worker", "127.0.0.1", 0);
   server.RegisterService(&worker);
@@ -778,7 +778,7 @@ TEST(RayletWorkerWatcherTest, ListenersHearOfEachExitOnce) {
   WorkerWatcher watcher("");
   std::mutex mu;
   std::vector<WorkerID> exits;
-  watcher.AddExitListener([&](const WorkerID& id) {
+  watcher.SetExitListener([&](const WorkerID& id) {
     std::lock_guard<std::mutex> lock(mu);
     exits.push_back(id);
   });
