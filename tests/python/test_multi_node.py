@@ -485,6 +485,24 @@ def test_nodes_in_separate_network_namespaces(netns):
             colony.put(np.ones(BIG, dtype=np.int64))))
         assert (total, node) == (BIG, remote.node_id)
 
+        # An actor in the other namespace: no local socket reaches it, calls go over gRPC
+        # and still run in order.
+        @colony.remote
+        class Log:
+            def __init__(self):
+                self.items = []
+
+            def add(self, item):
+                self.items.append(item)
+                return node_of_task()
+
+            def items_(self):
+                return self.items
+
+        log = Log.options(scheduling_strategy=on(remote)).remote()
+        assert set(colony.get([log.add.remote(i) for i in range(50)])) == {remote.node_id}
+        assert colony.get(log.items_.remote()) == list(range(50))
+
 
 def test_spread_threshold_zero_spreads_from_the_first_task():
     with Cluster(head_node_args={"num_cpus": 2}, scheduler_spread_threshold=0.0) as cluster:

@@ -157,16 +157,11 @@ void ActorTaskSubmitter::SendQueued(Actor* actor) {
     actor->in_flight[seq] = std::move(head->second);
     actor->queued.erase(head);
     request.set_client_processed_up_to(ProcessedUpTo(*actor));
-    auto* stub = d_.workers->Get(rpc::AddressToString(actor->data.address()));
     ActorID id = actor->id;
     int64_t version = actor->data.version();
-    rpc::CallUnary<rpc::PushTaskRequest, rpc::PushTaskReply>(
-        d_.token, -1, std::move(request),
-        [stub](auto* ctx, auto* req, auto* reply, auto done) {
-          stub->async()->PushTask(ctx, req, reply, std::move(done));
-        },
-        // Handled on the gRPC thread that got the reply (all state is under mu_): the
-        // caller waiting in get wakes one thread hop sooner.
+    // Handled on the thread that got the reply (all state is under mu_): the caller
+    // waiting in get wakes one thread hop sooner.
+    d_.pusher->Push(actor->data.address(), std::move(request),
         [this, id, seq, version](Status status, rpc::PushTaskReply&& reply) {
           OnReply(id, seq, version, status, std::move(reply));
         });

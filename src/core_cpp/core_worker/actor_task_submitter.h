@@ -14,9 +14,9 @@
 
 #include "common/id.h"
 #include "core_worker.grpc.pb.h"
-#include "core_worker/client_pool.h"
 #include "core_worker/dependency_resolver.h"
 #include "core_worker/task_manager.h"
+#include "core_worker/task_pusher.h"
 #include "gcs.grpc.pb.h"
 
 namespace colony {
@@ -30,7 +30,7 @@ class ActorTaskSubmitter {
     MemoryStore* store;
     ReferenceCounter* refs;
     TaskManager* tasks;
-    ClientPool<rpc::CoreWorkerService>* workers;
+    TaskPusher* pusher;
     rpc::GcsService::Stub* gcs;
     std::string token;
     std::string caller_id;  // identifies this process's handle to every actor

@@ -150,7 +150,8 @@ class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService
 CoreWorker::CoreWorker(const CoreWorkerOptions& options)
     : options_(options),
       namespace_(options.namespace_name),
-      reference_counter_(ReferenceCallbacks()) {
+      reference_counter_(ReferenceCallbacks()),
+      local_rpc_(options.token) {
   if (options_.check_interrupt) memory_store_.SetInterruptCheck(options_.check_interrupt);
 }
 
@@ -205,6 +206,8 @@ CoreWorker* CoreWorker::Create(const CoreWorkerOptions& options, Status* status)
 
 Status CoreWorker::Connect() {
   io_loop_.StartThread("cw_io");
+  COLONY_RETURN_IF_ERROR(local_rpc_.Start());
+  pusher_ = std::make_unique<TaskPusher>(&worker_clients_, &local_rpc_, options_.token);
   gcs_ = rpc::GcsService::NewStub(rpc::MakeChannel(options_.gcs_address));
   if (options_.is_driver) {
     worker_id_ = WorkerID::FromRandom();
@@ -233,9 +236,9 @@ Status CoreWorker::Connect() {
       });
   submitter_ = std::make_unique<NormalTaskSubmitter>(NormalTaskSubmitter::Deps{
       &io_loop_, &memory_store_, &reference_counter_, task_manager_.get(), &raylet_clients_,
-      &worker_clients_, options_.token, options_.raylet_address, &address_});
+      &worker_clients_, pusher_.get(), options_.token, options_.raylet_address, &address_});
   actor_submitter_ = std::make_unique<ActorTaskSubmitter>(ActorTaskSubmitter::Deps{
-      &io_loop_, &memory_store_, &reference_counter_, task_manager_.get(), &worker_clients_,
+      &io_loop_, &memory_store_, &reference_counter_, task_manager_.get(), pusher_.get(),
       gcs_.get(), options_.token, worker_id_.Binary()});
   COLONY_RETURN_IF_ERROR(RegisterWithRaylet());
   reference_counter_.SetSelf(address_);
@@ -263,10 +266,29 @@ Status CoreWorker::StartServer() {
   server_ = std::make_unique<rpc::GrpcServer>("core_worker", "0.0.0.0", 0);
   server_->RegisterService(service_.get());
   COLONY_RETURN_IF_ERROR(server_->Start());
+  if (receiver_) COLONY_RETURN_IF_ERROR(ServeLocalPushes());
   address_.set_ip(options_.node_ip);
   address_.set_port(server_->port());
   address_.set_worker_id(worker_id_.Binary());
   return Status::OK();
+}
+
+Status CoreWorker::ServeLocalPushes() {
+  local_rpc_.Handle(rpc::LocalMethod::kPushTask, [this](std::string_view body,
+                                                        rpc::LocalResponder responder) {
+    struct Call {
+      rpc::PushTaskRequest request;
+      rpc::PushTaskReply reply;
+    };
+    auto call = std::make_shared<Call>();
+    if (!call->request.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+      responder.SendError(Status::InvalidArgument("unparsable PushTask request"));
+      return;
+    }
+    receiver_->HandlePushTask(call->request, &call->reply,
+                              [call, responder](Status status) { responder.Send(status, call->reply); });
+  });
+  return local_rpc_.Listen(rpc::LocalWorkerSocketName(worker_id_.Binary()));
 }
 
 Status CoreWorker::RegisterJob() {
@@ -360,6 +382,7 @@ void CoreWorker::Shutdown() {
   // raylet when the worker exits).
   if (plasma_ && options_.is_driver) plasma_->DeleteOwnedBy(worker_id_.Binary());
   if (plasma_) plasma_->Disconnect();
+  local_rpc_.Shutdown();
   if (server_) server_->Shutdown();
   io_loop_.Stop();
 }

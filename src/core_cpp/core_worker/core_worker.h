@@ -22,10 +22,12 @@
 #include "core_worker/object_data.h"
 #include "core_worker/reference_counter.h"
 #include "core_worker/task_manager.h"
+#include "core_worker/task_pusher.h"
 #include "core_worker/task_receiver.h"
 #include "gcs.grpc.pb.h"
 #include "object_store/plasma_client.h"
 #include "raylet.grpc.pb.h"
+#include "rpc/local_rpc.h"
 
 namespace colony {
 
@@ -186,6 +188,8 @@ class CoreWorker {
   Status Connect();
   Status FindLocalRaylet();
   Status StartServer();
+  // Workers: serve PushTask to callers on this host over local_rpc_.
+  Status ServeLocalPushes();
   Status RegisterJob();
   Status RegisterWithRaylet();
   // Assigns ids, caller and job, and registers the returns and pending task. With `shared`,
@@ -247,6 +251,9 @@ class CoreWorker {
   ReferenceCounter reference_counter_;
   ClientPool<rpc::NodeManagerService> raylet_clients_;
   ClientPool<rpc::CoreWorkerService> worker_clients_;
+  // Same-host calls (rpc/local_rpc.h): pushes to workers here, and served by workers.
+  rpc::LocalRpc local_rpc_;
+  std::unique_ptr<TaskPusher> pusher_;
   std::unique_ptr<rpc::GcsService::Stub> gcs_;
   std::unique_ptr<TaskManager> task_manager_;
   std::unique_ptr<NormalTaskSubmitter> submitter_;

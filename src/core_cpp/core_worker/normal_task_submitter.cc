@@ -181,12 +181,7 @@ void NormalTaskSubmitter::PushNextOrReturn(const std::string& lease_id) {
   TaskID task_id = TaskID::FromBinary(request.task().task_id());
   lease.running = task_id;
   running_on_[task_id] = lease_id;
-  auto* stub = d_.workers->Get(rpc::AddressToString(lease.worker));
-  rpc::CallUnary<rpc::PushTaskRequest, rpc::PushTaskReply>(
-      d_.token, -1, std::move(request),
-      [stub](auto* ctx, auto* req, auto* reply, auto done) {
-        stub->async()->PushTask(ctx, req, reply, std::move(done));
-      },
+  d_.pusher->Push(lease.worker, std::move(request),
       [this, lease_id, task_id](Status status, rpc::PushTaskReply&& reply) {
         d_.loop->Post([this, lease_id, task_id, status, reply = std::move(reply)]() mutable {
           OnPushReply(lease_id, task_id, status, std::move(reply));

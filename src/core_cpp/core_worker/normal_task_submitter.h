@@ -16,6 +16,7 @@
 #include "core_worker/memory_store.h"
 #include "core_worker/reference_counter.h"
 #include "core_worker/task_manager.h"
+#include "core_worker/task_pusher.h"
 #include "raylet.grpc.pb.h"
 
 namespace colony {
@@ -28,7 +29,8 @@ class NormalTaskSubmitter {
     ReferenceCounter* refs;
     TaskManager* tasks;
     ClientPool<rpc::NodeManagerService>* raylets;
-    ClientPool<rpc::CoreWorkerService>* workers;
+    ClientPool<rpc::CoreWorkerService>* workers;  // cancellations
+    TaskPusher* pusher;
     std::string token;
     std::string local_raylet_address;
     const rpc::Address* self;  // this worker, named as the lessee of its leases
