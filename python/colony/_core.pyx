@@ -631,19 +631,27 @@ cdef class AsyncTask:
         with nogil:
             cw.PrepareAsyncTask(self.task)
 
+    @property
+    def task_id(self):
+        return deref(self.task.pending.spec).task_id()
+
     def info(self):
         return task_info(deref(self.task.pending.spec))
 
     def args(self):
         return py_args(self.task.args)
 
-    def finish(self, list results, bint is_app_error, bint is_retryable):
+    def finish(self, list results, bint is_app_error, bint is_retryable, bint cancelled=False):
+        """Sends the reply; `cancelled`: the call was cancelled before it finished."""
         cdef CAsyncTask* task = self.task
         if task == NULL:
             raise RuntimeError("this call was finished already")
         try:
-            fill_reply(deref(task.pending.spec), task.pending.reply, results, is_app_error,
-                       is_retryable)
+            if cancelled:
+                task.pending.reply.set_cancelled(True)
+            else:
+                fill_reply(deref(task.pending.spec), task.pending.reply, results, is_app_error,
+                           is_retryable)
         except BaseException:
             import traceback
             traceback.print_exc()
@@ -684,6 +692,14 @@ def take_async_tasks():
 
 
 cdef void _interrupt_task(const string& task_id) noexcept with gil:
+    # An async actor's call is a coroutine on its event loop: cancel that, never the thread.
+    try:
+        if g_executor.interrupt_async_call(task_id):
+            return
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+        return
     PyThreadState_SetAsyncExc(g_main_thread_id, g_interrupt_exception)
 
 

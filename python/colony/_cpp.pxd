@@ -99,6 +99,7 @@ cdef extern from "core_worker.pb.h" namespace "colony::rpc" nogil:
         CReturnObject* add_returns()
         void set_is_application_error(cbool)
         void set_is_retryable_error(cbool)
+        void set_cancelled(cbool)
 
 cdef extern from "core_worker/memory_store.h" namespace "colony" nogil:
     ctypedef shared_ptr[const CObjectValue] ObjectValuePtr "colony::ObjectValuePtr"

@@ -219,3 +219,106 @@ def test_cancel_put_object_is_harmless():
 def test_cancelled_error_type():
     err = TaskCancelledError("x")
     assert isinstance(err, colony.exceptions.ColonyError) and not isinstance(err, TaskError)
+
+
+# ---- actor calls
+
+@colony.remote
+class Log:
+    """A sync actor: each call holds until `path` exists, then records its value."""
+
+    def __init__(self):
+        self.seen = []
+
+    def hold(self, path, value):
+        deadline = time.monotonic() + 20
+        while not os.path.exists(path) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.seen.append(value)
+        return value
+
+    def add(self, value):
+        self.seen.append(value)
+        return value
+
+    def seen_(self):
+        return self.seen
+
+
+def test_cancel_queued_actor_calls_skips_them_and_keeps_order(release):
+    log = Log.remote()
+    assert colony.get(log.add.remote("ready")) == "ready"
+    running = log.hold.remote(release, "running")
+    queued = [log.add.remote(i) for i in range(6)]
+    time.sleep(0.3)  # `running` has started; the others wait behind it
+    for ref in queued[1::2]:
+        colony.cancel(ref)
+    for ref in queued[1::2]:
+        start = time.monotonic()
+        with pytest.raises(TaskCancelledError):
+            colony.get(ref, timeout=10)
+        assert time.monotonic() - start < 5  # without waiting for the running call
+    open(release, "w").close()
+    assert colony.get(running) == "running"  # a sync actor's running call runs on
+    assert colony.get(queued[0::2], timeout=20) == [0, 2, 4]
+    assert colony.get(log.seen_.remote()) == ["ready", "running", 0, 2, 4]
+
+
+def test_cancel_actor_call_not_sent_yet():
+    # The actor is still being created (its constructor sleeps), so calls wait in the caller.
+    @colony.remote
+    class Slow:
+        def __init__(self):
+            time.sleep(1.0)
+
+        def echo(self, x):
+            return x
+
+    slow = Slow.remote()
+    refs = [slow.echo.remote(i) for i in range(4)]
+    colony.cancel(refs[1])
+    with pytest.raises(TaskCancelledError):
+        colony.get(refs[1], timeout=0.5)  # at once, not after the constructor
+    assert colony.get([refs[0], refs[2], refs[3]], timeout=20) == [0, 2, 3]
+    assert colony.get(slow.echo.remote("after"), timeout=20) == "after"
+
+
+def test_cancel_running_async_actor_call_cancels_its_coroutine():
+    @colony.remote
+    class Sleeper:
+        def __init__(self):
+            self.cancelled = 0
+
+        async def sleep(self, seconds):
+            import asyncio
+            try:
+                await asyncio.sleep(seconds)
+            except asyncio.CancelledError:
+                self.cancelled += 1
+                raise
+            return "slept"
+
+        async def cancelled_(self):
+            return self.cancelled
+
+    sleeper = Sleeper.remote()
+    long = sleeper.sleep.remote(30)
+    short = sleeper.sleep.remote(0.2)
+    time.sleep(0.5)
+    colony.cancel(long)
+    start = time.monotonic()
+    with pytest.raises(TaskCancelledError):
+        colony.get(long, timeout=10)
+    assert time.monotonic() - start < 5
+    assert colony.get(short) == "slept"
+    assert colony.get(sleeper.cancelled_.remote()) == 1
+
+
+def test_force_cancel_of_an_actor_call_is_refused():
+    log = Log.remote()
+    ref = log.add.remote(1)
+    with pytest.raises(ValueError, match="force=True cannot cancel an actor call"):
+        colony.cancel(ref, force=True)
+    assert colony.get(ref) == 1
+    colony.cancel(ref)  # finished: a no-op
+    assert colony.get(ref) == 1

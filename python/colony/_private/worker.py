@@ -245,9 +245,17 @@ def wait(refs, *, num_returns: int = 1, timeout=None, fetch_local: bool = True):
 
 
 def cancel(ref: ObjectRef, *, force: bool = False, recursive: bool = True) -> None:
+    """Cancels the task or actor call that returns `ref`; get(ref) then raises
+    TaskCancelledError. A task that runs is interrupted (force=True: its worker exits). An
+    actor call is skipped if it has not started; a running one is cancelled only in an
+    async actor (its coroutine), in other actors it runs on and returns its result.
+    force=True is refused for actor calls (ValueError)."""
     if not isinstance(ref, ObjectRef):
         raise TypeError(f"colony.cancel() takes an ObjectRef, got {type(ref).__name__}")
-    _core.cancel(ref, force)
+    try:
+        _core.cancel(ref, force)
+    except _core.CoreError as e:  # the only refusal: force=True on an actor call
+        raise ValueError(str(e)) from None
 
 
 # ---------------------------------------------------------------- cluster

@@ -28,6 +28,10 @@ class TaskExecutor:
         self.loader = FunctionLoader()
         self.actor = None
         self.loop = None  # the event loop of an async actor
+        # Async actors, touched on the loop only: the running calls' asyncio tasks by task
+        # id, and the ids cancelled (those whose coroutine is not running yet included).
+        self._async_calls: dict = {}
+        self._cancelled_calls: set = set()
 
     def __call__(self, info: dict, args: list):
         """Runs a task on the task loop's thread: (returns, is_app_error, retryable)."""
@@ -70,6 +74,12 @@ class TaskExecutor:
 
     async def _run_async_call(self, task) -> None:
         info = None
+        task_id = task.task_id
+        if task_id in self._cancelled_calls:  # cancelled before its coroutine started
+            self._cancelled_calls.discard(task_id)
+            task.finish([], False, False, True)
+            return
+        self._async_calls[task_id] = asyncio.current_task()
         try:
             if task.has_ref_args:  # fetching them may block: not on the loop
                 await self.loop.run_in_executor(None, task.prepare)
@@ -80,10 +90,32 @@ class TaskExecutor:
             if inspect.iscoroutine(result):
                 result = await result
             out = self._packed(result, info)
+        except asyncio.CancelledError as e:
+            if task_id in self._cancelled_calls:  # by its caller: reported as cancelled
+                out = [], False, False, True
+            else:
+                info = info or task.info()
+                out = self._pack_error(e, info), True, self._retryable(e, info)
         except BaseException as e:  # the task's own failure, reported to its caller
             info = info or task.info()
             out = self._pack_error(e, info), True, self._retryable(e, info)
+        finally:
+            self._async_calls.pop(task_id, None)
+        self._cancelled_calls.discard(task_id)
         task.finish(*out)
+
+    def interrupt_async_call(self, task_id: bytes) -> bool:
+        """Cancels an async actor's call (any thread); False if this is no async actor."""
+        if self.loop is None:
+            return False
+        self.loop.call_soon_threadsafe(self._cancel_async_call, task_id)
+        return True
+
+    def _cancel_async_call(self, task_id: bytes) -> None:
+        self._cancelled_calls.add(task_id)
+        running = self._async_calls.get(task_id)
+        if running is not None:
+            running.cancel()
 
     def _function(self, info: dict):
         if info["type"] == ACTOR_TASK:

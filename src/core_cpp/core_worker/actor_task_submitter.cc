@@ -1,5 +1,7 @@
 #include "core_worker/actor_task_submitter.h"
 
+#include <algorithm>
+
 #include "common/logging.h"
 
 namespace colony {
@@ -85,6 +87,40 @@ Status ActorTaskSubmitter::Submit(rpc::TaskSpec spec) {
   return Status::OK();
 }
 
+void ActorTaskSubmitter::Cancel(const ActorID& actor_id, const TaskID& task_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = actors_.find(actor_id);
+  if (it == actors_.end()) return;
+  Actor* actor = it->second.get();
+  auto has_task = [&task_id](const auto& entry) {
+    return entry.second.spec->task_id() == task_id.Binary();
+  };
+  for (auto* calls : {&actor->queued, &actor->orphaned}) {
+    auto call = std::find_if(calls->begin(), calls->end(), has_task);
+    if (call == calls->end()) continue;
+    if (!call->second.cancelled) {
+      call->second.cancelled = true;
+      call->second.resolved = true;  // its arguments are not needed any more
+      d_.tasks->FailTask(task_id, rpc::TASK_CANCELLED,
+                         "actor call " + call->second.spec->name() + " was cancelled");
+      if (calls == &actor->queued) SendQueued(actor);
+    }
+    return;
+  }
+  auto call = std::find_if(actor->in_flight.begin(), actor->in_flight.end(), has_task);
+  if (call == actor->in_flight.end()) return;
+  // Its reply says whether it was cancelled (skipped or its coroutine cancelled) or ran.
+  rpc::CancelTaskRequest request;
+  request.set_task_id(task_id.Binary());
+  auto* stub = d_.workers->Get(rpc::AddressToString(actor->data.address()));
+  rpc::CallUnary<rpc::CancelTaskRequest, rpc::CancelTaskReply>(
+      d_.token, 10000, std::move(request),
+      [stub](auto* ctx, auto* req, auto* reply, auto done) {
+        stub->async()->CancelTask(ctx, req, reply, std::move(done));
+      },
+      [](Status, rpc::CancelTaskReply&&) {});
+}
+
 void ActorTaskSubmitter::Stop() {
   std::lock_guard<std::mutex> lock(mu_);
   stopped_ = true;
@@ -154,6 +190,7 @@ void ActorTaskSubmitter::SendQueued(Actor* actor) {
     rpc::PushTaskRequest request;
     *request.mutable_task() = *head->second.spec;
     request.set_intended_worker_id(actor->data.address().worker_id());
+    request.set_cancelled(head->second.cancelled);
     actor->in_flight[seq] = std::move(head->second);
     actor->queued.erase(head);
     request.set_client_processed_up_to(ProcessedUpTo(*actor));

@@ -16,6 +16,7 @@
 #include "core_worker.grpc.pb.h"
 #include "core_worker/dependency_resolver.h"
 #include "core_worker/task_manager.h"
+#include "core_worker/client_pool.h"
 #include "core_worker/task_pusher.h"
 #include "gcs.grpc.pb.h"
 
@@ -31,6 +32,7 @@ class ActorTaskSubmitter {
     ReferenceCounter* refs;
     TaskManager* tasks;
     TaskPusher* pusher;
+    ClientPool<rpc::CoreWorkerService>* workers;  // cancellations
     rpc::GcsService::Stub* gcs;
     std::string token;
     std::string caller_id;  // identifies this process's handle to every actor
@@ -42,6 +44,11 @@ class ActorTaskSubmitter {
   void AddActor(const ActorID& id, int max_pending_calls, int max_task_retries);
   // Queues a call; fails at once with kLimitExceeded past max_pending_calls.
   Status Submit(rpc::TaskSpec spec);
+  // Cancels a call that has not run: one not sent yet fails at once (it is still sent,
+  // marked, so the actor's order moves past it); one sent is skipped by the actor if it has
+  // not started, or, in an async actor, has its coroutine cancelled. A sync actor's
+  // running call runs on and returns its result.
+  void Cancel(const ActorID& actor_id, const TaskID& task_id);
   // Fails everything still queued (shutdown).
   void Stop();
 
@@ -49,6 +56,7 @@ class ActorTaskSubmitter {
   struct Call {
     std::shared_ptr<rpc::TaskSpec> spec;
     bool resolved = false;
+    bool cancelled = false;
     int retries_left = 0;
   };
   struct Actor {

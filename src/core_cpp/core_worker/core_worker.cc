@@ -239,7 +239,7 @@ Status CoreWorker::Connect() {
       &worker_clients_, pusher_.get(), options_.token, options_.raylet_address, &address_});
   actor_submitter_ = std::make_unique<ActorTaskSubmitter>(ActorTaskSubmitter::Deps{
       &io_loop_, &memory_store_, &reference_counter_, task_manager_.get(), pusher_.get(),
-      gcs_.get(), options_.token, worker_id_.Binary()});
+      &worker_clients_, gcs_.get(), options_.token, worker_id_.Binary()});
   COLONY_RETURN_IF_ERROR(RegisterWithRaylet());
   reference_counter_.SetSelf(address_);
   if (!options_.is_driver) WatchRayletProcess();
@@ -1012,7 +1012,17 @@ Status CoreWorker::KillActor(const std::string& actor_id, bool no_restart) {
 
 Status CoreWorker::CancelTask(const ObjectID& return_id, bool force) {
   TaskID task_id = return_id.task_id();
-  if (!task_manager_->IsPending(task_id)) return Status::OK();
+  TaskSpecPtr spec = task_manager_->PendingSpec(task_id);
+  if (!spec) return Status::OK();
+  if (spec->type() == rpc::ACTOR_TASK) {
+    if (force) {
+      return Status::InvalidArgument(
+          "force=True cannot cancel an actor call: it would kill the actor with every call it "
+          "is running; cancel without force, or kill the actor");
+    }
+    actor_submitter_->Cancel(ActorID::FromBinary(spec->actor_id()), task_id);
+    return Status::OK();
+  }
   submitter_->Cancel(task_id, force);
   return Status::OK();
 }

@@ -64,8 +64,14 @@ bool TaskManager::TakeRetry(const TaskID& id, TaskSpecPtr* spec) {
   return true;
 }
 
+TaskSpecPtr TaskManager::PendingSpec(const TaskID& id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = pending_.find(id);
+  return it == pending_.end() ? nullptr : it->second.spec;
+}
+
 void TaskManager::CompleteTask(const TaskID& id, const rpc::PushTaskReply& reply) {
-  if (IsCancelled(id)) {
+  if (reply.cancelled() || IsCancelled(id)) {
     FailTask(id, rpc::TASK_CANCELLED, "task " + id.Hex() + " was cancelled");
     return;
   }

@@ -38,6 +38,8 @@ class TaskManager {
 
   void AddPendingTask(TaskSpecPtr spec, std::vector<ObjectID> arg_refs);
   bool IsPending(const TaskID& id) const;
+  // The pending task's spec, or null.
+  TaskSpecPtr PendingSpec(const TaskID& id) const;
   // Stores the returns, or retries if the reply is a retryable application error.
   void CompleteTask(const TaskID& id, const rpc::PushTaskReply& reply);
   // The worker died or could not be reached: retry if attempts remain, else store `type`.

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -44,7 +45,8 @@ class TaskReceiver {
 
   void HandlePushTask(const rpc::PushTaskRequest& request, rpc::PushTaskReply* reply,
                       rpc::SendReply send);
-  // True if the task was queued or running here.
+  // Skips the task if it has not started (even if it has not arrived yet), interrupts it if
+  // it runs (force: exits), except a sync actor's running call: false then, it runs on.
   bool Cancel(const TaskID& task_id, bool force);
   // Executes tasks on the calling thread until Stop().
   void RunLoop();
@@ -60,19 +62,26 @@ class TaskReceiver {
   void Stop();
 
  private:
-  // Per calling handle: calls that arrived ahead of their turn wait here.
+  // Per calling handle: calls that arrived ahead of their turn wait here; the turns of
+  // cancelled calls (skipped) pass without them.
   struct CallerQueue {
     int64_t next_seq = 0;
     std::map<int64_t, Pending> waiting;
+    std::set<int64_t> skipped;
   };
-  void EnqueueInCallerOrder(const rpc::PushTaskRequest& request, Pending pending);
+  void AdvanceTo(CallerQueue* caller, int64_t processed_up_to);
+  // Moves the calls whose turn has come to queue_.
+  void ReleaseInOrder(CallerQueue* caller);
+  // Removes a call that has not started; false if none is queued.
+  bool TakeQueued(const TaskID& task_id, Pending* out);
+  static void SendCancelled(Pending* pending);
 
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;
   std::unordered_map<std::string, CallerQueue> callers_;
-  std::unordered_set<TaskID> cancelled_;
-  std::unordered_set<TaskID> running_;
+  std::unordered_set<TaskID> cancelled_;  // cancelled before they arrived
+  std::unordered_map<TaskID, bool> running_;  // running calls: is it an actor call
   std::vector<std::thread> extra_threads_;
   bool stopped_ = false;
   std::function<void()> wake_async_;  // set: an event loop takes the calls

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <deque>
+#include <future>
 #include <map>
 #include <thread>
 
@@ -364,6 +365,51 @@ TEST(CoreWorkerTaskReceiverTest, AsyncModeHandsCallsToTheLoopUpToItsConcurrency)
   receiver.FinishAsync(std::move(third));
   EXPECT_EQ(sent, 3);
   EXPECT_FALSE(receiver.TakeAsync(&third));
+}
+
+TEST(CoreWorkerTaskReceiverTest, CancelledCallsAreSkippedInTheirTurnAndSayCancelled) {
+  std::vector<int64_t> ran;
+  TaskReceiver receiver([&](const rpc::TaskSpec& spec, rpc::PushTaskReply*) {
+    ran.push_back(spec.sequence_number());
+  }, [](const TaskID&) { ADD_FAILURE() << "nothing runs to be interrupted"; });
+  // 1 was cancelled by its caller before it was sent; 2 is cancelled at the actor, here
+  // before it even arrives (the cancel and the push take different routes).
+  std::vector<rpc::PushTaskRequest> requests;
+  for (int64_t seq : {3, 1, 0, 2}) requests.push_back(ActorCall("caller-d", seq, 0));
+  requests[1].set_cancelled(true);
+  EXPECT_TRUE(receiver.Cancel(TaskID::FromBinary(requests[3].task().task_id()), false));
+  std::vector<rpc::PushTaskReply> replies(requests.size());
+  std::atomic<int> sent{0};
+  for (size_t i = 0; i < requests.size(); i++) {
+    receiver.HandlePushTask(requests[i], &replies[i], [&](Status) {
+      if (++sent == 4) receiver.Stop();
+    });
+  }
+  receiver.RunLoop();
+  EXPECT_EQ(ran, (std::vector<int64_t>{0, 3}));
+  EXPECT_TRUE(replies[1].cancelled());
+  EXPECT_TRUE(replies[3].cancelled());
+  EXPECT_FALSE(replies[0].cancelled());
+}
+
+TEST(CoreWorkerTaskReceiverTest, ASyncActorsRunningCallIsNotInterrupted) {
+  std::atomic<int> interrupts{0};
+  std::promise<void> started, release;
+  auto released = release.get_future().share();
+  TaskReceiver receiver([&](const rpc::TaskSpec&, rpc::PushTaskReply*) {
+    started.set_value();
+    released.wait();
+  }, [&](const TaskID&) { interrupts++; });
+  auto request = ActorCall("caller-e", 0, 0);
+  rpc::PushTaskReply reply;
+  receiver.HandlePushTask(request, &reply, [&](Status) { receiver.Stop(); });
+  std::thread loop([&] { receiver.RunLoop(); });
+  started.get_future().wait();
+  EXPECT_FALSE(receiver.Cancel(TaskID::FromBinary(request.task().task_id()), false));
+  release.set_value();
+  loop.join();
+  EXPECT_EQ(interrupts, 0);
+  EXPECT_FALSE(reply.cancelled());
 }
 
 }  // namespace
