@@ -77,9 +77,12 @@ def end_collecting_refs():
 
 
 def _rebuild_ref(bytes object_id, bytes owner_address):
+    # The ref (and its local count) first: the owner may answer the registration at once,
+    # and an entry nothing holds would be dropped then and come back without its owner.
+    ref = ObjectRef(object_id, owner_address)
     if g_cw != NULL:
         g_cw.RegisterRef(CObjectID.FromBinary(object_id), owner_address)
-    return ObjectRef(object_id, owner_address)
+    return ref
 
 
 cdef class ObjectRef:

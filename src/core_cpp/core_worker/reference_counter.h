@@ -58,6 +58,8 @@ class ReferenceCounter {
   // caller holds for the task's duration).
   void AddBorrowedObject(const ObjectID& id, const rpc::Address& owner);
   // A ref deserialized from a value: registers this process as a borrower once.
+  // Call after AddLocalRef for the ref being built: once the owner answers the
+  // registration, an entry nothing holds is dropped (with the owner's address).
   void AddDeserializedRef(const ObjectID& id, const rpc::Address& owner);
   void AddLocalRef(const ObjectID& id);
   void RemoveLocalRef(const ObjectID& id);

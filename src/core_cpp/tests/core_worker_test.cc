@@ -211,6 +211,25 @@ TEST(CoreWorkerReferenceCounterTest, BorrowerKeepsObjectUntilItDropsIt) {
   EXPECT_EQ(cluster.freed['o'], std::vector<ObjectID>{x});
 }
 
+TEST(CoreWorkerReferenceCounterTest, DeserializedRefKeepsItsOwnerOnceRegistered) {
+  RefCluster cluster;
+  auto& owner = cluster.Add('o');
+  auto& borrower = cluster.Add('b');
+  ObjectID x = NewObject(1);
+  owner.AddOwnedObject(x);
+  owner.AddLocalRef(x);
+  // The bindings' order: the ref's local count, then the registration, which may be
+  // answered before the language gets to run again.
+  borrower.AddLocalRef(x);
+  borrower.AddDeserializedRef(x, WorkerAddress('o'));
+  cluster.Pump();
+  ASSERT_TRUE(borrower.WaitForRegistrations(0));
+  rpc::Address known;
+  ASSERT_TRUE(borrower.GetOwner(x, &known));
+  EXPECT_EQ(known.worker_id(), WorkerAddress('o').worker_id());
+  EXPECT_EQ(owner.NumBorrowers(x), 1u);
+}
+
 TEST(CoreWorkerReferenceCounterTest, RemovalWaitsForRegistrationsInFlight) {
   RefCluster cluster;
   auto& owner = cluster.Add('o');

@@ -36,7 +36,11 @@ public interface ReferenceTracker {
   /** Called from a cleaner thread once a ref became unreachable. */
   void removeLocalRef(byte[] objectId);
 
-  /** A ref arrived inside a value: the object may be owned by another process. */
+  /**
+   * A ref arrived inside a value: the object may be owned by another process. Call it after
+   * the ref's local count was added: the owner may answer at once, and an entry that nothing
+   * holds would be dropped then, losing its owner's address.
+   */
   void registerBorrowedRef(byte[] objectId, byte[] ownerAddress);
 
   /** A handle arrived inside a value: start following the actor's state. */

@@ -38,7 +38,9 @@ final class ObjectRefSerializer extends Serializer<ObjectRefImpl<?>> {
   public ObjectRefImpl<?> read(MemoryBuffer buffer) {
     byte[] id = Bytes.read(buffer);
     byte[] owner = Bytes.read(buffer);
+    // The ref (with its local count) before the registration: see ReferenceTracker.
+    ObjectRefImpl<?> ref = new ObjectRefImpl<>(id, owner, tracker);
     tracker.registerBorrowedRef(id, owner);
-    return new ObjectRefImpl<>(id, owner, tracker);
+    return ref;
   }
 }

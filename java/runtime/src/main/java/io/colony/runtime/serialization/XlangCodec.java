@@ -364,8 +364,10 @@ public final class XlangCodec {
                 + " bytes, not "
                 + ObjectIds.OBJECT_ID_SIZE);
       }
+      // The ref (with its local count) before the registration: see ReferenceTracker.
+      ObjectRefImpl<?> ref = new ObjectRefImpl<>(id, owner, tracker);
       tracker.registerBorrowedRef(id, owner);
-      return new ObjectRefImpl<>(id, owner, tracker);
+      return ref;
     }
   }
 
