@@ -110,15 +110,7 @@ void ActorTaskSubmitter::Cancel(const ActorID& actor_id, const TaskID& task_id) 
   auto call = std::find_if(actor->in_flight.begin(), actor->in_flight.end(), has_task);
   if (call == actor->in_flight.end()) return;
   // Its reply says whether it was cancelled (skipped or its coroutine cancelled) or ran.
-  rpc::CancelTaskRequest request;
-  request.set_task_id(task_id.Binary());
-  auto* stub = d_.workers->Get(rpc::AddressToString(actor->data.address()));
-  rpc::CallUnary<rpc::CancelTaskRequest, rpc::CancelTaskReply>(
-      d_.token, 10000, std::move(request),
-      [stub](auto* ctx, auto* req, auto* reply, auto done) {
-        stub->async()->CancelTask(ctx, req, reply, std::move(done));
-      },
-      [](Status, rpc::CancelTaskReply&&) {});
+  d_.pusher->Cancel(actor->data.address(), task_id, false);
 }
 
 void ActorTaskSubmitter::Stop() {

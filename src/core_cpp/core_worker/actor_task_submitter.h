@@ -16,7 +16,6 @@
 #include "core_worker.grpc.pb.h"
 #include "core_worker/dependency_resolver.h"
 #include "core_worker/task_manager.h"
-#include "core_worker/client_pool.h"
 #include "core_worker/task_pusher.h"
 #include "gcs.grpc.pb.h"
 
@@ -32,7 +31,6 @@ class ActorTaskSubmitter {
     ReferenceCounter* refs;
     TaskManager* tasks;
     TaskPusher* pusher;
-    ClientPool<rpc::CoreWorkerService>* workers;  // cancellations
     rpc::GcsService::Stub* gcs;
     std::string token;
     std::string caller_id;  // identifies this process's handle to every actor

@@ -236,10 +236,10 @@ Status CoreWorker::Connect() {
       });
   submitter_ = std::make_unique<NormalTaskSubmitter>(NormalTaskSubmitter::Deps{
       &io_loop_, &memory_store_, &reference_counter_, task_manager_.get(), &raylet_clients_,
-      &worker_clients_, pusher_.get(), options_.token, options_.raylet_address, &address_});
+      pusher_.get(), options_.token, options_.raylet_address, &address_});
   actor_submitter_ = std::make_unique<ActorTaskSubmitter>(ActorTaskSubmitter::Deps{
       &io_loop_, &memory_store_, &reference_counter_, task_manager_.get(), pusher_.get(),
-      &worker_clients_, gcs_.get(), options_.token, worker_id_.Binary()});
+      gcs_.get(), options_.token, worker_id_.Binary()});
   COLONY_RETURN_IF_ERROR(RegisterWithRaylet());
   reference_counter_.SetSelf(address_);
   if (!options_.is_driver) WatchRayletProcess();

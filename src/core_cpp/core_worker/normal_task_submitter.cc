@@ -266,16 +266,7 @@ void NormalTaskSubmitter::Cancel(const TaskID& task_id, bool force) {
     auto running = running_on_.find(task_id);
     if (running == running_on_.end()) return;
     d_.tasks->MarkCancelled(task_id);
-    rpc::CancelTaskRequest request;
-    request.set_task_id(task_id.Binary());
-    request.set_force(force);
-    auto* stub = d_.workers->Get(rpc::AddressToString(leases_[running->second].worker));
-    rpc::CallUnary<rpc::CancelTaskRequest, rpc::CancelTaskReply>(
-        d_.token, 10000, std::move(request),
-        [stub](auto* ctx, auto* req, auto* reply, auto done) {
-          stub->async()->CancelTask(ctx, req, reply, std::move(done));
-        },
-        [](Status, rpc::CancelTaskReply&&) {});
+    d_.pusher->Cancel(leases_[running->second].worker, task_id, force);
   });
 }
 

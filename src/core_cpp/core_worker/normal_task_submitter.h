@@ -29,7 +29,6 @@ class NormalTaskSubmitter {
     ReferenceCounter* refs;
     TaskManager* tasks;
     ClientPool<rpc::NodeManagerService>* raylets;
-    ClientPool<rpc::CoreWorkerService>* workers;  // cancellations
     TaskPusher* pusher;
     std::string token;
     std::string local_raylet_address;

@@ -28,6 +28,19 @@ std::shared_ptr<rpc::LocalClient> TaskPusher::LocalClientFor(const std::string& 
   return client;
 }
 
+void TaskPusher::Cancel(const rpc::Address& worker, const TaskID& task_id, bool force) {
+  rpc::CancelTaskRequest request;
+  request.set_task_id(task_id.Binary());
+  request.set_force(force);
+  auto* stub = grpc_clients_->Get(rpc::AddressToString(worker));
+  rpc::CallUnary<rpc::CancelTaskRequest, rpc::CancelTaskReply>(
+      token_, 10000, std::move(request),
+      [stub](auto* ctx, auto* req, auto* reply, auto done) {
+        stub->async()->CancelTask(ctx, req, reply, std::move(done));
+      },
+      [](Status, rpc::CancelTaskReply&&) {});
+}
+
 void TaskPusher::PushOverGrpc(const rpc::Address& worker, rpc::PushTaskRequest request,
                               Callback done) {
   auto* stub = grpc_clients_->Get(rpc::AddressToString(worker));

@@ -1,6 +1,6 @@
-// Sends PushTask calls to workers: over the local channel (rpc/local_rpc.h) when the worker
-// runs on this host, over gRPC when it does not or when its local connection has closed.
-// Both submitters (normal tasks and actor calls) push through it.
+// Sends tasks to workers: PushTask over the local channel (rpc/local_rpc.h) when the worker
+// runs on this host, over gRPC when it does not or when its local connection has closed;
+// CancelTask (rare) over gRPC. Both submitters (normal tasks and actor calls) use it.
 #pragma once
 
 #include <functional>
@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/id.h"
 #include "core_worker.grpc.pb.h"
 #include "core_worker/client_pool.h"
 #include "rpc/local_rpc.h"
@@ -26,6 +27,8 @@ class TaskPusher {
 
   // `done` runs on a gRPC or local-rpc thread, never on the calling one.
   void Push(const rpc::Address& worker, rpc::PushTaskRequest request, Callback done);
+  // Asks the worker to skip or interrupt the task (force: to exit); no answer expected.
+  void Cancel(const rpc::Address& worker, const TaskID& task_id, bool force);
 
  private:
   // The open local connection to `worker_id`, or null if it is not on this host.
