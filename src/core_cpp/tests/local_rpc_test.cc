@@ -48,14 +48,26 @@ void ServeEcho(LocalRpc* server) {
   });
 }
 
-TEST(LocalRpcTest, CallsAreAnswered) {
-  std::string name = UniqueName();
-  LocalRpc server("token"), client_side("token");
-  ASSERT_TRUE(server.Start().ok());
-  ServeEcho(&server);
-  ASSERT_TRUE(server.Listen(name).ok());
-  ASSERT_TRUE(client_side.Start().ok());
-  auto client = client_side.Connect(name);
+class LocalRpcTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.Start().ok());
+    ASSERT_TRUE(client_side_.Start().ok());
+  }
+  // Listens (set the server's handlers first) and connects a client.
+  std::shared_ptr<LocalClient> ListenAndConnect() {
+    EXPECT_TRUE(server_.Listen(name_).ok());
+    return client_side_.Connect(name_);
+  }
+
+  std::string name_ = UniqueName();
+  LocalRpc server_{"token"};
+  LocalRpc client_side_{"token"};
+};
+
+TEST_F(LocalRpcTest, CallsAreAnswered) {
+  ServeEcho(&server_);
+  auto client = ListenAndConnect();
   ASSERT_NE(client, nullptr);
   Address request;
   request.set_ip("hello");
@@ -64,13 +76,11 @@ TEST(LocalRpcTest, CallsAreAnswered) {
   EXPECT_EQ(result.reply.ip(), "hello!");
 }
 
-TEST(LocalRpcTest, NobodyListeningMeansNoClient) {
-  LocalRpc client_side("token");
-  ASSERT_TRUE(client_side.Start().ok());
-  EXPECT_EQ(client_side.Connect(UniqueName()), nullptr);
+TEST_F(LocalRpcTest, NobodyListeningMeansNoClient) {
+  EXPECT_EQ(client_side_.Connect(UniqueName()), nullptr);
 }
 
-TEST(LocalRpcTest, AConnectionWithTheWrongTokenIsDropped) {
+TEST(LocalRpcEdgeTest, AConnectionWithTheWrongTokenIsDropped) {
   std::string name = UniqueName();
   LocalRpc server("right"), client_side("wrong");
   ASSERT_TRUE(server.Start().ok());
@@ -89,16 +99,11 @@ TEST(LocalRpcTest, AConnectionWithTheWrongTokenIsDropped) {
   EXPECT_TRUE(client->closed());
 }
 
-TEST(LocalRpcTest, ErrorsAndUnknownMethodsReachTheCaller) {
-  std::string name = UniqueName();
-  LocalRpc server("token"), client_side("token");
-  ASSERT_TRUE(server.Start().ok());
-  server.Handle(LocalMethod::kPushTask, [](std::string_view, LocalResponder responder) {
+TEST_F(LocalRpcTest, ErrorsAndUnknownMethodsReachTheCaller) {
+  server_.Handle(LocalMethod::kPushTask, [](std::string_view, LocalResponder responder) {
     responder.Send(Status::NotFound("no such task"), Address());
   });
-  ASSERT_TRUE(server.Listen(name).ok());
-  ASSERT_TRUE(client_side.Start().ok());
-  auto client = client_side.Connect(name);
+  auto client = ListenAndConnect();
   ASSERT_NE(client, nullptr);
   Result result = CallAndWait(client.get(), Address());
   EXPECT_EQ(result.status.code(), StatusCode::kNotFound);
@@ -108,7 +113,7 @@ TEST(LocalRpcTest, ErrorsAndUnknownMethodsReachTheCaller) {
   EXPECT_NE(result.status.message().find("unknown local rpc method 99"), std::string::npos);
 }
 
-TEST(LocalRpcTest, ServerShutdownFailsCallsInFlightAndLaterCallsAreNotSent) {
+TEST(LocalRpcEdgeTest, ServerShutdownFailsCallsInFlightAndLaterCallsAreNotSent) {
   std::string name = UniqueName();
   auto server = std::make_unique<LocalRpc>("token");
   LocalRpc client_side("token");
@@ -136,14 +141,9 @@ TEST(LocalRpcTest, ServerShutdownFailsCallsInFlightAndLaterCallsAreNotSent) {
   held.front().Send(Status::OK(), Address());  // a late answer to a closed connection is dropped
 }
 
-TEST(LocalRpcTest, LargeMessagesCrossBothWays) {
-  std::string name = UniqueName();
-  LocalRpc server("token"), client_side("token");
-  ASSERT_TRUE(server.Start().ok());
-  ServeEcho(&server);
-  ASSERT_TRUE(server.Listen(name).ok());
-  ASSERT_TRUE(client_side.Start().ok());
-  auto client = client_side.Connect(name);
+TEST_F(LocalRpcTest, LargeMessagesCrossBothWays) {
+  ServeEcho(&server_);
+  auto client = ListenAndConnect();
   ASSERT_NE(client, nullptr);
   Address request;
   std::string big(24 << 20, 'x');  // far beyond the socket buffer: written in parts
@@ -154,15 +154,12 @@ TEST(LocalRpcTest, LargeMessagesCrossBothWays) {
   EXPECT_TRUE(result.reply.worker_id() == big);
 }
 
-TEST(LocalRpcTest, ConcurrentCallersAnsweredFromAnotherThread) {
-  std::string name = UniqueName();
-  LocalRpc server("token"), client_side("token");
-  ASSERT_TRUE(server.Start().ok());
+TEST_F(LocalRpcTest, ConcurrentCallersAnsweredFromAnotherThread) {
   // Answers come from a separate thread, as an executing worker answers.
   std::mutex mu;
   std::vector<std::pair<Address, LocalResponder>> inbox;
   std::atomic<bool> done{false};
-  server.Handle(LocalMethod::kPushTask, [&](std::string_view body, LocalResponder responder) {
+  server_.Handle(LocalMethod::kPushTask, [&](std::string_view body, LocalResponder responder) {
     Address request;
     request.ParseFromArray(body.data(), static_cast<int>(body.size()));
     std::lock_guard<std::mutex> lock(mu);
@@ -183,9 +180,7 @@ TEST(LocalRpcTest, ConcurrentCallersAnsweredFromAnotherThread) {
       std::this_thread::sleep_for(100us);
     }
   });
-  ASSERT_TRUE(server.Listen(name).ok());
-  ASSERT_TRUE(client_side.Start().ok());
-  auto client = client_side.Connect(name);
+  auto client = ListenAndConnect();
   ASSERT_NE(client, nullptr);
   constexpr int kThreads = 4, kCalls = 500;
   std::atomic<int> right{0}, answered{0};
