@@ -181,6 +181,28 @@ public final class Colony {
     return RuntimeHolder.get().wait(refs, numReturns, timeoutMs);
   }
 
+  /**
+   * Cancels the task or actor call that returns {@code ref}; getting it then throws {@link
+   * io.colony.api.exception.TaskCancelledException}. A queued task is dropped and a running one
+   * interrupted. An actor call is skipped if it has not started; one already running runs on and
+   * returns its result (stopping it midway would leave the actor half-changed). A finished task or
+   * a put object is left alone.
+   */
+  public static void cancel(ObjectRef<?> ref) {
+    cancel(ref, false);
+  }
+
+  /**
+   * Like {@link #cancel(ObjectRef)}; {@code force} ends a running task by exiting its worker.
+   *
+   * @throws IllegalArgumentException if {@code force} is set for an actor call (it would kill the
+   *     actor)
+   */
+  public static void cancel(ObjectRef<?> ref, boolean force) {
+    Objects.requireNonNull(ref, "Colony.cancel() takes an ObjectRef, got null");
+    RuntimeHolder.get().cancel(ref, force);
+  }
+
   private static <L extends List<?>> L checkRefs(L refs, String what) {
     Objects.requireNonNull(refs, what + " takes a list of ObjectRefs, got null");
     for (Object ref : refs) {

@@ -223,6 +223,18 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
     return new WaitResult<>(readyRefs, unready);
   }
 
+  @Override
+  public void cancel(ObjectRef<?> ref, boolean force) {
+    try {
+      NativeCoreWorker.cancelTask(worker, refImpl(ref).id(), force);
+    } catch (CoreWorkerException e) {
+      if (e.code() == StatusCode.INVALID_ARGUMENT) {
+        throw new IllegalArgumentException(e.getMessage(), e);  // force on an actor call
+      }
+      throw e;
+    }
+  }
+
   private static byte[][] idsOf(List<? extends ObjectRef<?>> refs) {
     byte[][] ids = new byte[refs.size()][];
     for (int i = 0; i < ids.length; i++) {

@@ -27,6 +27,15 @@ public interface ColonyRuntime {
   /** {@code timeoutMs} -1 waits until {@code numReturns} objects are ready. */
   <T> WaitResult<T> wait(List<ObjectRef<T>> refs, int numReturns, long timeoutMs);
 
+  /**
+   * Cancels the task or actor call that returns {@code ref}.
+   *
+   * @throws IllegalArgumentException if {@code force} is set for an actor call
+   */
+  default void cancel(ObjectRef<?> ref, boolean force) {
+    throw new UnsupportedOperationException("this Colony runtime cannot cancel tasks");
+  }
+
   /** Args are values or {@link ObjectRef}s, one per parameter of {@code function}. */
   <R> ObjectRef<R> submitTask(ColonyFunc function, Object[] args, CallOptions options);
 
