@@ -536,8 +536,8 @@ def kill_actor(bytes actor_id, bint no_restart):
     check(status)
 
 
-def cancel(ObjectRef ref, bint force):
-    check(core().CancelTask(ref.c_id, force))
+def cancel(ObjectRef ref, bint force, bint recursive):
+    check(core().CancelTask(ref.c_id, force, recursive))
 
 
 cdef fill_return(const CTaskSpec& spec, CReturnObject* ret, bytes metadata, data, list nested):

@@ -225,7 +225,7 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
         void RegisterRef(const CObjectID&, const string&)
         string OwnerAddressOf(const CObjectID&)
         vector[CObjectID] SubmitTask(CTaskSpec*)
-        CStatus CancelTask(const CObjectID&, cbool)
+        CStatus CancelTask(const CObjectID&, cbool, cbool)
         void RunTaskLoop()
         CStatus KvPut(const string&, const string&, const string&, cbool, cbool*)
         CStatus KvGet(const string&, const string&, string*, cbool*)

@@ -183,6 +183,35 @@ def test_force_cancel_kills_the_worker(tmp_path):
              what="the CPU of the killed worker to be released")
 
 
+@colony.remote
+def parent_of_sleeper(child_progress, own_progress):
+    """Submits a child task that ticks for 6 s, then ticks itself."""
+    child = sleep_loop.remote(child_progress, 6.0)
+    sleep_loop._function(own_progress, 30.0)
+    return colony.get(child)
+
+
+def _ticking(path, seconds=0.5):
+    before = len(_read(path))
+    time.sleep(seconds)
+    return len(_read(path)) > before
+
+
+@pytest.mark.parametrize("recursive", [True, False])
+def test_cancel_reaches_the_tasks_a_task_submitted_unless_not_recursive(tmp_path, recursive):
+    child_progress, own_progress = str(tmp_path / "child"), str(tmp_path / "parent")
+    ref = parent_of_sleeper.remote(child_progress, own_progress)
+    _started_pid(own_progress)
+    _started_pid(child_progress)
+    colony.cancel(ref, recursive=recursive)
+    with pytest.raises(TaskCancelledError):
+        colony.get(ref, timeout=10)
+    time.sleep(0.3)
+    assert _ticking(child_progress) is not recursive
+    wait_for(lambda: colony.available_resources().get("CPU", 0) == 2, timeout=40,
+             what="both CPUs to be free again")
+
+
 def test_cancelled_error_propagates_to_dependents(tmp_path):
     progress = str(tmp_path / "progress")
     ref = sleep_loop.remote(progress)

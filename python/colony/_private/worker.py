@@ -249,11 +249,12 @@ def cancel(ref: ObjectRef, *, force: bool = False, recursive: bool = True) -> No
     TaskCancelledError. A task that runs is interrupted (force=True: its worker exits). An
     actor call is skipped if it has not started; a running one is cancelled only in an
     async actor (its coroutine), in other actors it runs on and returns its result.
-    force=True is refused for actor calls (ValueError)."""
+    force=True is refused for actor calls (ValueError). recursive=True (the default) also
+    cancels the tasks the cancelled one submitted and that are still pending."""
     if not isinstance(ref, ObjectRef):
         raise TypeError(f"colony.cancel() takes an ObjectRef, got {type(ref).__name__}")
     try:
-        _core.cancel(ref, force)
+        _core.cancel(ref, force, recursive)
     except _core.CoreError as e:  # the only refusal: force=True on an actor call
         raise ValueError(str(e)) from None
 

@@ -87,7 +87,8 @@ Status ActorTaskSubmitter::Submit(rpc::TaskSpec spec) {
   return Status::OK();
 }
 
-void ActorTaskSubmitter::Cancel(const ActorID& actor_id, const TaskID& task_id) {
+void ActorTaskSubmitter::Cancel(const ActorID& actor_id, const TaskID& task_id,
+                                bool recursive) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = actors_.find(actor_id);
   if (it == actors_.end()) return;
@@ -110,7 +111,7 @@ void ActorTaskSubmitter::Cancel(const ActorID& actor_id, const TaskID& task_id) 
   auto call = std::find_if(actor->in_flight.begin(), actor->in_flight.end(), has_task);
   if (call == actor->in_flight.end()) return;
   // Its reply says whether it was cancelled (skipped or its coroutine cancelled) or ran.
-  d_.pusher->Cancel(actor->data.address(), task_id, false);
+  d_.pusher->Cancel(actor->data.address(), task_id, false, recursive);
 }
 
 void ActorTaskSubmitter::Stop() {

@@ -46,7 +46,7 @@ class ActorTaskSubmitter {
   // marked, so the actor's order moves past it); one sent is skipped by the actor if it has
   // not started, or, in an async actor, has its coroutine cancelled. A sync actor's
   // running call runs on and returns its result.
-  void Cancel(const ActorID& actor_id, const TaskID& task_id);
+  void Cancel(const ActorID& actor_id, const TaskID& task_id, bool recursive);
   // Fails everything still queued (shutdown).
   void Stop();
 

@@ -122,9 +122,11 @@ class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService
 
   void HandleCancelTask(const rpc::CancelTaskRequest& request, rpc::CancelTaskReply* reply,
                         rpc::SendReply send) {
+    TaskID task_id = TaskID::FromBinary(request.task_id());
+    // Children first: once interrupted, the task no longer waits for them.
+    if (request.recursive()) core_worker_->CancelChildren(task_id);
     bool found = core_worker_->receiver_ &&
-                 core_worker_->receiver_->Cancel(TaskID::FromBinary(request.task_id()),
-                                                 request.force());
+                 core_worker_->receiver_->Cancel(task_id, request.force());
     reply->set_attempt_succeeded(found);
     send(Status::OK());
   }
@@ -1010,20 +1012,31 @@ Status CoreWorker::KillActor(const std::string& actor_id, bool no_restart) {
   return CallGcs(gcs_.get(), options_.token, &rpc::GcsService::Stub::KillActor, request, &reply);
 }
 
-Status CoreWorker::CancelTask(const ObjectID& return_id, bool force) {
-  TaskID task_id = return_id.task_id();
-  TaskSpecPtr spec = task_manager_->PendingSpec(task_id);
+Status CoreWorker::CancelTask(const ObjectID& return_id, bool force, bool recursive) {
+  TaskSpecPtr spec = task_manager_->PendingSpec(return_id.task_id());
   if (!spec) return Status::OK();
+  return CancelPendingTask(spec, force, recursive);
+}
+
+void CoreWorker::CancelChildren(const TaskID& parent) {
+  for (const TaskSpecPtr& child : task_manager_->PendingChildren(parent)) {
+    // Forced cancels are not passed on: the child would take its worker down with it.
+    CancelPendingTask(child, false, true);
+  }
+}
+
+Status CoreWorker::CancelPendingTask(const TaskSpecPtr& spec, bool force, bool recursive) {
+  TaskID task_id = TaskID::FromBinary(spec->task_id());
   if (spec->type() == rpc::ACTOR_TASK) {
     if (force) {
       return Status::InvalidArgument(
           "force=True cannot cancel an actor call: it would kill the actor with every call it "
           "is running; cancel without force, or kill the actor");
     }
-    actor_submitter_->Cancel(ActorID::FromBinary(spec->actor_id()), task_id);
+    actor_submitter_->Cancel(ActorID::FromBinary(spec->actor_id()), task_id, recursive);
     return Status::OK();
   }
-  submitter_->Cancel(task_id, force);
+  submitter_->Cancel(task_id, force, recursive);
   return Status::OK();
 }
 

@@ -128,7 +128,8 @@ class CoreWorker {
   // ---- tasks ----
   // Fills ids, caller and job in `spec` and submits it; returns the ids of its returns.
   std::vector<ObjectID> SubmitTask(rpc::TaskSpec* spec);
-  Status CancelTask(const ObjectID& return_id, bool force);
+  // Cancels the task returning `return_id`; `recursive` also cancels the tasks it submitted.
+  Status CancelTask(const ObjectID& return_id, bool force, bool recursive = true);
   // Workers: executes pushed tasks on this thread until shutdown.
   void RunTaskLoop();
 
@@ -196,6 +197,9 @@ class CoreWorker {
   // the spec moves into the one copy the task manager and the submitter share.
   std::vector<ObjectID> PrepareTask(rpc::TaskSpec* spec, TaskSpecPtr* shared);
   void ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* reply);
+  Status CancelPendingTask(const TaskSpecPtr& spec, bool force, bool recursive);
+  // Cancels the pending tasks this process submitted while running `parent`.
+  void CancelChildren(const TaskID& parent);
   // The two ends of running a task: its arguments fetched (borrowed ones registered), and
   // released once the reply is filled.
   void BeginTask(const rpc::TaskSpec& spec, std::vector<ObjectData>* args,

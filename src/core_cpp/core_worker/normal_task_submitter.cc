@@ -247,8 +247,8 @@ void NormalTaskSubmitter::ReturnIdleLeasesAt(const std::string& raylet_address) 
   });
 }
 
-void NormalTaskSubmitter::Cancel(const TaskID& task_id, bool force) {
-  d_.loop->Post([this, task_id, force]() {
+void NormalTaskSubmitter::Cancel(const TaskID& task_id, bool force, bool recursive) {
+  d_.loop->Post([this, task_id, force, recursive]() {
     if (resolving_.count(task_id)) {
       cancelled_while_resolving_.insert(task_id);
       d_.tasks->FailTask(task_id, rpc::TASK_CANCELLED, "task was cancelled");
@@ -266,7 +266,7 @@ void NormalTaskSubmitter::Cancel(const TaskID& task_id, bool force) {
     auto running = running_on_.find(task_id);
     if (running == running_on_.end()) return;
     d_.tasks->MarkCancelled(task_id);
-    d_.pusher->Cancel(leases_[running->second].worker, task_id, force);
+    d_.pusher->Cancel(leases_[running->second].worker, task_id, force, recursive);
   });
 }
 

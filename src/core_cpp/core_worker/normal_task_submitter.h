@@ -39,7 +39,7 @@ class NormalTaskSubmitter {
 
   // Thread-safe: hands the task to the loop.
   void Submit(TaskSpecPtr spec);
-  void Cancel(const TaskID& task_id, bool force);
+  void Cancel(const TaskID& task_id, bool force, bool recursive);
   // Returns the idle leases held at the raylet at `raylet_address`, whose node lost an
   // object (it likely died): tasks re-run to rebuild the object must not be pushed there.
   void ReturnIdleLeasesAt(const std::string& raylet_address);

@@ -70,6 +70,16 @@ TaskSpecPtr TaskManager::PendingSpec(const TaskID& id) const {
   return it == pending_.end() ? nullptr : it->second.spec;
 }
 
+std::vector<TaskSpecPtr> TaskManager::PendingChildren(const TaskID& parent) const {
+  std::vector<TaskSpecPtr> children;
+  const std::string& id = parent.Binary();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [task_id, entry] : pending_) {
+    if (entry.spec->parent_task_id() == id) children.push_back(entry.spec);
+  }
+  return children;
+}
+
 void TaskManager::CompleteTask(const TaskID& id, const rpc::PushTaskReply& reply) {
   if (reply.cancelled() || IsCancelled(id)) {
     FailTask(id, rpc::TASK_CANCELLED, "task " + id.Hex() + " was cancelled");

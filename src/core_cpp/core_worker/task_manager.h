@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "common.pb.h"
 #include "common/id.h"
@@ -40,6 +41,8 @@ class TaskManager {
   bool IsPending(const TaskID& id) const;
   // The pending task's spec, or null.
   TaskSpecPtr PendingSpec(const TaskID& id) const;
+  // The pending tasks submitted while `parent` ran here.
+  std::vector<TaskSpecPtr> PendingChildren(const TaskID& parent) const;
   // Stores the returns, or retries if the reply is a retryable application error.
   void CompleteTask(const TaskID& id, const rpc::PushTaskReply& reply);
   // The worker died or could not be reached: retry if attempts remain, else store `type`.

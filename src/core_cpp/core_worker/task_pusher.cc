@@ -28,10 +28,12 @@ std::shared_ptr<rpc::LocalClient> TaskPusher::LocalClientFor(const std::string& 
   return client;
 }
 
-void TaskPusher::Cancel(const rpc::Address& worker, const TaskID& task_id, bool force) {
+void TaskPusher::Cancel(const rpc::Address& worker, const TaskID& task_id, bool force,
+                        bool recursive) {
   rpc::CancelTaskRequest request;
   request.set_task_id(task_id.Binary());
   request.set_force(force);
+  request.set_recursive(recursive);
   auto* stub = grpc_clients_->Get(rpc::AddressToString(worker));
   rpc::CallUnary<rpc::CancelTaskRequest, rpc::CancelTaskReply>(
       token_, 10000, std::move(request),

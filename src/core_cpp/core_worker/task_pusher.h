@@ -27,8 +27,9 @@ class TaskPusher {
 
   // `done` runs on a gRPC or local-rpc thread, never on the calling one.
   void Push(const rpc::Address& worker, rpc::PushTaskRequest request, Callback done);
-  // Asks the worker to skip or interrupt the task (force: to exit); no answer expected.
-  void Cancel(const rpc::Address& worker, const TaskID& task_id, bool force);
+  // Asks the worker to skip or interrupt the task (force: to exit), and with `recursive` to
+  // cancel the tasks it submitted first; no answer expected.
+  void Cancel(const rpc::Address& worker, const TaskID& task_id, bool force, bool recursive);
 
  private:
   // The open local connection to `worker_id`, or null if it is not on this host.
