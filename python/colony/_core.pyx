@@ -19,6 +19,8 @@ import threading
 
 cdef extern from "Python.h":
     int PyThreadState_SetAsyncExc(unsigned long, object)
+    int ClearAsyncExc "PyThreadState_SetAsyncExc"(unsigned long, void*)
+    unsigned long PyThread_get_thread_ident()
     int PyErr_CheckSignals() except -1
 
 cdef CCoreWorker* g_cw = NULL
@@ -27,6 +29,9 @@ cdef int g_generation = 0
 cdef object g_executor = None
 cdef bytes g_owner_address = b""
 cdef object g_interrupt_exception = None
+# Set when the running task is cancelled: a get/wait it is blocked in ends at its next
+# interrupt check (the asynchronous exception only fires once Python code runs again).
+cdef cbool g_cancel_requested = False
 cdef unsigned long g_main_thread_id = 0
 # Serialized values at least this big go to the node's shared-memory store.
 cdef uint64_t g_inline_threshold = int(os.environ.get("COLONY_MAX_INLINE_OBJECT_BYTES", 100 * 1024))
@@ -336,7 +341,12 @@ cdef object g_pending_interrupt = None
 cdef cbool _check_interrupt() noexcept with gil:
     """A blocked get/wait asks about once a second: a signal handler that raised (Ctrl-C)
     ends the wait, and the caller raises what it raised."""
-    global g_pending_interrupt
+    global g_pending_interrupt, g_cancel_requested
+    if g_cancel_requested and PyThread_get_thread_ident() == g_main_thread_id:
+        g_cancel_requested = False
+        ClearAsyncExc(g_main_thread_id, NULL)  # raised by the wait instead
+        g_pending_interrupt = g_interrupt_exception("the task was cancelled while it waited")
+        return True
     try:
         PyErr_CheckSignals()
     except BaseException as e:
@@ -608,6 +618,10 @@ cdef fill_reply(const CTaskSpec& spec, CPushTaskReply* reply, list results, bint
 
 cdef void _execute_task(const CTaskSpec& spec, const vector[CObjectData]& args,
                         CPushTaskReply* reply) noexcept with gil:
+    global g_cancel_requested
+    # A cancel that arrived as the previous task ended was meant for that one.
+    g_cancel_requested = False
+    ClearAsyncExc(g_main_thread_id, NULL)
     try:
         info = task_info(spec)
         values = py_args(args)
@@ -695,6 +709,7 @@ def take_async_tasks():
 
 
 cdef void _interrupt_task(const string& task_id) noexcept with gil:
+    global g_cancel_requested
     # An async actor's call is a coroutine on its event loop: cancel that, never the thread.
     try:
         if g_executor.interrupt_async_call(task_id):
@@ -703,6 +718,7 @@ cdef void _interrupt_task(const string& task_id) noexcept with gil:
         import traceback
         traceback.print_exc()
         return
+    g_cancel_requested = True
     PyThreadState_SetAsyncExc(g_main_thread_id, g_interrupt_exception)
 
 

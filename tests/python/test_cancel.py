@@ -212,6 +212,30 @@ def test_cancel_reaches_the_tasks_a_task_submitted_unless_not_recursive(tmp_path
              what="both CPUs to be free again")
 
 
+@colony.remote
+def get_first(refs, progress_path):
+    with open(progress_path, "a") as f:
+        f.write(f"pid {os.getpid()}\n")
+    return colony.get(refs[0])
+
+
+def test_cancel_a_task_blocked_in_get(release, tmp_path):
+    progress = str(tmp_path / "progress")
+    held = hold_until.remote(release)  # not the waiter's child: only the wait is cancelled
+    waiter = get_first.remote([held], progress)
+    worker_pid = _started_pid(progress)
+    time.sleep(0.3)
+    start = time.monotonic()
+    colony.cancel(waiter)
+    with pytest.raises(TaskCancelledError):
+        colony.get(waiter, timeout=10)
+    assert time.monotonic() - start < 5
+    assert pid_alive(worker_pid)
+    open(release, "w").close()
+    assert colony.get(held, timeout=20) == "released"
+    assert colony.get(plus_one.remote(1), timeout=20) == 2  # the worker runs tasks again
+
+
 def test_cancelled_error_propagates_to_dependents(tmp_path):
     progress = str(tmp_path / "progress")
     ref = sleep_loop.remote(progress)
