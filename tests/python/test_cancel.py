@@ -375,3 +375,18 @@ def test_force_cancel_of_an_actor_call_is_refused():
     assert colony.get(ref) == 1
     colony.cancel(ref)  # finished: a no-op
     assert colony.get(ref) == 1
+
+
+def test_a_sync_actors_running_call_keeps_its_children(release):
+    @colony.remote
+    class Parent:
+        def run(self, path):
+            return colony.get(hold_until.remote(path))
+
+    parent = Parent.remote()
+    ref = parent.run.remote(release)
+    time.sleep(0.5)  # running, waiting for its child
+    colony.cancel(ref)  # recursive, but the call runs on: so does its child
+    time.sleep(0.5)
+    open(release, "w").close()
+    assert colony.get(ref, timeout=20) == "released"

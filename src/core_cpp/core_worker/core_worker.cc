@@ -123,10 +123,10 @@ class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService
   void HandleCancelTask(const rpc::CancelTaskRequest& request, rpc::CancelTaskReply* reply,
                         rpc::SendReply send) {
     TaskID task_id = TaskID::FromBinary(request.task_id());
-    // Children first: once interrupted, the task no longer waits for them.
-    if (request.recursive()) core_worker_->CancelChildren(task_id);
     bool found = core_worker_->receiver_ &&
                  core_worker_->receiver_->Cancel(task_id, request.force());
+    // A call that runs on (a sync actor's) keeps its children too.
+    if (found && request.recursive()) core_worker_->CancelChildren(task_id);
     reply->set_attempt_succeeded(found);
     send(Status::OK());
   }
