@@ -377,15 +377,18 @@ def test_force_cancel_of_an_actor_call_is_refused():
     assert colony.get(ref) == 1
 
 
-def test_a_sync_actors_running_call_keeps_its_children(release):
+def test_a_sync_actors_running_call_keeps_its_children(release, tmp_path):
     @colony.remote
     class Parent:
-        def run(self, path):
-            return colony.get(hold_until.remote(path))
+        def run(self, path, started):
+            child = hold_until.remote(path)
+            open(started, "w").close()
+            return colony.get(child)
 
+    started = str(tmp_path / "started")
     parent = Parent.remote()
-    ref = parent.run.remote(release)
-    time.sleep(0.5)  # running, waiting for its child
+    ref = parent.run.remote(release, started)
+    wait_for(lambda: os.path.exists(started), timeout=20, what="the call to start")
     colony.cancel(ref)  # recursive, but the call runs on: so does its child
     time.sleep(0.5)
     open(release, "w").close()
