@@ -32,6 +32,7 @@ cdef object g_interrupt_exception = None
 # Set when the running task is cancelled: a get/wait it is blocked in ends at its next
 # interrupt check (the asynchronous exception only fires once Python code runs again).
 cdef cbool g_cancel_requested = False
+cdef bytes g_running_task_id = b""  # the task on the main thread (under the GIL)
 cdef unsigned long g_main_thread_id = 0
 # Serialized values at least this big go to the node's shared-memory store.
 cdef uint64_t g_inline_threshold = int(os.environ.get("COLONY_MAX_INLINE_OBJECT_BYTES", 100 * 1024))
@@ -618,10 +619,12 @@ cdef fill_reply(const CTaskSpec& spec, CPushTaskReply* reply, list results, bint
 
 cdef void _execute_task(const CTaskSpec& spec, const vector[CObjectData]& args,
                         CPushTaskReply* reply) noexcept with gil:
-    global g_cancel_requested
-    # A cancel that arrived as the previous task ended was meant for that one.
-    g_cancel_requested = False
-    ClearAsyncExc(g_main_thread_id, NULL)
+    global g_cancel_requested, g_running_task_id
+    if PyThread_get_thread_ident() == g_main_thread_id:
+        # A cancel that arrived as the previous task ended was meant for that one.
+        g_cancel_requested = False
+        ClearAsyncExc(g_main_thread_id, NULL)
+        g_running_task_id = spec.task_id()
     try:
         info = task_info(spec)
         values = py_args(args)
@@ -710,14 +713,17 @@ def take_async_tasks():
 
 cdef void _interrupt_task(const string& task_id) noexcept with gil:
     global g_cancel_requested
+    cdef bytes interrupted = task_id
     # An async actor's call is a coroutine on its event loop: cancel that, never the thread.
     try:
-        if g_executor.interrupt_async_call(task_id):
+        if g_executor.interrupt_async_call(interrupted):
             return
     except BaseException:
         import traceback
         traceback.print_exc()
         return
+    if interrupted != g_running_task_id:
+        return  # it ended; the main thread runs another task by now
     g_cancel_requested = True
     PyThreadState_SetAsyncExc(g_main_thread_id, g_interrupt_exception)
 
