@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <future>
 #include <thread>
 
 #include "common/logging.h"
@@ -407,10 +408,23 @@ Status CoreWorker::CreateShared(const ObjectID& id, const std::string& metadata,
                                 uint64_t data_size, uint8_t** data) {
   if (!plasma_) return Status::Unavailable("this process is not connected to an object store");
   auto buffer = plasma_->Create(id, data_size, metadata.size());
+  if (!buffer.ok() && buffer.status().code() == StatusCode::kObjectStoreFull) {
+    // Readers that just let go release their objects through the io loop: let those
+    // releases land before calling the store full.
+    DrainIoLoop();
+    buffer = plasma_->Create(id, data_size, metadata.size());
+  }
   if (!buffer.ok()) return buffer.status();
   std::memcpy(buffer->metadata, metadata.data(), metadata.size());
   *data = buffer->data;
   return Status::OK();
+}
+
+void CoreWorker::DrainIoLoop() {
+  if (io_loop_.IsLoopThread()) return;
+  auto drained = std::make_shared<std::promise<void>>();
+  io_loop_.Post([drained] { drained->set_value(); });
+  drained->get_future().wait_for(std::chrono::seconds(2));
 }
 
 Status CoreWorker::PutBuffer(const std::string& metadata, const std::vector<DataPiece>& pieces,

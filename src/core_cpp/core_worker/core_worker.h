@@ -226,6 +226,8 @@ class CoreWorker {
   void WatchBorrower(const rpc::Address& borrower);
   ReferenceCounter::Callbacks ReferenceCallbacks();
   Status ConnectSharedStore(const std::string& socket_path);
+  // Waits (a while at most) until what was posted to the io loop so far has run.
+  void DrainIoLoop();
   // Reads the shared-memory objects whose markers `values` holds; false for each copy
   // that is missing (after starting its recovery) so the caller waits again.
   void ResolveShared(const std::vector<ObjectID>& ids, std::vector<ObjectValuePtr>* values,
