@@ -101,7 +101,7 @@ class TaskExecutor:
             out = self._pack_error(e, info), True, self._retryable(e, info)
         finally:
             self._async_calls.pop(task_id, None)
-        self._cancelled_calls.discard(task_id)
+            self._cancelled_calls.discard(task_id)
         task.finish(*out)
 
     def interrupt_async_call(self, task_id: bytes) -> bool:

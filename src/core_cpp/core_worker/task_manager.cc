@@ -32,11 +32,6 @@ void TaskManager::AddPendingTask(TaskSpecPtr spec, std::vector<ObjectID> arg_ref
   e.arg_refs = std::move(arg_refs);
 }
 
-bool TaskManager::IsPending(const TaskID& id) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return pending_.count(id) > 0;
-}
-
 size_t TaskManager::NumPending() const {
   std::lock_guard<std::mutex> lock(mu_);
   return pending_.size();

@@ -38,7 +38,6 @@ class TaskManager {
       : store_(store), refs_(refs), resubmit_(std::move(resubmit)), drop_(std::move(drop)) {}
 
   void AddPendingTask(TaskSpecPtr spec, std::vector<ObjectID> arg_refs);
-  bool IsPending(const TaskID& id) const;
   // The pending task's spec, or null.
   TaskSpecPtr PendingSpec(const TaskID& id) const;
   // The pending tasks submitted while `parent` ran here.

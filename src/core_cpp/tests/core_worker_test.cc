@@ -313,6 +313,20 @@ rpc::PushTaskRequest ActorCall(const std::string& caller, int64_t seq, int64_t p
   return request;
 }
 
+// Hands every request to the receiver, then runs its loop until each has been answered.
+std::vector<rpc::PushTaskReply> PushAllAndRun(TaskReceiver* receiver,
+                                              const std::vector<rpc::PushTaskRequest>& requests) {
+  std::vector<rpc::PushTaskReply> replies(requests.size());
+  std::atomic<size_t> sent{0};
+  for (size_t i = 0; i < requests.size(); i++) {
+    receiver->HandlePushTask(requests[i], &replies[i], [&](Status) {
+      if (++sent == requests.size()) receiver->Stop();
+    });
+  }
+  receiver->RunLoop();
+  return replies;
+}
+
 TEST(CoreWorkerTaskReceiverTest, ActorCallsRunInCallerOrderWhateverTheArrivalOrder) {
   std::vector<int64_t> ran;
   TaskReceiver receiver([&](const rpc::TaskSpec& spec, rpc::PushTaskReply*) {
@@ -320,14 +334,7 @@ TEST(CoreWorkerTaskReceiverTest, ActorCallsRunInCallerOrderWhateverTheArrivalOrd
   }, [](const TaskID&) {});
   std::vector<rpc::PushTaskRequest> requests;
   for (int64_t seq : {2, 0, 3, 1}) requests.push_back(ActorCall("caller-a", seq, 0));
-  std::vector<rpc::PushTaskReply> replies(requests.size());
-  std::atomic<int> sent{0};
-  for (size_t i = 0; i < requests.size(); i++) {
-    receiver.HandlePushTask(requests[i], &replies[i], [&](Status) {
-      if (++sent == 4) receiver.Stop();
-    });
-  }
-  receiver.RunLoop();
+  PushAllAndRun(&receiver, requests);
   EXPECT_EQ(ran, (std::vector<int64_t>{0, 1, 2, 3}));
 }
 
@@ -397,14 +404,7 @@ TEST(CoreWorkerTaskReceiverTest, CancelledCallsAreSkippedInTheirTurnAndSayCancel
   for (int64_t seq : {3, 1, 0, 2}) requests.push_back(ActorCall("caller-d", seq, 0));
   requests[1].set_cancelled(true);
   EXPECT_TRUE(receiver.Cancel(TaskID::FromBinary(requests[3].task().task_id()), false));
-  std::vector<rpc::PushTaskReply> replies(requests.size());
-  std::atomic<int> sent{0};
-  for (size_t i = 0; i < requests.size(); i++) {
-    receiver.HandlePushTask(requests[i], &replies[i], [&](Status) {
-      if (++sent == 4) receiver.Stop();
-    });
-  }
-  receiver.RunLoop();
+  auto replies = PushAllAndRun(&receiver, requests);
   EXPECT_EQ(ran, (std::vector<int64_t>{0, 3}));
   EXPECT_TRUE(replies[1].cancelled());
   EXPECT_TRUE(replies[3].cancelled());
