@@ -1,7 +1,7 @@
 """The `colony` CLI (start --head / --address, status, stop) and drivers joining a cluster.
 
 Every test runs the CLI and its drivers with TMPDIR pointing at a private folder, so the
-cluster file (normally /tmp/colony/current_cluster.json) and session dirs are the test's own,
+cluster file (normally /tmp/colony-<uid>/current_cluster.json) and session dirs are the test's own,
 and it cannot clash with clusters other people run on this machine. Tests still run serially
 and always finish with `colony stop`.
 """
@@ -29,7 +29,7 @@ class Cli:
         self.tmp = tempfile.mkdtemp(prefix="ccli", dir="/tmp")
         self.env = subprocess_env(TMPDIR=self.tmp)
         self.env.pop("COLONY_CLUSTER_TOKEN", None)
-        self.cluster_file = os.path.join(self.tmp, "colony", "current_cluster.json")
+        self.cluster_file = os.path.join(self.tmp, f"colony-{os.geteuid()}", "current_cluster.json")
 
     def run(self, *args, timeout=60, env=None):
         return subprocess.run([sys.executable, "-m", "colony.scripts.cli", *args],

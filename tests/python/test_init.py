@@ -262,7 +262,7 @@ def test_raylet_kills_its_workers_on_shutdown():
 
 
 def test_address_auto_without_a_cluster_fails_clearly(tmp_path):
-    # An empty temp dir means no /tmp/colony/current_cluster.json.
+    # An empty temp dir means no /tmp/colony-<uid>/current_cluster.json.
     code = textwrap.dedent("""
         import colony
         try:

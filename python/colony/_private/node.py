@@ -13,7 +13,56 @@ import time
 from dataclasses import dataclass, field
 
 _PR_SET_PDEATHSIG = 1
-CLUSTER_FILE = os.path.join(tempfile.gettempdir(), "colony", "current_cluster.json")
+CLUSTER_FILE_NAME = "current_cluster.json"
+
+
+def state_dir_path() -> str:
+    """This user's Colony folder: $COLONY_STATE_DIR, else <temp dir>/colony-<uid>.
+
+    It holds the cluster file (with the cluster token) and the session folders (sockets,
+    logs, spill files). Not $XDG_RUNTIME_DIR: that is a small tmpfs, and spill files are big.
+    """
+    return os.environ.get("COLONY_STATE_DIR") or os.path.join(tempfile.gettempdir(),
+                                                                f"colony-{os.geteuid()}")
+
+
+def ensure_private_dir(path: str) -> str:
+    """Creates `path` as a 0700 folder of this user, or checks that it is one.
+
+    A folder of another user is refused (it could read our token or plant files); ours with
+    group or world access is tightened to 0700. Symbolic links are refused too.
+    """
+    try:
+        os.mkdir(path, 0o700)  # atomic: nobody can see it before it has its mode
+    except FileExistsError:
+        pass
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError as e:
+        raise RuntimeError(f"cannot use {path} as Colony's private folder: {e.strerror} "
+                           "(it must be a folder, not a link; set COLONY_STATE_DIR to use "
+                           "another)") from None
+    try:
+        st = os.fstat(fd)
+        if st.st_uid != os.geteuid():
+            raise RuntimeError(
+                f"refusing to use {path}: it belongs to uid {st.st_uid}, not to this user "
+                f"(uid {os.geteuid()}); another user may have created it to read your cluster "
+                "token. Remove it or set COLONY_STATE_DIR to a folder of yours")
+        if st.st_mode & 0o7777 != 0o700:
+            os.fchmod(fd, 0o700)
+    finally:
+        os.close(fd)
+    return path
+
+
+def state_dir() -> str:
+    """This user's private Colony folder (created 0700 if missing); see state_dir_path."""
+    return ensure_private_dir(state_dir_path())
+
+
+def cluster_file() -> str:
+    return os.path.join(state_dir_path(), CLUSTER_FILE_NAME)
 
 
 def bin_dir() -> str:
@@ -67,11 +116,10 @@ def _format_map(values: dict) -> str:
 
 
 def new_session_dir() -> str:
-    root = os.path.join(tempfile.gettempdir(), "colony")
-    os.makedirs(root, exist_ok=True)
-    # Created exclusively: two sessions must never share port files.
+    root = state_dir()
+    # Created exclusively (and 0700): two sessions must never share port files.
     path = tempfile.mkdtemp(prefix=time.strftime("session_%Y-%m-%d_%H-%M-%S_"), dir=root)
-    os.makedirs(os.path.join(path, "logs"))
+    os.makedirs(os.path.join(path, "logs"), mode=0o700)
     return path
 
 
@@ -173,17 +221,41 @@ class NodeProcesses:
         self.procs.clear()
 
 
+def write_private_file(path: str, data: bytes) -> None:
+    """Writes `path` as a 0600 file, atomically: a new file made 0600, then renamed over."""
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".",
+                               dir=os.path.dirname(path))  # mkstemp makes it 0600
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def write_cluster_file(info: dict) -> None:
-    os.makedirs(os.path.dirname(CLUSTER_FILE), exist_ok=True)
-    tmp = CLUSTER_FILE + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(info, f)
-    os.replace(tmp, CLUSTER_FILE)
+    state_dir()
+    write_private_file(cluster_file(), json.dumps(info).encode())
 
 
 def read_cluster_file() -> dict | None:
+    path = cluster_file()
+    if not os.path.exists(path):
+        return None
+    state_dir()  # refuses a folder of another user before trusting what it holds
     try:
-        with open(CLUSTER_FILE) as f:
+        with open(path) as f:
             return json.load(f)
     except (OSError, ValueError):
         return None
+
+
+def remove_cluster_file() -> None:
+    try:
+        os.remove(cluster_file())
+    except FileNotFoundError:
+        pass

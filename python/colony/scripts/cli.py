@@ -3,6 +3,7 @@
     colony start --head [--port 6379] [--num-cpus 4] [--resources '{"A": 1}']
     colony start --address HOST:PORT [--num-cpus 2] [--labels '{"zone": "a"}']
     colony status [--address HOST:PORT]
+    colony token        (prints the token of the cluster started here)
     colony stop
 """
 
@@ -44,12 +45,15 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--object-store-memory", type=int)
     start.add_argument("--resources", type=_json_dict, help="custom resources as JSON")
     start.add_argument("--labels", type=_json_dict, help="node labels as JSON")
-    start.add_argument("--token", help="cluster token (default: generated for --head)")
+    start.add_argument("--token", help="cluster token (default: generated for --head; prefer "
+                                       "COLONY_CLUSTER_TOKEN, argv is visible to other users)")
     start.add_argument("--scheduler-spread-threshold", type=float,
                        help="utilisation up to which tasks are packed onto their own node "
                             "before spreading (default 0.5)")
     stop = sub.add_parser("stop", help="stop the processes started by 'colony start' here")
     stop.add_argument("--grace", type=float, default=5.0, help="seconds before SIGKILL")
+    sub.add_parser("token", help="print the token of the cluster started here "
+                                 "(for COLONY_CLUSTER_TOKEN on other machines)")
     status = sub.add_parser("status", help="show nodes and resources")
     status.add_argument("--address", default="auto")
     return parser
@@ -93,11 +97,25 @@ def _start(args) -> int:
     node_mod.write_cluster_file(info)
     print(f"Colony node started (raylet at {node.raylet_address}).")
     if args.head:
+        # The token itself is not printed (terminals, CI logs and scrollback are not
+        # private): it stays in the 0600 cluster file, and `colony token` prints it on demand.
         print(f"GCS address: {node.gcs_address}\n"
-              f"Join from another node:  colony start --address {node.gcs_address} --token {token}\n"
+              f"Cluster token: in {node_mod.cluster_file()} (readable by you only); "
+              f"'colony token' prints it\n"
+              f"Join from another node:  COLONY_CLUSTER_TOKEN=<token> "
+              f"colony start --address {node.gcs_address}\n"
               f"Connect a driver:        colony.init(address=\"auto\") on this machine, or\n"
-              f"                         COLONY_CLUSTER_TOKEN={token} and "
+              f"                         COLONY_CLUSTER_TOKEN=<token> and "
               f"colony.init(address=\"{node.gcs_address}\")")
+    return 0
+
+
+def _token(args) -> int:
+    info = node_mod.read_cluster_file()
+    if not info or not info.get("token"):
+        print("no cluster started here", file=sys.stderr)
+        return 1
+    print(info["token"])
     return 0
 
 
@@ -124,7 +142,7 @@ def _stop(args) -> int:
     for pid in pids:
         if _alive(pid):
             os.kill(pid, signal.SIGKILL)
-    os.remove(node_mod.CLUSTER_FILE)
+    node_mod.remove_cluster_file()
     print(f"stopped {len(pids)} process(es)")
     return 0
 
@@ -157,7 +175,8 @@ def _status(args) -> int:
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"start": _start, "stop": _stop, "status": _status}[args.command](args)
+        return {"start": _start, "stop": _stop, "status": _status,
+                "token": _token}[args.command](args)
     except (RuntimeError, ConnectionError, ValueError) as e:
         print(f"colony {args.command}: {e}", file=sys.stderr)
         return 1

@@ -6,10 +6,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
 #include "common/logging.h"
+#include "common/security.h"
 #include "object_store/unix_socket.h"
 
 namespace colony::plasma {
@@ -192,6 +194,9 @@ void PlasmaStore::AcceptAll() {
       return;
     }
     if (!fd->valid()) return;
+    // Same user only (SO_PEERCRED): the socket's folder is private, this holds even if not.
+    static std::atomic<bool> warned{false};
+    if (!PeerIsSameUser(fd->get(), "object store", &warned)) continue;
     ClientId client = next_client_id_++;
     Status added = AddToEpoll(epoll_fd_.get(), fd->get(), client, EPOLLIN);
     if (!added.ok()) {

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "common/logging.h"
+#include "common/security.h"
 
 namespace colony::rpc {
 
@@ -51,7 +52,9 @@ bool TokenMatches(const grpc::CallbackServerContext* ctx, const std::string& tok
   if (token.empty()) return true;
   const auto& md = ctx->client_metadata();
   auto it = md.find(kTokenMetadataKey);
-  return it != md.end() && grpc::string_ref(token) == it->second;
+  if (it == md.end()) return false;
+  // Constant time: a caller must not learn from the reply time how much of a guess is right.
+  return ConstantTimeEquals(token, std::string_view(it->second.data(), it->second.size()));
 }
 
 void PrepareClientContext(grpc::ClientContext* ctx, const std::string& token, int64_t timeout_ms) {

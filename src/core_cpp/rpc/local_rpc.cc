@@ -16,6 +16,7 @@
 
 #include "common/id.h"
 #include "common/logging.h"
+#include "common/security.h"
 
 namespace colony::rpc {
 namespace {
@@ -245,6 +246,13 @@ std::shared_ptr<LocalClient> LocalRpc::Connect(const std::string& name) {
     close(fd);  // nobody listens there from this host (or namespace)
     return nullptr;
   }
+  // Abstract sockets have no file permissions: anyone on the host could listen at a
+  // worker's name. The token goes only to a server of our own user; otherwise the caller
+  // uses gRPC.
+  if (!PeerIsSameUser(fd, "local rpc client", &warned_foreign_peer_)) {
+    close(fd);
+    return nullptr;
+  }
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   auto client = std::shared_ptr<LocalClient>(new LocalClient());
   client->connection_ = AddConnection(fd, client);
@@ -294,6 +302,12 @@ void LocalRpc::OnAccept() {
   while (true) {
     int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
+    // Same user only (SO_PEERCRED), before any byte is read: abstract sockets have no
+    // file permissions to keep other users out.
+    if (!PeerIsSameUser(fd, "local rpc", &warned_foreign_peer_)) {
+      close(fd);
+      continue;
+    }
     AddConnection(fd, nullptr);
   }
 }
@@ -350,7 +364,7 @@ bool LocalRpc::OnServerFrame(Entry* entry, uint32_t method, uint64_t call_id,
                              std::string_view body) {
   if (!entry->authenticated) {
     // The first frame must be the hello with this cluster's token.
-    entry->authenticated = method == kHelloMethod && body == token_;
+    entry->authenticated = ConstantTimeEquals(token_, body) && method == kHelloMethod;
     if (!entry->authenticated) COLONY_LOG(WARNING) << "local rpc: a connection without the cluster token was dropped";
     return entry->authenticated;
   }

@@ -9,6 +9,7 @@
 // are per network namespace, so a process that cannot connect is on another host (or
 // another namespace) and the caller uses gRPC instead. The first frame on a connection
 // carries the cluster token; a server drops connections whose token does not match.
+// Both ends check the other's uid (SO_PEERCRED): only processes of the same user talk here.
 //
 // Frame: u32 body length, u32 method (request) or status code (reply), u64 call id, body.
 #pragma once
@@ -112,6 +113,7 @@ class LocalRpc {
   int listen_fd_ = -1;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> warned_foreign_peer_{false};  // a refused peer of another uid was logged
   std::mutex mu_;
   uint64_t next_key_ = 2;  // 0: wake fd, 1: listening socket
   std::unordered_map<uint64_t, std::shared_ptr<Entry>> entries_;

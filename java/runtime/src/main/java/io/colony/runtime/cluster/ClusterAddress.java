@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
@@ -13,8 +12,8 @@ import java.util.regex.Pattern;
 
 /**
  * Where an existing cluster's GCS is and its token. {@code auto} and the token fallback read the
- * file {@code colony start} writes ({@code $TMPDIR/colony/current_cluster.json}), as the Python
- * driver does.
+ * file {@code colony start} writes ({@code current_cluster.json} in the user's private folder,
+ * {@link StateDir}), as the Python driver does.
  */
 public record ClusterAddress(String gcsAddress, String token) {
   public static final String TOKEN_PROPERTY = "colony.token";
@@ -22,7 +21,11 @@ public record ClusterAddress(String gcsAddress, String token) {
 
   /** Resolves {@code HOST:PORT} or {@code auto} with the real environment. */
   public static ClusterAddress resolve(String address) {
-    return resolve(address, System::getProperty, System::getenv, clusterFile(System.getenv()));
+    Path file = clusterFile(System.getenv());
+    if (Files.exists(file)) {
+      StateDir.ensure(file.getParent()); // a folder of another user is not trusted
+    }
+    return resolve(address, System::getProperty, System::getenv, file);
   }
 
   static ClusterAddress resolve(
@@ -50,8 +53,7 @@ public record ClusterAddress(String gcsAddress, String token) {
   }
 
   static Path clusterFile(Map<String, String> env) {
-    String tmp = env.getOrDefault("TMPDIR", "");
-    return Paths.get(tmp.isEmpty() ? "/tmp" : tmp, "colony", "current_cluster.json");
+    return StateDir.path(env).resolve("current_cluster.json");
   }
 
   private static String readFile(Path path) {

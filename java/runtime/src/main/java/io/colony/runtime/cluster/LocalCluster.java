@@ -82,10 +82,12 @@ public final class LocalCluster implements AutoCloseable {
     return Paths.get(dir);
   }
 
-  /** {@code $TMPDIR/colony} (or /tmp/colony), where Python drivers put sessions too. */
+  /**
+   * This user's private folder ({@link StateDir}: 0700, refused if another user owns it), where
+   * Python drivers put sessions too.
+   */
   public static Path defaultSessionRoot() {
-    String tmp = System.getenv("TMPDIR");
-    return Paths.get(tmp == null || tmp.isEmpty() ? "/tmp" : tmp, "colony");
+    return StateDir.path(System.getenv());
   }
 
   public String gcsAddress() {
@@ -127,9 +129,12 @@ public final class LocalCluster implements AutoCloseable {
 
   private static Path newSessionDir(Path root) {
     try {
-      Files.createDirectories(root);
+      if (root.getParent() != null) {
+        Files.createDirectories(root.getParent());
+      }
+      StateDir.ensure(root);
       String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd_HH-mm-ss"));
-      // Created exclusively: two sessions never share port files.
+      // Created exclusively (and 0700): two sessions never share port files.
       Path dir = Files.createTempDirectory(root, "session_" + stamp + "_");
       Files.createDirectories(dir.resolve("logs"));
       return dir;

@@ -50,10 +50,14 @@ class ClusterAddressTest {
   }
 
   @Test
-  void clusterFileFollowsTmpdir() {
+  void clusterFileIsInTheUsersFolderUnderTmpdir() {
+    String mine = "colony-" + StateDir.currentUid();
     assertEquals(
-        Path.of("/scratch/colony/current_cluster.json"),
+        Path.of("/scratch", mine, "current_cluster.json"),
         ClusterAddress.clusterFile(Map.of("TMPDIR", "/scratch")));
-    assertEquals(Path.of("/tmp/colony/current_cluster.json"), ClusterAddress.clusterFile(Map.of()));
+    assertEquals(Path.of("/tmp", mine, "current_cluster.json"), ClusterAddress.clusterFile(Map.of()));
+    assertEquals(
+        Path.of("/chosen/current_cluster.json"),
+        ClusterAddress.clusterFile(Map.of("COLONY_STATE_DIR", "/chosen", "TMPDIR", "/scratch")));
   }
 }
