@@ -149,6 +149,8 @@ class NodeProcesses:
     # Runs the processes inside a network namespace (`ip netns exec NAME`): tests give
     # nodes their own IP addresses this way.
     netns: str | None = None
+    # {"ca", "cert", "key"} file paths: gRPC over TLS (colony/_private/tls.py).
+    tls: dict | None = None
 
     def start_gcs(self, port: int = 0, die_with_parent: bool = True,
                   health_check_timeout_ms: int | None = None,
@@ -195,6 +197,9 @@ class NodeProcesses:
         log = os.path.join(self.session_dir, "logs", f"{name}.log")
         env = dict(os.environ, COLONY_CLUSTER_TOKEN=self.token,
                    PYTHONPATH=_python_path_for_workers())
+        if self.tls:
+            from colony._private import tls
+            env.update(tls.env_of(self.tls))
         cmd = [os.path.join(bin_dir(), binary), *args, "--port-file", port_file,
                "--session-dir", self.session_dir]
         if self.netns:

@@ -12,6 +12,7 @@ import threading
 from colony import _core
 from colony import exceptions
 from colony._private import node as node_mod
+from colony._private import tls
 from colony._private import serialization
 from colony._private.function_manager import FunctionExporter
 from colony.job_config import JobConfig
@@ -154,6 +155,7 @@ def _resolve_address(address: str, token: str | None):
         token = os.environ.get("COLONY_CLUSTER_TOKEN")
     if token is None and info is not None and info.get("gcs_address") == address:
         token = info.get("token")
+    tls.use_cluster_tls(address, info)  # a TLS cluster started here: its CA and certificate
     # An empty raylet address lets the core worker find this host's raylet through the GCS.
     return address, "", token or ""
 

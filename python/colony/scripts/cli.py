@@ -1,7 +1,7 @@
 """The `colony` command: start, stop and inspect clusters.
 
-    colony start --head [--port 6379] [--num-cpus 4] [--resources '{"A": 1}']
-    colony start --address HOST:PORT [--num-cpus 2] [--labels '{"zone": "a"}']
+    colony start --head [--port 6379] [--num-cpus 4] [--resources '{"A": 1}'] [--tls]
+    colony start --address HOST:PORT [--num-cpus 2] [--labels '{"zone": "a"}'] [--tls]
     colony status [--address HOST:PORT]
     colony token        (prints the token of the cluster started here)
     colony stop
@@ -50,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--scheduler-spread-threshold", type=float,
                        help="utilisation up to which tasks are packed onto their own node "
                             "before spreading (default 0.5)")
+    start.add_argument("--tls", action="store_true",
+                       help="gRPC over TLS: a head makes a cluster CA and its certificate; a "
+                            "joining node signs its own with the CA of the head started here")
+    start.add_argument("--tls-ca", help="cluster CA certificate (PEM) to trust (implies --tls)")
+    start.add_argument("--tls-cert", help="this node's certificate (PEM), signed by the CA, "
+                                          "naming its IP")
+    start.add_argument("--tls-key", help="the key of --tls-cert (PEM)")
     stop = sub.add_parser("stop", help="stop the processes started by 'colony start' here")
     stop.add_argument("--grace", type=float, default=5.0, help="seconds before SIGKILL")
     sub.add_parser("token", help="print the token of the cluster started here "
@@ -68,10 +75,13 @@ def _start(args) -> int:
             return 1
         token = args.token or secrets.token_hex(16)
         node = node_mod.NodeProcesses(node_mod.new_session_dir(), token, node_ip=args.node_ip)
+        node.tls = _tls_of(args, node, None)
         node.start_gcs(port=args.port, die_with_parent=False,
                        spread_threshold=args.scheduler_spread_threshold)
         info = {"gcs_address": node.gcs_address, "token": token, "pids": [],
                 "session_dir": node.session_dir}
+        if node.tls:
+            info["tls"] = node.tls
     else:
         token = args.token or os.environ.get("COLONY_CLUSTER_TOKEN")
         if token is None and info.get("gcs_address") == args.address:
@@ -82,6 +92,7 @@ def _start(args) -> int:
             return 1
         node = node_mod.NodeProcesses(node_mod.new_session_dir(), token, node_ip=args.node_ip,
                                       gcs_address=args.address)
+        node.tls = _tls_of(args, node, info if info.get("gcs_address") == args.address else None)
         if info.get("gcs_address") != args.address:
             info = {"gcs_address": args.address, "token": token, "pids": [],
                     "session_dir": node.session_dir}
@@ -95,7 +106,8 @@ def _start(args) -> int:
         raise
     info["pids"] = info.get("pids", []) + node.pids()
     node_mod.write_cluster_file(info)
-    print(f"Colony node started (raylet at {node.raylet_address}).")
+    print(f"Colony node started (raylet at {node.raylet_address})"
+          f"{', TLS with CA ' + node.tls['ca'] if node.tls else ''}.")
     if args.head:
         # The token itself is not printed (terminals, CI logs and scrollback are not
         # private): it stays in the 0600 cluster file, and `colony token` prints it on demand.
@@ -117,6 +129,28 @@ def _token(args) -> int:
         return 1
     print(info["token"])
     return 0
+
+
+def _tls_of(args, node, head_info) -> dict | None:
+    """The TLS files of the node being started, or None for plaintext. `head_info`: the
+    cluster file of the cluster being joined, if it was started here."""
+    from colony._private import tls
+    if args.tls_cert or args.tls_key:
+        return tls.given(args.tls_ca, args.tls_cert, args.tls_key)
+    head_tls = (head_info or {}).get("tls")
+    if not (args.tls or args.tls_ca or head_tls):
+        return None
+    if args.head:
+        if args.tls_ca:
+            raise ValueError("--tls-ca needs --tls-cert and --tls-key (or give none of them and "
+                             "--tls makes a cluster CA)")
+        return tls.new_cluster(node.session_dir, node.node_ip)
+    ca = args.tls_ca or (head_tls or {}).get("ca")
+    if not ca:
+        raise ValueError(f"joining {args.address} over TLS needs the cluster's CA: --tls-ca, "
+                         "with --tls-cert and --tls-key for this node (no cluster with that "
+                         "address was started here)")
+    return tls.join(node.session_dir, node.node_ip, os.path.abspath(ca))
 
 
 def _alive(pid: int) -> bool:

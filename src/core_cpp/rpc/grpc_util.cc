@@ -1,6 +1,11 @@
 #include "rpc/grpc_util.h"
 
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <tuple>
 
 #include "common/logging.h"
 #include "common/security.h"
@@ -66,7 +71,56 @@ void PrepareClientContext(grpc::ClientContext* ctx, const std::string& token, in
 
 namespace {
 constexpr int kConnectTimeoutMs = 5000;
+
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? "" : value;
+}
+
+bool ReadWholeFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream text;
+  text << in.rdbuf();
+  *out = text.str();
+  return true;
+}
+
+std::shared_ptr<const TlsSettings> LoadTls(const std::string& ca, const std::string& cert,
+                                           const std::string& key) {
+  auto tls = std::make_shared<TlsSettings>();
+  tls->enabled = !ca.empty();
+  if (!tls->enabled) return tls;
+  for (auto [name, path, out] : {std::make_tuple("COLONY_TLS_CA", &ca, &tls->ca_pem),
+                                 std::make_tuple("COLONY_TLS_CERT", &cert, &tls->cert_pem),
+                                 std::make_tuple("COLONY_TLS_KEY", &key, &tls->key_pem)}) {
+    if (path->empty()) continue;
+    if (!ReadWholeFile(*path, out) || out->empty()) {
+      tls->error = std::string("cannot read ") + name + " file " + *path;
+      COLONY_LOG(ERROR) << tls->error;
+    }
+  }
+  if (tls->error.empty() && tls->cert_pem.empty() != tls->key_pem.empty()) {
+    tls->error = "COLONY_TLS_CERT and COLONY_TLS_KEY go together";
+    COLONY_LOG(ERROR) << tls->error;
+  }
+  return tls;
+}
 }  // namespace
+
+std::shared_ptr<const TlsSettings> CurrentTls() {
+  static std::mutex mu;
+  static std::string loaded_from;  // the variables the cached settings came from
+  static std::shared_ptr<const TlsSettings> cached;
+  std::string ca = Env("COLONY_TLS_CA"), cert = Env("COLONY_TLS_CERT"), key = Env("COLONY_TLS_KEY");
+  std::string from = ca + '\0' + cert + '\0' + key;
+  std::lock_guard<std::mutex> lock(mu);
+  if (!cached || from != loaded_from) {
+    cached = LoadTls(ca, cert, key);
+    loaded_from = std::move(from);
+  }
+  return cached;
+}
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   grpc::ChannelArguments args;
@@ -82,7 +136,15 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   // Distinct channels get distinct TCP connections, so one stub's traffic is not queued
   // behind another's on a shared subchannel.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  auto tls = CurrentTls();
+  if (!tls->enabled) {
+    return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  }
+  // The server's certificate must chain to the cluster CA and name the target's IP. No
+  // client certificate: callers authenticate with the cluster token, now encrypted.
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = tls->ca_pem;
+  return grpc::CreateCustomChannel(address, grpc::SslCredentials(ssl), args);
 }
 
 ResourceSet ResourcesFromProto(const google::protobuf::Map<std::string, double>& map) {
@@ -125,14 +187,27 @@ Status GrpcServer::Start() {
   // gRPC enables SO_REUSEPORT by default: a second server on a busy port would silently
   // share it instead of failing.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(bind_ip_ + ":" + std::to_string(port_),
-                           grpc::InsecureServerCredentials(), &port_);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  auto tls = CurrentTls();
+  if (tls->enabled) {
+    if (!tls->error.empty()) return Status::InvalidArgument(name_ + ": TLS: " + tls->error);
+    if (tls->cert_pem.empty()) {
+      return Status::InvalidArgument(name_ + ": TLS is on (COLONY_TLS_CA) but this process has "
+                                     "no certificate: set COLONY_TLS_CERT and COLONY_TLS_KEY");
+    }
+    grpc::SslServerCredentialsOptions ssl(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    ssl.pem_root_certs = tls->ca_pem;
+    ssl.pem_key_cert_pairs.push_back({tls->key_pem, tls->cert_pem});
+    credentials = grpc::SslServerCredentials(ssl);
+  }
+  builder.AddListeningPort(bind_ip_ + ":" + std::to_string(port_), credentials, &port_);
   for (auto* service : services_) builder.RegisterService(service);
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) {
     return Status::IOError(name_ + ": cannot listen on " + bind_ip_ + ":" + std::to_string(port_));
   }
-  COLONY_LOG(DEBUG) << name_ << " listening on " << bind_ip_ << ":" << port_;
+  COLONY_LOG(DEBUG) << name_ << " listening on " << bind_ip_ << ":" << port_
+                    << (tls->enabled ? " (TLS)" : "");
   return Status::OK();
 }
 

@@ -29,6 +29,21 @@ grpc::Status ToGrpcStatus(const Status& status);
 bool TokenMatches(const grpc::CallbackServerContext* ctx, const std::string& token);
 void PrepareClientContext(grpc::ClientContext* ctx, const std::string& token, int64_t timeout_ms);
 
+// Transport security of every gRPC channel and server of this process, from the
+// environment: COLONY_TLS_CA (PEM file of the cluster CA; set = TLS on), COLONY_TLS_CERT and
+// COLONY_TLS_KEY (PEM files of this node's certificate and key, needed to serve). Channels
+// verify the server's certificate against the CA and the target's IP (SAN). Re-read when
+// the variables change (a driver may init against another cluster).
+struct TlsSettings {
+  bool enabled = false;
+  std::string ca_pem;
+  std::string cert_pem;  // empty: this process cannot serve over TLS
+  std::string key_pem;
+  std::string error;     // a named file could not be read
+};
+std::shared_ptr<const TlsSettings> CurrentTls();
+
+// A channel to `address` (IP:PORT), TLS if CurrentTls() says so.
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
 
 ResourceSet ResourcesFromProto(const google::protobuf::Map<std::string, double>& map);

@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <cstdlib>
+#include <fstream>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -20,6 +22,7 @@
 #include "common/id.h"
 #include "common/security.h"
 #include "object_store/plasma_store.h"
+#include "rpc/grpc_util.h"
 #include "rpc/local_rpc.h"
 
 namespace colony {
@@ -169,6 +172,37 @@ TEST_F(PeerCredTest, ObjectStoreDropsAPeerOfAnotherUser) {
   EXPECT_EQ(code, 0);
   store.reset();
   std::filesystem::remove_all(dir);
+}
+
+// TLS settings come from the environment and are re-read when it changes; a server that
+// cannot serve TLS fails to start with a message naming what is missing.
+TEST(TlsSettingsTest, FollowTheEnvironmentAndAServerNeedsACertificate) {
+  std::string ca = "/tmp/colony-tls-test-ca-" + std::to_string(getpid()) + ".pem";
+  std::ofstream(ca) << "-----BEGIN CERTIFICATE-----\n";
+  unsetenv("COLONY_TLS_CERT");
+  unsetenv("COLONY_TLS_KEY");
+  setenv("COLONY_TLS_CA", ca.c_str(), 1);
+  auto tls = rpc::CurrentTls();
+  EXPECT_TRUE(tls->enabled);
+  EXPECT_TRUE(tls->error.empty()) << tls->error;
+  {
+    rpc::GrpcServer server("tls-test", "127.0.0.1", 0);
+    Status status = server.Start();
+    EXPECT_FALSE(status.ok());
+    EXPECT_NE(status.message().find("COLONY_TLS_CERT"), std::string::npos) << status.ToString();
+  }
+  setenv("COLONY_TLS_CERT", "/nonexistent/cert.pem", 1);
+  setenv("COLONY_TLS_KEY", ca.c_str(), 1);
+  EXPECT_NE(rpc::CurrentTls()->error.find("/nonexistent/cert.pem"), std::string::npos);
+  {
+    rpc::GrpcServer server("tls-test", "127.0.0.1", 0);
+    EXPECT_FALSE(server.Start().ok());
+  }
+  unsetenv("COLONY_TLS_CA");
+  unsetenv("COLONY_TLS_CERT");
+  unsetenv("COLONY_TLS_KEY");
+  EXPECT_FALSE(rpc::CurrentTls()->enabled);
+  std::remove(ca.c_str());
 }
 
 }  // namespace
