@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config libgrpc++-dev libprotobuf-dev
-              protobuf-compiler protobuf-compiler-grpc libgtest-dev openjdk-17-jdk-headless maven)
+              protobuf-compiler protobuf-compiler-grpc libgtest-dev openjdk-17-jdk-headless maven
+              stress-ng)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

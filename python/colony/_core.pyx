@@ -548,7 +548,12 @@ def kill_actor(bytes actor_id, bint no_restart):
 
 
 def cancel(ObjectRef ref, bint force, bint recursive):
-    check(core().CancelTask(ref.c_id, force, recursive))
+    cdef CCoreWorker* cw = core()
+    cdef CObjectID c_id = ref.c_id
+    cdef CStatus status
+    with nogil:  # a borrowed ref's owner is asked over RPC
+        status = cw.CancelTask(c_id, force, recursive)
+    check(status)
 
 
 cdef fill_return(const CTaskSpec& spec, CReturnObject* ret, bytes metadata, data, list nested):

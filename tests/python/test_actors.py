@@ -131,6 +131,28 @@ def test_kill_without_restart_fails_later_calls(actor_cluster):
         colony.get(c.increment.remote(), timeout=20)
 
 
+def test_calls_after_kill_returns_fail_without_running(actor_cluster, tmp_path):
+    # Documented rule: once colony.kill() returns, the same caller's later calls fail with
+    # ActorDiedError at once; none of them reaches the actor, however slow its death is.
+    @colony.remote
+    class Recorder:
+        def record(self, path, item):
+            with open(path, "a") as f:
+                f.write(f"{item}\n")
+            return item
+
+    path = str(tmp_path / "calls")
+    r = Recorder.remote()
+    assert colony.get(r.record.remote(path, "before")) == "before"
+    colony.kill(r)
+    late = [r.record.remote(path, f"after {i}") for i in range(20)]
+    for ref in late:
+        with pytest.raises(ActorDiedError, match="killed") as info:
+            colony.get(ref, timeout=20)
+    with open(path) as f:
+        assert f.read().split("\n")[:-1] == ["before"]
+
+
 def test_crash_restarts_and_reruns_constructor(actor_cluster):
     c = Counter.options(max_restarts=1).remote(100)
     assert colony.get(c.increment.remote()) == 101

@@ -393,3 +393,41 @@ def test_a_sync_actors_running_call_keeps_its_children(release, tmp_path):
     time.sleep(0.5)
     open(release, "w").close()
     assert colony.get(ref, timeout=20) == "released"
+
+
+@colony.remote
+def combine(a, b):
+    return a + b
+
+
+@colony.remote
+def make_held(path):
+    """Returns a ref this worker owns to a task that holds until `path` exists."""
+    return [hold_until.remote(path, 60.0)]
+
+
+@colony.remote
+def cancel_ref(refs, force):
+    colony.cancel(refs[0], force=force)
+    return "sent"
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_cancelling_a_borrowed_ref_asks_its_owner(release, force):
+    # The ref is owned by the worker that submitted the task; the driver only borrows it.
+    owner_task = make_held.remote(release)
+    [borrowed] = colony.get(owner_task)
+    colony.cancel(borrowed, force=force)
+    with pytest.raises(TaskCancelledError):
+        colony.get(borrowed, timeout=30)
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_task_cancelling_the_drivers_ref_fails_its_dependents(release, force):
+    held = hold_until.remote(release, 60.0)
+    dependent = combine.remote(held, 1)
+    assert colony.get(cancel_ref.remote([held], force), timeout=30) == "sent"
+    with pytest.raises(TaskCancelledError):
+        colony.get(held, timeout=30)
+    with pytest.raises(TaskCancelledError):
+        colony.get(dependent, timeout=30)

@@ -8,7 +8,7 @@ import pytest
 
 import colony
 from colony import _core
-from colony_testutil import run_python, wait_for
+from colony_testutil import run_python, wait_for, wait_pids_gone
 
 MiB = 1024 * 1024
 
@@ -213,9 +213,16 @@ def test_owner_death_makes_get_raise_owner_died(store_cluster):
             self.ref = colony.put(np.ones(200_000))
             return [self.ref]
 
+        def pid(self):
+            return os.getpid()
+
     maker = Maker.remote()
     [ref] = colony.get(maker.make.remote())
+    pid = colony.get(maker.pid.remote())
     colony.kill(maker)
+    # The rule: once the owner's process is gone, a borrower's get raises OwnerDiedError.
+    # Until then the owner may still serve the value (kill() does not wait for the exit).
+    assert wait_pids_gone([pid], timeout=30) == [], "the killed owner did not exit"
     with pytest.raises(colony.exceptions.OwnerDiedError):
         colony.get(ref, timeout=20)
     wait_store_back_to(0, "the dead owner's objects freed")

@@ -150,7 +150,9 @@ void ActorTaskSubmitter::PollState(const ActorID& id, int64_t after_version) {
 
 void ActorTaskSubmitter::OnState(const ActorID& id, rpc::ActorTableData data) {
   std::lock_guard<std::mutex> lock(mu_);
-  Actor* actor = actors_[id].get();
+  auto it = actors_.find(id);
+  if (it == actors_.end()) return;
+  Actor* actor = it->second.get();
   if (data.version() <= actor->data.version()) return;
   actor->data = std::move(data);
   switch (actor->data.state()) {

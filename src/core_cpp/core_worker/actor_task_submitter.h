@@ -49,6 +49,9 @@ class ActorTaskSubmitter {
   void Cancel(const ActorID& actor_id, const TaskID& task_id, bool recursive);
   // Fails everything still queued (shutdown).
   void Stop();
+  // Applies an actor state newer than the last seen (from the state poll, or the GCS's
+  // reply to this process's kill); ignored for actors this process has no handle to.
+  void OnState(const ActorID& id, rpc::ActorTableData data);
 
  private:
   struct Call {
@@ -70,7 +73,6 @@ class ActorTaskSubmitter {
   };
 
   void PollState(const ActorID& id, int64_t after_version);
-  void OnState(const ActorID& id, rpc::ActorTableData data);
   void SendQueued(Actor* actor);
   void OnReply(const ActorID& id, int64_t seq, int64_t version, Status status,
                rpc::PushTaskReply reply);

@@ -59,6 +59,7 @@ class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService
   COLONY_RPC_METHOD(RemoveBorrowers)
   COLONY_RPC_METHOD(WatchWorker)
   COLONY_RPC_METHOD(CancelTask)
+  COLONY_RPC_METHOD(CancelOwnedTask)
   COLONY_RPC_METHOD(Exit)
 
   void HandlePushTask(const rpc::PushTaskRequest& request, rpc::PushTaskReply* reply,
@@ -130,6 +131,19 @@ class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService
     if (found && request.recursive()) core_worker_->CancelChildren(task_id);
     reply->set_attempt_succeeded(found);
     send(Status::OK());
+  }
+
+  // A borrower cancelled a ref this process owns. Only owned tasks are cancelled here:
+  // the request is never forwarded again.
+  void HandleCancelOwnedTask(const rpc::CancelOwnedTaskRequest& request,
+                             rpc::CancelOwnedTaskReply*, rpc::SendReply send) {
+    if (!ObjectID::IsValidBinary(request.object_id())) {
+      send(Status::InvalidArgument("object_id must be " + std::to_string(ObjectID::kSize) +
+                                   " bytes"));
+      return;
+    }
+    send(core_worker_->CancelOwnedTask(ObjectID::FromBinary(request.object_id()),
+                                       request.force(), request.recursive()));
   }
 
   void HandleExit(const rpc::ExitRequest&, rpc::ExitReply*, rpc::SendReply send) {
@@ -1023,12 +1037,37 @@ Status CoreWorker::KillActor(const std::string& actor_id, bool no_restart) {
   request.set_actor_id(actor_id);
   request.set_no_restart(no_restart);
   rpc::KillActorReply reply;
-  return CallGcs(gcs_.get(), options_.token, &rpc::GcsService::Stub::KillActor, request, &reply);
+  COLONY_RETURN_IF_ERROR(
+      CallGcs(gcs_.get(), options_.token, &rpc::GcsService::Stub::KillActor, request, &reply));
+  // This caller's later calls see the kill at once, not when the state poll brings it.
+  actor_submitter_->OnState(ActorID::FromBinary(actor_id), std::move(*reply.mutable_actor()));
+  return Status::OK();
 }
 
 Status CoreWorker::CancelTask(const ObjectID& return_id, bool force, bool recursive) {
+  rpc::Address owner;
+  if (reference_counter_.IsOwnedByMe(return_id) ||
+      !reference_counter_.GetOwner(return_id, &owner)) {
+    return CancelOwnedTask(return_id, force, recursive);
+  }
+  // A borrowed ref: only its owner knows the task; ask it to cancel.
+  rpc::CancelOwnedTaskRequest request;
+  request.set_object_id(return_id.Binary());
+  request.set_force(force);
+  request.set_recursive(recursive);
+  rpc::CancelOwnedTaskReply reply;
+  grpc::ClientContext ctx;
+  rpc::PrepareClientContext(&ctx, options_.token, kSyncRpcTimeoutMs);
+  Status status = rpc::FromGrpcStatus(
+      worker_clients_.Get(rpc::AddressToString(owner))->CancelOwnedTask(&ctx, request, &reply));
+  // An owner that is gone has failed its tasks' returns already (OwnerDiedError).
+  if (status.code() == StatusCode::kUnavailable) return Status::OK();
+  return status;
+}
+
+Status CoreWorker::CancelOwnedTask(const ObjectID& return_id, bool force, bool recursive) {
   TaskSpecPtr spec = task_manager_->PendingSpec(return_id.task_id());
-  if (!spec) return Status::OK();
+  if (!spec) return Status::OK();  // done already (or a put): nothing to cancel
   return CancelPendingTask(spec, force, recursive);
 }
 

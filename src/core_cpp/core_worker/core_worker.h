@@ -129,6 +129,8 @@ class CoreWorker {
   // Fills ids, caller and job in `spec` and submits it; returns the ids of its returns.
   std::vector<ObjectID> SubmitTask(rpc::TaskSpec* spec);
   // Cancels the task returning `return_id`; `recursive` also cancels the tasks it submitted.
+  // A borrowed ref's task is cancelled by its owner (asked synchronously; a dead owner has
+  // failed it already).
   Status CancelTask(const ObjectID& return_id, bool force, bool recursive = true);
   // Workers: executes pushed tasks on this thread until shutdown.
   void RunTaskLoop();
@@ -197,6 +199,8 @@ class CoreWorker {
   // the spec moves into the one copy the task manager and the submitter share.
   std::vector<ObjectID> PrepareTask(rpc::TaskSpec* spec, TaskSpecPtr* shared);
   void ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* reply);
+  // Cancels the task returning `return_id` if this process submitted it and it is pending.
+  Status CancelOwnedTask(const ObjectID& return_id, bool force, bool recursive);
   Status CancelPendingTask(const TaskSpecPtr& spec, bool force, bool recursive);
   // Cancels the pending tasks this process submitted while running `parent`.
   void CancelChildren(const TaskID& parent);

@@ -239,13 +239,16 @@ void GcsActorManager::HandlePollActorState(const rpc::PollActorStateRequest& req
 }
 
 void GcsActorManager::HandleKillActor(const rpc::KillActorRequest& request,
-                                      rpc::KillActorReply* /*reply*/, rpc::SendReply send_reply) {
+                                      rpc::KillActorReply* reply, rpc::SendReply send_reply) {
   if (!ActorID::IsValidBinary(request.actor_id())) {
     send_reply(Status::InvalidArgument("actor_id must be " + std::to_string(ActorID::kSize) +
                                        " bytes"));
     return;
   }
-  send_reply(KillActor(ActorID::FromBinary(request.actor_id()), request.no_restart()));
+  ActorID actor_id = ActorID::FromBinary(request.actor_id());
+  Status status = KillActor(actor_id, request.no_restart());
+  if (status.ok()) *reply->mutable_actor() = View(Find(actor_id)->data);
+  send_reply(status);
 }
 
 void GcsActorManager::HandleListNamedActors(const rpc::ListNamedActorsRequest& request,
