@@ -364,7 +364,8 @@ cdef raise_pending_interrupt():
 
 
 def get(list refs, int64_t timeout_ms):
-    """Returns [(metadata, data)], or None if the timeout passed first."""
+    """Returns [(metadata, data)], or None if the timeout passed first. Returns as soon as
+    any value is an error: the values still missing then are None."""
     cdef CCoreWorker* cw = core()
     cdef vector[CObjectID] ids = to_ids(refs)
     cdef vector[CObjectData] values
@@ -372,7 +373,7 @@ def get(list refs, int64_t timeout_ms):
     # One wait however long (Ctrl-C ends it through _check_interrupt): slices would
     # re-register a get of a million refs once a second.
     with nogil:
-        status = cw.Get(ids, timeout_ms, &values)
+        status = cw.Get(ids, timeout_ms, &values, True)
     raise_pending_interrupt()
     if not status.ok():
         if <int>status.code() == CoreError.TIMED_OUT:
@@ -380,7 +381,10 @@ def get(list refs, int64_t timeout_ms):
         check(status)
     out = []
     for i in range(values.size()):
-        out.append((values[i].value.get().metadata(), data_of(values[i])))
+        if values[i].value.get() == NULL:
+            out.append(None)
+        else:
+            out.append((values[i].value.get().metadata(), data_of(values[i])))
     return out
 
 

@@ -209,7 +209,7 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
         void FinishAsyncTask(CAsyncTask*)
         void Shutdown()
         CStatus Put(const CObjectValue&, CObjectID*)
-        CStatus Get(const vector[CObjectID]&, int64_t, vector[CObjectData]*)
+        CStatus Get(const vector[CObjectID]&, int64_t, vector[CObjectData]*, cbool)
         CObjectID NextPutId()
         CStatus CreateShared(const CObjectID&, const string&, uint64_t, uint8_t**)
         CStatus SealPut(const CObjectID&, CObjectValue*)

@@ -187,6 +187,26 @@ def test_get_of_list_with_one_failure_raises():
     assert colony.get(refs[0]) == 2 and colony.get(refs[2]) == 3
 
 
+@colony.remote
+def hold_until_exists(path):
+    while not os.path.exists(path):
+        time.sleep(0.02)
+    return "released"
+
+
+def test_get_of_a_list_raises_at_the_first_failure_without_waiting_for_the_rest(tmp_path):
+    release = str(tmp_path / "release")
+    held = hold_until_exists.remote(release)  # ends only once the file exists
+    try:
+        with pytest.raises(ValueError, match="fails first"):
+            colony.get([held, raise_value_error.remote("fails first")], timeout=60)
+        with pytest.raises(ValueError, match="fails first"):
+            colony.get([raise_value_error.remote("fails first"), held], timeout=60)
+    finally:
+        open(release, "w").close()
+    assert colony.get(held, timeout=30) == "released"
+
+
 def test_unserializable_return_value_is_an_error():
     with pytest.raises(TaskError) as info:
         colony.get(returns_unpicklable.remote(), timeout=20)

@@ -178,3 +178,22 @@ def test_cluster_resources_visible_from_a_task():
     resources, node_ids = colony.get(resources_from_task.remote(), timeout=30)
     assert resources["CPU"] == 2
     assert node_ids == [n["NodeID"] for n in colony.nodes()]
+
+
+@colony.remote
+def return_ref_chain(n):
+    """Returns the ref of the task it submits: a chain of refs n levels deep."""
+    if n == 0:
+        return leaf.remote(7)
+    return return_ref_chain.remote(n - 1)
+
+
+@pytest.mark.parametrize("depth", [1, 2, 4])
+def test_a_ref_returned_down_a_chain_of_tasks_stays_alive(depth):
+    # Each level drops the previous ref as it follows the chain, as user code does.
+    value = return_ref_chain.remote(depth)
+    levels = 0
+    while isinstance(value, colony.ObjectRef):
+        value = colony.get(value, timeout=30)
+        levels += 1
+    assert (value, levels) == (70, depth + 2)

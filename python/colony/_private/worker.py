@@ -217,7 +217,11 @@ def get(refs, *, timeout=None):
     if values is None:
         raise exceptions.GetTimeoutError(f"colony.get() timed out after {timeout}s")
     out = []
-    for metadata, data in values:
+    for entry in values:
+        if entry is None:  # the wait ended early: one of the others is an error
+            metadata, data = next(e for e in values if e is not None and serialization.is_error(e[0]))
+            raise serialization.deserialize(metadata, data)
+        metadata, data = entry
         value = serialization.deserialize(metadata, data)
         if serialization.is_error(metadata):
             raise value

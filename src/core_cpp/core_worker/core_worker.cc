@@ -582,7 +582,7 @@ std::pair<const uint8_t*, uint64_t> CoreWorker::SharedRegion() const {
 }
 
 Status CoreWorker::Get(const std::vector<ObjectID>& ids, int64_t timeout_ms,
-                       std::vector<ObjectData>* out) {
+                       std::vector<ObjectData>* out, bool stop_at_error) {
   using Clock = std::chrono::steady_clock;
   auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms);
   out->assign(ids.size(), ObjectData{});
@@ -592,13 +592,16 @@ Status CoreWorker::Get(const std::vector<ObjectID>& ids, int64_t timeout_ms,
   while (true) {
     std::vector<ObjectID> missing;
     std::vector<size_t> where;
+    bool error_found = false;
     for (size_t i = 0; i < ids.size(); i++) {
       if (!(*out)[i].value) {
         missing.push_back(ids[i]);
         where.push_back(i);
+      } else {
+        error_found = error_found || IsErrorValue(*(*out)[i].value);
       }
     }
-    if (missing.empty()) return Status::OK();
+    if (missing.empty() || (stop_at_error && error_found)) return Status::OK();
     int64_t left = -1;
     if (timeout_ms >= 0) {
       left = std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -610,7 +613,7 @@ Status CoreWorker::Get(const std::vector<ObjectID>& ids, int64_t timeout_ms,
     }
     rounds++;
     std::vector<ObjectValuePtr> values;
-    Status s = GetValues(missing, left, &values);
+    Status s = GetValues(missing, left, &values, stop_at_error);
     std::vector<ObjectData> resolved;
     ResolveShared(missing, &values, left, &resolved);
     for (size_t j = 0; j < missing.size(); j++) (*out)[where[j]] = std::move(resolved[j]);
@@ -743,16 +746,16 @@ void CoreWorker::RecoverLostCopy(const ObjectID& id, const rpc::ObjectValue& mar
 }
 
 Status CoreWorker::GetValues(const std::vector<ObjectID>& ids, int64_t timeout_ms,
-                             std::vector<ObjectValuePtr>* out) {
+                             std::vector<ObjectValuePtr>* out, bool stop_at_error) {
   for (const auto& id : ids) {
     if (!memory_store_.Contains(id) && !reference_counter_.IsOwnedByMe(id)) FetchFromOwner(id);
   }
-  Status s = memory_store_.Get(ids, 0, out);
+  Status s = memory_store_.Get(ids, 0, out, stop_at_error);
   if (s.ok() || timeout_ms == 0) return s;
   // Inside a task, waiting lends this worker's CPU to others (nested tasks need it).
   bool notify = !options_.is_driver;
   if (notify) NotifyBlocked(true);
-  s = memory_store_.Get(ids, timeout_ms, out);
+  s = memory_store_.Get(ids, timeout_ms, out, stop_at_error);
   if (notify) NotifyBlocked(false);
   return s;
 }

@@ -107,7 +107,10 @@ class CoreWorker {
                     const google::protobuf::RepeatedPtrField<rpc::ObjectReference>& nested,
                     rpc::ObjectValue* value);
   uint64_t max_inline_object_bytes() const { return options_.max_inline_object_bytes; }
-  Status Get(const std::vector<ObjectID>& ids, int64_t timeout_ms, std::vector<ObjectData>* out);
+  // With `stop_at_error`, returns OK as soon as any of the values is an error value
+  // (a failed task's): the ones still missing then have a null value.
+  Status Get(const std::vector<ObjectID>& ids, int64_t timeout_ms, std::vector<ObjectData>* out,
+             bool stop_at_error = false);
   // With `fetch_local`, a value whose primary copy is on another node counts as ready only
   // once it has been copied to this node.
   Status Wait(const std::vector<ObjectID>& ids, int num_returns, int64_t timeout_ms,
@@ -243,7 +246,7 @@ class CoreWorker {
                                std::vector<ObjectData>* out);
   void RecoverLostCopy(const ObjectID& id, const rpc::ObjectValue& marker);
   Status GetValues(const std::vector<ObjectID>& ids, int64_t timeout_ms,
-                   std::vector<ObjectValuePtr>* out);
+                   std::vector<ObjectValuePtr>* out, bool stop_at_error = false);
   void NotifyBlocked(bool blocked);
   void WatchRayletProcess();
 

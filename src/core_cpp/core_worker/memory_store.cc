@@ -4,6 +4,10 @@
 
 namespace colony {
 
+bool IsErrorValue(const rpc::ObjectValue& value) {
+  return value.metadata().rfind(kErrorMetadataPrefix, 0) == 0;
+}
+
 void MemoryStore::Put(const ObjectID& id, ObjectValuePtr value) {
   std::vector<ReadyCallback> ready;
   {
@@ -16,9 +20,11 @@ void MemoryStore::Put(const ObjectID& id, ObjectValuePtr value) {
     }
     auto waiting = waiters_.find(id);
     if (waiting != waiters_.end()) {
+      bool error = IsErrorValue(*value);
       for (const Registration& r : waiting->second) {
         r.waiter->remaining -= r.count;
-        if (r.waiter->remaining <= 0) r.waiter->cv.notify_one();
+        if (error && r.waiter->stop_at_error) r.waiter->error_arrived = true;
+        if (r.waiter->remaining <= 0 || r.waiter->error_arrived) r.waiter->cv.notify_one();
       }
       waiters_.erase(waiting);
     }
@@ -39,14 +45,16 @@ bool MemoryStore::Contains(const ObjectID& id) const {
 
 MemoryStore::Outcome MemoryStore::Block(std::unique_lock<std::mutex>& lock,
                                         const Missing& missing, int64_t needed, bool forever,
-                                        std::chrono::steady_clock::time_point deadline) {
+                                        std::chrono::steady_clock::time_point deadline,
+                                        bool stop_at_error) {
   using Clock = std::chrono::steady_clock;
   constexpr auto kCheckPeriod = std::chrono::seconds(1);
   Waiter waiter;
   waiter.remaining = needed;
+  waiter.stop_at_error = stop_at_error;
   for (const auto& [id, count] : missing) waiters_[id].push_back({&waiter, count});
   Outcome outcome = Outcome::kReady;
-  while (waiter.remaining > 0) {
+  while (waiter.remaining > 0 && !waiter.error_arrived) {
     if (forever && !interrupted_) {
       waiter.cv.wait(lock);
       continue;
@@ -54,7 +62,7 @@ MemoryStore::Outcome MemoryStore::Block(std::unique_lock<std::mutex>& lock,
     auto until = interrupted_ ? Clock::now() + kCheckPeriod : deadline;
     if (!forever && deadline < until) until = deadline;
     if (waiter.cv.wait_until(lock, until) != std::cv_status::timeout) continue;
-    if (waiter.remaining <= 0) break;
+    if (waiter.remaining <= 0 || waiter.error_arrived) break;
     if (!forever && Clock::now() >= deadline) {
       outcome = Outcome::kTimedOut;
       break;
@@ -84,7 +92,7 @@ MemoryStore::Outcome MemoryStore::Block(std::unique_lock<std::mutex>& lock,
 }
 
 Status MemoryStore::Get(const std::vector<ObjectID>& ids, int64_t timeout_ms,
-                        std::vector<ObjectValuePtr>* out) {
+                        std::vector<ObjectValuePtr>* out, bool stop_at_error) {
   out->assign(ids.size(), nullptr);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::vector<size_t> missing_indices(ids.size());
@@ -93,6 +101,7 @@ Status MemoryStore::Get(const std::vector<ObjectID>& ids, int64_t timeout_ms,
   while (true) {
     std::vector<size_t> still_missing;
     Missing missing;
+    bool error_found = false;
     for (size_t i : missing_indices) {
       auto it = objects_.find(ids[i]);
       if (it == objects_.end()) {
@@ -100,13 +109,14 @@ Status MemoryStore::Get(const std::vector<ObjectID>& ids, int64_t timeout_ms,
         missing[ids[i]] = 1;
       } else {
         (*out)[i] = it->second;
+        error_found = error_found || IsErrorValue(*it->second);
       }
     }
-    if (still_missing.empty()) return Status::OK();
+    if (still_missing.empty() || (stop_at_error && error_found)) return Status::OK();
     missing_indices.swap(still_missing);
     // Rechecked after waking: a value may be deleted again before this thread runs.
-    Outcome outcome =
-        Block(lock, missing, static_cast<int64_t>(missing.size()), timeout_ms < 0, deadline);
+    Outcome outcome = Block(lock, missing, static_cast<int64_t>(missing.size()), timeout_ms < 0,
+                            deadline, stop_at_error);
     if (outcome != Outcome::kReady) {
       for (size_t i : missing_indices) {
         auto it = objects_.find(ids[i]);

@@ -21,6 +21,10 @@ namespace colony {
 
 using ObjectValuePtr = std::shared_ptr<const rpc::ObjectValue>;
 
+// Metadata tag of error values (a failed task's returns): "ERROR:<rpc::ErrorType>".
+inline constexpr const char* kErrorMetadataPrefix = "ERROR:";
+bool IsErrorValue(const rpc::ObjectValue& value);
+
 class MemoryStore {
  public:
   using ReadyCallback = std::function<void(ObjectValuePtr)>;
@@ -31,8 +35,11 @@ class MemoryStore {
   bool Contains(const ObjectID& id) const;
 
   // Waits until every id has a value or timeout_ms passes (-1 = forever). Found values are
-  // filled in `out` (nullptr for missing ones). Returns TimedOut if any is missing.
-  Status Get(const std::vector<ObjectID>& ids, int64_t timeout_ms, std::vector<ObjectValuePtr>* out);
+  // filled in `out` (nullptr for missing ones). Returns TimedOut if any is missing. With
+  // `stop_at_error`, an error value among them ends the wait at once: OK is returned with
+  // the ids still missing left null.
+  Status Get(const std::vector<ObjectID>& ids, int64_t timeout_ms, std::vector<ObjectValuePtr>* out,
+             bool stop_at_error = false);
   // Waits until at least num_ready of ids have values or the timeout passes; ready[i] says which.
   void Wait(const std::vector<ObjectID>& ids, int num_ready, int64_t timeout_ms,
             std::vector<bool>* ready);
@@ -50,6 +57,8 @@ class MemoryStore {
   // A blocked Get or Wait: woken when `remaining` (values it still needs) reaches zero.
   struct Waiter {
     int64_t remaining = 0;
+    bool stop_at_error = false;
+    bool error_arrived = false;  // set by Put when stop_at_error and an error value came
     std::condition_variable cv;
   };
   struct Registration {
@@ -62,7 +71,8 @@ class MemoryStore {
   // Blocks until `needed` more values of `missing` arrive, `deadline` passes or the
   // interrupt check says stop; caller holds `lock`.
   Outcome Block(std::unique_lock<std::mutex>& lock, const Missing& missing, int64_t needed,
-                bool forever, std::chrono::steady_clock::time_point deadline);
+                bool forever, std::chrono::steady_clock::time_point deadline,
+                bool stop_at_error = false);
 
   mutable std::mutex mu_;
   std::unordered_map<ObjectID, ObjectValuePtr> objects_;

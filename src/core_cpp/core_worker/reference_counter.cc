@@ -141,6 +141,8 @@ void ReferenceCounter::AddContainedRefs(
         ref.owner = inner.owner_address();
         // The executor counted us unless we own the ref ourselves.
         if (inner.owner_address().worker_id() != self_.worker_id()) ref.registered++;
+      } else if (ref.returning_to_self > 0) {
+        ref.returning_to_self--;  // the container's hold (below) takes over
       }
       if (outer_it != refs_.end()) {
         ref.contained++;
@@ -161,7 +163,11 @@ void ReferenceCounter::AddBorrowerForCaller(
     ObjectID id = ObjectID::FromBinary(inner.object_id());
     auto it = refs_.find(id);
     if (it != refs_.end() && it->second.owned) {
-      if (caller.worker_id() != self_.worker_id()) it->second.borrowers[caller.worker_id()]++;
+      if (caller.worker_id() != self_.worker_id()) {
+        it->second.borrowers[caller.worker_id()]++;
+      } else {
+        it->second.returning_to_self++;  // the executor's handle goes before the reply lands
+      }
       continue;
     }
     // The caller owns it (it holds it until the reply lands) or a third process does.
@@ -252,7 +258,7 @@ void ReferenceCounter::ReleaseIfUnused(const ObjectID& id, Freed* freed) {
     if (it == refs_.end()) continue;
     Ref& ref = it->second;
     if (ref.local > 0 || ref.submitted > 0 || ref.contained > 0 || !ref.borrowers.empty() ||
-        ref.registering > 0) {
+        ref.registering > 0 || ref.returning_to_self > 0) {
       continue;
     }
     if (!ref.owned && ref.registered > 0) removals_.push_back({ref.owner, next, ref.registered});

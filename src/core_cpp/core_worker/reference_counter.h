@@ -99,6 +99,9 @@ class ReferenceCounter {
     std::unordered_map<std::string, int> borrowers;  // owner: worker id -> count
     int registered = 0;   // borrower: counts the owner holds for this process
     int registering = 0;  // borrower: registrations in flight
+    // Owner: a task that ran here returned the ref to a task this same process submitted;
+    // held until that reply is processed (AddContainedRefs), since no borrower is counted.
+    int returning_to_self = 0;
   };
   struct Removal {
     rpc::Address owner;

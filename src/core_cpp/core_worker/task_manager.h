@@ -17,8 +17,7 @@
 
 namespace colony {
 
-// Metadata tags of serialized values (DESIGN.md "Wire and data formats").
-inline constexpr const char* kErrorMetadataPrefix = "ERROR:";
+// Error values' metadata ("ERROR:<type>", kErrorMetadataPrefix) and values.
 std::string ErrorMetadata(rpc::ErrorType type);
 ObjectValuePtr MakeErrorValue(rpc::ErrorType type, const std::string& message);
 

@@ -39,6 +39,28 @@ TEST(CoreWorkerMemoryStoreTest, GetWaitsForPutAndTimesOut) {
   EXPECT_EQ(out[1]->data(), "y");
 }
 
+TEST(CoreWorkerMemoryStoreTest, GetStopsAtTheFirstErrorWhenAsked) {
+  MemoryStore store;
+  ObjectID slow = NewObject(1), failed = NewObject(2);
+  auto error = Value("boom");
+  std::const_pointer_cast<rpc::ObjectValue>(error)->set_metadata("ERROR:1");
+  std::vector<ObjectValuePtr> out;
+  // Without stop_at_error, an error is one value among others: the wait goes on.
+  store.Put(failed, error);
+  EXPECT_EQ(store.Get({slow, failed}, 10, &out).code(), StatusCode::kTimedOut);
+  // With it, an error already there ends the get at once...
+  ASSERT_TRUE(store.Get({slow, failed}, -1, &out, /*stop_at_error=*/true).ok());
+  EXPECT_EQ(out[0], nullptr);
+  EXPECT_EQ(out[1]->data(), "boom");
+  // ...and one that arrives while waiting wakes it (never-ready `slow` stays null).
+  ObjectID later = NewObject(3);
+  std::thread producer([&] { store.Put(later, error); });
+  ASSERT_TRUE(store.Get({slow, later}, -1, &out, /*stop_at_error=*/true).ok());
+  producer.join();
+  EXPECT_EQ(out[0], nullptr);
+  EXPECT_EQ(out[1]->metadata(), "ERROR:1");
+}
+
 TEST(CoreWorkerMemoryStoreTest, FirstPutWinsAndCallbacksFireOnce) {
   MemoryStore store;
   ObjectID a = NewObject(1);
@@ -283,6 +305,29 @@ TEST(CoreWorkerReferenceCounterTest, ExecutorRegistersItsCallerForReturnedRefs) 
   EXPECT_FALSE(executor.IsTracked(own));
   EXPECT_FALSE(third.IsTracked(others));
   EXPECT_EQ(cluster.freed['c'].size(), 3u);
+}
+
+// A worker that runs a task it submitted itself (its own lease came back to it) returns a
+// ref it owns to itself: the ref must outlive the executor's handle until the reply lands.
+TEST(CoreWorkerReferenceCounterTest, RefReturnedToItselfIsHeldUntilTheReplyLands) {
+  RefCluster cluster;
+  auto& worker = cluster.Add('w');
+  ObjectID inner = NewObject(1), ret = NewObject(2);
+  worker.AddOwnedObject(ret);  // the submitted task's return, held by its caller's handle
+  worker.AddLocalRef(ret);
+  worker.AddOwnedObject(inner);  // submitted while the task ran
+  worker.AddLocalRef(inner);
+  auto returned = RefsTo(inner, 'w');
+  worker.AddBorrowerForCaller(returned, WorkerAddress('w'));
+  worker.RemoveLocalRef(inner);  // the executing task ends
+  cluster.Pump();
+  EXPECT_TRUE(worker.IsTracked(inner));
+  worker.AddContainedRefs(ret, returned);  // the reply is processed
+  EXPECT_TRUE(worker.IsTracked(inner));
+  worker.RemoveLocalRef(ret);
+  cluster.Pump();
+  EXPECT_FALSE(worker.IsTracked(inner));
+  EXPECT_FALSE(worker.IsTracked(ret));
 }
 
 TEST(CoreWorkerReferenceCounterTest, BorrowedRefRemembersOwnerAndDropsCache) {
