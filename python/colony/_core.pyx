@@ -607,6 +607,7 @@ cdef dict task_info(const CTaskSpec& spec):
         "class_name": fn.class_name().decode(),
         "is_async": spec.actor_creation().is_async(),
         "caller_language": CallerLanguageOf(spec),
+        "num_cpus": TaskCpus(spec),
     }
 
 

@@ -132,6 +132,7 @@ cdef extern from "core_worker/language_binding.h" namespace "colony::binding" no
     void SetPythonFunction(CTaskSpec*, const string&, const string&, const string&)
     void SetJavaFunction(CTaskSpec*, const string&, const string&, const string&)
     int CallerLanguageOf(const CTaskSpec&)
+    double TaskCpus(const CTaskSpec&)
     string NestedRefOwner(const CObjectValue&, int)
     string ReturnObjectId(const string&, uint32_t)
     cdef cppclass CActorCreationOptions "colony::binding::ActorCreationOptions":
@@ -238,7 +239,7 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
         CTaskID current_task_id()
         string SerializedAddress()
         cbool is_driver()
-        const string& namespace_name()
+        string namespace_name()
         CStatus CreateActor(CTaskSpec*, cbool, string*, cbool*)
         CStatus SubmitActorTask(const string&, CTaskSpec*, vector[CObjectID]*)
         void AddActorHandle(const string&, int, int)

@@ -67,6 +67,15 @@ def test_a_thousand_calls_wait_together_on_one_loop(cluster):
     assert colony.get(gate.most.remote()) == 1000
 
 
+def test_more_than_a_thousand_calls_wait_together_when_max_concurrency_allows(cluster):
+    # The caller keeps up to max_concurrency calls in flight (not a fixed 1000), so calls
+    # that wait for each other all reach the actor.
+    gate = Gate.options(max_concurrency=1200).remote(1100)
+    refs = [gate.enter.remote(i) for i in range(1100)]
+    assert colony.get(refs, timeout=90) == list(range(1100))
+    assert colony.get(gate.most.remote()) == 1100
+
+
 def test_max_concurrency_bounds_the_coroutines_in_progress(cluster):
     gate = Gate.options(max_concurrency=3).remote(10**9)
     colony.get([gate.hold.remote(0.05) for _ in range(12)], timeout=60)

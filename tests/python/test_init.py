@@ -169,6 +169,60 @@ def test_namespace_and_context():
         colony.shutdown()
 
 
+def test_get_actor_inside_tasks_and_actors_looks_in_the_jobs_namespace():
+    colony.init(num_cpus=1, namespace="team-a")
+    try:
+        @colony.remote
+        class Registry:
+            def ping(self):
+                return "pong"
+
+        @colony.remote
+        def look_up():
+            return colony.get(colony.get_actor("registry").ping.remote())
+
+        @colony.remote
+        class Client:
+            def look_up(self):
+                return colony.get(colony.get_actor("registry").ping.remote())
+
+        Registry.options(name="registry").remote()
+        assert colony.get(look_up.remote(), timeout=30) == "pong"
+        assert colony.get(Client.remote().look_up.remote(), timeout=30) == "pong"
+    finally:
+        colony.shutdown()
+
+
+def test_an_http_proxy_in_the_environment_is_not_used_for_cluster_traffic():
+    # A proxy that refuses every connection: any call that went through it would fail.
+    env = subprocess_env(http_proxy="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9",
+                         HTTP_PROXY="http://127.0.0.1:9", grpc_proxy="http://127.0.0.1:9")
+    result = run_python(textwrap.dedent("""
+        import colony
+        colony.init(num_cpus=1)
+        @colony.remote
+        def f():
+            return 41 + 1
+        print("answer", colony.get(f.remote(), timeout=30))
+        colony.shutdown()
+    """), env=env, timeout=120)
+    assert "answer 42" in result.stdout, result.stderr[-2000:]
+
+
+def test_a_users_omp_num_threads_is_kept():
+    env = subprocess_env(OMP_NUM_THREADS="3")
+    result = run_python(textwrap.dedent("""
+        import os, colony
+        colony.init(num_cpus=2)
+        @colony.remote(num_cpus=2)
+        def threads():
+            return os.environ.get("OMP_NUM_THREADS")
+        print("threads", colony.get(threads.remote(), timeout=30))
+        colony.shutdown()
+    """), env=env, timeout=120)
+    assert "threads 3" in result.stdout, result.stderr[-2000:]
+
+
 def test_job_config_is_accepted_and_validated(tmp_path):
     cfg = colony.JobConfig(code_search_path=[str(tmp_path)], metadata={"owner": "tests"})
     colony.init(num_cpus=1, job_config=cfg)

@@ -253,3 +253,15 @@ def test_distinct_functions_never_mix_up(shared_cluster):
         del f
         gc.collect()
     assert results == list(range(12))
+
+
+@colony.remote
+def thread_count_setting():
+    return os.environ.get("OMP_NUM_THREADS")
+
+
+@pytest.mark.skipif("OMP_NUM_THREADS" in os.environ, reason="the user's own setting is kept")
+def test_workers_get_omp_num_threads_from_num_cpus(shared_cluster):
+    assert colony.get(thread_count_setting.remote()) == "1"
+    assert colony.get(thread_count_setting.options(num_cpus=2).remote()) == "2"
+    assert colony.get(thread_count_setting.options(num_cpus=0).remote()) == "1"

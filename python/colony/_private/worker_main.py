@@ -19,6 +19,9 @@ from colony._private.function_manager import FunctionLoader
 
 NORMAL_TASK, ACTOR_CREATION_TASK, ACTOR_TASK = 0, 1, 2
 LANGUAGE_PYTHON = 0
+# The raylet set OMP_NUM_THREADS=1 because the user did not choose it: each task then gets
+# its num_cpus (at least 1), so numpy/torch in a 1-CPU task do not start a thread per core.
+_OMP_MANAGED = os.environ.get("COLONY_OMP_MANAGED") == "1"
 
 
 class TaskExecutor:
@@ -35,6 +38,8 @@ class TaskExecutor:
 
     def __call__(self, info: dict, args: list):
         """Runs a task on the task loop's thread: (returns, is_app_error, retryable)."""
+        if _OMP_MANAGED and info["type"] != ACTOR_TASK:  # an actor keeps its creation's
+            os.environ["OMP_NUM_THREADS"] = str(max(1, int(info["num_cpus"])))
         try:
             if info["type"] == ACTOR_CREATION_TASK:
                 positional, kwargs = self._unpack_args(info, args)

@@ -178,7 +178,11 @@ int64_t ActorTaskSubmitter::ProcessedUpTo(const Actor& actor) const {
 
 void ActorTaskSubmitter::SendQueued(Actor* actor) {
   if (actor->data.state() != rpc::ActorTableData::ALIVE) return;
-  while (!actor->queued.empty() && actor->in_flight.size() < kMaxInFlight) {
+  // An actor that runs more calls at once than the usual cap must get them all: its calls
+  // may wait for each other (a barrier across max_concurrency calls).
+  size_t limit = std::max<size_t>(
+      kMaxInFlight, actor->data.creation_task().actor_creation().max_concurrency());
+  while (!actor->queued.empty() && actor->in_flight.size() < limit) {
     auto head = actor->queued.begin();
     if (!head->second.resolved) break;  // order: later calls wait for this one's arguments
     int64_t seq = head->first;

@@ -1,6 +1,7 @@
 // Calls actors directly: per actor, calls from this process get sequence numbers in
 // submission order, wait for their owned arguments, and are pushed to the actor's worker in
-// that order, at most kMaxInFlight at once (back-pressure on the callee's receive queue).
+// that order, at most kMaxInFlight (or the actor's max_concurrency, if higher) at once
+// (back-pressure on the callee's receive queue).
 // The actor's state (ALIVE at an address, RESTARTING, DEAD and why) comes from a long poll
 // on the GCS; calls in flight when the actor dies are resent after a restart while
 // max_task_retries allows, otherwise they fail with the actor's death cause.

@@ -311,7 +311,7 @@ Status CoreWorker::ServeLocalPushes() {
 Status CoreWorker::RegisterJob() {
   rpc::AddJobRequest request;
   auto* job = request.mutable_job();
-  job->set_namespace_(namespace_);
+  job->set_namespace_(namespace_name());
   *job->mutable_driver_address() = address_;
   job->set_driver_pid(options_.driver_pid);
   *job->mutable_config() = options_.job_config;
@@ -923,7 +923,7 @@ std::vector<ObjectID> CoreWorker::PrepareTask(rpc::TaskSpec* spec, TaskSpecPtr* 
   spec->set_job_id(job_id_.Binary());
   *spec->mutable_caller_address() = address_;
   spec->set_caller_language(options_.language);
-  if (spec->namespace_().empty()) spec->set_namespace_(namespace_);
+  if (spec->namespace_().empty()) spec->set_namespace_(namespace_name());
   std::vector<ObjectID> returns;
   for (int i = 1; i <= spec->num_returns(); i++) {
     returns.push_back(ObjectID::ForReturn(task_id, i));
@@ -980,7 +980,7 @@ Status CoreWorker::CreateActor(rpc::TaskSpec* spec, bool get_if_exists, std::str
   *spec->mutable_caller_address() = address_;
   spec->set_caller_language(options_.language);
   if (spec->actor_creation().namespace_().empty()) {
-    spec->mutable_actor_creation()->set_namespace_(namespace_);
+    spec->mutable_actor_creation()->set_namespace_(namespace_name());
   }
   // The constructor's refs stay alive as long as this process: restarts replay it.
   std::vector<ObjectID> arg_refs;
@@ -1026,7 +1026,7 @@ Status CoreWorker::GetActorInfo(const std::string& actor_id, const std::string& 
   rpc::GetActorInfoRequest request;
   request.set_actor_id(actor_id);
   request.set_name(name);
-  request.set_namespace_(ns.empty() ? namespace_ : ns);
+  request.set_namespace_(ns.empty() ? namespace_name() : ns);
   rpc::GetActorInfoReply reply;
   COLONY_RETURN_IF_ERROR(CallGcs(gcs_.get(), options_.token,
                                  &rpc::GcsService::Stub::GetActorInfo, request, &reply));
@@ -1100,6 +1100,11 @@ void CoreWorker::RunTaskLoop() {
   if (receiver_) receiver_->RunLoop();
 }
 
+std::string CoreWorker::namespace_name() const {
+  std::lock_guard<std::mutex> lock(task_mu_);
+  return namespace_;
+}
+
 TaskID CoreWorker::current_task_id() const {
   std::lock_guard<std::mutex> lock(task_mu_);
   return current_task_id_;
@@ -1134,6 +1139,7 @@ void CoreWorker::BeginTask(const rpc::TaskSpec& spec, std::vector<ObjectData>* a
     current_task_id_ = TaskID::FromBinary(spec.task_id());
     task_index_ = 0;
     put_index_ = 0;
+    if (!spec.namespace_().empty()) namespace_ = spec.namespace_();
   }
   args->assign(spec.args_size(), ObjectData{});
   for (int i = 0; i < spec.args_size(); i++) {

@@ -187,7 +187,9 @@ class CoreWorker {
 
   std::string SerializedAddress() const { return address_.SerializeAsString(); }
   bool is_driver() const { return options_.is_driver; }
-  const std::string& namespace_name() const { return namespace_; }
+  // The job's namespace: a driver's own; a worker takes it from the tasks it runs (every
+  // task carries its submitter's), so get_actor in a task looks where its driver would.
+  std::string namespace_name() const;
 
  private:
   explicit CoreWorker(const CoreWorkerOptions& options);
@@ -256,7 +258,7 @@ class CoreWorker {
   WorkerID worker_id_;
   NodeID node_id_;
   rpc::Address address_;
-  std::string namespace_;
+  std::string namespace_;  // guarded by task_mu_
 
   EventLoop io_loop_;
   MemoryStore memory_store_;

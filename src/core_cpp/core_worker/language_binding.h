@@ -60,6 +60,12 @@ inline int CallerLanguageOf(const rpc::TaskSpec& spec) {
   return static_cast<int>(spec.caller_language());
 }
 
+// The CPUs a task or actor asked for (0 if none).
+inline double TaskCpus(const rpc::TaskSpec& spec) {
+  auto it = spec.resources().find("CPU");
+  return it == spec.resources().end() ? 0.0 : it->second;
+}
+
 inline std::string NestedRefOwner(const rpc::ObjectValue& value, int i) {
   return value.nested_refs(i).owner_address().SerializeAsString();
 }

@@ -80,6 +80,12 @@ std::vector<std::string> WorkerLauncher::BuildEnv(const WorkerID& worker_id,
     if (eq != nullptr) env[std::string(*e, eq - *e)] = eq + 1;
   }
   for (const auto& [key, value] : options_.extra_env) env[key] = value;
+  // Numeric libraries start a thread per core unless told otherwise: a worker's thread count
+  // follows its task's num_cpus (set per task by the worker), unless the user chose one.
+  if (env.count("OMP_NUM_THREADS") == 0) {
+    env["OMP_NUM_THREADS"] = "1";
+    env["COLONY_OMP_MANAGED"] = "1";
+  }
   env["COLONY_RAYLET_ADDRESS"] = options_.raylet_address;
   env["COLONY_GCS_ADDRESS"] = options_.gcs_address;
   env["COLONY_NODE_ID"] = options_.node_id.Hex();

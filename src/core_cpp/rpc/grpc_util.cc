@@ -136,6 +136,9 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   // Distinct channels get distinct TCP connections, so one stub's traffic is not queued
   // behind another's on a shared subchannel.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  // Cluster traffic goes straight to its peers: an http_proxy meant for the user's web
+  // traffic must not capture calls to 127.0.0.1 or to other nodes.
+  args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
   auto tls = CurrentTls();
   if (!tls->enabled) {
     return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
