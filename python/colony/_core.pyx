@@ -139,6 +139,54 @@ cdef class ObjectRef:
     def __repr__(self):
         return f"ObjectRef({self.hex()})"
 
+    def future(self):
+        """A concurrent.futures.Future that completes with the value (or its error)."""
+        if g_future_factory is None:
+            raise RuntimeError("colony is not imported properly: no future factory")
+        return g_future_factory(self)
+
+    def __await__(self):
+        """`await ref` in a coroutine: the value, or the task's error raised."""
+        import asyncio
+        return asyncio.wrap_future(self.future()).__await__()
+
+
+g_future_factory = None
+
+
+def set_future_factory(factory):
+    """Installs what ObjectRef.future() calls (colony._private.futures)."""
+    global g_future_factory
+    g_future_factory = factory
+
+
+def ready_fd():
+    """An eventfd readable whenever take_ready() may return tags."""
+    return core().ready_fd()
+
+
+def generation():
+    """Counts colony.init() calls in this process: tells one core worker from the next."""
+    return g_generation
+
+
+def notify_when_ready(ObjectRef ref, uint64_t tag):
+    cdef CCoreWorker* cw = core()
+    cdef CObjectID c_id = ref.c_id
+    with nogil:  # a borrowed ref's fetch from its owner starts here
+        cw.NotifyWhenReady(c_id, tag)
+
+
+def take_ready():
+    """The tags whose refs got their values since the last call."""
+    cdef CCoreWorker* cw = core()
+    try:
+        os.read(cw.ready_fd(), 8)  # rearms the eventfd (non-blocking)
+    except BlockingIOError:
+        pass
+    cdef vector[uint64_t] tags = cw.TakeReady()
+    return [tags[i] for i in range(tags.size())]
+
 
 cdef fill_value(CObjectValue* value, bytes metadata, data, list nested_refs):
     if not isinstance(data, (bytes, bytearray, memoryview)):

@@ -205,6 +205,9 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
         @staticmethod
         cbool HasRefArgs(const CTaskSpec&)
         int async_task_fd()
+        void NotifyWhenReady(const CObjectID&, uint64_t)
+        vector[uint64_t] TakeReady()
+        int ready_fd()
         CAsyncTask* TakeAsyncTask()
         void PrepareAsyncTask(CAsyncTask*)
         void FinishAsyncTask(CAsyncTask*)

@@ -320,3 +320,50 @@ def test_task_can_return_refs():
     refs = colony.get(put_inside.remote(), timeout=20)
     assert len(refs) == 1 and isinstance(refs[0], colony.ObjectRef)
     assert colony.get(refs[0], timeout=20) == "made in a task"
+
+
+@colony.remote
+def value_after_file(path, value):
+    while not os.path.exists(path):
+        time.sleep(0.02)
+    return value
+
+
+@colony.remote
+def fails_with(message):
+    raise KeyError(message)
+
+
+def test_ref_future_completes_when_the_value_arrives(tmp_path):
+    release = str(tmp_path / "release")
+    ref = value_after_file.remote(release, {"answer": 42})
+    fut = ref.future()
+    assert not fut.done()  # the task waits for the file: the future cannot be done yet
+    open(release, "w").close()
+    assert fut.result(timeout=30) == {"answer": 42}
+    with pytest.raises(KeyError, match="missing"):
+        fails_with.remote("missing").future().result(timeout=30)
+    assert colony.put("here").future().result(timeout=30) == "here"
+
+
+def test_await_ref_in_asyncio_code_and_in_an_async_actor():
+    import asyncio
+
+    @colony.remote
+    class Summer:
+        async def total(self, refs):
+            return sum([await r for r in refs])
+
+    async def driver_side():
+        return await value_after_file.remote("/", 5)  # "/" exists: returns at once
+
+    assert asyncio.run(driver_side()) == 5
+    summer = Summer.remote()
+    refs = [value_after_file.remote("/", i) for i in range(10)]
+    assert colony.get(summer.total.remote(refs), timeout=30) == 45
+
+    async def awaits_a_failure():
+        with pytest.raises(KeyError, match="nope"):
+            await fails_with.remote("nope")
+
+    asyncio.run(awaits_a_failure())

@@ -286,3 +286,7 @@ def cluster_resources() -> dict:
 
 def available_resources() -> dict:
     return _sum_resources("AvailableResources")
+
+
+# Installs ObjectRef.future() and `await ref` (the module needs this one's get).
+from colony._private import futures as _futures  # noqa: E402,F401

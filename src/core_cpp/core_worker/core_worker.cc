@@ -170,6 +170,7 @@ CoreWorker::CoreWorker(const CoreWorkerOptions& options)
       reference_counter_(ReferenceCallbacks()),
       local_rpc_(options.token) {
   if (options_.check_interrupt) memory_store_.SetInterruptCheck(options_.check_interrupt);
+  ready_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
 ReferenceCounter::Callbacks CoreWorker::ReferenceCallbacks() {
@@ -369,6 +370,27 @@ void CoreWorker::WatchRayletProcess() {
 CoreWorker::~CoreWorker() {
   Shutdown();
   if (async_task_fd_ >= 0) close(async_task_fd_);
+  if (ready_fd_ >= 0) close(ready_fd_);
+}
+
+void CoreWorker::NotifyWhenReady(const ObjectID& id, uint64_t tag) {
+  if (!memory_store_.Contains(id) && !reference_counter_.IsOwnedByMe(id)) FetchFromOwner(id);
+  memory_store_.GetAsync(id, [this, tag](ObjectValuePtr) {
+    {
+      std::lock_guard<std::mutex> lock(ready_mu_);
+      ready_tags_.push_back(tag);
+    }
+    uint64_t one = 1;
+    ssize_t n = write(ready_fd_, &one, sizeof(one));
+    (void)n;  // a full counter already wakes the reader
+  });
+}
+
+std::vector<uint64_t> CoreWorker::TakeReady() {
+  std::lock_guard<std::mutex> lock(ready_mu_);
+  std::vector<uint64_t> tags;
+  tags.swap(ready_tags_);
+  return tags;
 }
 
 void CoreWorker::Shutdown() {

@@ -175,6 +175,12 @@ class CoreWorker {
     std::vector<ObjectData> args;  // after PrepareAsyncTask
     std::vector<ObjectID> borrowed;
   };
+  // Futures of the language (Python's ref.future() and `await ref`): once `id` has a value
+  // here (fetched from its owner if borrowed), `tag` is queued and ready_fd() (an eventfd)
+  // becomes readable; TakeReady drains the queue. No thread waits per future.
+  void NotifyWhenReady(const ObjectID& id, uint64_t tag);
+  std::vector<uint64_t> TakeReady();
+  int ready_fd() const { return ready_fd_; }
   // Readable (an eventfd) whenever TakeAsyncTask may have a call; read it to rearm.
   int async_task_fd() const { return async_task_fd_; }
   // The next call, or nullptr; the caller owns it until it hands it to FinishAsyncTask.
@@ -276,6 +282,9 @@ class CoreWorker {
   ActorID actor_id_;  // the actor this worker hosts, if any
   std::unique_ptr<TaskReceiver> receiver_;
   int async_task_fd_ = -1;
+  int ready_fd_ = -1;
+  std::mutex ready_mu_;
+  std::vector<uint64_t> ready_tags_;  // guarded by ready_mu_
   std::unique_ptr<Service> service_;
   std::unique_ptr<rpc::GrpcServer> server_;
 
