@@ -176,6 +176,27 @@ def _try_pid(handle):
         return None
 
 
+def test_a_restarted_parent_creates_its_child_actor_anew(actor_cluster):
+    @colony.remote
+    class Parent:
+        def __init__(self):
+            self.child = Counter.remote(5)  # owned by this process: dies with it
+
+        def child_value(self):
+            return colony.get(self.child.increment.remote(), timeout=30)
+
+        def pid(self):
+            return os.getpid()
+
+    parent = Parent.options(max_restarts=1, max_task_retries=-1).remote()
+    assert colony.get(parent.child_value.remote(), timeout=30) == 6
+    pid = colony.get(parent.pid.remote())
+    os.kill(pid, signal.SIGKILL)
+    assert _wait_for(lambda: _try_pid(parent) not in (None, pid), timeout=60)
+    # The constructor ran again: a new child, not the one that died with the old parent.
+    assert colony.get(parent.child_value.remote(), timeout=30) == 6
+
+
 def test_in_flight_call_is_retried_after_restart(actor_cluster):
     c = Counter.options(max_restarts=1, max_task_retries=1).remote()
     pid = colony.get(c.pid.remote())

@@ -994,7 +994,9 @@ Status CoreWorker::CreateActor(rpc::TaskSpec* spec, bool get_if_exists, std::str
     task_id = TaskID::ForNormalTask(job_id_, current_task_id_, ++task_index_);
     spec->set_parent_task_id(current_task_id_.Binary());
   }
-  ActorID id = ActorID::Of(job_id_, task_id.Binary());
+  // The creating process is part of the seed: a restarted parent actor runs its constructor
+  // again with the same task ids, and its children must be new actors, not the dead ones.
+  ActorID id = ActorID::Of(job_id_, task_id.Binary() + worker_id_.Binary());
   spec->set_task_id(task_id.Binary());
   spec->set_job_id(job_id_.Binary());
   spec->set_actor_id(id.Binary());
