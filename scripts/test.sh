@@ -8,6 +8,9 @@ bash scripts/install.sh
 PYTHON=${PYTHON:-python3}
 
 status=0
+echo "== Python import layers (lint-imports; contracts in pyproject.toml)"
+lint-imports --no-cache || status=1
+
 build_dir=$(ls -d build/cp*/ 2>/dev/null | head -n 1)
 echo "== C++ unit tests (ctest in $build_dir)"
 (cd "$build_dir" && ctest --output-on-failure --timeout 120) || status=1

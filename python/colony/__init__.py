@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import inspect
 
-from colony import exceptions
+from colony import cross_language, exceptions
 from colony.actor import ActorClass, ActorHandle, get_actor, kill
 from colony._core import ObjectRef
 from colony._private.worker import (available_resources, cancel, cluster_resources, get, init,
@@ -42,8 +42,6 @@ def _make_remote(target, options):
         return ActorClass(target, options)
     return RemoteFunction(target, options)
 
-
-from colony import cross_language  # noqa: E402 - needs the names above
 
 __all__ = ["init", "shutdown", "is_initialized", "remote", "get", "put", "wait", "cancel",
            "nodes", "cluster_resources", "available_resources", "get_runtime_context",

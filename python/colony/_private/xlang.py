@@ -2,11 +2,18 @@
 
 Values that cross between Python and Java use it: arguments of calls to the other language,
 return values for callers of the other language, and errors that cross.
+
+The codec knows no API classes. An actor handle encodes itself: its class has a method
+`__colony_xlang_handle__()` returning (actor id, LANGUAGE_*). Decoding makes refs and handles
+through factories that the layer owning those classes registers with `set_decoders`
+(colony._private.handles does, when the package is imported).
 """
 
 from __future__ import annotations
 
 import msgpack
+
+from colony import _core
 
 EXT_BIG_INT = 1
 EXT_OBJECT_REF = 2
@@ -29,23 +36,25 @@ def _big_int_bytes(n: int) -> bytes:
     return n.to_bytes(length, "big", signed=True)
 
 
+def _handle_fields(value):
+    """(actor id, language) if `value` is an actor handle (has the encode protocol), else None."""
+    encode = getattr(type(value), "__colony_xlang_handle__", None)
+    return None if encode is None else encode(value)
+
+
 def _default(value):
     """msgpack calls this for values it cannot pack itself."""
-    from colony import _core
-    from colony import actor as actor_mod
-    from colony import cross_language
     if isinstance(value, _core.ObjectRef):
         refs = _core.current_collected_refs()
         if refs is not None:
             refs.append(value)
         return msgpack.ExtType(EXT_OBJECT_REF, msgpack.packb(
             [value.binary(), value.owner_address()], use_bin_type=True))
-    if isinstance(value, actor_mod.ActorHandle):
+    handle = _handle_fields(value)
+    if handle is not None:
+        actor_id, language = handle
         return msgpack.ExtType(EXT_ACTOR_HANDLE, msgpack.packb(
-            [value._actor_id, LANGUAGE_PYTHON], use_bin_type=True))
-    if isinstance(value, cross_language.JavaActorHandle):
-        return msgpack.ExtType(EXT_ACTOR_HANDLE, msgpack.packb(
-            [value._actor_id, LANGUAGE_JAVA], use_bin_type=True))
+            [actor_id, language], use_bin_type=True))
     raise XlangTypeError(type(value))
 
 
@@ -92,10 +101,7 @@ def dumps(value, purpose: str = "value", target: str = "JAVA") -> bytes:
 
 def _strict_default(value):
     """For try_dumps: refs and handles only; anything else keeps its Python type by pickling."""
-    from colony import _core
-    from colony import actor as actor_mod
-    from colony import cross_language
-    if isinstance(value, (_core.ObjectRef, actor_mod.ActorHandle, cross_language.JavaActorHandle)):
+    if isinstance(value, _core.ObjectRef) or _handle_fields(value) is not None:
         return _default(value)
     raise XlangTypeError(type(value))
 
@@ -109,25 +115,38 @@ def try_dumps(value):
         return None
 
 
+# Factories for decoded refs and handles: (object id, owner address) -> ObjectRef and
+# (actor id, language) -> handle. Set by set_decoders.
+_decode_object_ref = None
+_decode_actor_handle = None
+
+
+def set_decoders(*, object_ref, actor_handle) -> None:
+    """Registers how decoded refs and actor handles are made (called once, at package import)."""
+    global _decode_object_ref, _decode_actor_handle
+    _decode_object_ref = object_ref
+    _decode_actor_handle = actor_handle
+
+
+def _no_decoder(what: str):
+    raise RuntimeError(f"XLANG value holds {what}, but no decoder is registered for it "
+                       "(import colony first)")
+
+
 def _ext_hook(code: int, data: bytes):
     if code == EXT_BIG_INT:
         return int.from_bytes(data, "big", signed=True)
     if code == EXT_OBJECT_REF:
-        from colony import _core
         object_id, owner = msgpack.unpackb(data, raw=False)
-        return _core._rebuild_ref(object_id, owner)
+        if _decode_object_ref is None:
+            _no_decoder("an ObjectRef")
+        return _decode_object_ref(object_id, owner)
     if code == EXT_ACTOR_HANDLE:
         actor_id, language = msgpack.unpackb(data, raw=False)
-        return _actor_handle(actor_id, language)
+        if _decode_actor_handle is None:
+            _no_decoder("an actor handle")
+        return _decode_actor_handle(actor_id, language)
     raise ValueError(f"XLANG value has an unknown extension type {code}")
-
-
-def _actor_handle(actor_id: bytes, language: int):
-    from colony import actor as actor_mod
-    from colony import cross_language
-    if language == LANGUAGE_JAVA:
-        return cross_language.JavaActorHandle._from_id(actor_id)
-    return actor_mod.handle_from_id(actor_id)
 
 
 def loads(data):

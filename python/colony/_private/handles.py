@@ -1,0 +1,188 @@
+"""Actor handles, Python's and Java's, and the calls made through them.
+
+Public as colony.ActorHandle / colony.actor.ActorHandle and
+colony.cross_language.JavaActorHandle. A handle encodes itself for the XLANG codec
+(`__colony_xlang_handle__`), and this module registers the codec's decoders for refs and
+handles when it is imported.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from colony import _core
+from colony import exceptions
+from colony._private import options as options_mod
+from colony._private import xlang
+from colony._private.args import pack_args, pack_java_args
+from colony._private.function_manager import FunctionLoader
+
+
+def method_names(cls) -> list:
+    """The methods of an actor class that a handle can call."""
+    return [name for name, member in inspect.getmembers(cls)
+            if callable(member) and (not name.startswith("__") or name == "__call__")]
+
+
+class ActorHandle:
+    """A reference to an actor; picklable, so it can be passed to tasks and other actors."""
+
+    def __init__(self, actor_id: bytes, class_name: str, methods: list, max_pending_calls: int,
+                 max_task_retries: int, register: bool = True):
+        self._actor_id = actor_id
+        self._class_name = class_name
+        self._methods = list(methods)
+        self._max_pending_calls = max_pending_calls
+        self._max_task_retries = max_task_retries
+        if register:
+            _core.add_actor_handle(actor_id, max_pending_calls, max_task_retries)
+
+    def __getattr__(self, name: str) -> "ActorMethod":
+        if name.startswith("_") and name != "__call__":
+            raise AttributeError(name)
+        if name not in self._methods:
+            raise AttributeError(f"actor {self._class_name} has no method {name!r}")
+        return ActorMethod(self, name)
+
+    def __reduce__(self):
+        return ActorHandle, (self._actor_id, self._class_name, self._methods,
+                             self._max_pending_calls, self._max_task_retries)
+
+    def __colony_xlang_handle__(self) -> tuple:
+        return self._actor_id, xlang.LANGUAGE_PYTHON
+
+    def __repr__(self) -> str:
+        return f"ActorHandle({self._class_name}, {self._actor_id.hex()})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ActorHandle) and other._actor_id == self._actor_id
+
+    def __hash__(self) -> int:
+        return hash(self._actor_id)
+
+    @property
+    def actor_id(self) -> str:
+        return self._actor_id.hex()
+
+
+class ActorMethod:
+    """`handle.method.remote(*args)` calls the method; `.options(num_returns=2)` first if needed."""
+
+    def __init__(self, handle: ActorHandle, name: str, options: dict | None = None):
+        self._handle = handle
+        self._name = name
+        self._options = {**options_mod.METHOD_DEFAULTS, **(options or {})}
+
+    def __call__(self, *args, **kwargs):
+        raise TypeError(f"Actor methods cannot be called directly. Instead of "
+                        f"'{self._name}()', try '{self._name}.remote()'.")
+
+    def options(self, **options) -> "ActorMethod":
+        options_mod.validate_method_options(options)
+        return ActorMethod(self._handle, self._name, {**self._options, **options})
+
+    def remote(self, *args, **kwargs):
+        h = self._handle
+        packed, kwarg_names = pack_args(args, kwargs, f"{h._class_name}.{self._name}")
+        num_returns = self._options["num_returns"]
+        try:
+            refs = _core.submit_actor_task(h._actor_id, h._class_name, self._name, packed,
+                                           kwarg_names, num_returns,
+                                           self._options["name"] or f"{h._class_name}.{self._name}")
+        except _core.CoreError as e:
+            if e.code == _core.CoreError.LIMIT_EXCEEDED:
+                raise exceptions.PendingCallsLimitExceeded(str(e)) from None
+            raise
+        return refs[0] if num_returns == 1 else refs
+
+
+class JavaActorHandle:
+    """A handle to a Java actor: `handle.method.remote(*args)`. Picklable, and passable to
+    Java code, which sees an ActorHandle."""
+
+    def __init__(self, actor_id: bytes, class_name: str, max_pending_calls: int = -1,
+                 max_task_retries: int = 0, register: bool = True):
+        self._actor_id = actor_id
+        self._class_name = class_name
+        self._max_pending_calls = max_pending_calls
+        self._max_task_retries = max_task_retries
+        if register:
+            _core.add_actor_handle(actor_id, max_pending_calls, max_task_retries)
+
+    @classmethod
+    def _from_id(cls, actor_id: bytes) -> "JavaActorHandle":
+        info = _core.get_actor_info(actor_id, "", "")
+        if info is None:
+            raise ValueError(f"no Java actor with id {actor_id.hex()}")
+        return cls(actor_id, info["java_class"], info["max_pending_calls"],
+                   info["max_task_retries"])
+
+    def __getattr__(self, name: str) -> "JavaActorMethod":
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return JavaActorMethod(self, name)
+
+    def __reduce__(self):
+        return JavaActorHandle, (self._actor_id, self._class_name, self._max_pending_calls,
+                                 self._max_task_retries)
+
+    def __colony_xlang_handle__(self) -> tuple:
+        return self._actor_id, xlang.LANGUAGE_JAVA
+
+    def __repr__(self) -> str:
+        return f"JavaActorHandle({self._class_name}, {self._actor_id.hex()})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, JavaActorHandle) and other._actor_id == self._actor_id
+
+    def __hash__(self) -> int:
+        return hash(self._actor_id)
+
+
+class JavaActorMethod:
+    def __init__(self, handle: JavaActorHandle, name: str):
+        self._handle = handle
+        self._name = name
+
+    def remote(self, *args, **kwargs):
+        h = self._handle
+        name = f"{h._class_name}.{self._name}"
+        try:
+            refs = _core.submit_actor_task(h._actor_id, h._class_name, self._name,
+                                           pack_java_args(args, kwargs, name), [], 1, name,
+                                           java=True)
+        except _core.CoreError as e:
+            if e.code == _core.CoreError.LIMIT_EXCEEDED:
+                raise exceptions.PendingCallsLimitExceeded(str(e)) from None
+            raise
+        return refs[0]
+
+
+def actor_id_of(handle) -> bytes | None:
+    """The binary actor id of a Python or Java actor handle; None for anything else."""
+    if isinstance(handle, (ActorHandle, JavaActorHandle)):
+        return handle._actor_id
+    return None
+
+
+def handle_from_id(actor_id: bytes):
+    """A handle to the actor with this id (Python or Java), from the GCS's record."""
+    info = _core.get_actor_info(actor_id, "", "")
+    if info is None:
+        raise ValueError(f"no actor with id {actor_id.hex()}")
+    if info["language"] == xlang.LANGUAGE_JAVA:
+        return JavaActorHandle(actor_id, info["java_class"], info["max_pending_calls"],
+                               info["max_task_retries"])
+    cls = FunctionLoader().load(info["module"], info["qualname"], info["function_hash"])
+    return ActorHandle(info["actor_id"], info["qualname"], method_names(cls),
+                       info["max_pending_calls"], info["max_task_retries"])
+
+
+def decode_handle(actor_id: bytes, language: int):
+    """The handle an XLANG value carries, made from its (actor id, language)."""
+    if language == xlang.LANGUAGE_JAVA:
+        return JavaActorHandle._from_id(actor_id)
+    return handle_from_id(actor_id)
+
+
+xlang.set_decoders(object_ref=_core._rebuild_ref, actor_handle=decode_handle)

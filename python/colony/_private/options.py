@@ -1,0 +1,133 @@
+"""Options of tasks, actors and actor calls: what is allowed, the defaults, the checks, and
+the resource request they make."""
+
+from __future__ import annotations
+
+import numbers
+
+from colony.util import scheduling_strategies
+
+TASK_OPTIONS = {"num_cpus", "num_gpus", "memory", "resources", "num_returns", "max_retries",
+                "retry_exceptions", "name", "scheduling_strategy"}
+TASK_DEFAULTS = {"num_cpus": 1, "num_gpus": 0, "memory": 0, "resources": None, "num_returns": 1,
+                 "max_retries": 3, "retry_exceptions": False, "name": None,
+                 "scheduling_strategy": None}
+
+ACTOR_OPTIONS = {"num_cpus", "num_gpus", "memory", "resources", "name", "namespace", "lifetime",
+                 "max_restarts", "max_task_retries", "max_concurrency", "max_pending_calls",
+                 "get_if_exists", "scheduling_strategy"}
+# Actors hold no CPU while alive unless asked (as in Ray), so many fit on a small node.
+ACTOR_DEFAULTS = {"num_cpus": 0, "num_gpus": 0, "memory": 0, "resources": None, "name": None,
+                  "namespace": None, "lifetime": None, "max_restarts": 0, "max_task_retries": 0,
+                  "max_concurrency": None, "max_pending_calls": -1, "get_if_exists": False,
+                  "scheduling_strategy": None}
+# Async actors run their calls on one event loop; this many may be in progress at once.
+ASYNC_DEFAULT_CONCURRENCY = 1000  # as Ray: coroutines on one thread are cheap
+
+METHOD_OPTIONS = {"num_returns", "name"}
+METHOD_DEFAULTS = {"num_returns": 1, "name": None}
+
+
+def check_number(name, value, integer=False, minimum=0):
+    ok = isinstance(value, numbers.Number) and not isinstance(value, bool)
+    if integer:
+        ok = ok and isinstance(value, int)
+    if not ok:
+        kind = "an integer" if integer else "a number"
+        raise TypeError(f"option {name} must be {kind}, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"option {name} must be >= {minimum}, got {value}")
+
+
+def validate_options(options: dict, allowed: set = TASK_OPTIONS) -> dict:
+    unknown = set(options) - allowed
+    if unknown:
+        raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}; valid options are "
+                         f"{', '.join(sorted(allowed))}")
+    for name in ("num_cpus", "num_gpus", "memory"):
+        if name in options:
+            check_number(name, options[name])
+    if "num_returns" in options:
+        check_number("num_returns", options["num_returns"], integer=True)
+    if "max_retries" in options:
+        check_number("max_retries", options["max_retries"], integer=True, minimum=-1)
+    if "resources" in options and options["resources"] is not None:
+        res = options["resources"]
+        if not isinstance(res, dict):
+            raise TypeError(f"option resources must be a dict, got {type(res).__name__}")
+        for k, v in res.items():
+            if not isinstance(k, str):
+                raise TypeError(f"resource names must be strings, got {k!r}")
+            if k in ("CPU", "GPU", "memory"):
+                raise ValueError(f"use the num_cpus/num_gpus/memory options instead of "
+                                 f"resources[{k!r}]")
+            check_number(f"resources[{k!r}]", v)
+    if "retry_exceptions" in options:
+        re = options["retry_exceptions"]
+        if not isinstance(re, bool) and not (
+                isinstance(re, (list, tuple)) and all(
+                    isinstance(t, type) and issubclass(t, BaseException) for t in re)):
+            raise TypeError("option retry_exceptions must be a bool or a list of exception types")
+    if "name" in options and options["name"] is not None and not isinstance(options["name"], str):
+        raise TypeError("option name must be a string")
+    if "scheduling_strategy" in options:
+        scheduling_strategies.validate(options["scheduling_strategy"])
+    return options
+
+
+def validate_actor_options(options: dict) -> dict:
+    base = {k: v for k, v in options.items()
+            if k in ("num_cpus", "num_gpus", "memory", "resources", "scheduling_strategy")}
+    unknown = set(options) - ACTOR_OPTIONS
+    if unknown:
+        raise ValueError(f"unknown actor option(s) {', '.join(sorted(unknown))}; valid options are "
+                         f"{', '.join(sorted(ACTOR_OPTIONS))}")
+    validate_options(base)
+    for name in ("name", "namespace"):
+        if options.get(name) is not None and not isinstance(options[name], str):
+            raise TypeError(f"actor option {name} must be a string")
+    if options.get("lifetime") not in (None, "detached", "non_detached"):
+        raise ValueError(f"actor option lifetime must be 'detached' or None, got {options['lifetime']!r}")
+    for name in ("max_restarts", "max_task_retries", "max_pending_calls"):
+        if name in options:
+            check_number(name, options[name], integer=True, minimum=-1)
+    if options.get("max_concurrency") is not None:
+        check_number("max_concurrency", options["max_concurrency"], integer=True, minimum=1)
+    if "get_if_exists" in options and not isinstance(options["get_if_exists"], bool):
+        raise TypeError("actor option get_if_exists must be a bool")
+    if options.get("get_if_exists") and not options.get("name"):
+        raise ValueError("get_if_exists=True needs a name")
+    return options
+
+
+def validate_java_actor_options(options: dict) -> dict:
+    """Actor options plus jvm_options: a list of JVM flags for a JVM of the actor's own."""
+    jvm_options = options.pop("jvm_options", None)
+    checked = validate_actor_options(options)
+    if jvm_options is not None:
+        if isinstance(jvm_options, str) or not all(isinstance(o, str) for o in jvm_options):
+            raise TypeError("jvm_options must be a list of strings, e.g. ['-Xmx512m']")
+        checked["jvm_options"] = list(jvm_options)
+    return checked
+
+
+def validate_method_options(options: dict) -> dict:
+    """Options of one actor call: `handle.method.options(num_returns=2)`."""
+    unknown = set(options) - METHOD_OPTIONS
+    if unknown:
+        raise ValueError(f"unknown actor method option(s) {', '.join(sorted(unknown))}; "
+                         f"valid options are {', '.join(sorted(METHOD_OPTIONS))}")
+    if "num_returns" in options:
+        check_number("num_returns", options["num_returns"], integer=True)
+    return options
+
+
+def resource_request(opts: dict) -> dict:
+    request = {"CPU": float(opts["num_cpus"])}
+    if opts["num_gpus"]:
+        request["GPU"] = float(opts["num_gpus"])
+    if opts["memory"]:
+        request["memory"] = float(opts["memory"])
+    for k, v in (opts["resources"] or {}).items():
+        request[k] = float(v)
+    return {k: v for k, v in request.items() if v}
