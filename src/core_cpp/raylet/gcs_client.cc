@@ -96,6 +96,15 @@ void GcsClient::GetAllNodeInfo(int64_t timeout_ms, Callback<rpc::GetAllNodeInfoR
       std::move(callback));
 }
 
+void GcsClient::GetAllJobInfo(int64_t timeout_ms, Callback<rpc::GetAllJobInfoReply> callback) {
+  Call<rpc::GetAllJobInfoRequest, rpc::GetAllJobInfoReply>(
+      rpc::GetAllJobInfoRequest(), timeout_ms,
+      [this](auto* ctx, auto* req, auto* reply, auto done) {
+        stub_->async()->GetAllJobInfo(ctx, req, reply, std::move(done));
+      },
+      std::move(callback));
+}
+
 void GcsClient::ReportWorkerFailure(rpc::ReportWorkerFailureRequest request, int64_t timeout_ms,
                                     Callback<rpc::ReportWorkerFailureReply> callback) {
   Call<rpc::ReportWorkerFailureRequest, rpc::ReportWorkerFailureReply>(

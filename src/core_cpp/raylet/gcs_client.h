@@ -38,6 +38,7 @@ class GcsClient {
   void PollNodeChanges(int64_t after_sequence, int64_t timeout_ms,
                        Callback<rpc::PollNodeChangesReply> callback);
   void GetAllNodeInfo(int64_t timeout_ms, Callback<rpc::GetAllNodeInfoReply> callback);
+  void GetAllJobInfo(int64_t timeout_ms, Callback<rpc::GetAllJobInfoReply> callback);
   void ReportWorkerFailure(rpc::ReportWorkerFailureRequest request, int64_t timeout_ms,
                            Callback<rpc::ReportWorkerFailureReply> callback);
 

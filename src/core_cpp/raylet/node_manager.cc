@@ -47,9 +47,11 @@ NodeManager::NodeManager(NodeID node_id, LeaseManager* leases, WorkerPool* pool,
 void NodeManager::HandleRequestWorkerLease(const rpc::RequestWorkerLeaseRequest& request,
                                            rpc::RequestWorkerLeaseReply* reply,
                                            rpc::SendReply send) {
+  // A raylet going away answers UNAVAILABLE, as if it were gone already: the requester
+  // (a task owner, or the GCS for an actor) tries again elsewhere. A failure_message would
+  // fail the tasks for good whatever their max_retries.
   if (stopping_) {
-    reply->set_failure_message("raylet is shutting down");
-    send(Status::OK());
+    send(Status::Unavailable("raylet is shutting down"));
     return;
   }
   LeaseRequest lease;
@@ -63,6 +65,10 @@ void NodeManager::HandleRequestWorkerLease(const rpc::RequestWorkerLeaseRequest&
                                            send = std::move(send)](
                                               const rpc::RequestWorkerLeaseReply& r) {
     if (!r.lease_id().empty()) watcher_->Watch(lessee);  // no-op without a lessee
+    if (stopping_ && r.lease_id().empty()) {  // canceled by Stop(): see above
+      send(Status::Unavailable("raylet is shutting down"));
+      return;
+    }
     *reply = r;
     send(Status::OK());
   });

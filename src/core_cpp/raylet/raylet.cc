@@ -20,6 +20,7 @@ constexpr int64_t kTrimPeriodMs = 1000;
 constexpr int64_t kDriverCheckPeriodMs = 500;
 constexpr int64_t kSpillQueuedPeriodMs = 200;
 constexpr int64_t kReportWorkerFailureTimeoutMs = 5000;
+constexpr int64_t kGetJobInfoTimeoutMs = 10000;
 constexpr int64_t kDefaultObjectStoreBytes = 256ll << 20;
 
 WorkerLaunchOptions LaunchOptions(const RayletConfig& config) {
@@ -122,6 +123,27 @@ Status Raylet::Start() {
   leases_.SetResourcesChangedCallback([this] { reporter_.MarkChanged(); });
   pool_.SetWorkerExitCallback([this](const WorkerExit& exit) { ReportWorkerExit(exit); });
   pool_.SetStopLogicalWorker([this](const rpc::Address& worker) { StopLogicalWorker(worker); });
+  // A job whose driver registered at another node: its config (the Java workers' code
+  // search path) is in the GCS's job table.
+  pool_.SetJobConfigFetcher(
+      [this](const JobID& job_id, std::function<void(const rpc::JobConfig*)> done) {
+        gcs_.GetAllJobInfo(kGetJobInfoTimeoutMs, [job_id, done = std::move(done)](
+                                                     Status status, rpc::GetAllJobInfoReply&& reply) {
+          if (status.code() == StatusCode::kCancelled) return;  // shutting down
+          if (status.ok()) {
+            for (const auto& job : reply.jobs()) {
+              if (job.job_id() == job_id.Binary()) {
+                done(&job.config());
+                return;
+              }
+            }
+          }
+          COLONY_LOG(WARNING) << "no config for job " << job_id.Hex() << " from the GCS ("
+                              << (status.ok() ? "not in its job table" : status.ToString())
+                              << "); its workers start without a code search path";
+          done(nullptr);
+        });
+      });
   node_manager_.SetDriverExitCallback(
       [this](const WorkerExit& exit) { ReportWorkerExit(exit); });
   watcher_.SetExitListener([this](const WorkerID& worker_id) { OnWatchedWorkerExit(worker_id); });

@@ -75,6 +75,18 @@ void WorkerPool::StartWorkersForPendingPops() {
   std::vector<Key> keys;
   for (const auto& [key, pops] : pending_pops_) keys.push_back(key);
   for (const Key& key : keys) {
+    if (fetch_job_config_ && !job_configs_.count(key.job_id)) {
+      // Its driver registered at another node: learn the job's config before starting.
+      if (fetching_job_configs_.insert(key.job_id).second) {
+        JobID job_id = key.job_id;
+        fetch_job_config_(job_id, [this, job_id](const rpc::JobConfig* config) {
+          fetching_job_configs_.erase(job_id);
+          job_configs_[job_id] = config ? *config : rpc::JobConfig();
+          StartWorkersForPendingPops();
+        });
+      }
+      continue;
+    }
     while (num_starting_ < options_.max_starting) {
       auto it = pending_pops_.find(key);
       auto starting = starting_.find(key);

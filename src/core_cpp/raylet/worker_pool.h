@@ -58,6 +58,12 @@ class WorkerPool : public WorkerSource {
   void SetJobConfig(const JobID& job_id, const rpc::JobConfig& config) {
     job_configs_[job_id] = config;
   }
+  // Where the config of a job whose driver registered at another node comes from (the
+  // GCS's job table). Without it, such jobs' workers start with an empty config. The
+  // callback gets the config, or nullptr if it could not be had (then an empty one is used).
+  using JobConfigFetcher =
+      std::function<void(const JobID&, std::function<void(const rpc::JobConfig*)>)>;
+  void SetJobConfigFetcher(JobConfigFetcher fetcher) { fetch_job_config_ = std::move(fetcher); }
   // Kills every worker of the job, leased ones too except those in `spare` (the workers
   // of detached actors), and fails its pending pops.
   void KillJobWorkers(const JobID& job_id, const std::unordered_set<WorkerID>& spare = {});
@@ -137,6 +143,8 @@ class WorkerPool : public WorkerSource {
   int num_starting_ = 0;
   std::map<Key, int> start_failures_;
   std::unordered_map<JobID, rpc::JobConfig> job_configs_;
+  JobConfigFetcher fetch_job_config_;
+  std::unordered_set<JobID> fetching_job_configs_;
 };
 
 }  // namespace colony::raylet
