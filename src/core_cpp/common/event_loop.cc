@@ -21,7 +21,7 @@ void EventLoop::PostDelayed(Handler handler, int64_t delay_ms) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopped_) return;
-    timers_.emplace(Clock::now() + std::chrono::milliseconds(delay_ms), std::move(handler));
+    timers_.emplace(Now() + std::chrono::milliseconds(delay_ms), std::move(handler));
   }
   cv_.notify_one();
 }
@@ -43,14 +43,14 @@ void EventLoop::Run() {
   loop_thread_id_ = std::this_thread::get_id();
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopped_) {
-    auto now = Clock::now();
+    auto now = Now();
     while (!timers_.empty() && timers_.begin()->first <= now) {
       queue_.push_back(std::move(timers_.begin()->second));
       timers_.erase(timers_.begin());
     }
     if (queue_.empty()) {
-      if (timers_.empty()) {
-        cv_.wait(lock);
+      if (timers_.empty() || frozen_) {
+        cv_.wait(lock);  // a frozen clock moves only by AdvanceTime, which notifies
       } else {
         cv_.wait_until(lock, timers_.begin()->first);
       }
@@ -62,6 +62,42 @@ void EventLoop::Run() {
     for (auto& h : batch) h();
     lock.lock();
   }
+}
+
+size_t EventLoop::RunPending() {
+  size_t ran = 0;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopped_) {
+    auto now = Now();
+    while (!timers_.empty() && timers_.begin()->first <= now) {
+      queue_.push_back(std::move(timers_.begin()->second));
+      timers_.erase(timers_.begin());
+    }
+    if (queue_.empty()) break;
+    std::deque<Handler> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    for (auto& h : batch) h();
+    ran += batch.size();
+    lock.lock();
+  }
+  return ran;
+}
+
+void EventLoop::FreezeTime() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!frozen_) frozen_now_ = Clock::now();
+  frozen_ = true;
+}
+
+void EventLoop::AdvanceTime(int64_t ms) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!frozen_) frozen_now_ = Clock::now();
+    frozen_ = true;
+    frozen_now_ += std::chrono::milliseconds(ms);
+  }
+  cv_.notify_all();
 }
 
 void EventLoop::StartThread(const char* name) {

@@ -38,6 +38,16 @@ class EventLoop {
   void Stop();
   bool IsLoopThread() const { return std::this_thread::get_id() == loop_thread_id_; }
 
+  // For tests that drive a loop by hand (no thread runs it): runs, on the calling thread,
+  // the posted handlers and the delayed ones that are due, including those they post,
+  // until none is left; returns how many ran.
+  size_t RunPending();
+  // For tests: stops the loop's clock; from then on only AdvanceTime moves it, so delayed
+  // handlers come due exactly when the test says, however slow the machine.
+  void FreezeTime();
+  // For tests: moves the loop's clock `ms` forward.
+  void AdvanceTime(int64_t ms);
+
  private:
   std::mutex mu_;
   std::condition_variable cv_;
@@ -47,6 +57,10 @@ class EventLoop {
   bool stopped_ = false;
   std::thread thread_;
   std::thread::id loop_thread_id_;
+  // The loop's clock, with mu_ held: the steady clock unless a test froze it.
+  Clock::time_point Now() const { return frozen_ ? frozen_now_ : Clock::now(); }
+  bool frozen_ = false;
+  Clock::time_point frozen_now_;
 };
 
 }  // namespace colony

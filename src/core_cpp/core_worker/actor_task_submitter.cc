@@ -7,12 +7,6 @@
 namespace colony {
 namespace {
 
-constexpr int64_t kPollTimeoutMs = 60000;
-constexpr int64_t kPollRetryMs = 500;
-// A push that failed while the GCS still says ALIVE: if no new state arrives within this
-// time the actor is unreachable rather than restarting, and the stranded calls are settled.
-constexpr int64_t kOrphanGraceMs = 5000;
-
 const char* DeathCauseName(rpc::ActorTableData::DeathCause cause) {
   switch (cause) {
     case rpc::ActorTableData::KILLED:
@@ -111,7 +105,7 @@ void ActorTaskSubmitter::Cancel(const ActorID& actor_id, const TaskID& task_id,
   auto call = std::find_if(actor->in_flight.begin(), actor->in_flight.end(), has_task);
   if (call == actor->in_flight.end()) return;
   // Its reply says whether it was cancelled (skipped or its coroutine cancelled) or ran.
-  d_.pusher->Cancel(actor->data.address(), task_id, false, recursive);
+  d_.transport->Cancel(actor->data.address(), task_id, false, recursive);
 }
 
 void ActorTaskSubmitter::Stop() {
@@ -120,15 +114,7 @@ void ActorTaskSubmitter::Stop() {
 }
 
 void ActorTaskSubmitter::PollState(const ActorID& id, int64_t after_version) {
-  rpc::PollActorStateRequest request;
-  request.set_actor_id(id.Binary());
-  request.set_after_version(after_version);
-  rpc::GcsService::Stub* gcs = d_.gcs;
-  rpc::CallUnary<rpc::PollActorStateRequest, rpc::PollActorStateReply>(
-      d_.token, kPollTimeoutMs, std::move(request),
-      [gcs](auto* ctx, auto* req, auto* reply, auto done) {
-        gcs->async()->PollActorState(ctx, req, reply, std::move(done));
-      },
+  d_.states->PollActorState(id, after_version,
       [this, id, after_version](Status status, rpc::PollActorStateReply&& reply) {
         d_.loop->Post([this, id, after_version, status, reply = std::move(reply)]() mutable {
           {
@@ -197,7 +183,7 @@ void ActorTaskSubmitter::SendQueued(Actor* actor) {
     int64_t version = actor->data.version();
     // Handled on the thread that got the reply (all state is under mu_): the caller
     // waiting in get wakes one thread hop sooner.
-    d_.pusher->Push(actor->data.address(), std::move(request),
+    d_.transport->Push(actor->data.address(), std::move(request),
         [this, id, seq, version](Status status, rpc::PushTaskReply&& reply) {
           OnReply(id, seq, version, status, std::move(reply));
         });

@@ -14,26 +14,29 @@
 #include <unordered_map>
 
 #include "common/id.h"
-#include "core_worker.grpc.pb.h"
+#include "core_worker/actor_state_source.h"
 #include "core_worker/dependency_resolver.h"
 #include "core_worker/task_manager.h"
-#include "core_worker/task_pusher.h"
-#include "gcs.grpc.pb.h"
+#include "core_worker/task_transport.h"
 
 namespace colony {
 
 class ActorTaskSubmitter {
  public:
   static constexpr int kMaxInFlight = 1000;
+  // After a failed state poll, how long until the next.
+  static constexpr int64_t kPollRetryMs = 500;
+  // A push that failed while the GCS still says ALIVE: if no new state arrives within this
+  // time the actor is unreachable rather than restarting, and the stranded calls are settled.
+  static constexpr int64_t kOrphanGraceMs = 5000;
 
   struct Deps {
     EventLoop* loop;
     MemoryStore* store;
     ReferenceCounter* refs;
     TaskManager* tasks;
-    TaskPusher* pusher;
-    rpc::GcsService::Stub* gcs;
-    std::string token;
+    TaskTransport* transport;
+    ActorStateSource* states;
     std::string caller_id;  // identifies this process's handle to every actor
   };
   explicit ActorTaskSubmitter(Deps deps)

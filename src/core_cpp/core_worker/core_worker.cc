@@ -252,12 +252,14 @@ Status CoreWorker::Connect() {
       [this](const ObjectID& id, const rpc::ObjectValue& value) {
         if (value.in_plasma() && plasma_) plasma_->Delete(id);
       });
+  lease_client_ = std::make_unique<GrpcLeaseClient>(&raylet_clients_, options_.token);
+  actor_states_ = std::make_unique<GrpcActorStateSource>(gcs_.get(), options_.token);
   submitter_ = std::make_unique<NormalTaskSubmitter>(NormalTaskSubmitter::Deps{
-      &io_loop_, &memory_store_, &reference_counter_, task_manager_.get(), &raylet_clients_,
-      pusher_.get(), options_.token, options_.raylet_address, &address_});
+      &io_loop_, &memory_store_, &reference_counter_, task_manager_.get(), lease_client_.get(),
+      pusher_.get(), options_.raylet_address, &address_});
   actor_submitter_ = std::make_unique<ActorTaskSubmitter>(ActorTaskSubmitter::Deps{
       &io_loop_, &memory_store_, &reference_counter_, task_manager_.get(), pusher_.get(),
-      gcs_.get(), options_.token, worker_id_.Binary()});
+      actor_states_.get(), worker_id_.Binary()});
   COLONY_RETURN_IF_ERROR(RegisterWithRaylet());
   reference_counter_.SetSelf(address_);
   if (!options_.is_driver) WatchRayletProcess();

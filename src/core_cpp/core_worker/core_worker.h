@@ -276,6 +276,9 @@ class CoreWorker {
   rpc::LocalRpc local_rpc_;
   std::unique_ptr<TaskPusher> pusher_;
   std::unique_ptr<rpc::GcsService::Stub> gcs_;
+  // The submitters' seams to raylets' leases and the GCS's actor states (over gRPC).
+  std::unique_ptr<GrpcLeaseClient> lease_client_;
+  std::unique_ptr<GrpcActorStateSource> actor_states_;
   std::unique_ptr<TaskManager> task_manager_;
   std::unique_ptr<NormalTaskSubmitter> submitter_;
   std::unique_ptr<ActorTaskSubmitter> actor_submitter_;

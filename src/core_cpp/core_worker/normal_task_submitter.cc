@@ -8,11 +8,6 @@
 namespace colony {
 namespace {
 
-constexpr int kMaxPendingLeaseRequestsPerKey = 10;
-constexpr int64_t kInfeasibleRetryMs = 1000;
-// How long an idle lease waits for the next task of its kind before going back.
-constexpr int64_t kIdleLeaseMs = 20;
-
 // Tasks that need the same resources in the same language, placed by the same strategy,
 // can share a lease.
 std::string SchedulingKey(const rpc::TaskSpec& spec) {
@@ -103,12 +98,7 @@ void NormalTaskSubmitter::RequestLease(const std::string& key, const std::string
   request.set_grant_or_reject(grant_or_reject);
   *request.mutable_scheduling_strategy() = head.scheduling_strategy();
   *request.mutable_lessee() = *d_.self;
-  auto* stub = d_.raylets->Get(raylet_address);
-  rpc::CallUnary<rpc::RequestWorkerLeaseRequest, rpc::RequestWorkerLeaseReply>(
-      d_.token, -1, std::move(request),
-      [stub](auto* ctx, auto* req, auto* reply, auto done) {
-        stub->async()->RequestWorkerLease(ctx, req, reply, std::move(done));
-      },
+  d_.leases->RequestWorkerLease(raylet_address, std::move(request),
       [this, key, raylet_address](Status status, rpc::RequestWorkerLeaseReply&& reply) {
         d_.loop->Post([this, key, raylet_address, status, reply = std::move(reply)]() mutable {
           OnLeaseReply(key, raylet_address, status, std::move(reply));
@@ -181,7 +171,7 @@ void NormalTaskSubmitter::PushNextOrReturn(const std::string& lease_id) {
   TaskID task_id = TaskID::FromBinary(request.task().task_id());
   lease.running = task_id;
   running_on_[task_id] = lease_id;
-  d_.pusher->Push(lease.worker, std::move(request),
+  d_.transport->Push(lease.worker, std::move(request),
       [this, lease_id, task_id](Status status, rpc::PushTaskReply&& reply) {
         d_.loop->Post([this, lease_id, task_id, status, reply = std::move(reply)]() mutable {
           OnPushReply(lease_id, task_id, status, std::move(reply));
@@ -211,20 +201,9 @@ void NormalTaskSubmitter::OnPushReply(const std::string& lease_id, const TaskID&
 void NormalTaskSubmitter::ReturnLease(const std::string& lease_id, bool disconnect) {
   auto it = leases_.find(lease_id);
   if (it == leases_.end()) return;
-  rpc::ReturnWorkerRequest request;
-  request.set_lease_id(lease_id);
-  request.set_disconnect_worker(disconnect);
-  auto* stub = d_.raylets->Get(it->second.raylet_address);
   std::string key = it->second.key;
+  d_.leases->ReturnWorker(it->second.raylet_address, lease_id, disconnect);
   leases_.erase(it);
-  rpc::CallUnary<rpc::ReturnWorkerRequest, rpc::ReturnWorkerReply>(
-      d_.token, 10000, std::move(request),
-      [stub](auto* ctx, auto* req, auto* reply, auto done) {
-        stub->async()->ReturnWorker(ctx, req, reply, std::move(done));
-      },
-      [](Status status, rpc::ReturnWorkerReply&&) {
-        if (!status.ok()) COLONY_LOG(DEBUG) << "ReturnWorker failed: " << status.ToString();
-      });
   // Tasks may have queued up while this lease was busy failing.
   RequestLeasesIfNeeded(key);
 }
@@ -266,7 +245,7 @@ void NormalTaskSubmitter::Cancel(const TaskID& task_id, bool force, bool recursi
     auto running = running_on_.find(task_id);
     if (running == running_on_.end()) return;
     d_.tasks->MarkCancelled(task_id);
-    d_.pusher->Cancel(leases_[running->second].worker, task_id, force, recursive);
+    d_.transport->Cancel(leases_[running->second].worker, task_id, force, recursive);
   });
 }
 

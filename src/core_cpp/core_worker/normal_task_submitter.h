@@ -10,27 +10,31 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "core_worker.grpc.pb.h"
-#include "core_worker/client_pool.h"
 #include "core_worker/dependency_resolver.h"
+#include "core_worker/lease_client.h"
 #include "core_worker/memory_store.h"
 #include "core_worker/reference_counter.h"
 #include "core_worker/task_manager.h"
-#include "core_worker/task_pusher.h"
-#include "raylet.grpc.pb.h"
+#include "core_worker/task_transport.h"
 
 namespace colony {
 
 class NormalTaskSubmitter {
  public:
+  // Lease requests in flight per scheduling key (never more than its queued tasks).
+  static constexpr int kMaxPendingLeaseRequestsPerKey = 10;
+  // After an infeasible (or failed) lease request, how long until the next.
+  static constexpr int64_t kInfeasibleRetryMs = 1000;
+  // How long an idle lease waits for the next task of its kind before going back.
+  static constexpr int64_t kIdleLeaseMs = 20;
+
   struct Deps {
     EventLoop* loop;
     MemoryStore* store;
     ReferenceCounter* refs;
     TaskManager* tasks;
-    ClientPool<rpc::NodeManagerService>* raylets;
-    TaskPusher* pusher;
-    std::string token;
+    LeaseClient* leases;
+    TaskTransport* transport;
     std::string local_raylet_address;
     const rpc::Address* self;  // this worker, named as the lessee of its leases
   };

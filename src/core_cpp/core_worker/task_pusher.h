@@ -1,6 +1,7 @@
 // Sends tasks to workers: PushTask over the local channel (rpc/local_rpc.h) when the worker
 // runs on this host, over gRPC when it does not or when its local connection has closed;
-// CancelTask (rare) over gRPC. Both submitters (normal tasks and actor calls) use it.
+// CancelTask (rare) over gRPC. Both submitters (normal tasks and actor calls) use it, as
+// their TaskTransport.
 #pragma once
 
 #include <functional>
@@ -12,13 +13,14 @@
 #include "common/id.h"
 #include "core_worker.grpc.pb.h"
 #include "core_worker/client_pool.h"
+#include "core_worker/task_transport.h"
 #include "rpc/local_rpc.h"
 
 namespace colony {
 
-class TaskPusher {
+class TaskPusher : public TaskTransport {
  public:
-  using Callback = std::function<void(Status, rpc::PushTaskReply&&)>;
+  using Callback = PushCallback;
 
   // `local` may be null (gRPC only).
   TaskPusher(ClientPool<rpc::CoreWorkerService>* grpc_clients, rpc::LocalRpc* local,
@@ -26,10 +28,9 @@ class TaskPusher {
       : grpc_clients_(grpc_clients), local_(local), token_(std::move(token)) {}
 
   // `done` runs on a gRPC or local-rpc thread, never on the calling one.
-  void Push(const rpc::Address& worker, rpc::PushTaskRequest request, Callback done);
-  // Asks the worker to skip or interrupt the task (force: to exit), and with `recursive` to
-  // cancel the tasks it submitted first; no answer expected.
-  void Cancel(const rpc::Address& worker, const TaskID& task_id, bool force, bool recursive);
+  void Push(const rpc::Address& worker, rpc::PushTaskRequest request, Callback done) override;
+  void Cancel(const rpc::Address& worker, const TaskID& task_id, bool force,
+              bool recursive) override;
 
  private:
   // The open local connection to `worker_id`, or null if it is not on this host.

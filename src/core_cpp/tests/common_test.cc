@@ -1,13 +1,36 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <string>
 #include <vector>
 
+#include "common/event_loop.h"
 #include "common/id.h"
 #include "common/memcopy.h"
 #include "common/resources.h"
 
 namespace colony {
+
+TEST(EventLoopTest, RunPendingWithAFrozenClockRunsWhatIsDueInOrder) {
+  EventLoop loop;
+  loop.FreezeTime();
+  std::string ran;
+  loop.PostDelayed([&] { ran += "d"; }, 50);
+  loop.Post([&] {
+    ran += "a";
+    loop.Post([&] { ran += "b"; });  // posted by a handler: runs in the same pump
+  });
+  EXPECT_EQ(loop.RunPending(), 2u);
+  EXPECT_EQ(ran, "ab");
+  loop.AdvanceTime(49);
+  EXPECT_EQ(loop.RunPending(), 0u);  // the clock stands still however long this took
+  loop.AdvanceTime(1);
+  EXPECT_EQ(loop.RunPending(), 1u);
+  EXPECT_EQ(ran, "abd");
+  loop.Stop();
+  loop.Post([&] { ran += "x"; });
+  EXPECT_EQ(loop.RunPending(), 0u);
+}
 
 TEST(IdTest, BinaryRoundTripAndNil) {
   auto id = NodeID::FromRandom();
