@@ -507,7 +507,8 @@ def submit_task(str module, str qualname, bytes function_hash, str name, list ar
 def create_actor(str module, str qualname, bytes function_hash, list args, list kwarg_names,
                  dict resources, dict options, bint get_if_exists, tuple java=None,
                  tuple strategy=None):
-    """Returns (actor_id, existed)."""
+    """Returns (actor_id, existed, handle_token): the token is the ref every handle of a
+    non-detached actor holds (None if detached); the last one dropped ends the actor."""
     cdef CCoreWorker* cw = core()
     cdef CTaskSpec spec
     cdef CActorCreationOptions opts
@@ -532,14 +533,22 @@ def create_actor(str module, str qualname, bytes function_hash, list args, list 
     cdef string actor_id
     cdef cbool existed = False
     cdef CStatus status
+    cdef CActorTableData data
     with nogil:
-        status = cw.CreateActor(&spec, get_if_exists, &actor_id, &existed)
+        status = cw.CreateActor(&spec, get_if_exists, &actor_id, &existed, &data)
     check(status)
-    return actor_id, existed
+    return actor_id, existed, handle_token_of(HandleInfoOf(data))
+
+
+cdef object handle_token_of(const CActorHandleInfo& info):
+    """The actor's handle token as a ref (registered with its owner), or None if detached."""
+    if info.handle_token.empty():
+        return None
+    return _rebuild_ref(info.handle_token, info.owner_address)
 
 
 def submit_actor_task(bytes actor_id, str class_name, str method, list args, list kwarg_names,
-                      int num_returns, str name, bint java=False):
+                      int num_returns, str name, bint java=False, ObjectRef token=None):
     cdef CCoreWorker* cw = core()
     cdef CTaskSpec spec
     if java:
@@ -551,9 +560,10 @@ def submit_actor_task(bytes actor_id, str class_name, str method, list args, lis
     fill_args(&spec, args, kwarg_names)
     cdef vector[CObjectID] ids
     cdef string c_actor_id = actor_id
+    cdef string c_token = token.binary() if token is not None else b""
     cdef CStatus status
     with nogil:
-        status = cw.SubmitActorTask(c_actor_id, &spec, &ids)
+        status = cw.SubmitActorTask(c_actor_id, &spec, &ids, c_token)
     check(status)
     cdef bytes owner = g_owner_address
     return [ObjectRef(ids[i].Binary(), owner) for i in range(ids.size())]
@@ -562,6 +572,22 @@ def submit_actor_task(bytes actor_id, str class_name, str method, list args, lis
 def add_actor_handle(bytes actor_id, int max_pending_calls, int max_task_retries):
     if g_cw != NULL:
         g_cw.AddActorHandle(actor_id, max_pending_calls, max_task_retries)
+
+
+def list_named_actors(bint all_namespaces):
+    """[(name, namespace)] of the live named actors (this job's namespace, or all)."""
+    cdef CCoreWorker* cw = core()
+    cdef vector[CActorTableData] actors
+    cdef CStatus status
+    with nogil:
+        status = cw.ListNamedActors(all_namespaces, &actors)
+    check(status)
+    cdef CActorHandleInfo info
+    out = []
+    for i in range(actors.size()):
+        info = HandleInfoOf(actors[i])
+        out.append((info.options.name.decode(), info.options.ns.decode()))
+    return out
 
 
 def get_actor_info(bytes actor_id, str name, str namespace):
@@ -587,6 +613,7 @@ def get_actor_info(bytes actor_id, str name, str namespace):
         "max_pending_calls": info.options.max_pending_calls, "is_async": info.options.is_async,
         "max_concurrency": info.options.max_concurrency,
         "language": info.language, "java_class": info.java_class.decode(),
+        "handle_token": handle_token_of(info),
     }
 
 
@@ -595,8 +622,26 @@ def kill_actor(bytes actor_id, bint no_restart):
     cdef string c_id = actor_id
     cdef CStatus status
     with nogil:
-        status = cw.KillActor(c_id, no_restart)
+        status = cw.KillActor(c_id, no_restart, False, DEATH_KILLED)
     check(status)
+
+
+def end_actor_gracefully(bytes actor_id, bint out_of_scope):
+    """The actor is DEAD at once (EXITED, or OUT_OF_SCOPE when its handles are gone) and
+    its worker exits normally once its running call is done."""
+    cdef CCoreWorker* cw = core()
+    cdef string c_id = actor_id
+    cdef CStatus status
+    cdef CDeathCause cause = DEATH_OUT_OF_SCOPE if out_of_scope else DEATH_EXITED
+    with nogil:
+        status = cw.KillActor(c_id, True, True, cause)
+    check(status)
+
+
+def current_actor_id():
+    """The id of the actor this worker hosts (b"" if none)."""
+    cdef CCoreWorker* cw = core()
+    return b"" if cw.current_actor_id().IsNil() else cw.current_actor_id().Binary()
 
 
 def cancel(ObjectRef ref, bint force, bint recursive):

@@ -39,6 +39,13 @@ cdef extern from "common/id.h" namespace "colony" nogil:
         string Binary()
         cbool IsNil()
 
+cdef extern from "common.pb.h" nogil:
+    # Why an actor is dead (proto ActorTableData.DeathCause).
+    ctypedef enum CDeathCause "colony::rpc::ActorTableData_DeathCause":
+        DEATH_KILLED "colony::rpc::ActorTableData::KILLED"
+        DEATH_EXITED "colony::rpc::ActorTableData::EXITED"
+        DEATH_OUT_OF_SCOPE "colony::rpc::ActorTableData::OUT_OF_SCOPE"
+
 cdef extern from "common.pb.h" namespace "colony::rpc" nogil:
     cdef cppclass CObjectValue "colony::rpc::ObjectValue":
         const string& data()
@@ -148,6 +155,8 @@ cdef extern from "core_worker/language_binding.h" namespace "colony::binding" no
         vector[string] jvm_options
     cdef cppclass CActorHandleInfo "colony::binding::ActorHandleInfo":
         string actor_id
+        string handle_token
+        string owner_address
         int state
         int language
         string java_class
@@ -243,9 +252,10 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
         string SerializedAddress()
         cbool is_driver()
         string namespace_name()
-        CStatus CreateActor(CTaskSpec*, cbool, string*, cbool*)
-        CStatus SubmitActorTask(const string&, CTaskSpec*, vector[CObjectID]*)
+        CStatus CreateActor(CTaskSpec*, cbool, string*, cbool*, CActorTableData*)
+        CStatus SubmitActorTask(const string&, CTaskSpec*, vector[CObjectID]*, const string&)
         void AddActorHandle(const string&, int, int)
         CStatus GetActorInfo(const string&, const string&, const string&, CActorTableData*, cbool*)
-        CStatus KillActor(const string&, cbool)
+        CStatus ListNamedActors(cbool, vector[CActorTableData]*)
+        CStatus KillActor(const string&, cbool, cbool, CDeathCause)
         const CActorID& current_actor_id()

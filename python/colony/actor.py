@@ -7,13 +7,15 @@ import inspect
 from colony import _core
 from colony._private import options as options_mod
 from colony._private import worker as worker_mod
+from colony._private.actor_exit import exit_actor
 from colony._private.args import pack_args
 from colony._private.function_manager import FunctionLoader
 from colony._private.handles import (ActorHandle, ActorMethod, actor_id_of, handle_from_id,
                                      method_names)
 from colony.util.scheduling_strategies import to_tuple
 
-__all__ = ["ActorClass", "ActorHandle", "ActorMethod", "get_actor", "handle_from_id", "kill"]
+__all__ = ["ActorClass", "ActorHandle", "ActorMethod", "exit_actor", "get_actor",
+           "handle_from_id", "kill"]
 
 
 def _is_async(cls) -> bool:
@@ -64,17 +66,16 @@ class ActorClass:
             "max_pending_calls": opts["max_pending_calls"], "is_async": self._is_async,
         }
         try:
-            actor_id, _ = _core.create_actor(cls.__module__, cls.__qualname__, function_hash,
-                                             packed, kwarg_names,
-                                             options_mod.resource_request(opts), core_options,
-                                             opts["get_if_exists"],
-                                             strategy=to_tuple(opts["scheduling_strategy"]))
+            actor_id, _, token = _core.create_actor(
+                cls.__module__, cls.__qualname__, function_hash, packed, kwarg_names,
+                options_mod.resource_request(opts), core_options, opts["get_if_exists"],
+                strategy=to_tuple(opts["scheduling_strategy"]))
         except _core.CoreError as e:
             if e.code == _core.CoreError.ALREADY_EXISTS:
                 raise ValueError(str(e)) from None
             raise
         return ActorHandle(actor_id, cls.__qualname__, self._methods, opts["max_pending_calls"],
-                           opts["max_task_retries"], register=False)
+                           opts["max_task_retries"], register=False, token=token)
 
 
 def get_actor(name: str, namespace: str | None = None) -> ActorHandle:
@@ -87,7 +88,8 @@ def get_actor(name: str, namespace: str | None = None) -> ActorHandle:
                          f"'{namespace or _core.context()['namespace']}'")
     cls = FunctionLoader().load(info["module"], info["qualname"], info["function_hash"])
     return ActorHandle(info["actor_id"], info["qualname"], method_names(cls),
-                       info["max_pending_calls"], info["max_task_retries"])
+                       info["max_pending_calls"], info["max_task_retries"],
+                       token=info["handle_token"])
 
 
 def kill(actor: ActorHandle, *, no_restart: bool = True) -> None:

@@ -100,14 +100,13 @@ class JavaActorClass:
         }
         packed = pack_java_args(args, kwargs, f"{self._class_name}.<init>")
         try:
-            actor_id, _ = _core.create_actor("", self._class_name, b"", packed, [],
-                                             resource_request(opts), core_options,
-                                             opts["get_if_exists"],
-                                             java=(self._class_name, "<init>", ""),
-                                             strategy=to_tuple(opts["scheduling_strategy"]))
+            actor_id, _, token = _core.create_actor(
+                "", self._class_name, b"", packed, [], resource_request(opts), core_options,
+                opts["get_if_exists"], java=(self._class_name, "<init>", ""),
+                strategy=to_tuple(opts["scheduling_strategy"]))
         except _core.CoreError as e:
             if e.code == _core.CoreError.ALREADY_EXISTS:
                 raise ValueError(str(e)) from None
             raise
         return JavaActorHandle(actor_id, self._class_name, opts["max_pending_calls"],
-                               opts["max_task_retries"], register=False)
+                               opts["max_task_retries"], register=False, token=token)

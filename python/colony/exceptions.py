@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class ColonyError(Exception):
     """Base class of every Colony error."""
@@ -87,7 +89,17 @@ class TaskUnschedulableError(ColonyError):
 
 
 class ActorDiedError(ColonyError):
-    """The actor died; the message says why."""
+    """The actor died. `actor_id` is its id (hex) and `why` the cause ("it was killed",
+    "its owner died", "it exited: ...", "every handle to the actor was dropped", ...); both
+    are read from the message, "The actor <class> (<id>) died because <why>"."""
+
+    _MESSAGE = re.compile(r"The actor [^(]*\(([0-9a-f]{32})\) died (?:because )?(.*)", re.S)
+
+    def __init__(self, message: str = ""):
+        super().__init__(message)
+        match = self._MESSAGE.search(message) if isinstance(message, str) else None
+        self.actor_id = match.group(1) if match else None
+        self.why = match.group(2) if match else message
 
 
 class CrossLanguageError(ColonyError):

@@ -341,9 +341,11 @@ def test_cancel_running_async_actor_call_cancels_its_coroutine():
     class Sleeper:
         def __init__(self):
             self.cancelled = 0
+            self.started = 0
 
         async def sleep(self, seconds):
             import asyncio
+            self.started += 1
             try:
                 await asyncio.sleep(seconds)
             except asyncio.CancelledError:
@@ -354,15 +356,18 @@ def test_cancel_running_async_actor_call_cancels_its_coroutine():
         async def cancelled_(self):
             return self.cancelled
 
+        async def started_(self):
+            return self.started
+
     sleeper = Sleeper.remote()
-    long = sleeper.sleep.remote(30)
+    long = sleeper.sleep.remote(300)  # ends only if cancelled (the get below waits 60 s)
     short = sleeper.sleep.remote(0.2)
-    time.sleep(0.5)
+    # Cancel once the coroutine runs (a call cancelled before it starts never runs at all).
+    wait_for(lambda: colony.get(sleeper.started_.remote()) >= 2, timeout=60,
+             what="the long call to start")
     colony.cancel(long)
-    start = time.monotonic()
     with pytest.raises(TaskCancelledError):
-        colony.get(long, timeout=10)
-    assert time.monotonic() - start < 5
+        colony.get(long, timeout=60)
     assert colony.get(short) == "slept"
     assert colony.get(sleeper.cancelled_.remote()) == 1
 

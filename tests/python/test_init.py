@@ -186,9 +186,10 @@ def test_get_actor_inside_tasks_and_actors_looks_in_the_jobs_namespace():
             def look_up(self):
                 return colony.get(colony.get_actor("registry").ping.remote())
 
-        Registry.options(name="registry").remote()
+        registry = Registry.options(name="registry").remote()  # lives while a handle does
         assert colony.get(look_up.remote(), timeout=30) == "pong"
         assert colony.get(Client.remote().look_up.remote(), timeout=30) == "pong"
+        del registry
     finally:
         colony.shutdown()
 

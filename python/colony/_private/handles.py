@@ -14,6 +14,7 @@ from colony import _core
 from colony import exceptions
 from colony._private import options as options_mod
 from colony._private import xlang
+from colony._private.actor_exit import TERMINATE_METHOD
 from colony._private.args import pack_args, pack_java_args
 from colony._private.function_manager import FunctionLoader
 
@@ -25,19 +26,27 @@ def method_names(cls) -> list:
 
 
 class ActorHandle:
-    """A reference to an actor; picklable, so it can be passed to tasks and other actors."""
+    """A reference to an actor; picklable, so it can be passed to tasks and other actors.
+
+    A non-detached actor lives while any process holds a handle to it (or a call to it is
+    pending): each handle holds a ref to the actor's handle token, counted like any ref
+    across processes, and the actor ends gracefully once the last one is gone.
+    """
 
     def __init__(self, actor_id: bytes, class_name: str, methods: list, max_pending_calls: int,
-                 max_task_retries: int, register: bool = True):
+                 max_task_retries: int, register: bool = True, token=None):
         self._actor_id = actor_id
         self._class_name = class_name
         self._methods = list(methods)
         self._max_pending_calls = max_pending_calls
         self._max_task_retries = max_task_retries
+        self._token = token  # ObjectRef, or None for a detached actor
         if register:
             _core.add_actor_handle(actor_id, max_pending_calls, max_task_retries)
 
     def __getattr__(self, name: str) -> "ActorMethod":
+        if name == TERMINATE_METHOD:
+            return ActorMethod(self, name)
         if name.startswith("_") and name != "__call__":
             raise AttributeError(name)
         if name not in self._methods:
@@ -46,7 +55,7 @@ class ActorHandle:
 
     def __reduce__(self):
         return ActorHandle, (self._actor_id, self._class_name, self._methods,
-                             self._max_pending_calls, self._max_task_retries)
+                             self._max_pending_calls, self._max_task_retries, True, self._token)
 
     def __colony_xlang_handle__(self) -> tuple:
         return self._actor_id, xlang.LANGUAGE_PYTHON
@@ -88,7 +97,8 @@ class ActorMethod:
         try:
             refs = _core.submit_actor_task(h._actor_id, h._class_name, self._name, packed,
                                            kwarg_names, num_returns,
-                                           self._options["name"] or f"{h._class_name}.{self._name}")
+                                           self._options["name"] or f"{h._class_name}.{self._name}",
+                                           token=h._token)
         except _core.CoreError as e:
             if e.code == _core.CoreError.LIMIT_EXCEEDED:
                 raise exceptions.PendingCallsLimitExceeded(str(e)) from None
@@ -101,11 +111,12 @@ class JavaActorHandle:
     Java code, which sees an ActorHandle."""
 
     def __init__(self, actor_id: bytes, class_name: str, max_pending_calls: int = -1,
-                 max_task_retries: int = 0, register: bool = True):
+                 max_task_retries: int = 0, register: bool = True, token=None):
         self._actor_id = actor_id
         self._class_name = class_name
         self._max_pending_calls = max_pending_calls
         self._max_task_retries = max_task_retries
+        self._token = token  # as ActorHandle's: Python handles keep the actor alive
         if register:
             _core.add_actor_handle(actor_id, max_pending_calls, max_task_retries)
 
@@ -115,7 +126,7 @@ class JavaActorHandle:
         if info is None:
             raise ValueError(f"no Java actor with id {actor_id.hex()}")
         return cls(actor_id, info["java_class"], info["max_pending_calls"],
-                   info["max_task_retries"])
+                   info["max_task_retries"], token=info["handle_token"])
 
     def __getattr__(self, name: str) -> "JavaActorMethod":
         if name.startswith("_"):
@@ -124,7 +135,7 @@ class JavaActorHandle:
 
     def __reduce__(self):
         return JavaActorHandle, (self._actor_id, self._class_name, self._max_pending_calls,
-                                 self._max_task_retries)
+                                 self._max_task_retries, True, self._token)
 
     def __colony_xlang_handle__(self) -> tuple:
         return self._actor_id, xlang.LANGUAGE_JAVA
@@ -150,7 +161,7 @@ class JavaActorMethod:
         try:
             refs = _core.submit_actor_task(h._actor_id, h._class_name, self._name,
                                            pack_java_args(args, kwargs, name), [], 1, name,
-                                           java=True)
+                                           java=True, token=h._token)
         except _core.CoreError as e:
             if e.code == _core.CoreError.LIMIT_EXCEEDED:
                 raise exceptions.PendingCallsLimitExceeded(str(e)) from None
@@ -172,10 +183,11 @@ def handle_from_id(actor_id: bytes):
         raise ValueError(f"no actor with id {actor_id.hex()}")
     if info["language"] == xlang.LANGUAGE_JAVA:
         return JavaActorHandle(actor_id, info["java_class"], info["max_pending_calls"],
-                               info["max_task_retries"])
+                               info["max_task_retries"], token=info["handle_token"])
     cls = FunctionLoader().load(info["module"], info["qualname"], info["function_hash"])
     return ActorHandle(info["actor_id"], info["qualname"], method_names(cls),
-                       info["max_pending_calls"], info["max_task_retries"])
+                       info["max_pending_calls"], info["max_task_retries"],
+                       token=info["handle_token"])
 
 
 def decode_handle(actor_id: bytes, language: int):

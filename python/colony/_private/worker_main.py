@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import os
 import pickle
@@ -14,6 +15,7 @@ from colony import _core
 from colony import exceptions
 from colony._private import serialization
 from colony._private import worker as worker_mod
+from colony._private.actor_exit import TERMINATE_METHOD, ActorExit
 from colony._private.function_manager import FunctionLoader
 
 
@@ -49,6 +51,8 @@ class TaskExecutor:
             if inspect.iscoroutine(result):  # an `async def` task: the actor loop, if any
                 result = asyncio.run_coroutine_threadsafe(result, self.loop).result()
             return self._packed(result, info)
+        except ActorExit:
+            return self._end_actor(info)
         except BaseException as e:  # the task's own failure, reported to its caller
             return self._pack_error(e, info), True, self._retryable(e, info)
 
@@ -101,6 +105,8 @@ class TaskExecutor:
             else:
                 info = info or task.info()
                 out = self._pack_error(e, info), True, self._retryable(e, info)
+        except ActorExit:
+            out = self._end_actor(info or task.info())
         except BaseException as e:  # the task's own failure, reported to its caller
             info = info or task.info()
             out = self._pack_error(e, info), True, self._retryable(e, info)
@@ -122,10 +128,23 @@ class TaskExecutor:
         if running is not None:
             running.cancel()
 
+    def _end_actor(self, info: dict):
+        """exit_actor() was called: the actor is DEAD at once, this worker exits once the
+        call is answered, and the call itself fails like the calls queued behind it."""
+        actor_id = _core.current_actor_id()
+        _core.end_actor_gracefully(actor_id, False)
+        message = (f"The actor {info['class_name']} ({actor_id.hex()}) died because it exited: "
+                   f"exit_actor() was called in {info['name']}")
+        error = serialization.ERROR_PREFIX + str(serialization.ACTOR_DIED).encode()
+        return [(error, message.encode(), [])] * \
+            info["num_returns"], True, False
+
     def _function(self, info: dict):
         if info["type"] == ACTOR_TASK:
             if self.actor is None:
                 raise RuntimeError("this worker hosts no actor")
+            if info["qualname"] == TERMINATE_METHOD:
+                return _terminate
             method = getattr(self.actor, info["qualname"], None)
             if method is None:
                 raise AttributeError(f"actor {info['class_name']} has no method {info['qualname']!r}")
@@ -186,6 +205,10 @@ class TaskExecutor:
             return False
 
 
+def _terminate():
+    raise ActorExit()
+
+
 def main() -> None:
     env = os.environ
     # Modules another language's driver names must be importable (the job's code search path).
@@ -193,14 +216,18 @@ def main() -> None:
         if entry not in sys.path:
             sys.path.insert(0, entry)
     job_id = env["COLONY_JOB_ID"]
+    executor = TaskExecutor()
     _core.init(False, env["COLONY_GCS_ADDRESS"], env["COLONY_RAYLET_ADDRESS"],
                env.get("COLONY_NODE_IP", "127.0.0.1"), env.get("COLONY_CLUSTER_TOKEN", ""), "", [],
-               job_id, env["COLONY_WORKER_ID"], TaskExecutor(),
+               job_id, env["COLONY_WORKER_ID"], executor,
                exceptions.TaskCancelledError)
     worker_mod.state.mode = "worker"
     try:
         _core.run_task_loop()
     finally:
+        # A graceful end (exit_actor, handles gone): the actor's __del__ runs before exit.
+        executor.actor = None
+        gc.collect()
         _core.shutdown()
 
 

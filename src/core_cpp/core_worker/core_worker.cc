@@ -10,6 +10,7 @@
 
 #include "common/logging.h"
 #include "common/memcopy.h"
+#include "core_worker/language_binding.h"
 
 namespace colony {
 namespace {
@@ -146,8 +147,16 @@ class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService
                                        request.force(), request.recursive()));
   }
 
-  void HandleExit(const rpc::ExitRequest&, rpc::ExitReply*, rpc::SendReply send) {
+  void HandleExit(const rpc::ExitRequest& request, rpc::ExitReply*, rpc::SendReply send) {
     send(Status::OK());
+    if (request.graceful() && !core_worker_->options_.shared_process &&
+        core_worker_->receiver_ != nullptr) {
+      // The running call finishes and replies; then the task loop returns and the
+      // language's main exits normally (its exit hooks run). Queued calls are never run:
+      // their callers see the actor's DEAD state.
+      core_worker_->receiver_->Stop();
+      return;
+    }
     if (core_worker_->options_.shared_process) {
       CoreWorker* cw = core_worker_;
       // Off the gRPC and io threads: Shutdown stops both.
@@ -563,6 +572,7 @@ void CoreWorker::OnObjectFreed(const ObjectID& id, bool owned) {
   ObjectValuePtr value = memory_store_.GetIfExists(id);
   memory_store_.Delete(id);
   if (!owned) return;
+  if (id.index() == 1) EndActorIfTokenFreed(id);
   if (task_manager_) task_manager_->OnReturnFreed(id);
   // At once, not later: a put right after this one would otherwise find the memory
   // still taken and spill live objects to make room.
@@ -572,6 +582,36 @@ void CoreWorker::OnObjectFreed(const ObjectID& id, bool owned) {
   } else {
     FreeRemoteCopy(id, value->plasma_node_address());
   }
+}
+
+void CoreWorker::EndActorIfTokenFreed(const ObjectID& token) {
+  ActorID actor_id;
+  {
+    std::lock_guard<std::mutex> lock(tokens_mu_);
+    auto it = actor_of_token_.find(token);
+    if (it == actor_of_token_.end()) return;
+    actor_id = it->second;
+    actor_of_token_.erase(it);
+  }
+  if (shut_down_) return;  // the job's end takes its actors anyway
+  COLONY_LOG(DEBUG) << "every handle to actor " << actor_id.Hex() << " is gone: ending it";
+  rpc::KillActorRequest request;
+  request.set_actor_id(actor_id.Binary());
+  request.set_no_restart(true);
+  request.set_graceful(true);
+  request.set_cause(rpc::ActorTableData::OUT_OF_SCOPE);
+  rpc::GcsService::Stub* gcs = gcs_.get();
+  rpc::CallUnary<rpc::KillActorRequest, rpc::KillActorReply>(
+      options_.token, kSyncRpcTimeoutMs, std::move(request),
+      [gcs](auto* ctx, auto* req, auto* reply, auto done) {
+        gcs->async()->KillActor(ctx, req, reply, std::move(done));
+      },
+      [actor_id](Status status, rpc::KillActorReply&&) {
+        if (!status.ok()) {
+          COLONY_LOG(WARNING) << "could not end actor " << actor_id.Hex()
+                              << " whose handles are all gone: " << status.ToString();
+        }
+      });
 }
 
 void CoreWorker::FreeRemoteCopy(const ObjectID& id, const std::string& raylet_address) {
@@ -936,7 +976,8 @@ void CoreWorker::WatchBorrower(const rpc::Address& borrower) {
 
 // ---------------------------------------------------------------- tasks
 
-std::vector<ObjectID> CoreWorker::PrepareTask(rpc::TaskSpec* spec, TaskSpecPtr* shared) {
+std::vector<ObjectID> CoreWorker::PrepareTask(rpc::TaskSpec* spec, TaskSpecPtr* shared,
+                                              const ObjectID* hold) {
   TaskID task_id;
   {
     std::lock_guard<std::mutex> lock(task_mu_);
@@ -964,6 +1005,7 @@ std::vector<ObjectID> CoreWorker::PrepareTask(rpc::TaskSpec* spec, TaskSpecPtr* 
       }
     }
   }
+  if (hold != nullptr && reference_counter_.IsTracked(*hold)) arg_refs.push_back(*hold);
   reference_counter_.AddSubmittedTaskRefs(arg_refs);
   if (shared != nullptr) {
     *shared = std::make_shared<const rpc::TaskSpec>(std::move(*spec));
@@ -986,7 +1028,7 @@ std::vector<ObjectID> CoreWorker::SubmitTask(rpc::TaskSpec* spec) {
 // ---------------------------------------------------------------- actors
 
 Status CoreWorker::CreateActor(rpc::TaskSpec* spec, bool get_if_exists, std::string* actor_id,
-                               bool* existed) {
+                               bool* existed, rpc::ActorTableData* info) {
   spec->set_type(rpc::ACTOR_CREATION_TASK);
   spec->set_num_returns(1);  // carries the constructor's exception, if any
   spec->set_max_retries(0);
@@ -1028,15 +1070,30 @@ Status CoreWorker::CreateActor(rpc::TaskSpec* spec, bool get_if_exists, std::str
   const auto& creation = reply.actor().creation_task().actor_creation();
   actor_submitter_->AddActor(ActorID::FromBinary(*actor_id), creation.max_pending_calls(),
                              creation.max_task_retries());
+  if (!*existed && !creation.detached()) {
+    // Its handles hold refs to the token; the last one dropped ends the actor.
+    ObjectID token = ActorHandleToken(reply.actor().creation_task());
+    {
+      std::lock_guard<std::mutex> lock(tokens_mu_);
+      actor_of_token_[token] = ActorID::FromBinary(*actor_id);
+    }
+    reference_counter_.AddOwnedObject(token);
+  }
+  if (info != nullptr) *info = std::move(*reply.mutable_actor());
   return Status::OK();
 }
 
 Status CoreWorker::SubmitActorTask(const std::string& actor_id, rpc::TaskSpec* spec,
-                                   std::vector<ObjectID>* returns) {
+                                   std::vector<ObjectID>* returns,
+                                   const std::string& handle_token) {
   spec->set_type(rpc::ACTOR_TASK);
   spec->set_actor_id(actor_id);
   spec->set_max_retries(0);  // resends after actor restarts follow max_task_retries instead
-  *returns = PrepareTask(spec, nullptr);
+  // A pending call holds the actor's handle token: `Cls.remote().f.remote()` keeps the
+  // actor alive until f is done, though its handle is gone at once.
+  std::optional<ObjectID> token;
+  if (ObjectID::IsValidBinary(handle_token)) token = ObjectID::FromBinary(handle_token);
+  *returns = PrepareTask(spec, nullptr, token ? &*token : nullptr);
   Status s = actor_submitter_->Submit(*spec);
   if (!s.ok()) task_manager_->RemovePendingTask(TaskID::FromBinary(spec->task_id()));
   return s;
@@ -1045,6 +1102,18 @@ Status CoreWorker::SubmitActorTask(const std::string& actor_id, rpc::TaskSpec* s
 void CoreWorker::AddActorHandle(const std::string& actor_id, int max_pending_calls,
                                 int max_task_retries) {
   actor_submitter_->AddActor(ActorID::FromBinary(actor_id), max_pending_calls, max_task_retries);
+}
+
+Status CoreWorker::ListNamedActors(bool all_namespaces,
+                                   std::vector<rpc::ActorTableData>* actors) {
+  rpc::ListNamedActorsRequest request;
+  request.set_namespace_(namespace_name());
+  request.set_all_namespaces(all_namespaces);
+  rpc::ListNamedActorsReply reply;
+  COLONY_RETURN_IF_ERROR(CallGcs(gcs_.get(), options_.token,
+                                 &rpc::GcsService::Stub::ListNamedActors, request, &reply));
+  actors->assign(reply.actors().begin(), reply.actors().end());
+  return Status::OK();
 }
 
 Status CoreWorker::GetActorInfo(const std::string& actor_id, const std::string& name,
@@ -1061,10 +1130,17 @@ Status CoreWorker::GetActorInfo(const std::string& actor_id, const std::string& 
   return Status::OK();
 }
 
-Status CoreWorker::KillActor(const std::string& actor_id, bool no_restart) {
+Status CoreWorker::KillActor(const std::string& actor_id, bool no_restart, bool graceful,
+                             rpc::ActorTableData::DeathCause cause) {
+  if (graceful && receiver_ != nullptr && actor_id == actor_id_.Binary()) {
+    // The actor ends itself (exit_actor): the running call is its last one.
+    receiver_->Stop();
+  }
   rpc::KillActorRequest request;
   request.set_actor_id(actor_id);
-  request.set_no_restart(no_restart);
+  request.set_no_restart(no_restart || graceful);
+  request.set_graceful(graceful);
+  request.set_cause(cause);
   rpc::KillActorReply reply;
   COLONY_RETURN_IF_ERROR(
       CallGcs(gcs_.get(), options_.token, &rpc::GcsService::Stub::KillActor, request, &reply));

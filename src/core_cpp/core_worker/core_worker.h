@@ -7,6 +7,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -142,17 +144,25 @@ class CoreWorker {
   // Registers the actor with the GCS, which schedules it. `spec` carries the constructor as
   // function, its args, resources and actor_creation options. Fills the actor's id;
   // `existed` is set when get_if_exists found a live actor of that name.
+  // `info` (if given) gets the actor's record, from which bindings take the handle token.
   Status CreateActor(rpc::TaskSpec* spec, bool get_if_exists, std::string* actor_id,
-                     bool* existed);
+                     bool* existed, rpc::ActorTableData* info = nullptr);
   // Returns kLimitExceeded when the handle has max_pending_calls calls pending.
+  // `handle_token` (the actor's ActorHandleToken, binary; empty if none) is held until the
+  // call ends.
   Status SubmitActorTask(const std::string& actor_id, rpc::TaskSpec* spec,
-                         std::vector<ObjectID>* returns);
+                         std::vector<ObjectID>* returns, const std::string& handle_token = "");
   // This process received a handle (deserialized): start following the actor's state.
   void AddActorHandle(const std::string& actor_id, int max_pending_calls, int max_task_retries);
   // Looks a live actor up by name; found=false if there is none.
+  // Live named actors in this job's namespace, or in every namespace.
+  Status ListNamedActors(bool all_namespaces, std::vector<rpc::ActorTableData>* actors);
   Status GetActorInfo(const std::string& actor_id, const std::string& name, const std::string& ns,
                       rpc::ActorTableData* info, bool* found);
-  Status KillActor(const std::string& actor_id, bool no_restart);
+  // `graceful` (no restart): the actor is DEAD with `cause` at once and its worker exits
+  // normally after its running call (exit_actor, __colony_terminate__, handles gone).
+  Status KillActor(const std::string& actor_id, bool no_restart, bool graceful = false,
+                   rpc::ActorTableData::DeathCause cause = rpc::ActorTableData::KILLED);
   const ActorID& current_actor_id() const { return actor_id_; }
 
   // ---- cluster ----
@@ -208,7 +218,9 @@ class CoreWorker {
   Status RegisterWithRaylet();
   // Assigns ids, caller and job, and registers the returns and pending task. With `shared`,
   // the spec moves into the one copy the task manager and the submitter share.
-  std::vector<ObjectID> PrepareTask(rpc::TaskSpec* spec, TaskSpecPtr* shared);
+  // `hold` (if tracked here) is held like an argument until the task ends.
+  std::vector<ObjectID> PrepareTask(rpc::TaskSpec* spec, TaskSpecPtr* shared,
+                                    const ObjectID* hold = nullptr);
   void ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* reply);
   // Cancels the task returning `return_id` if this process submitted it and it is pending.
   Status CancelOwnedTask(const ObjectID& return_id, bool force, bool recursive);
@@ -253,6 +265,9 @@ class CoreWorker {
                                const std::vector<ObjectValuePtr>& markers,
                                std::vector<ObjectData>* out);
   void RecoverLostCopy(const ObjectID& id, const rpc::ObjectValue& marker);
+  // `token` was an actor's handle token (ActorHandleToken): every handle is gone, so the
+  // actor ends gracefully (OUT_OF_SCOPE).
+  void EndActorIfTokenFreed(const ObjectID& token);
   Status GetValues(const std::vector<ObjectID>& ids, int64_t timeout_ms,
                    std::vector<ObjectValuePtr>* out, bool stop_at_error = false);
   void NotifyBlocked(bool blocked);
@@ -286,6 +301,9 @@ class CoreWorker {
   std::unique_ptr<TaskReceiver> receiver_;
   int async_task_fd_ = -1;
   int ready_fd_ = -1;
+  // Handle tokens of the non-detached actors this process created -> their actor ids.
+  std::mutex tokens_mu_;
+  std::unordered_map<ObjectID, ActorID> actor_of_token_;  // guarded by tokens_mu_
   std::mutex ready_mu_;
   std::vector<uint64_t> ready_tags_;  // guarded by ready_mu_
   std::unique_ptr<Service> service_;

@@ -7,6 +7,17 @@
 #include "common.pb.h"
 #include "common/id.h"
 
+namespace colony {
+
+// The object every handle of a non-detached actor holds a ref to: the creation task's
+// return, owned by the creator. When no process holds one any more, the creator ends the
+// actor (OUT_OF_SCOPE).
+inline ObjectID ActorHandleToken(const rpc::TaskSpec& creation_task) {
+  return ObjectID::ForReturn(TaskID::FromBinary(creation_task.task_id()), 1);
+}
+
+}  // namespace colony
+
 namespace colony::binding {
 
 inline void SetTaskResource(rpc::TaskSpec* spec, const std::string& name, double amount) {
@@ -121,6 +132,10 @@ inline int TaskTypeOf(const rpc::TaskSpec& spec) { return static_cast<int>(spec.
 // What a language needs to rebuild a handle from the GCS's record of an actor.
 struct ActorHandleInfo {
   std::string actor_id;
+  // Handles of a non-detached actor hold a ref to this object (owned by the actor's
+  // creator): once no process holds one, the creator ends the actor. Empty if detached.
+  std::string handle_token;
+  std::string owner_address;  // serialized rpc::Address of the token's owner
   int state = 0;
   int language = 0;
   std::string java_class;
@@ -133,6 +148,10 @@ struct ActorHandleInfo {
 inline ActorHandleInfo HandleInfoOf(const rpc::ActorTableData& data) {
   ActorHandleInfo info;
   info.actor_id = data.actor_id();
+  if (!data.detached() && !data.creation_task().task_id().empty()) {
+    info.handle_token = ActorHandleToken(data.creation_task()).Binary();
+    info.owner_address = data.owner_address().SerializeAsString();
+  }
   info.state = static_cast<int>(data.state());
   info.language = static_cast<int>(data.language());
   info.java_class = data.creation_task().function().java().class_name();

@@ -246,7 +246,9 @@ void GcsActorManager::HandleKillActor(const rpc::KillActorRequest& request,
     return;
   }
   ActorID actor_id = ActorID::FromBinary(request.actor_id());
-  Status status = KillActor(actor_id, request.no_restart());
+  rpc::ActorTableData::DeathCause cause = request.cause();
+  if (cause == ActorTableData::NOT_DEAD) cause = ActorTableData::KILLED;
+  Status status = KillActor(actor_id, request.no_restart(), request.graceful(), cause);
   if (status.ok()) *reply->mutable_actor() = View(Find(actor_id)->data);
   send_reply(status);
 }
@@ -276,10 +278,15 @@ void GcsActorManager::HandleReportWorkerFailure(const rpc::ReportWorkerFailureRe
 
 // ---------------------------------------------------------------- life cycle
 
-Status GcsActorManager::KillActor(const ActorID& actor_id, bool no_restart) {
+Status GcsActorManager::KillActor(const ActorID& actor_id, bool no_restart, bool graceful,
+                                  ActorTableData::DeathCause cause) {
   Actor* actor = Find(actor_id);
   if (actor == nullptr) return Status::NotFound("unknown actor " + actor_id.Hex());
   if (actor->data.state() == ActorTableData::DEAD) return Status::OK();
+  if (graceful) {
+    EndGracefully(*actor, cause);
+    return Status::OK();
+  }
   COLONY_LOG(INFO) << "killing " << Describe(actor->data)
                    << (no_restart ? " for good" : ", restarting it if it may");
   if (no_restart) {
@@ -288,6 +295,40 @@ Status GcsActorManager::KillActor(const ActorID& actor_id, bool no_restart) {
     RestartOrDie(*actor, ActorTableData::KILLED, kKilledMessage);
   }
   return Status::OK();
+}
+
+std::string GcsActorManager::EndingMessage(ActorTableData::DeathCause cause) {
+  switch (cause) {
+    case ActorTableData::EXITED:
+      return "exit_actor() or __colony_terminate__ ended it";
+    case ActorTableData::OUT_OF_SCOPE:
+      return "every handle to it was dropped";
+    default:
+      return kKilledMessage;
+  }
+}
+
+void GcsActorManager::EndGracefully(Actor& actor, ActorTableData::DeathCause cause) {
+  if (!actor.lease || actor.data.state() != ActorTableData::ALIVE) {
+    MarkDead(actor, cause, EndingMessage(cause));
+    return;
+  }
+  if (actor.ending) return;  // already on its way out
+  actor.ending = cause;
+  COLONY_LOG(INFO) << "ending " << Describe(actor.data) << ": " << EndingMessage(cause);
+  // The worker finishes its running call and exits by itself, running its exit hooks; its
+  // lease is ended (killing it) only if it is still held after the grace period. Either
+  // way the exit is reported and the actor is DEAD then (OnWorkerFailure).
+  ActorLease lease = *actor.lease;
+  scheduler_->RequestGracefulExit(lease);
+  ActorID actor_id = ActorID::FromBinary(actor.data.actor_id());
+  loop_->PostDelayed([this, actor_id, lease] {
+    Actor* actor = Find(actor_id);
+    if (actor == nullptr || !actor->lease || actor->lease->lease_id != lease.lease_id) return;
+    COLONY_LOG(WARNING) << Describe(actor->data) << " did not exit within "
+                        << options_.graceful_exit_timeout_ms << " ms: killing its worker";
+    MarkDead(*actor, *actor->ending, EndingMessage(*actor->ending));
+  }, options_.graceful_exit_timeout_ms);
 }
 
 void GcsActorManager::OnWorkerFailure(const WorkerID& worker_id, const std::string& reason,
@@ -402,6 +443,10 @@ void GcsActorManager::ReleaseWorker(Actor& actor, bool return_lease) {
 
 void GcsActorManager::RestartOrDie(Actor& actor, ActorTableData::DeathCause cause,
                                    const std::string& message, bool return_lease) {
+  if (actor.ending) {  // it was asked to end: this is that end, whatever the cause
+    MarkDead(actor, *actor.ending, EndingMessage(*actor.ending), return_lease);
+    return;
+  }
   ReleaseWorker(actor, return_lease);
   ActorTableData& data = actor.data;
   bool restarts_left = data.max_restarts() == -1 || data.num_restarts() < data.max_restarts();

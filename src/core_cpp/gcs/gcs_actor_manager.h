@@ -30,6 +30,8 @@ namespace colony::gcs {
 struct GcsActorManagerOptions {
   // A PollActorState with nothing new is answered with the current data after this long.
   int64_t poll_timeout_ms = 10000;
+  // A worker asked to exit gracefully is killed if its lease is still held after this long.
+  int64_t graceful_exit_timeout_ms = 10000;
 };
 
 class GcsActorManager : public ActorSchedulingListener {
@@ -59,7 +61,11 @@ class GcsActorManager : public ActorSchedulingListener {
   // no_restart: DEAD (KILLED) at once, then the worker is killed. Otherwise the worker is
   // killed and the actor restarts if it has restarts left (this kill counts as one), else
   // it is DEAD (KILLED). NotFound for an unknown actor; a DEAD actor is left as it is.
-  Status KillActor(const ActorID& actor_id, bool no_restart);
+  // `graceful` (implies no restart): the worker is asked to finish its running call and
+  // exit normally (killed after the grace period if it has not); the actor is DEAD with
+  // `cause` once the worker's exit is reported, so calls it ran keep their results.
+  Status KillActor(const ActorID& actor_id, bool no_restart, bool graceful = false,
+                   rpc::ActorTableData::DeathCause cause = rpc::ActorTableData::KILLED);
   // A worker process exited: its actor restarts or dies (WORKER_CRASHED), and the
   // non-detached actors it owned die (OWNER_DIED).
   void OnWorkerFailure(const WorkerID& worker_id, const std::string& reason, bool intentional);
@@ -87,6 +93,10 @@ class GcsActorManager : public ActorSchedulingListener {
   struct Actor {
     rpc::ActorTableData data;
     std::optional<ActorLease> lease;  // while ALIVE
+    // Set while its worker exits gracefully: the actor stays ALIVE (so the replies of the
+    // calls it ran reach their callers before its connections close) and becomes DEAD
+    // with this cause when the worker's exit is reported.
+    std::optional<rpc::ActorTableData::DeathCause> ending;
   };
   struct HeldPoll {
     rpc::PollActorStateReply* reply;
@@ -105,6 +115,10 @@ class GcsActorManager : public ActorSchedulingListener {
   // with `cause` and `message`.
   void RestartOrDie(Actor& actor, rpc::ActorTableData::DeathCause cause,
                     const std::string& message, bool return_lease = true);
+  // The worker is asked to exit normally (killed after the grace period); the actor is
+  // DEAD with `cause` once the exit is reported (at once if it has no worker).
+  void EndGracefully(Actor& actor, rpc::ActorTableData::DeathCause cause);
+  static std::string EndingMessage(rpc::ActorTableData::DeathCause cause);
   void MarkDead(Actor& actor, rpc::ActorTableData::DeathCause cause, const std::string& message,
                 bool return_lease = true);
   // Non-DEAD, non-detached actors matching `owned`, collected before any is changed.

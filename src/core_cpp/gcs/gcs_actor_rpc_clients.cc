@@ -85,4 +85,18 @@ void GrpcActorTaskPusher::PushTask(const rpc::Address& worker, const rpc::PushTa
       std::move(callback));
 }
 
+void GrpcActorTaskPusher::RequestGracefulExit(const rpc::Address& worker) {
+  std::shared_ptr<rpc::CoreWorkerService::Stub> stub =
+      rpc::CoreWorkerService::NewStub(rpc::MakeChannel(rpc::AddressToString(worker)));
+  rpc::ExitRequest request;
+  request.set_graceful(true);
+  calls_.Call<rpc::ExitRequest, rpc::ExitReply>(
+      request, /*timeout_ms=*/10000,
+      [stub](auto* ctx, auto* req, auto* reply, auto done) {
+        stub->async()->Exit(ctx, req, reply,
+                            [stub, done = std::move(done)](grpc::Status s) { done(s); });
+      },
+      [](Status, const rpc::ExitReply&) {});  // an unreachable worker is killed later
+}
+
 }  // namespace colony::gcs

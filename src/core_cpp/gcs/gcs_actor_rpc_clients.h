@@ -73,6 +73,7 @@ class GrpcActorTaskPusher : public ActorTaskPusher {
   // Opens a channel to the worker for this one push (each actor's worker gets one push).
   void PushTask(const rpc::Address& worker, const rpc::PushTaskRequest& request,
                 PushCallback callback) override;
+  void RequestGracefulExit(const rpc::Address& worker) override;
 
  private:
   LoopCallTracker calls_;

@@ -65,6 +65,8 @@ class ActorTaskPusher {
   // `callback` runs on the GCS loop. No deadline: a constructor may run for long.
   virtual void PushTask(const rpc::Address& worker, const rpc::PushTaskRequest& request,
                         PushCallback callback) = 0;
+  // Asks the worker to finish its running call and exit normally (fire and forget).
+  virtual void RequestGracefulExit(const rpc::Address& worker) = 0;
 };
 
 // Told how each scheduling attempt ended. Called on the loop, after the attempt is gone
@@ -116,6 +118,10 @@ class GcsActorScheduler {
   void Cancel(const ActorID& actor_id);
   // Ends a lease the listener holds.
   void ReturnLease(const ActorLease& lease, bool disconnect_worker);
+  // Asks the lease's worker to finish its running call and exit normally.
+  void RequestGracefulExit(const ActorLease& lease) {
+    pusher_->RequestGracefulExit(lease.worker_address);
+  }
 
   // A node joined or came back: retries the waiting actors now.
   void OnNodeAdded();

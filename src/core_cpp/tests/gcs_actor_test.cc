@@ -100,6 +100,10 @@ class FakeTaskPusher : public ActorTaskPusher {
                 PushCallback callback) override {
     pushes.push_back({worker, request, std::move(callback)});
   }
+  void RequestGracefulExit(const rpc::Address& worker) override {
+    graceful_exits.push_back(worker);
+  }
+  std::vector<rpc::Address> graceful_exits;
 
   void Succeed() { Pop().callback(Status::OK(), rpc::PushTaskReply()); }
   void RaiseInConstructor(const std::string& error_bytes) {
