@@ -1,6 +1,8 @@
 #include "common/resources.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <sstream>
 
 namespace colony {
@@ -26,7 +28,37 @@ int64_t ResourceSet::GetUnits(const std::string& name) const {
   return it == units_.end() ? 0 : it->second;
 }
 
+namespace {
+
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t sum;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b > 0 ? INT64_MAX : INT64_MIN;
+}
+
+int64_t SaturatingSub(int64_t a, int64_t b) {
+  int64_t diff;
+  if (!__builtin_sub_overflow(a, b, &diff)) return diff;
+  return b < 0 ? INT64_MAX : INT64_MIN;
+}
+
+}  // namespace
+
+Status ValidateResourceAmount(const std::string& field, const std::string& name, double amount,
+                              bool allow_negative) {
+  if (!std::isfinite(amount) || std::fabs(amount) > kMaxResourceAmount ||
+      (!allow_negative && amount < 0)) {
+    std::ostringstream out;
+    out << field << "[\"" << name << "\"] = " << amount << ": must be a finite amount "
+        << (allow_negative ? "within +-" : "in 0..") << kMaxResourceAmount;
+    return Status::InvalidArgument(out.str());
+  }
+  return Status::OK();
+}
+
 void ResourceSet::Set(const std::string& name, double amount) {
+  if (std::isnan(amount)) amount = 0;
+  amount = std::max(-kMaxResourceAmount, std::min(kMaxResourceAmount, amount));
   SetUnits(name, static_cast<int64_t>(std::llround(amount * kUnit)));
 }
 
@@ -46,12 +78,12 @@ bool ResourceSet::Contains(const ResourceSet& request) const {
 }
 
 ResourceSet& ResourceSet::operator+=(const ResourceSet& other) {
-  for (const auto& [name, units] : other.units_) SetUnits(name, GetUnits(name) + units);
+  for (const auto& [name, units] : other.units_) SetUnits(name, SaturatingAdd(GetUnits(name), units));
   return *this;
 }
 
 ResourceSet& ResourceSet::operator-=(const ResourceSet& other) {
-  for (const auto& [name, units] : other.units_) SetUnits(name, GetUnits(name) - units);
+  for (const auto& [name, units] : other.units_) SetUnits(name, SaturatingSub(GetUnits(name), units));
   return *this;
 }
 

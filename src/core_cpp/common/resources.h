@@ -6,7 +6,20 @@
 #include <map>
 #include <string>
 
+#include "common/status.h"
+
 namespace colony {
+
+// The largest quantity of one resource (memory counts in bytes: this is over 800 TiB).
+// Larger amounts, from a peer's message, are clamped so the fixed-point arithmetic cannot
+// overflow; handlers reject them first (ValidateResourceAmount).
+inline constexpr double kMaxResourceAmount = 9e14;
+
+// InvalidArgument naming `field` and the resource unless `amount` is finite, within
+// kMaxResourceAmount and (unless `allow_negative`: a node's available figures may be
+// over-committed) not negative.
+Status ValidateResourceAmount(const std::string& field, const std::string& name, double amount,
+                              bool allow_negative = false);
 
 class ResourceSet {
  public:
@@ -19,11 +32,13 @@ class ResourceSet {
 
   double Get(const std::string& name) const;
   int64_t GetUnits(const std::string& name) const;
+  // NaN counts as 0; amounts beyond kMaxResourceAmount as kMaxResourceAmount.
   void Set(const std::string& name, double amount);
   bool Empty() const { return units_.empty(); }
 
   // True if every quantity in `request` is available here.
   bool Contains(const ResourceSet& request) const;
+  // Both saturate at the int64 range of units rather than overflow.
   ResourceSet& operator+=(const ResourceSet& other);
   ResourceSet& operator-=(const ResourceSet& other);
   bool operator==(const ResourceSet& other) const { return units_ == other.units_; }

@@ -20,6 +20,21 @@ Status CheckNodeId(const std::string& binary) {
   return Status::InvalidArgument("node_id must be " + std::to_string(NodeID::kSize) + " bytes");
 }
 
+// Totals are amounts >= 0; available figures may be negative (an over-committed node).
+Status CheckResources(const std::string& field, const google::protobuf::Map<std::string, double>& map,
+                      bool allow_negative) {
+  for (const auto& [name, amount] : map) {
+    COLONY_RETURN_IF_ERROR(ValidateResourceAmount(field, name, amount, allow_negative));
+  }
+  return Status::OK();
+}
+
+Status CheckResources(const google::protobuf::Map<std::string, double>& total,
+                      const google::protobuf::Map<std::string, double>& available) {
+  COLONY_RETURN_IF_ERROR(CheckResources("resources_total", total, false));
+  return CheckResources("resources_available", available, true);
+}
+
 }  // namespace
 
 Status GcsNodeManager::Initialize() {
@@ -39,6 +54,7 @@ Status GcsNodeManager::Initialize() {
 
 Status GcsNodeManager::RegisterNode(rpc::NodeInfo node) {
   COLONY_RETURN_IF_ERROR(CheckNodeId(node.node_id()));
+  COLONY_RETURN_IF_ERROR(CheckResources(node.resources_total(), node.resources_available()));
   NodeID node_id = NodeID::FromBinary(node.node_id());
   auto it = nodes_.find(node_id);
   if (it != nodes_.end() && !it->second.alive()) {
@@ -132,6 +148,11 @@ void GcsNodeManager::HandleGetAllNodeInfo(const rpc::GetAllNodeInfoRequest& /*re
 void GcsNodeManager::HandleReportResources(const rpc::ReportResourcesRequest& request,
                                            rpc::ReportResourcesReply* reply,
                                            rpc::SendReply send_reply) {
+  Status valid = CheckResources(request.resources_total(), request.resources_available());
+  if (!valid.ok()) {
+    send_reply(valid);
+    return;
+  }
   reply->set_node_unknown(!ReportResources(request));
   send_reply(Status::OK());
 }

@@ -193,7 +193,9 @@ StatusOr<uint64_t> ObjectTable::AllocateWithReclaim(const ObjectID& id, uint64_t
                                                    uint64_t metadata_size) {
   uint64_t size = data_size + metadata_size;
   uint64_t need = Allocator::AlignUp(size == 0 ? 1 : size);
-  if (need > allocator_.capacity()) {
+  // `size > capacity` first: near 2^64 the alignment wraps `need` to a small number, and
+  // the loop below would evict and spill everything before failing.
+  if (size > allocator_.capacity() || need > allocator_.capacity()) {
     return FullError(id, data_size, metadata_size, "the object is larger than the store");
   }
   // Fail fast rather than evict objects for a request that cannot fit anyway.

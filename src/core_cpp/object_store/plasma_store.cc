@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -168,8 +169,10 @@ int PlasmaStore::NextTimeoutMs() {
   if (deadlines_.empty()) return -1;
   auto wait = deadlines_.begin()->first - Clock::now();
   if (wait <= Clock::duration::zero()) return 0;
-  // Round up so a parked Get is never answered before its deadline.
-  return static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count());
+  // Round up so a parked Get is never answered before its deadline; a deadline beyond
+  // what epoll_wait takes wakes the loop early, which then waits again.
+  int64_t ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
+  return static_cast<int>(std::min<int64_t>(ms, INT32_MAX));
 }
 
 void PlasmaStore::HandleEvent(uint64_t token, uint32_t events) {
@@ -238,6 +241,12 @@ void PlasmaStore::Dispatch(Connection& conn, Frame& frame) {
     case MessageType::kGet: {
       GetRequest request;
       if (!DecodeMessage(frame.body, &request)) return MarkBroken(conn);
+      if (request.timeout_ms < -1 || request.timeout_ms > kMaxGetTimeoutMs) {
+        reply = EncodeReply(Status::InvalidArgument(
+            "Get timeout_ms " + std::to_string(request.timeout_ms) +
+            " must be -1 (forever), 0 or up to " + std::to_string(kMaxGetTimeoutMs)));
+        break;
+      }
       return HandleGet(conn, frame.request_id, std::move(request));
     }
     case MessageType::kCreate: {

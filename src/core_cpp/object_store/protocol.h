@@ -56,8 +56,11 @@ struct SealAndPinRequest {
   std::string owner;  // worker id bytes
 };
 
+// Longer Get timeouts are refused (the deadline arithmetic would overflow): wait forever.
+constexpr int64_t kMaxGetTimeoutMs = 365LL * 24 * 3600 * 1000;
+
 struct GetRequest {
-  int64_t timeout_ms = 0;  // -1 waits forever, 0 returns at once
+  int64_t timeout_ms = 0;  // -1 waits forever, 0 returns at once, else up to kMaxGetTimeoutMs
   std::vector<ObjectID> ids;
 };
 

@@ -21,10 +21,8 @@
 namespace colony::rpc {
 namespace {
 
-constexpr size_t kHeaderSize = 16;
+constexpr size_t kHeaderSize = kLocalFrameHeaderSize;
 constexpr uint32_t kHelloMethod = 0;
-// A frame longer than this is a protocol error (the connection is dropped).
-constexpr uint32_t kMaxBodySize = 1u << 30;
 constexpr uint64_t kWakeKey = 0;
 constexpr uint64_t kListenKey = 1;
 
@@ -187,7 +185,7 @@ void LocalClient::OnReply(uint64_t call_id, uint32_t status_code, std::string_vi
   if (status_code == 0) {
     done(Status::OK(), body);
   } else {
-    done(Status(static_cast<StatusCode>(status_code), std::string(body)), {});
+    done(Status(LocalReplyStatusCode(status_code), std::string(body)), {});
   }
 }
 
@@ -339,20 +337,21 @@ void LocalRpc::OnReadable(uint64_t key) {
     return;
   }
   size_t pos = 0;
-  while (entry->in.size() - pos >= kHeaderSize) {
-    Header header;
-    std::memcpy(&header, entry->in.data() + pos, kHeaderSize);
-    if (header.body_size > kMaxBodySize) {
-      COLONY_LOG(WARNING) << "local rpc: frame of " << header.body_size << " bytes; dropping the connection";
+  while (true) {
+    // Before the hello only a token-sized frame is accepted.
+    uint32_t max_body = entry->client || entry->authenticated ? kMaxLocalFrameBody : kMaxLocalHelloBody;
+    LocalFrame frame;
+    StatusOr<size_t> size = ParseLocalFrame(std::string_view(entry->in).substr(pos), max_body, &frame);
+    if (!size.ok()) {
+      COLONY_LOG(WARNING) << "local rpc: " << size.status().message() << "; dropping the connection";
       Close(key);
       return;
     }
-    if (entry->in.size() - pos - kHeaderSize < header.body_size) break;
-    std::string_view body(entry->in.data() + pos + kHeaderSize, header.body_size);
-    pos += kHeaderSize + header.body_size;
+    if (*size == 0) break;
+    pos += *size;
     if (entry->client) {
-      entry->client->OnReply(header.call_id, header.word, body);
-    } else if (!OnServerFrame(entry.get(), header.word, header.call_id, body)) {
+      entry->client->OnReply(frame.call_id, frame.word, frame.body);
+    } else if (!OnServerFrame(entry.get(), frame.word, frame.call_id, frame.body)) {
       Close(key);
       return;
     }
@@ -408,6 +407,26 @@ void LocalRpc::Shutdown() {
     if (*fd >= 0) close(*fd);
     *fd = -1;
   }
+}
+
+StatusOr<size_t> ParseLocalFrame(std::string_view in, uint32_t max_body, LocalFrame* frame) {
+  if (in.size() < kHeaderSize) return size_t{0};
+  Header header;
+  std::memcpy(&header, in.data(), kHeaderSize);
+  if (header.body_size > max_body) {
+    return Status::InvalidArgument("frame body_size " + std::to_string(header.body_size) +
+                                   " exceeds the limit of " + std::to_string(max_body) + " bytes");
+  }
+  if (in.size() - kHeaderSize < header.body_size) return size_t{0};
+  frame->word = header.word;
+  frame->call_id = header.call_id;
+  frame->body = in.substr(kHeaderSize, header.body_size);
+  return kHeaderSize + header.body_size;
+}
+
+StatusCode LocalReplyStatusCode(uint32_t word) {
+  if (word > static_cast<uint32_t>(StatusCode::kLimitExceeded)) return StatusCode::kInternal;
+  return static_cast<StatusCode>(word);
 }
 
 std::string LocalWorkerSocketName(const std::string& worker_id_binary) {

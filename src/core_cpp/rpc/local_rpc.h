@@ -119,6 +119,26 @@ class LocalRpc {
   std::unordered_map<uint64_t, std::shared_ptr<Entry>> entries_;
 };
 
+// One decoded frame; `body` points into the buffer it was parsed from.
+struct LocalFrame {
+  uint32_t word = 0;  // method of a request, status code of a reply
+  uint64_t call_id = 0;
+  std::string_view body;
+};
+inline constexpr size_t kLocalFrameHeaderSize = 16;
+// A frame body longer than this is a protocol error (the connection is dropped).
+inline constexpr uint32_t kMaxLocalFrameBody = 1u << 30;
+// Until its hello is accepted a connection may send only this much per frame (the hello
+// carries just the token), so an unauthenticated peer cannot make the server buffer 1 GiB.
+inline constexpr uint32_t kMaxLocalHelloBody = 4096;
+
+// Decodes the frame at the front of `in` (the read path of the IO thread, pure so it can be
+// fuzzed): its total size, header included, with `frame` filled in; 0 if `in` holds only
+// part of it; InvalidArgument naming the body size if that exceeds `max_body`.
+StatusOr<size_t> ParseLocalFrame(std::string_view in, uint32_t max_body, LocalFrame* frame);
+// A reply's status code as a Status code; codes this build does not know become kInternal.
+StatusCode LocalReplyStatusCode(uint32_t word);
+
 // The abstract socket name of the worker with this (binary) id.
 std::string LocalWorkerSocketName(const std::string& worker_id_binary);
 

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -75,6 +77,35 @@ TEST(ResourceSetTest, FractionalArithmeticIsExact) {
   EXPECT_TRUE(avail.Empty());
   for (int i = 0; i < 10; i++) avail += tenth;
   EXPECT_EQ(avail, total);
+}
+
+// Found by src/core_cpp/fuzz/gcs_handlers_fuzzer: an actor asking for 1e300 CPUs (finite,
+// so accepted) became INT64_MIN units, and the scheduler's subtraction overflowed (UB).
+TEST(ResourceSetTest, AbsurdAmountsClampAndArithmeticSaturates) {
+  ResourceSet huge = ResourceSet::FromMap({{"CPU", 1e300}, {"GPU", -1e300}, {"X", std::nan("")}});
+  EXPECT_EQ(huge.Get("CPU"), kMaxResourceAmount);
+  EXPECT_EQ(huge.Get("GPU"), -kMaxResourceAmount);
+  EXPECT_EQ(huge.GetUnits("X"), 0);
+  ResourceSet node = ResourceSet::FromMap({{"CPU", 4}});
+  EXPECT_FALSE(node.Contains(huge));
+  ResourceSet many = huge;
+  for (int i = 0; i < 20000; i++) many += huge;  // far past INT64_MAX units: saturates
+  EXPECT_EQ(many.GetUnits("CPU"), INT64_MAX);
+  EXPECT_EQ(many.GetUnits("GPU"), INT64_MIN);
+  many -= ResourceSet::FromMap({{"GPU", 1}});
+  EXPECT_EQ(many.GetUnits("GPU"), INT64_MIN);
+  node -= many;
+  EXPECT_EQ(node.GetUnits("CPU"), 4 * ResourceSet::kUnit - INT64_MAX);
+  EXPECT_EQ(node.GetUnits("GPU"), INT64_MAX);
+
+  EXPECT_TRUE(ValidateResourceAmount("resources", "CPU", 4).ok());
+  EXPECT_TRUE(ValidateResourceAmount("resources_available", "CPU", -2, true).ok());
+  for (double bad : {-1.0, std::nan(""), static_cast<double>(INFINITY), 1e300}) {
+    Status status = ValidateResourceAmount("resources_total", "CPU", bad);
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(status.message().find("resources_total[\"CPU\"]"), std::string::npos) << status.message();
+  }
+  EXPECT_FALSE(ValidateResourceAmount("resources_available", "CPU", -1e300, true).ok());
 }
 
 TEST(ResourceSetTest, ContainsChecksEveryResource) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <future>
 #include <memory>
@@ -203,6 +204,38 @@ TEST(GcsNodeManagerTest, RegisterReportAndUnregister) {
   EXPECT_TRUE(changes[0].alive());
   EXPECT_FALSE(changes[1].alive());
   EXPECT_EQ(nodes.MarkNodeDead(NodeID::FromRandom(), "x").code(), StatusCode::kNotFound);
+}
+
+// Found by src/core_cpp/fuzz/gcs_handlers_fuzzer (absurd resource figures reached the
+// scheduler's arithmetic): node registrations and reports with them are refused.
+TEST(GcsNodeManagerTest, AbsurdResourceFiguresAreRefused) {
+  InMemoryStoreClient store;
+  GcsNodeManager nodes(&store);
+  NodeID id = NodeID::FromRandom();
+  for (double bad : {std::nan(""), double{INFINITY}, -1.0, 1e300}) {
+    rpc::NodeInfo node = MakeNode(id);
+    (*node.mutable_resources_total())["CPU"] = bad;
+    Status status = nodes.RegisterNode(node);
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(status.message().find("resources_total[\"CPU\"]"), std::string::npos) << status.message();
+  }
+  EXPECT_TRUE(nodes.GetAllNodes().empty());
+  ASSERT_TRUE(nodes.RegisterNode(MakeNode(id)).ok());
+
+  rpc::ReportResourcesRequest report;
+  report.set_node_id(id.Binary());
+  (*report.mutable_resources_available())["CPU"] = -1;  // over-committed: allowed
+  CapturedReply ok;
+  rpc::ReportResourcesReply reply;
+  nodes.HandleReportResources(report, &reply, ok.Send());
+  EXPECT_TRUE(ok.done.get().ok());
+  (*report.mutable_resources_available())["CPU"] = std::nan("");
+  CapturedReply refused;
+  nodes.HandleReportResources(report, &reply, refused.Send());
+  Status status = refused.done.get();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("resources_available"), std::string::npos);
+  EXPECT_EQ(nodes.GetAllNodes()[0].resources_available().at("CPU"), -1);
 }
 
 TEST(GcsNodeManagerTest, RestartedManagerReloadsNodes) {

@@ -1,6 +1,11 @@
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstddef>
+#include <cstring>
 #include <future>
 #include <thread>
 #include <vector>
@@ -97,6 +102,62 @@ TEST(LocalRpcEdgeTest, AConnectionWithTheWrongTokenIsDropped) {
   EXPECT_EQ(result.status.code(), StatusCode::kUnavailable) << result.status.ToString();
   EXPECT_FALSE(handled);
   EXPECT_TRUE(client->closed());
+}
+
+// The frame decoder shared by the IO thread and src/core_cpp/fuzz/local_frames_fuzzer.
+TEST(LocalRpcFrameTest, ParsesWholeFramesAndRefusesOversizedOnes) {
+  auto header = [](uint32_t size, uint32_t word, uint64_t call_id) {
+    std::string h(kLocalFrameHeaderSize, '\0');
+    std::memcpy(h.data(), &size, 4);
+    std::memcpy(h.data() + 4, &word, 4);
+    std::memcpy(h.data() + 8, &call_id, 8);
+    return h;
+  };
+  std::string stream = header(3, 1, 42) + "abc" + header(5, 0, 7) + "de";
+  LocalFrame frame;
+  auto n = ParseLocalFrame(stream, kMaxLocalFrameBody, &frame);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, kLocalFrameHeaderSize + 3);
+  EXPECT_EQ(frame.word, 1u);
+  EXPECT_EQ(frame.call_id, 42u);
+  EXPECT_EQ(frame.body, "abc");
+  n = ParseLocalFrame(std::string_view(stream).substr(*n), kMaxLocalFrameBody, &frame);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0u);  // only part of the second frame
+  EXPECT_EQ(*ParseLocalFrame(stream.substr(0, 5), kMaxLocalFrameBody, &frame), 0u);
+  // A length of 4 GiB - 1, or anything over the limit, is an error naming the field.
+  for (uint32_t size : {UINT32_MAX, kMaxLocalFrameBody + 1}) {
+    n = ParseLocalFrame(header(size, 1, 1), kMaxLocalFrameBody, &frame);
+    ASSERT_FALSE(n.ok());
+    EXPECT_EQ(n.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(n.status().message().find("body_size"), std::string::npos);
+  }
+  EXPECT_FALSE(ParseLocalFrame(header(kMaxLocalHelloBody + 1, 0, 0), kMaxLocalHelloBody, &frame).ok());
+  EXPECT_EQ(LocalReplyStatusCode(2), StatusCode::kNotFound);
+  EXPECT_EQ(LocalReplyStatusCode(1000), StatusCode::kInternal);  // unknown codes stay errors
+}
+
+// Before its hello a connection may not announce a big frame: the server would buffer it.
+TEST(LocalRpcEdgeTest, ABigFrameBeforeTheHelloIsDropped) {
+  std::string name = UniqueName();
+  LocalRpc server("token");
+  ASSERT_TRUE(server.Start().ok());
+  ASSERT_TRUE(server.Listen(name).ok());
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string path = "colony-" + name;
+  std::memcpy(addr.sun_path + 1, path.data(), path.size());
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr),
+                    static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + path.size())),
+            0);
+  std::string frame(kLocalFrameHeaderSize, '\0');
+  uint32_t size = 100u << 20;
+  std::memcpy(frame.data(), &size, 4);
+  ASSERT_EQ(write(fd, frame.data(), frame.size()), static_cast<ssize_t>(frame.size()));
+  char byte;
+  EXPECT_EQ(read(fd, &byte, 1), 0);  // closed without waiting for the 100 MiB
+  close(fd);
 }
 
 TEST_F(LocalRpcTest, ErrorsAndUnknownMethodsReachTheCaller) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -659,6 +660,41 @@ TEST_F(PlasmaStoreTest, GarbageFromOneConnectionDoesNotHurtOthers) {
   ObjectID id = ObjectID::FromRandom();
   Put(good, id, "still fine");
   EXPECT_EQ(DataOf(*good.Get(id, 0)), "still fine");
+}
+
+// Found by src/core_cpp/fuzz/plasma_store_fuzzer: a Get timeout near 2^63 ms overflowed
+// the deadline arithmetic (UB); such timeouts are refused with InvalidArgument.
+TEST_F(PlasmaStoreTest, AbsurdGetTimeoutsAreRefusedAndTheStoreServesOn) {
+  StartStore(1 * kMiB);
+  PlasmaClient& client = NewClient();
+  ObjectID id = ObjectID::FromRandom();
+  Put(client, id, "kept");
+  for (int64_t timeout : {INT64_MAX, kMaxGetTimeoutMs + 1, int64_t{-2}, INT64_MIN}) {
+    auto got = client.Get(std::vector<ObjectID>{ObjectID::FromRandom()}, timeout);
+    ASSERT_EQ(got.status().code(), StatusCode::kInvalidArgument) << timeout;
+    EXPECT_NE(got.status().message().find("timeout_ms"), std::string::npos);
+  }
+  // The longest allowed one parks (and is answered at its deadline, never reached here).
+  auto object = client.Get(id, kMaxGetTimeoutMs);
+  ASSERT_TRUE(object.ok()) << object.status().ToString();
+  EXPECT_EQ(DataOf(*object), "kept");
+}
+
+// A create of nearly 2^64 bytes wrapped the aligned size to 0 and evicted every object
+// before failing; now it fails at once and nothing is evicted.
+TEST_F(PlasmaStoreTest, CreateOfNearly2To64BytesEvictsNothing) {
+  StartStore(1 * kMiB);
+  PlasmaClient& client = NewClient();
+  ObjectID kept = ObjectID::FromRandom();
+  Put(client, kept, "evictable but still wanted");
+  for (uint64_t size : {UINT64_MAX, UINT64_MAX - 62, uint64_t{1} << 63}) {
+    auto created = client.Create(ObjectID::FromRandom(), size, 0);
+    EXPECT_EQ(created.status().code(), StatusCode::kObjectStoreFull) << size;
+  }
+  EXPECT_EQ(client.Create(ObjectID::FromRandom(), UINT64_MAX, 1).status().code(),
+            StatusCode::kInvalidArgument);  // data + metadata overflows
+  EXPECT_TRUE(*client.Contains(kept));
+  EXPECT_EQ(client.Stats()->total_evicted, 0u);
 }
 
 // ---------------------------------------------------------------------------------------
