@@ -482,7 +482,7 @@ cdef set_strategy(CTaskSpec* spec, tuple strategy):
 def submit_task(str module, str qualname, bytes function_hash, str name, list args,
                 list kwarg_names, int num_returns, dict resources, int max_retries,
                 bint retry_exceptions, bytes retry_allowlist, tuple java=None,
-                tuple strategy=None):
+                tuple strategy=None, int max_calls=0):
     cdef CCoreWorker* cw = core()
     cdef CTaskSpec spec
     set_function(&spec, module, qualname, function_hash, java)
@@ -490,6 +490,7 @@ def submit_task(str module, str qualname, bytes function_hash, str name, list ar
     spec.set_name(name.encode())
     spec.set_num_returns(num_returns)
     spec.set_max_retries(max_retries)
+    spec.set_max_calls(max_calls)
     spec.set_retry_exceptions(retry_exceptions)
     spec.set_retry_exception_allowlist(retry_allowlist)
     for key, amount in resources.items():

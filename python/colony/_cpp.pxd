@@ -86,6 +86,7 @@ cdef extern from "common.pb.h" namespace "colony::rpc" nogil:
         int num_returns()
         void set_num_returns(int)
         void set_max_retries(int)
+        void set_max_calls(int)
         cbool retry_exceptions()
         void set_retry_exceptions(cbool)
         const string& retry_exception_allowlist()

@@ -11,7 +11,7 @@ from colony._private.actor_exit import exit_actor
 from colony._private.args import pack_args
 from colony._private.function_manager import FunctionLoader
 from colony._private.handles import (ActorHandle, ActorMethod, actor_id_of, handle_from_id,
-                                     method_names)
+                                     method_names, method_signatures)
 from colony.util.scheduling_strategies import to_tuple
 
 __all__ = ["ActorClass", "ActorHandle", "ActorMethod", "exit_actor", "get_actor",
@@ -31,10 +31,19 @@ class ActorClass:
         self._options = {**options_mod.ACTOR_DEFAULTS,
                          **options_mod.validate_actor_options(dict(options))}
         self._methods = method_names(cls)
+        self._signatures = method_signatures(cls)
         self._is_async = _is_async(cls)
         self.__name__ = cls.__name__
         self.__qualname__ = cls.__qualname__
         self.__doc__ = cls.__doc__
+
+    def __getattr__(self, name: str):
+        # Class attributes through the decorated name, as in plain Python: inside a method,
+        # `MyActor.CONSTANT` reaches the class (the name is bound to this wrapper).
+        cls = self.__dict__.get("_cls")
+        if cls is None or (name.startswith("__") and name.endswith("__")):
+            raise AttributeError(name)
+        return getattr(cls, name)
 
     def __call__(self, *args, **kwargs):
         raise TypeError(f"Actors cannot be instantiated directly. Instead of "
@@ -75,7 +84,8 @@ class ActorClass:
                 raise ValueError(str(e)) from None
             raise
         return ActorHandle(actor_id, cls.__qualname__, self._methods, opts["max_pending_calls"],
-                           opts["max_task_retries"], register=False, token=token)
+                           opts["max_task_retries"], register=False, token=token,
+                           signatures=self._signatures)
 
 
 def get_actor(name: str, namespace: str | None = None) -> ActorHandle:
@@ -89,7 +99,7 @@ def get_actor(name: str, namespace: str | None = None) -> ActorHandle:
     cls = FunctionLoader().load(info["module"], info["qualname"], info["function_hash"])
     return ActorHandle(info["actor_id"], info["qualname"], method_names(cls),
                        info["max_pending_calls"], info["max_task_retries"],
-                       token=info["handle_token"])
+                       token=info["handle_token"], signatures=method_signatures(cls))
 
 
 def kill(actor: ActorHandle, *, no_restart: bool = True) -> None:

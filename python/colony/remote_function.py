@@ -58,7 +58,8 @@ class RemoteFunction:
                                  opts["name"] or fn.__qualname__, packed, kwarg_names,
                                  opts["num_returns"], resource_request(opts), opts["max_retries"],
                                  bool(retry), allowlist,
-                                 strategy=scheduling_strategies.to_tuple(opts["scheduling_strategy"]))
+                                 strategy=scheduling_strategies.to_tuple(opts["scheduling_strategy"]),
+                                 max_calls=opts["max_calls"])
         if opts["num_returns"] == 1:
             return refs[0]
         return refs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 import threading
 import weakref
@@ -29,6 +30,16 @@ def _pickle_by_value(fn) -> None:
         pass
 
 
+def max_function_bytes() -> int:
+    """Pickled functions and classes above this size are refused (a closure over a large
+    array belongs in the object store); COLONY_MAX_FUNCTION_BYTES overrides the 95 MiB."""
+    value = os.environ.get("COLONY_MAX_FUNCTION_BYTES", "")
+    try:
+        return int(value) if value else 95 * 2**20
+    except ValueError:
+        raise ValueError(f"COLONY_MAX_FUNCTION_BYTES must be a number of bytes, got {value!r}") from None
+
+
 class FunctionExporter:
     def __init__(self):
         self._lock = threading.Lock()
@@ -46,6 +57,14 @@ class FunctionExporter:
             pickled = cloudpickle.dumps(fn, protocol=5)
         except Exception as e:
             raise TypeError(f"Could not serialize the remote function {fn.__qualname__}: {e}") from e
+        limit = max_function_bytes()
+        if len(pickled) > limit:
+            raise ValueError(
+                f"The remote {'class' if isinstance(fn, type) else 'function'} {fn.__qualname__} "
+                f"is {len(pickled) / 2**20:.1f} MiB when pickled, over the "
+                f"{limit / 2**20:.0f} MiB limit: it probably closes over a large object. Put the "
+                f"object in the object store with colony.put() and pass the ref as an argument "
+                f"(limit: COLONY_MAX_FUNCTION_BYTES).")
         digest = hashlib.sha1(pickled).hexdigest()[:32].encode()
         # Content-addressed, so any job (a get_actor caller, say) can load it by hash.
         _core.kv_put(KV_NAMESPACE, digest, pickled, False)

@@ -34,10 +34,12 @@ class ActorHandle:
     """
 
     def __init__(self, actor_id: bytes, class_name: str, methods: list, max_pending_calls: int,
-                 max_task_retries: int, register: bool = True, token=None):
+                 max_task_retries: int, register: bool = True, token=None,
+                 signatures: dict | None = None):
         self._actor_id = actor_id
         self._class_name = class_name
         self._methods = list(methods)
+        self._signatures = signatures  # method name -> inspect.Signature (without self)
         self._max_pending_calls = max_pending_calls
         self._max_task_retries = max_task_retries
         self._token = token  # ObjectRef, or None for a detached actor
@@ -55,7 +57,8 @@ class ActorHandle:
 
     def __reduce__(self):
         return ActorHandle, (self._actor_id, self._class_name, self._methods,
-                             self._max_pending_calls, self._max_task_retries, True, self._token)
+                             self._max_pending_calls, self._max_task_retries, True, self._token,
+                             self._signatures)
 
     def __colony_xlang_handle__(self) -> tuple:
         return self._actor_id, xlang.LANGUAGE_PYTHON
@@ -72,6 +75,26 @@ class ActorHandle:
     @property
     def actor_id(self) -> str:
         return self._actor_id.hex()
+
+
+def method_signatures(cls) -> dict:
+    """Each method's signature without `self`, defaults and annotations stripped (only the
+    shape matters, and it travels with pickled handles): checks a call's arguments at
+    .remote() time, where the mistake is, not later inside the actor."""
+    out = {}
+    for name in method_names(cls):
+        try:
+            sig = inspect.signature(getattr(cls, name))
+        except (TypeError, ValueError):
+            continue  # no introspectable signature (a builtin): not checked
+        params = list(sig.parameters.values())
+        bound = isinstance(inspect.getattr_static(cls, name, None), (staticmethod, classmethod))
+        if not bound and params:
+            params = params[1:]  # self
+        out[name] = inspect.Signature([
+            p.replace(annotation=p.empty, default=None if p.default is not p.empty else p.empty)
+            for p in params])
+    return out
 
 
 class ActorMethod:
@@ -92,6 +115,12 @@ class ActorMethod:
 
     def remote(self, *args, **kwargs):
         h = self._handle
+        signature = (h._signatures or {}).get(self._name)
+        if signature is not None:
+            try:
+                signature.bind(*args, **kwargs)
+            except TypeError as e:
+                raise TypeError(f"wrong arguments for {h._class_name}.{self._name}(): {e}") from None
         packed, kwarg_names = pack_args(args, kwargs, f"{h._class_name}.{self._name}")
         num_returns = self._options["num_returns"]
         try:
@@ -187,7 +216,7 @@ def handle_from_id(actor_id: bytes):
     cls = FunctionLoader().load(info["module"], info["qualname"], info["function_hash"])
     return ActorHandle(info["actor_id"], info["qualname"], method_names(cls),
                        info["max_pending_calls"], info["max_task_retries"],
-                       token=info["handle_token"])
+                       token=info["handle_token"], signatures=method_signatures(cls))
 
 
 def decode_handle(actor_id: bytes, language: int):

@@ -8,10 +8,11 @@ import numbers
 from colony.util import scheduling_strategies
 
 TASK_OPTIONS = {"num_cpus", "num_gpus", "memory", "resources", "num_returns", "max_retries",
-                "retry_exceptions", "name", "scheduling_strategy"}
+                "retry_exceptions", "name", "scheduling_strategy", "max_calls"}
+# max_calls: a worker that ran the function this many times exits (0 = never; for leaks).
 TASK_DEFAULTS = {"num_cpus": 1, "num_gpus": 0, "memory": 0, "resources": None, "num_returns": 1,
                  "max_retries": 3, "retry_exceptions": False, "name": None,
-                 "scheduling_strategy": None}
+                 "scheduling_strategy": None, "max_calls": 0}
 
 ACTOR_OPTIONS = {"num_cpus", "num_gpus", "memory", "resources", "name", "namespace", "lifetime",
                  "max_restarts", "max_task_retries", "max_concurrency", "max_pending_calls",
@@ -51,6 +52,8 @@ def validate_options(options: dict, allowed: set = TASK_OPTIONS) -> dict:
         check_number("num_returns", options["num_returns"], integer=True)
     if "max_retries" in options:
         check_number("max_retries", options["max_retries"], integer=True, minimum=-1)
+    if "max_calls" in options:
+        check_number("max_calls", options["max_calls"], integer=True)
     if "resources" in options and options["resources"] is not None:
         res = options["resources"]
         if not isinstance(res, dict):

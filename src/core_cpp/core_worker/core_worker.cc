@@ -1231,6 +1231,13 @@ void CoreWorker::ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* repl
       receiver_->SetConcurrency(concurrency);
     }
   }
+  if (spec.type() == rpc::NORMAL_TASK && spec.max_calls() > 0 &&
+      ++calls_by_function_[spec.function().SerializeAsString()] >= spec.max_calls()) {
+    // Recycled (max_calls): this reply is the last; the task loop ends after it and the
+    // lease holder returns the lease without reusing the worker.
+    reply->set_worker_exiting(true);
+    receiver_->Stop();
+  }
   EndTask(spec, &args, borrowed);
 }
 

@@ -301,6 +301,8 @@ class CoreWorker {
   std::unique_ptr<TaskReceiver> receiver_;
   int async_task_fd_ = -1;
   int ready_fd_ = -1;
+  // Normal tasks run per function (by descriptor), for max_calls; the task thread only.
+  std::unordered_map<std::string, int> calls_by_function_;
   // Handle tokens of the non-detached actors this process created -> their actor ids.
   std::mutex tokens_mu_;
   std::unordered_map<ObjectID, ActorID> actor_of_token_;  // guarded by tokens_mu_
