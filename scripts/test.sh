@@ -15,6 +15,9 @@ build_dir=$(ls -d build/cp*/ 2>/dev/null | head -n 1)
 echo "== C++ unit tests (ctest in $build_dir)"
 (cd "$build_dir" && ctest --output-on-failure --timeout 120) || status=1
 
+echo "== Fuzzing: each libFuzzer target of src/core_cpp/fuzz for 20 s (clang build in build/fuzz)"
+bash scripts/fuzz.sh 20 || status=1
+
 echo "== Java tests (JUnit: unit tests, then cluster tests against real local clusters)"
 COLONY_BIN_DIR=$($PYTHON -c 'from colony._private.node import bin_dir; print(bin_dir())')
 export COLONY_BIN_DIR
