@@ -22,7 +22,9 @@ enum class StatusCode {
   kLimitExceeded,
 };
 
-class Status {
+// [[nodiscard]]: a Status returned and ignored is a bug, or must say why with (void) and a
+// comment.
+class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
@@ -49,7 +51,7 @@ class Status {
 };
 
 template <typename T>
-class StatusOr {
+class [[nodiscard]] StatusOr {
  public:
   StatusOr(Status status) : status_(std::move(status)) {}  // NOLINT: implicit by design
   StatusOr(T value) : value_(std::move(value)) {}          // NOLINT

@@ -259,7 +259,9 @@ Status CoreWorker::Connect() {
       &memory_store_, &reference_counter_,
       [this](TaskSpecPtr spec) { submitter_->Submit(std::move(spec)); },
       [this](const ObjectID& id, const rpc::ObjectValue& value) {
-        if (value.in_plasma() && plasma_) plasma_->Delete(id);
+        // Best effort: a copy already gone is what we want, and one left behind is this
+        // process's primary copy, deleted with everything it owns when it exits.
+        if (value.in_plasma() && plasma_) (void)plasma_->Delete(id);
       });
   lease_client_ = std::make_unique<GrpcLeaseClient>(&raylet_clients_, options_.token);
   actor_states_ = std::make_unique<GrpcActorStateSource>(gcs_.get(), options_.token);
@@ -430,7 +432,8 @@ void CoreWorker::Shutdown() {
   }
   // A driver's objects die with its job; a worker's are freed by their owners (or by the
   // raylet when the worker exits).
-  if (plasma_ && options_.is_driver) plasma_->DeleteOwnedBy(worker_id_.Binary());
+  // Shutting down: the raylet deletes what an exited driver owned anyway.
+  if (plasma_ && options_.is_driver) (void)plasma_->DeleteOwnedBy(worker_id_.Binary());
   if (plasma_) plasma_->Disconnect();
   local_rpc_.Shutdown();
   if (server_) server_->Shutdown();
@@ -500,30 +503,36 @@ Status CoreWorker::MakeReturn(const rpc::TaskSpec& task, const ObjectID& id,
   value->set_metadata(metadata);
   *value->mutable_nested_refs() = nested;
   uint64_t size = TotalSize(pieces);
-  uint8_t* target = nullptr;
-  Status s = size < options_.max_inline_object_bytes ? Status::AlreadyExists("inline")
-                                                      : CreateShared(id, metadata, size, &target);
-  if (s.code() == StatusCode::kObjectStoreFull) {
-    value->Clear();
-    value->set_metadata(ErrorMetadata(rpc::OBJECT_STORE_FULL));
-    value->set_data(s.message());
-    return Status::OK();
+  // Small values travel inside the reply; so does a large one whose earlier attempt's copy
+  // is still in the store.
+  bool inline_value = size < options_.max_inline_object_bytes;
+  if (!inline_value) {
+    uint8_t* target = nullptr;
+    Status s = CreateShared(id, metadata, size, &target);
+    if (s.code() == StatusCode::kObjectStoreFull) {
+      value->Clear();
+      value->set_metadata(ErrorMetadata(rpc::OBJECT_STORE_FULL));
+      value->set_data(s.message());
+      return Status::OK();
+    }
+    if (s.code() == StatusCode::kAlreadyExists) {
+      inline_value = true;
+    } else {
+      COLONY_RETURN_IF_ERROR(s);
+      CopyPieces(target, pieces);
+      value->set_plasma_size(size);
+      COLONY_RETURN_IF_ERROR(SealReturn(id, task, value));
+    }
   }
-  if (s.ok()) {
-    CopyPieces(target, pieces);
-    value->set_plasma_size(size);
-    COLONY_RETURN_IF_ERROR(SealReturn(id, task, value));
-  } else if (s.code() == StatusCode::kAlreadyExists) {
-    value->set_data(JoinPieces(pieces));  // small, or an earlier attempt's copy is still there
-  } else {
-    return s;
-  }
+  if (inline_value) value->set_data(JoinPieces(pieces));
   PrepareReturnedRefs(task, *value);
   return Status::OK();
 }
 
 void CoreWorker::AbortShared(const ObjectID& id) {
-  if (plasma_) plasma_->Abort(id);
+  if (!plasma_) return;
+  Status s = plasma_->Abort(id);
+  if (!s.ok()) COLONY_LOG(WARNING) << "aborting object " << id.Hex() << ": " << s.ToString();
 }
 
 Status CoreWorker::SealPut(const ObjectID& id, rpc::ObjectValue* marker) {
@@ -578,7 +587,9 @@ void CoreWorker::OnObjectFreed(const ObjectID& id, bool owned) {
   // still taken and spill live objects to make room.
   if (!value || !value->in_plasma() || shut_down_) return;
   if (value->plasma_node_id() == node_id_.Binary()) {
-    if (plasma_) plasma_->Delete(id);
+    // Best effort, as FreeObjects at another node's raylet: a copy already gone is fine,
+    // one left behind goes with everything this process owns when it exits.
+    if (plasma_) (void)plasma_->Delete(id);
   } else {
     FreeRemoteCopy(id, value->plasma_node_address());
   }
@@ -751,7 +762,11 @@ std::vector<bool> CoreWorker::ReadShared(const std::vector<ObjectID>& ids,
     ObjectID id = ids[j];
     (*out)[where[j]].value = markers[where[j]];
     (*out)[where[j]].shared = std::make_shared<SharedObject>(
-        b.data, b.data_size, [client, loop, id] { loop->Post([client, id] { client->Release(id); }); });
+        b.data, b.data_size, [client, loop, id] {
+          // Nothing to tell the view's last holder: a failed release means the store
+          // connection is gone, and the store drops a disconnected client's references.
+          loop->Post([client, id] { (void)client->Release(id); });
+        });
     found[j] = true;
   }
   return found;
@@ -1179,7 +1194,10 @@ Status CoreWorker::CancelOwnedTask(const ObjectID& return_id, bool force, bool r
 void CoreWorker::CancelChildren(const TaskID& parent) {
   for (const TaskSpecPtr& child : task_manager_->PendingChildren(parent)) {
     // Forced cancels are not passed on: the child would take its worker down with it.
-    CancelPendingTask(child, false, true);
+    Status s = CancelPendingTask(child, false, true);
+    if (!s.ok()) {
+      COLONY_LOG(WARNING) << "cancelling child task " << child->name() << ": " << s.ToString();
+    }
   }
 }
 
@@ -1262,7 +1280,14 @@ void CoreWorker::BeginTask(const rpc::TaskSpec& spec, std::vector<ObjectData>* a
     reference_counter_.AddLocalRef(id);
     borrowed->push_back(id);
     std::vector<ObjectData> values;
-    Get({id}, -1, &values);
+    Status s = Get({id}, -1, &values);
+    if (!s.ok() && !values[0].value) {
+      // Interrupted (the task was cancelled) or not fetchable: the executor gets an error
+      // value in its place, never a null argument.
+      values[0].value = MakeErrorValue(
+          s.code() == StatusCode::kCancelled ? rpc::TASK_CANCELLED : rpc::OBJECT_LOST,
+          "argument " + id.Hex() + " could not be fetched: " + s.ToString());
+    }
     (*args)[i] = std::move(values[0]);
   }
 }

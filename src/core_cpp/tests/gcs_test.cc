@@ -68,8 +68,8 @@ TEST(GcsStoreTest, PutGetDeleteAndOverwrite) {
 
 TEST(GcsStoreTest, KeysGetAllAndDeleteByPrefix) {
   InMemoryStoreClient store;
-  for (const char* key : {"a/1", "a/2", "ab", "b/1"}) store.Put("t", key, key, true);
-  store.Put("u", "a/3", "x", true);
+  for (const char* key : {"a/1", "a/2", "ab", "b/1"}) ASSERT_TRUE(store.Put("t", key, key, true).ok());
+  ASSERT_TRUE(store.Put("u", "a/3", "x", true).ok());
   EXPECT_EQ(*store.Keys("t", "a/"), (std::vector<std::string>{"a/1", "a/2"}));
   EXPECT_EQ(store.Keys("t", "")->size(), 4u);
   EXPECT_EQ(store.GetAll("t")->size(), 4u);
@@ -79,7 +79,7 @@ TEST(GcsStoreTest, KeysGetAllAndDeleteByPrefix) {
   EXPECT_EQ(store.Keys("u", "")->size(), 1u);
   // Binary keys with embedded NULs survive.
   std::string binary("k\0\xff", 3);
-  store.Put("t", binary, "bin", true);
+  ASSERT_TRUE(store.Put("t", binary, "bin", true).ok());
   EXPECT_EQ(**store.Get("t", binary), "bin");
 }
 
@@ -96,8 +96,8 @@ TEST(GcsKvManagerTest, OverwriteFalseKeepsOldValue) {
 TEST(GcsKvManagerTest, HandlersScopeKeysToNamespaceAndPrefix) {
   InMemoryStoreClient store;
   GcsKvManager kv(&store);
-  for (const char* key : {"fn:1", "fn:2", "other"}) kv.Put("ns", key, "v", true);
-  kv.Put("ns2", "fn:3", "v", true);
+  for (const char* key : {"fn:1", "fn:2", "other"}) ASSERT_TRUE(kv.Put("ns", key, "v", true).ok());
+  ASSERT_TRUE(kv.Put("ns2", "fn:3", "v", true).ok());
 
   rpc::KvKeysRequest keys_request;
   keys_request.set_ns("ns");
@@ -157,8 +157,8 @@ TEST(GcsJobManagerTest, RestartedManagerReloadsJobsAndContinuesIds) {
   {
     GcsJobManager jobs(&store);
     ASSERT_TRUE(jobs.Initialize().ok());
-    jobs.AddJob(rpc::JobInfo());
-    jobs.AddJob(rpc::JobInfo());
+    ASSERT_TRUE(jobs.AddJob(rpc::JobInfo()).ok());
+    ASSERT_TRUE(jobs.AddJob(rpc::JobInfo()).ok());
   }
   GcsJobManager restarted(&store);
   ASSERT_TRUE(restarted.Initialize().ok());
@@ -244,9 +244,9 @@ TEST(GcsNodeManagerTest, RestartedManagerReloadsNodes) {
   NodeID dead = NodeID::FromRandom();
   {
     GcsNodeManager nodes(&store);
-    nodes.RegisterNode(MakeNode(alive));
-    nodes.RegisterNode(MakeNode(dead));
-    nodes.MarkNodeDead(dead, "gone");
+    ASSERT_TRUE(nodes.RegisterNode(MakeNode(alive)).ok());
+    ASSERT_TRUE(nodes.RegisterNode(MakeNode(dead)).ok());
+    ASSERT_TRUE(nodes.MarkNodeDead(dead, "gone").ok());
   }
   GcsNodeManager restarted(&store);
   int notified = 0;
@@ -360,7 +360,7 @@ class GcsHealthCheckTest : public ::testing::Test {
   GcsNodeManager nodes_{&store_};
   GcsNodeChangePublisher publisher_{&loop_};
   GcsHealthChecker checker_{&loop_, kTimeoutMs, [this](const NodeID& id) {
-                              nodes_.MarkNodeDead(id, "health check timed out");
+                              EXPECT_TRUE(nodes_.MarkNodeDead(id, "health check timed out").ok());
                             }};
   EventLoop loop_;  // declared last: stopped and destroyed before what it runs against
 };

@@ -105,7 +105,7 @@ TEST_F(ObjectManagerTest, ConcurrentPullsOfOneObjectShareOneChunkedTransfer) {
   ASSERT_TRUE(copy.ok()) << copy.status().ToString();
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(copy->data), copy->data_size), data);
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(copy->metadata), copy->metadata_size), "META");
-  dest_->client.Release(id);
+  ASSERT_TRUE(dest_->client.Release(id).ok());
 
   // Already here: no transfer at all.
   ASSERT_TRUE(Pull(id, source_->address()).get().ok());

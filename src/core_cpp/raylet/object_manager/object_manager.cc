@@ -161,9 +161,16 @@ void ObjectManager::Finish(const std::shared_ptr<Transfer>& transfer, Status sta
   if (transfer->created) {
     if (status.ok()) status = plasma_.Seal(transfer->id);
     if (status.ok()) {
-      plasma_.Release(transfer->id);
+      // The copy is sealed and readable either way; a failed release only keeps it
+      // unevictable, worth a line in the log but not a failed pull.
+      Status released = plasma_.Release(transfer->id);
+      if (!released.ok()) {
+        COLONY_LOG(WARNING) << "releasing pulled object " << transfer->id.Hex()
+                            << " failed: " << released.ToString();
+      }
     } else {
-      plasma_.Abort(transfer->id);
+      // The pull failed (logged below); an abort that fails too leaves nothing more to undo.
+      (void)plasma_.Abort(transfer->id);
     }
   } else if (status.code() == StatusCode::kAlreadyExists) {
     status = Status::OK();  // sealed here meanwhile (a local reconstruction, say)
@@ -205,13 +212,17 @@ Status ObjectManager::ReadChunk(const rpc::ReadObjectChunkRequest& request,
   std::string* data = reply->mutable_data();
   data->resize(length);
   CopyLarge(data->data(), object->data + offset, length);
-  plasma_.Release(id);
+  // The chunk is copied into the reply: a failed release does not change the answer.
+  (void)plasma_.Release(id);
   chunks_served_++;
   return Status::OK();
 }
 
 void ObjectManager::Free(const std::vector<ObjectID>& ids) {
-  for (const auto& id : ids) store_->Delete(id);
+  // FreeObjects has no per-object answer: an object already gone (NotFound) is what the
+  // owner asked for, and one not sealed yet is still being created by a pull, whose copy
+  // is a cache copy (evictable).
+  for (const auto& id : ids) (void)store_->Delete(id);
 }
 
 }  // namespace colony::raylet
