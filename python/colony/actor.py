@@ -11,11 +11,33 @@ from colony._private.actor_exit import exit_actor
 from colony._private.args import pack_args
 from colony._private.function_manager import FunctionLoader
 from colony._private.handles import (ActorHandle, ActorMethod, actor_id_of, handle_from_id,
-                                     method_names, method_signatures)
+                                     METHOD_OPTIONS_ATTRIBUTE, method_names, method_options,
+                                     method_signatures)
 from colony.util.scheduling_strategies import to_tuple
 
 __all__ = ["ActorClass", "ActorHandle", "ActorMethod", "exit_actor", "get_actor",
-           "handle_from_id", "kill"]
+           "handle_from_id", "kill", "method"]
+
+
+def method(**options):
+    """Call options for an actor method, as Ray's @ray.method::
+
+        @colony.remote
+        class Splitter:
+            @colony.method(num_returns=2)
+            def halves(self, items):
+                return items[:len(items) // 2], items[len(items) // 2:]
+
+    `handle.halves.options(...)` still overrides them per call.
+    """
+    options_mod.validate_method_options(options)
+
+    def decorate(fn):
+        if not callable(fn):
+            raise TypeError(f"@colony.method decorates an actor method, got {type(fn).__name__}")
+        setattr(fn, METHOD_OPTIONS_ATTRIBUTE, dict(options))
+        return fn
+    return decorate
 
 
 def _is_async(cls) -> bool:
@@ -32,6 +54,7 @@ class ActorClass:
                          **options_mod.validate_actor_options(dict(options))}
         self._methods = method_names(cls)
         self._signatures = method_signatures(cls)
+        self._method_options = method_options(cls)
         self._is_async = _is_async(cls)
         self.__name__ = cls.__name__
         self.__qualname__ = cls.__qualname__
@@ -85,7 +108,7 @@ class ActorClass:
             raise
         return ActorHandle(actor_id, cls.__qualname__, self._methods, opts["max_pending_calls"],
                            opts["max_task_retries"], register=False, token=token,
-                           signatures=self._signatures)
+                           signatures=self._signatures, method_options=self._method_options)
 
 
 def get_actor(name: str, namespace: str | None = None) -> ActorHandle:
@@ -99,7 +122,8 @@ def get_actor(name: str, namespace: str | None = None) -> ActorHandle:
     cls = FunctionLoader().load(info["module"], info["qualname"], info["function_hash"])
     return ActorHandle(info["actor_id"], info["qualname"], method_names(cls),
                        info["max_pending_calls"], info["max_task_retries"],
-                       token=info["handle_token"], signatures=method_signatures(cls))
+                       token=info["handle_token"], signatures=method_signatures(cls),
+                       method_options=method_options(cls))
 
 
 def kill(actor: ActorHandle, *, no_restart: bool = True) -> None:

@@ -95,3 +95,31 @@ def test_max_calls_recycles_the_worker(max_calls):
     assert max(runs_per_worker.values()) <= max_calls, runs_per_worker
     with pytest.raises(ValueError, match="max_calls"):
         worker_pid.options(max_calls=-1)
+
+
+@colony.remote
+class Splitter:
+    @colony.method(num_returns=2)
+    def halves(self, items):
+        middle = len(items) // 2
+        return items[:middle], items[middle:]
+
+    def whole(self, items):
+        return items
+
+
+def test_colony_method_sets_a_methods_call_options():
+    s = Splitter.remote()
+    first, second = s.halves.remote([1, 2, 3, 4])
+    assert colony.get([first, second]) == [[1, 2], [3, 4]]
+    assert colony.get(s.whole.remote([5])) == [5]
+    assert len(s.halves.options(num_returns=2).remote([1, 2])) == 2
+
+    @colony.remote
+    def through_a_copy(handles):  # the options travel with a pickled handle
+        a, b = handles[0].halves.remote([7, 8])
+        return colony.get([a, b])
+
+    assert colony.get(through_a_copy.remote([s])) == [[7], [8]]
+    with pytest.raises(ValueError, match="unknown actor method option"):
+        colony.method(num_gpus=1)

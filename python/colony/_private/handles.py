@@ -35,11 +35,12 @@ class ActorHandle:
 
     def __init__(self, actor_id: bytes, class_name: str, methods: list, max_pending_calls: int,
                  max_task_retries: int, register: bool = True, token=None,
-                 signatures: dict | None = None):
+                 signatures: dict | None = None, method_options: dict | None = None):
         self._actor_id = actor_id
         self._class_name = class_name
         self._methods = list(methods)
         self._signatures = signatures  # method name -> inspect.Signature (without self)
+        self._method_options = method_options  # method name -> @colony.method options
         self._max_pending_calls = max_pending_calls
         self._max_task_retries = max_task_retries
         self._token = token  # ObjectRef, or None for a detached actor
@@ -58,7 +59,7 @@ class ActorHandle:
     def __reduce__(self):
         return ActorHandle, (self._actor_id, self._class_name, self._methods,
                              self._max_pending_calls, self._max_task_retries, True, self._token,
-                             self._signatures)
+                             self._signatures, self._method_options)
 
     def __colony_xlang_handle__(self) -> tuple:
         return self._actor_id, xlang.LANGUAGE_PYTHON
@@ -97,13 +98,28 @@ def method_signatures(cls) -> dict:
     return out
 
 
+# Set by @colony.method on a method: its call options' defaults.
+METHOD_OPTIONS_ATTRIBUTE = "__colony_method_options__"
+
+
+def method_options(cls) -> dict:
+    """{method name: options from @colony.method} for the methods that have some."""
+    out = {}
+    for name in method_names(cls):
+        options = getattr(getattr(cls, name), METHOD_OPTIONS_ATTRIBUTE, None)
+        if options:
+            out[name] = dict(options)
+    return out
+
+
 class ActorMethod:
     """`handle.method.remote(*args)` calls the method; `.options(num_returns=2)` first if needed."""
 
     def __init__(self, handle: ActorHandle, name: str, options: dict | None = None):
         self._handle = handle
         self._name = name
-        self._options = {**options_mod.METHOD_DEFAULTS, **(options or {})}
+        self._options = {**options_mod.METHOD_DEFAULTS,
+                         **(handle._method_options or {}).get(name, {}), **(options or {})}
 
     def __call__(self, *args, **kwargs):
         raise TypeError(f"Actor methods cannot be called directly. Instead of "
@@ -216,7 +232,8 @@ def handle_from_id(actor_id: bytes):
     cls = FunctionLoader().load(info["module"], info["qualname"], info["function_hash"])
     return ActorHandle(info["actor_id"], info["qualname"], method_names(cls),
                        info["max_pending_calls"], info["max_task_retries"],
-                       token=info["handle_token"], signatures=method_signatures(cls))
+                       token=info["handle_token"], signatures=method_signatures(cls),
+                       method_options=method_options(cls))
 
 
 def decode_handle(actor_id: bytes, language: int):
