@@ -85,7 +85,9 @@ class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService
     }
     if (request.copy_lost() && owned) {
       ObjectValuePtr marker = store.GetIfExists(id);
-      if (marker && marker->in_plasma()) core_worker_->RecoverLostCopy(id, *marker);
+      if (marker && marker->in_plasma() && !core_worker_->PrimaryCopyIsHere(id, *marker)) {
+        core_worker_->RecoverLostCopy(id, *marker);
+      }
     }
     store.GetAsync(id, [reply, send = std::move(send)](ObjectValuePtr value) {
       *reply->mutable_value() = *value;
@@ -805,6 +807,14 @@ std::vector<Status> CoreWorker::PullToLocal(const std::vector<ObjectID>& ids,
   std::unique_lock<std::mutex> lock(pulls->mu);
   pulls->cv.wait(lock, [&] { return pulls->remaining == 0; });
   return pulls->results;
+}
+
+bool CoreWorker::PrimaryCopyIsHere(const ObjectID& id, const rpc::ObjectValue& marker) {
+  // A borrower's read can fail for reasons of its own (its pull, its node): an owner whose
+  // node still holds the primary copy must not declare it lost (a put has no lineage).
+  if (marker.plasma_node_id() != node_id_.Binary() || !plasma_) return false;
+  StatusOr<bool> here = plasma_->Contains(id);
+  return here.ok() && *here;
 }
 
 void CoreWorker::RecoverLostCopy(const ObjectID& id, const rpc::ObjectValue& marker) {

@@ -265,6 +265,8 @@ class CoreWorker {
                                const std::vector<ObjectValuePtr>& markers,
                                std::vector<ObjectData>* out);
   void RecoverLostCopy(const ObjectID& id, const rpc::ObjectValue& marker);
+  // The marker's primary copy is in this node's store (spilled counts).
+  bool PrimaryCopyIsHere(const ObjectID& id, const rpc::ObjectValue& marker);
   // `token` was an actor's handle token (ActorHandleToken): every handle is gone, so the
   // actor ends gracefully (OUT_OF_SCOPE).
   void EndActorIfTokenFreed(const ObjectID& token);
