@@ -19,6 +19,10 @@ const char* DeathCauseName(rpc::ActorTableData::DeathCause cause) {
       return "its node died";
     case rpc::ActorTableData::CREATION_FAILED:
       return "its constructor raised an exception";
+    case rpc::ActorTableData::EXITED:
+      return "it exited";
+    case rpc::ActorTableData::OUT_OF_SCOPE:
+      return "it went out of scope";
     default:
       return "it died";
   }
