@@ -1,8 +1,9 @@
 """Ending an actor from inside: `colony.actor.exit_actor()` and `__colony_terminate__`.
 
-The method that calls exit_actor() stops there; the actor is DEAD at once (no restart, the
-cause says it exited), its worker exits normally once the call is over (atexit and the
-actor's __del__ run), and the calls queued behind it fail with ActorDiedError.
+The method that calls exit_actor() stops there and its caller gets ActorDiedError; the
+actor's worker takes no further call and exits normally once this one is answered (atexit
+and the actor's __del__ run); the actor is then DEAD for good (no restart, cause EXITED) and
+the calls queued behind it fail with ActorDiedError.
 """
 
 from __future__ import annotations
