@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/logging.h"
+#include "common/resources.h"
 
 namespace colony::gcs {
 namespace {
@@ -43,9 +44,8 @@ Status CheckCreationTask(const rpc::TaskSpec& task) {
     return Status::InvalidArgument("max_restarts must be -1 (infinite) or >= 0");
   }
   for (const auto& [name, amount] : task.resources()) {
-    if (!std::isfinite(amount) || amount < 0) {
-      return Status::InvalidArgument("resource " + name + " must be a finite amount >= 0");
-    }
+    Status valid = ValidateResourceAmount("creation_task.resources", name, amount);
+    if (!valid.ok()) return valid;
   }
   return Status::OK();
 }

@@ -327,6 +327,20 @@ TEST_F(GcsActorManagerTest, GcsActorNamesAreUniquePerNamespaceAndGetIfExists) {
   CapturedReply bad_done;
   manager_->HandleRegisterActor(bad, &bad_reply, bad_done.Send());
   EXPECT_EQ(bad_done.done.get().code(), StatusCode::kInvalidArgument);
+  // Absurd resource amounts are refused with the field named (1e300 used to reach the
+  // scheduler's arithmetic).
+  for (double absurd : {-1.0, 1e300}) {
+    rpc::RegisterActorRequest request;
+    *request.mutable_creation_task() = MakeCreationTask(ActorID::FromRandom(), {});
+    (*request.mutable_creation_task()->mutable_resources())["CPU"] = absurd;
+    rpc::RegisterActorReply reply;
+    CapturedReply done;
+    manager_->HandleRegisterActor(request, &reply, done.Send());
+    Status status = done.done.get();
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << absurd;
+    EXPECT_NE(status.message().find("creation_task.resources"), std::string::npos)
+        << status.message();
+  }
 }
 
 TEST_F(GcsActorManagerTest, GcsActorCreationLeasesPushesAndBecomesAlive) {
