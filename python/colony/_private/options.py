@@ -3,6 +3,7 @@ the resource request they make."""
 
 from __future__ import annotations
 
+import math
 import numbers
 
 from colony.util import scheduling_strategies
@@ -36,8 +37,19 @@ def check_number(name, value, integer=False, minimum=0):
     if not ok:
         kind = "an integer" if integer else "a number"
         raise TypeError(f"option {name} must be {kind}, got {type(value).__name__}")
+    if not math.isfinite(value):
+        raise ValueError(f"option {name} must be a finite number, got {value}")
     if value < minimum:
         raise ValueError(f"option {name} must be >= {minimum}, got {value}")
+
+
+def check_quantity(name, value):
+    """A resource amount: fractions of one unit are shareable, above one only whole units
+    (as Ray), because a task cannot hold 1.5 GPUs."""
+    check_number(name, value)
+    if value > 1 and value != int(value):
+        raise ValueError(f"option {name}: resource quantities above 1 must be whole numbers, "
+                         f"got {value}")
 
 
 def validate_options(options: dict, allowed: set = TASK_OPTIONS) -> dict:
@@ -45,9 +57,11 @@ def validate_options(options: dict, allowed: set = TASK_OPTIONS) -> dict:
     if unknown:
         raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}; valid options are "
                          f"{', '.join(sorted(allowed))}")
-    for name in ("num_cpus", "num_gpus", "memory"):
+    for name in ("num_cpus", "num_gpus"):
         if name in options:
-            check_number(name, options[name])
+            check_quantity(name, options[name])
+    if "memory" in options:
+        check_number("memory", options["memory"])
     if "num_returns" in options:
         check_number("num_returns", options["num_returns"], integer=True)
     if "max_retries" in options:
@@ -64,7 +78,7 @@ def validate_options(options: dict, allowed: set = TASK_OPTIONS) -> dict:
             if k in ("CPU", "GPU", "memory"):
                 raise ValueError(f"use the num_cpus/num_gpus/memory options instead of "
                                  f"resources[{k!r}]")
-            check_number(f"resources[{k!r}]", v)
+            check_quantity(f"resources[{k!r}]", v)
     if "retry_exceptions" in options:
         re = options["retry_exceptions"]
         if not isinstance(re, bool) and not (

@@ -20,6 +20,12 @@ final class Checks {
       throw new IllegalArgumentException(
           "resource " + name + " must be a finite amount >= 0, got " + amount);
     }
+    // Fractions of one unit are shareable; above one only whole units (a task cannot hold
+    // 1.5 GPUs). The same rule as the Python SDK's options.
+    if (amount > 1 && amount != Math.rint(amount)) {
+      throw new IllegalArgumentException(
+          "resource " + name + ": quantities above 1 must be whole numbers, got " + amount);
+    }
   }
 
   static int atLeast(String option, int value, int minimum, String meaning) {

@@ -51,6 +51,10 @@ class OptionsTest {
         "resource CPU must be a finite amount >= 0, got Infinity",
         () -> builder.setResource("CPU", Double.POSITIVE_INFINITY));
     assertMessage(
+        "resource GPU: quantities above 1 must be whole numbers, got 2.5",
+        () -> builder.setResource("GPU", 2.5));
+    builder.setResource("GPU", 0.5); // a fraction of one unit is shareable
+    assertMessage(
         "name must be a non-empty string; leave it unset for the default",
         () -> builder.setName(" "));
   }
