@@ -19,7 +19,7 @@ def compile_driver(out) -> str:
         pytest.fail("javac is needed (scripts/install.sh installs a JDK)")
     classpath = java_runtime_classpath()
     sources = [os.path.join(DRIVER, "xdriver", name)
-               for name in ("CallPython.java", "ArrowToPython.java")]
+               for name in ("CallPython.java", "ArrowToPython.java", "PutForPython.java")]
     subprocess.run(["javac", "-cp", classpath, "-d", str(out), *sources], check=True)
     # The driver's classpath is its job's code search path: the Python module sits there too.
     shutil.copy(os.path.join(DRIVER, "py_fixtures.py"), out)
@@ -64,6 +64,25 @@ def test_java_driver_exchanges_arrow_tables_with_python(tmp_path):
     assert lines["java_got"] == f"{rows}/{(rows - 1) / 2}/true"
     assert lines["array"] == "[0.0, 1.0, 2.0, 3.0, 4.0]"
     assert lines["arrow_bytes_held"] == "0"
+
+
+def test_python_reads_what_a_java_driver_puts(tmp_path):
+    """Colony.put of neutral values (Long, Double, String, byte[], lists, maps, refs) stores
+    XLANG, which Python reads as plain data; an Integer list stays Java-only, with a clear
+    error; Java still reads its own values back as it put them."""
+    classpath = compile_driver(tmp_path)
+    env = dict(os.environ, COLONY_BIN_DIR=bin_dir())
+    env.pop("COLONY_ADDRESS", None)
+    lines = run_driver(classpath, env, "xdriver.PutForPython")
+    assert lines["list"] == "list:[1, 2]"
+    assert lines["map"] == ("dict:{'name': 'héllo', 'bytes': b'\\x00\\x01\\xff', "
+                            "'xs': [1.5, True], 'none': None}")
+    assert lines["string"] == "str:'text'"
+    assert lines["big_total"] == str(sum(range(50_000)))
+    assert lines["refs_total"] == "84"
+    assert "metadata b'JAVA'" in lines["java_only"], lines["java_only"]
+    assert "Integer" in lines["java_only"]
+    assert lines["java_reads"] == "Long"
 
 
 def test_java_driver_joins_a_running_cluster(tmp_path):

@@ -86,3 +86,16 @@ def test_java_actor_handle_passed_to_a_python_task(xlang_cluster):
 
     assert colony.get(bump.remote([counter])) == 101
     assert colony.get(counter.get.remote()) == 101
+
+
+def test_python_reads_values_a_java_task_put(xlang_cluster):
+    """A Java task's Colony.put of neutral values is XLANG: the Python caller reads it."""
+    ref = colony.get(cross_language.java_function("xlang.PutJob", "putRange").remote(5))
+    assert colony.get(ref) == [0, 1, 2, 3, 4]
+    nested = colony.get(colony.get(cross_language.java_function("xlang.PutJob",
+                                                                "putNested").remote("n")))
+    assert nested["name"] == "n"
+    assert colony.get(nested["inner"]) == [1, 2.5, "x"]
+    java_only = colony.get(cross_language.java_function("xlang.PutJob", "putIntegers").remote())
+    with pytest.raises(ValueError, match="metadata b'JAVA'.*Integer"):
+        colony.get(java_only)

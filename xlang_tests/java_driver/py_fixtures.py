@@ -46,3 +46,17 @@ def make_table(rows):
 def arange(n):
     import numpy as np
     return np.arange(n, dtype=np.float64)
+
+
+def describe(value):
+    """The Python type and repr of a value a Java driver put (PutForPython)."""
+    return f"{type(value).__name__}:{value!r}"
+
+
+def total(values):
+    return sum(values)
+
+
+def total_of_refs(refs):
+    import colony
+    return sum(sum(colony.get(ref)) for ref in refs)

@@ -32,6 +32,7 @@ PYTHON_OOB = b"PYTHON_OOB"
 XLANG = b"XLANG"
 ARROW = b"ARROW"
 RAW = b"RAW"
+JAVA = b"JAVA"  # Java's Fory bytes: never read here
 XLANG_ERROR = b"ERROR:1:XLANG"
 ERROR_PREFIX = b"ERROR:"
 
@@ -284,6 +285,12 @@ def deserialize(metadata: bytes, data):
                                              fields.get("message", ""), fields.get("stack", ""))
     if metadata.startswith(ERROR_PREFIX):
         return error_from(int(metadata[len(ERROR_PREFIX):]), data)
+    if metadata == JAVA:
+        raise ValueError(
+            "cannot deserialize a value with metadata b'JAVA' in Python: a Java object with no "
+            "language-neutral form, readable in Java only (Java stores as XLANG null, Boolean, "
+            "Long, Double, String, byte[], ObjectRef, ActorHandle and lists/maps of them; "
+            "Integer, Float, arrays, sets and user classes stay JAVA: docs/xlang.md)")
     raise ValueError(f"cannot deserialize a value with metadata {metadata!r} in Python")
 
 

@@ -103,7 +103,7 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
 
   @Override
   public <T> ObjectRef<T> put(T value) {
-    SerializedValue v = serializer.serialize(value, "the value passed to Colony.put()");
+    SerializedValue v = serializer.serializeStored(value, "the value passed to Colony.put()");
     byte[] id =
         v.inPieces()
             ? NativeCoreWorker.putPieces(

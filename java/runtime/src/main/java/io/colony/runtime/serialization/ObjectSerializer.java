@@ -38,7 +38,8 @@ import org.apache.fory.serializer.Serializer;
  *
  * <ul>
  *   <li>{@code RAW}: a {@code byte[]} as is (Python reads it as {@code bytes}).
- *   <li>{@code JAVA}: any other value, serialized with Apache Fory. Refs and actor handles inside
+ *   <li>{@code JAVA}: any other value, serialized with Apache Fory (stored values that are
+ *       language-neutral are XLANG instead: {@link #serializeStored}). Refs and actor handles inside
  *       it are written by ID; the refs are reported as the value's nested refs.
  *   <li>{@code XLANG}: the language-neutral format of values that cross between Python and Java
  *       ({@link XlangCodec}); always readable.
@@ -122,6 +123,20 @@ public final class ObjectSerializer {
       return serializeArrow((VectorSchemaRoot) value);
     }
     return serializeJava(JAVA, value, purpose);
+  }
+
+  /**
+   * Serializes a value that is stored for any reader ({@code Colony.put}, a task's return to a Java
+   * caller): a language-neutral value ({@link NeutralValues}: Long, Double, String, lists and maps
+   * of them, refs ...) as XLANG, so that Python can read it too; any other as {@link #serialize}.
+   *
+   * @throws IllegalArgumentException if the value cannot be serialized
+   */
+  public SerializedValue serializeStored(Object value, String purpose) {
+    if (!(value instanceof byte[]) && NeutralValues.isNeutral(value)) {
+      return xlang.serialize(value, purpose, "reader of any language");
+    }
+    return serialize(value, purpose);
   }
 
   /** An Arrow stream in pieces that view the root's buffers: keep the root open until written. */

@@ -249,7 +249,7 @@ public final class TaskExecutor {
       SerializedValue value =
           crossLanguage(spec)
               ? serializer.serializeXlang(values.get(i), purpose, callerName(spec))
-              : serializer.serialize(values.get(i), purpose);
+              : serializer.serializeStored(values.get(i), purpose);
       addReturn(reply, spec, i + 1, value);
     }
     return reply.build();
