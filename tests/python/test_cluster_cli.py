@@ -97,13 +97,13 @@ def test_head_worker_status_driver_and_stop(cli, cpus):
     gcs, head_out = _start_head(cli, *head_flags, "--resources", '{"head_res": 1}')
     assert "colony start --address " + gcs in head_out.stdout
     info = cli.info()
-    assert info["gcs_address"] == gcs and len(info["pids"]) == 2
+    assert info["gcs_address"] == gcs and len(info["pids"]) == 3  # GCS, raylet, dashboard
     assert all(pid_alive(p) for p in info["pids"])
 
     proc = cli.run("start", "--address", gcs, *worker_flags, "--resources", '{"worker_res": 2}')
     assert proc.returncode == 0, proc.stderr + proc.stdout
     info = cli.info()
-    assert len(info["pids"]) == 3 and all(pid_alive(p) for p in info["pids"])
+    assert len(info["pids"]) == 4 and all(pid_alive(p) for p in info["pids"])
 
     status = cli.run("status")
     assert status.returncode == 0, status.stderr
@@ -148,7 +148,7 @@ def test_head_worker_status_driver_and_stop(cli, cpus):
 
     stop = cli.run("stop")
     assert stop.returncode == 0, stop.stderr
-    assert "stopped 3 process(es)" in stop.stdout
+    assert "stopped 4 process(es)" in stop.stdout  # with the dashboard
     assert wait_pids_gone(pids + worker_pids) == []
     assert pids_with_cmdline(cli.tmp) == []
     assert cli.info() is None  # cluster file removed

@@ -130,7 +130,7 @@ def test_two_node_cluster_over_tls(cli):
     join = cli.run("start", "--address", gcs, "--tls", "--num-cpus", "1",
                    "--resources", '{"worker_res": 1}')
     assert join.returncode == 0, join.stderr + join.stdout
-    assert len(cli.info()["pids"]) == 3
+    assert len(cli.info()["pids"]) == 4  # GCS, raylet, dashboard; raylet
 
     # The GCS speaks TLS only: a plaintext HTTP/2 client gets no SETTINGS frame; a TLS client
     # that trusts the cluster CA completes the handshake and names the GCS by its IP.
@@ -181,7 +181,7 @@ def test_two_node_cluster_over_tls(cli):
 
     pids = cli.info()["pids"]
     stop = cli.run("stop")
-    assert stop.returncode == 0 and "stopped 3 process(es)" in stop.stdout
+    assert stop.returncode == 0 and "stopped 4 process(es)" in stop.stdout
     assert wait_pids_gone(pids) == []
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 _PR_SET_PDEATHSIG = 1
 CLUSTER_FILE_NAME = "current_cluster.json"
+DEFAULT_DASHBOARD_PORT = 8265
 
 
 def state_dir_path() -> str:
@@ -151,6 +152,7 @@ class NodeProcesses:
     netns: str | None = None
     # {"ca", "cert", "key"} file paths: gRPC over TLS (colony/_private/tls.py).
     tls: dict | None = None
+    dashboard_address: str = ""
 
     def start_gcs(self, port: int = 0, die_with_parent: bool = True,
                   health_check_timeout_ms: int | None = None,
@@ -190,7 +192,21 @@ class NodeProcesses:
         port = self._start("colony-raylet", name, args, die_with_parent)
         self.raylet_address = f"{self.node_ip}:{port}"
 
-    def _start(self, binary: str, name: str, args: list, die_with_parent: bool) -> int:
+    def start_dashboard(self, port: int = DEFAULT_DASHBOARD_PORT, die_with_parent: bool = True,
+                        port_fallback: bool = False) -> str:
+        """Starts the head's web process (the job API, docs/jobs.md) on `port`
+        (`port_fallback`: any free port if that one is taken); returns its HOST:PORT."""
+        args = ["--gcs-address", self.gcs_address, "--node-ip", self.node_ip,
+                "--port", str(int(port))]
+        if port_fallback:
+            args.append("--port-fallback")
+        port = self._start([sys.executable, "-m", "colony.dashboard"], "dashboard", args,
+                           die_with_parent)
+        self.dashboard_address = f"{self.node_ip}:{port}"
+        return self.dashboard_address
+
+    def _start(self, binary, name: str, args: list, die_with_parent: bool) -> int:
+        """`binary`: a file of bin_dir(), or a whole command line prefix (a list)."""
         port_file = os.path.join(self.session_dir, f"{name}.port")
         if os.path.exists(port_file):
             os.remove(port_file)  # a stale port would point at a process that is gone
@@ -200,8 +216,8 @@ class NodeProcesses:
         if self.tls:
             from colony._private import tls
             env.update(tls.env_of(self.tls))
-        cmd = [os.path.join(bin_dir(), binary), *args, "--port-file", port_file,
-               "--session-dir", self.session_dir]
+        prefix = list(binary) if isinstance(binary, list) else [os.path.join(bin_dir(), binary)]
+        cmd = [*prefix, *args, "--port-file", port_file, "--session-dir", self.session_dir]
         if self.netns:
             cmd = ["ip", "netns", "exec", self.netns, *cmd]
         with open(log, "ab") as out:
@@ -209,7 +225,8 @@ class NodeProcesses:
                                     preexec_fn=_die_with_parent if die_with_parent else None,
                                     start_new_session=not die_with_parent)
         self.procs.append(proc)
-        return _wait_for_port_file(port_file, proc, binary, log)
+        return _wait_for_port_file(port_file, proc, name if isinstance(binary, list) else binary,
+                                   log)
 
     def pids(self) -> list:
         return [p.pid for p in self.procs]

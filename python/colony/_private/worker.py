@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import numbers
 import os
 import secrets
+import signal
 import sys
 import threading
 
@@ -69,6 +71,7 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
         if namespace is not None and not isinstance(namespace, str):
             raise TypeError("namespace must be a string")
         job_config = job_config or JobConfig()
+        job_config = _with_submitted_working_dir(job_config)
         worker_env = _system_config_env(_system_config)
         if address is None:
             address = os.environ.get("COLONY_ADDRESS") or None
@@ -96,9 +99,34 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
             raise
         state.mode = "driver"
         state.gcs_address = gcs_address
+        _end_submitted_driver_on_sigterm()
         state.exporter = FunctionExporter()  # a new cluster has none of our functions yet
         atexit.register(shutdown)
         return _context_info()
+
+
+def _with_submitted_working_dir(job_config: JobConfig) -> JobConfig:
+    """A driver started by `colony job submit` with a working_dir: its folder joins the
+    job's code search path, so the job's workers can import its modules too."""
+    folder = os.environ.get("COLONY_JOB_WORKING_DIR")
+    if not folder or folder in job_config.code_search_path:
+        return job_config
+    return dataclasses.replace(job_config,
+                               code_search_path=[*job_config.code_search_path, folder])
+
+
+def _end_submitted_driver_on_sigterm() -> None:
+    """`colony job stop` SIGTERMs a submitted driver: exiting through SystemExit runs
+    colony.shutdown() (atexit), which ends the job's workers and actors at once. Only for
+    submitted drivers, and only where the program has not set its own handler."""
+    if (not os.environ.get("COLONY_JOB_SUBMISSION_ID")
+            or threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
+        return
+
+    def _exit(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, _exit)
 
 
 # _system_config keys -> the environment variable that carries each to every process.

@@ -5,6 +5,7 @@
     colony status [--address HOST:PORT]
     colony token        (prints the token of the cluster started here)
     colony stop
+    colony job submit|status|logs|stop|list ...   (scripts/job_cli.py, docs/jobs.md)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 import time
 
 from colony._private import node as node_mod
+from colony.scripts import job_cli
 
 
 def _json_dict(text: str) -> dict:
@@ -57,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--tls-cert", help="this node's certificate (PEM), signed by the CA, "
                                           "naming its IP")
     start.add_argument("--tls-key", help="the key of --tls-cert (PEM)")
+    start.add_argument("--dashboard-port", type=int,
+                       help="port of the head's job API and dashboard (default "
+                            f"{node_mod.DEFAULT_DASHBOARD_PORT}, or any free port if that one "
+                            "is taken)")
+    start.add_argument("--no-dashboard", action="store_true",
+                       help="do not start the head's web process (no job API)")
+    job_cli.add_parser(sub)
     stop = sub.add_parser("stop", help="stop the processes started by 'colony start' here")
     stop.add_argument("--grace", type=float, default=5.0, help="seconds before SIGKILL")
     sub.add_parser("token", help="print the token of the cluster started here "
@@ -104,6 +113,15 @@ def _start(args) -> int:
     except BaseException:
         node.stop()  # a head whose raylet failed must not leave its GCS behind
         raise
+    if args.head and not args.no_dashboard:
+        try:
+            info["dashboard_address"] = node.start_dashboard(
+                port=args.dashboard_port if args.dashboard_port is not None
+                else node_mod.DEFAULT_DASHBOARD_PORT,
+                die_with_parent=False, port_fallback=args.dashboard_port is None)
+        except BaseException:
+            node.stop()
+            raise
     info["pids"] = info.get("pids", []) + node.pids()
     node_mod.write_cluster_file(info)
     print(f"Colony node started (raylet at {node.raylet_address})"
@@ -119,6 +137,9 @@ def _start(args) -> int:
               f"Connect a driver:        colony.init(address=\"auto\") on this machine, or\n"
               f"                         COLONY_CLUSTER_TOKEN=<token> and "
               f"colony.init(address=\"{node.gcs_address}\")")
+        if node.dashboard_address:
+            print(f"Job API:                 colony job submit --address "
+                  f"{node.dashboard_address} -- python my_job.py")
     return 0
 
 
@@ -210,7 +231,7 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
         return {"start": _start, "stop": _stop, "status": _status,
-                "token": _token}[args.command](args)
+                "token": _token, "job": job_cli.run}[args.command](args)
     except (RuntimeError, ConnectionError, ValueError) as e:
         print(f"colony {args.command}: {e}", file=sys.stderr)
         return 1
