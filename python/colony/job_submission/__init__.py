@@ -35,8 +35,10 @@ __all__ = ["JobSubmissionClient", "JobStatus", "JobDetails"]
 
 class JobSubmissionClient:
     def __init__(self, address: str | None = None, token: str | None = None,
-                 timeout: float = 60.0):
-        self._base, self._token, self._ssl = _resolve(address, token)
+                 timeout: float = 60.0, tls_ca: str | None = None):
+        """`tls_ca`: the CA file of a TLS cluster (default: the one of the cluster started
+        here, else $COLONY_TLS_CA); with one, the client speaks HTTPS."""
+        self._base, self._token, self._ssl = _resolve(address, token, tls_ca)
         self._timeout = timeout
         self._request("GET", "/api/version")  # fail now, with a clear message, if unreachable
 
@@ -185,7 +187,7 @@ def _opener(context):
     return urllib.request.build_opener(*handlers)
 
 
-def _resolve(address, token) -> tuple:
+def _resolve(address, token, tls_ca=None) -> tuple:
     """(base URL, token, SSL context or None) of the job API to use."""
     address = address or os.environ.get("COLONY_DASHBOARD_ADDRESS") or "auto"
     info = node_mod.read_cluster_file() or {}
@@ -214,7 +216,8 @@ def _resolve(address, token) -> tuple:
     if token is None:
         raise ValueError(f"the job API at {address} needs the cluster token: pass token= or "
                          "set COLONY_CLUSTER_TOKEN ('colony token' on the head prints it)")
-    ca = (info.get("tls") or {}).get("ca") if ours else os.environ.get("COLONY_TLS_CA")
+    ca = tls_ca or ((info.get("tls") or {}).get("ca") if ours
+                    else os.environ.get("COLONY_TLS_CA"))
     context = None
     if ca or scheme == "https":
         scheme = "https"
