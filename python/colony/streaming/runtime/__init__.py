@@ -1,0 +1,1 @@
+"""The streaming runtime: operator actors, channels, the coordinator (docs/streaming.md)."""
