@@ -15,7 +15,7 @@ import pickle
 
 import msgpack
 
-from colony.streaming.functions import CollectionSource, GeneratorSource
+from colony.streaming.functions import CollectionSource, GeneratorSource, Sink, SourceFunction
 from colony.streaming.plan import Operator
 
 # The watermark of a bounded source that has ended: fires every open window (2^53, so
@@ -40,12 +40,14 @@ def load_function(op: Operator):
         fn = obj
     else:
         raise ValueError(f"operator {op.id!r} names no function (module+name or pickled)")
+    args = []
     if ref.args:
         args = msgpack.unpackb(ref.args, raw=False, strict_map_key=False)
         if not isinstance(args, list):
             raise ValueError(f"operator {op.id!r}: function args must be an XLANG list")
-        fn = functools.partial(fn, *args)
-    return fn
+    if isinstance(fn, type) and issubclass(fn, (Sink, SourceFunction)):
+        return fn(*args)   # named by module and class (a Java-built plan): make one
+    return functools.partial(fn, *args) if args else fn
 
 
 def hashable(key):
