@@ -282,6 +282,29 @@ def test_jobs_on_a_tls_cluster():
         tls_head.stop()
 
 
+def test_drivers_do_not_outlive_their_agent(tmp_path):
+    """A dashboard that dies (SIGKILL) takes its drivers with it: nobody could stop them."""
+    other = Head()
+    try:
+        _write(tmp_path, "sleeper.py", """
+            import os, time
+            import colony
+            colony.init()
+            print("up", os.getpid(), flush=True)
+            time.sleep(3600)
+        """)
+        sid = other.client.submit_job(entrypoint="python sleeper.py",
+                                      runtime_env={"working_dir": str(tmp_path)})
+        driver = int(other.wait_log(sid, "up ").split("up ")[1].split()[0])
+        assert other.client.get_job_info(sid).driver_pid == driver  # no shell in between
+        assert pid_alive(driver)
+        dashboard = other.info["pids"][-1]
+        os.kill(dashboard, signal.SIGKILL)
+        assert wait_pids_gone([dashboard, driver], timeout=60) == []
+    finally:
+        other.stop()
+
+
 # ---------------------------------------------------------------- JobSubmissionClient
 
 def test_client_submit_tail_list_delete(head):

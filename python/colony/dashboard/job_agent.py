@@ -1,6 +1,7 @@
 """The job agent: runs submitted entrypoints as supervised driver processes on this node.
 
-Each entrypoint runs under `/bin/sh -c` in a process group of its own, with its output
+Each entrypoint runs under `/bin/sh -c` (a plain command replaces the shell) in a process
+group of its own, dying with the agent, with its output
 (stdout and stderr) in `<log dir>/job-driver-<submission id>.log`, and with the
 environment that makes `colony.init()` (Python) and `Colony.init()` (Java) join this
 cluster: COLONY_ADDRESS, COLONY_CLUSTER_TOKEN (and the TLS files, if any), and
@@ -12,7 +13,9 @@ driver's leases and the GCS its actors, as for any driver that exits.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -24,6 +27,7 @@ from colony._private import runtime_env
 from colony.dashboard.packages import PackageStore
 
 SUBMISSION_ID_ENV = "COLONY_JOB_SUBMISSION_ID"
+_PR_SET_PDEATHSIG = 1
 WORKING_DIR_ENV = "COLONY_JOB_WORKING_DIR"
 
 
@@ -110,9 +114,10 @@ class JobAgent:
                         return
                     try:
                         run.proc = subprocess.Popen(
-                            ["/bin/sh", "-c", entrypoint], cwd=cwd, env=proc_env,
-                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            ["/bin/sh", "-c", _shell_command(entrypoint)], cwd=cwd,
+                            env=proc_env, stdin=subprocess.DEVNULL, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=_term_with_agent)
                     except OSError as e:
                         run.done.set()
                         on_exit(None, f"the driver could not be started: {e}", False)
@@ -143,6 +148,28 @@ class JobAgent:
             proc_env["PYTHONPATH"] = cwd + (os.pathsep + old if old else "")
         proc_env.update(env.get("env_vars") or {})
         return cwd, proc_env
+
+
+# Shell syntax beyond one plain command: such entrypoints keep their shell as the parent.
+_SHELL_SYNTAX = re.compile(r"[;&|<>()`$\n]")
+# Builtins and keywords that `exec` cannot run.
+_SHELL_WORDS = {"exit", "cd", "export", "set", "unset", "source", ".", "eval", "exec", "if",
+                "for", "while", "until", "case", "{", "!", "return", "shift", "trap", "wait",
+                "read", "ulimit", "umask", "alias", "readonly", "local", "type", "command"}
+
+
+def _shell_command(entrypoint: str) -> str:
+    """A plain command replaces its shell (`exec`), so the driver is the agent's own child:
+    it gets the agent's SIGTERM directly and dies with the agent (_term_with_agent)."""
+    first = entrypoint.split(None, 1)[0] if entrypoint.strip() else ""
+    if _SHELL_SYNTAX.search(entrypoint) or "=" in first or first in _SHELL_WORDS:
+        return entrypoint
+    return "exec " + entrypoint
+
+
+def _term_with_agent() -> None:
+    # Drivers must not outlive the agent that supervises them (it alone can stop them).
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _killpg(pgid: int, sig: int) -> None:

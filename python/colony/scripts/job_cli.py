@@ -126,9 +126,13 @@ def _submit(args) -> int:
 
 
 def _stream(client, sid: str) -> None:
+    last = "\n"
     for chunk in client.tail_job_logs(sid):
         sys.stdout.write(chunk)
         sys.stdout.flush()
+        last = chunk[-1:] or last
+    if last != "\n":
+        print()  # the end-state line starts on a line of its own
 
 
 def _report_end(info) -> int:
