@@ -69,6 +69,8 @@ class Cluster:
         self.head_node: ClusterNode | None = None
         self.worker_nodes: list[ClusterNode] = []
         self.gcs_address = ""
+        self.dashboard_address = ""
+        self._dashboard: node_mod.NodeProcesses | None = None
         if initialize_head:
             self.add_node(**(head_node_args or {}))
         if connect:
@@ -137,6 +139,27 @@ class Cluster:
                            _raylet_address=self.head_node.raylet_address, _node_ip=self._node_ip,
                            namespace=namespace, job_config=job_config, **kwargs)
 
+    def start_dashboard(self) -> str:
+        """Starts the head's job API (docs/jobs.md) on a free port; returns its HOST:PORT.
+        Jobs submitted to it run on the head node's host, as with `colony start --head`."""
+        if self.head_node is None:
+            raise RuntimeError("start_dashboard needs the head node")
+        if not self._dashboard:
+            head = self.head_node.processes
+            self._dashboard = node_mod.NodeProcesses(session_dir=head.session_dir,
+                                                     token=self._token,
+                                                     gcs_address=self.gcs_address,
+                                                     node_ip=head.node_ip, tls=head.tls)
+            self.dashboard_address = self._dashboard.start_dashboard(port=0)
+        return self.dashboard_address
+
+    def job_client(self):
+        """A JobSubmissionClient of this cluster's job API (start_dashboard() first)."""
+        from colony.job_submission import JobSubmissionClient
+        if not self.dashboard_address:
+            raise RuntimeError("the cluster has no job API: call start_dashboard() first")
+        return JobSubmissionClient(self.dashboard_address, token=self._token)
+
     def wait_for_nodes(self, timeout: float = 10.0) -> None:
         """Waits until the GCS lists every node started here as alive (needs a connected driver)."""
         import colony
@@ -158,6 +181,10 @@ class Cluster:
         import colony
         if colony.is_initialized():
             colony.shutdown()
+        if self._dashboard is not None:  # first: it stops the drivers it runs
+            self._dashboard.stop()
+            self._dashboard = None
+            self.dashboard_address = ""
         for node in list(self.worker_nodes):
             node.processes.stop()
         self.worker_nodes.clear()

@@ -305,6 +305,31 @@ def test_drivers_do_not_outlive_their_agent(tmp_path):
         other.stop()
 
 
+def test_a_job_on_a_multi_node_cluster_utils_cluster(tmp_path):
+    """cluster_utils.Cluster.start_dashboard(): a submitted driver on the head uses the
+    other nodes too."""
+    from colony.cluster_utils import Cluster
+    _write(tmp_path, "spread.py", """
+        import colony
+        colony.init()
+        @colony.remote
+        def where():
+            return colony.get_runtime_context().get_node_id()
+        here = colony.get(where.options(resources={"head_res": 1}).remote())
+        there = colony.get(where.options(resources={"far_res": 1}).remote())
+        print("nodes", len(colony.nodes()), "different", here != there)
+    """)
+    with Cluster(head_node_args={"num_cpus": 1, "resources": {"head_res": 1}}) as cluster:
+        cluster.add_node(num_cpus=1, resources={"far_res": 1})
+        cluster.start_dashboard()
+        client = cluster.job_client()
+        sid = client.submit_job(entrypoint="python spread.py",
+                                runtime_env={"working_dir": str(tmp_path)})
+        assert client.wait_until_finished(sid, timeout=DEADLINE) == JobStatus.SUCCEEDED, \
+            client.get_job_logs(sid)
+        assert "nodes 2 different True" in client.get_job_logs(sid)
+
+
 # ---------------------------------------------------------------- JobSubmissionClient
 
 def test_client_submit_tail_list_delete(head):
