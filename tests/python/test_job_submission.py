@@ -387,6 +387,48 @@ def test_the_api_refuses_a_wrong_token(head):
     assert out.returncode == 1 and "cluster token" in out.stderr
 
 
+def test_the_api_survives_hostile_requests(head):
+    """Garbage bytes, a lying Content-Length, bad JSON and unknown routes get errors (or a
+    closed connection), and the API still serves afterwards."""
+    import http.client
+    import socket
+    host, port = head.info["dashboard_address"].rsplit(":", 1)
+    for junk in (b"\x00\xff" * 500, b"GET / HTTP/9.9\r\n\r\n", b"POST /api/jobs/ HTTP/1.1\r\n"
+                 b"Content-Length: 99999999999\r\n\r\n{", b"\r\n" * 10000):
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            try:
+                sock.sendall(junk)
+                sock.shutdown(socket.SHUT_WR)
+                sock.recv(65536)  # an error, or a closed connection; never a hang
+            except TimeoutError:
+                raise AssertionError(f"the API hung on {junk[:40]!r}") from None
+            except OSError:
+                pass  # the server hung up first
+    auth = {"Authorization": f"Bearer {head.info['token']}"}
+
+    def call(method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        try:
+            conn.request(method, path, body=body, headers={**auth, **(headers or {})})
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+    status, body = call("POST", "/api/jobs/", b"{not json")
+    assert status == 400 and b"not valid JSON" in body
+    status, body = call("POST", "/api/jobs/", b'{"entrypoint": "true", "colour": 1}')
+    assert status == 400 and b"colour" in body
+    status, body = call("POST", "/api/jobs/", b"[1, 2]")
+    assert status == 400 and b"JSON object" in body
+    status, body = call("PUT", "/api/packages/" + "a" * 64, b"x" * 10)
+    assert status == 400 and b"hashes to" in body
+    assert call("GET", "/api/nothing")[0] == 404
+    assert call("PUT", "/api/jobs/")[0] == 405
+    status, body = call("GET", "/api/jobs/x/logs?offset=-1")
+    assert status in (400, 404)
+    assert head.client.list_jobs() is not None  # still serving
+
+
 def test_a_working_dir_is_uploaded_once_and_unpacked_once(head, project):
     uri = head.client.upload_working_dir(str(project))
     assert head.client.upload_working_dir(str(project)) == uri  # same content, same package
