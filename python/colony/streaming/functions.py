@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import time
 
 
 class SourceFunction:
@@ -61,10 +62,13 @@ class GeneratorSource(SourceFunction):
     """`fn(instance, parallelism)` returns an iterator; offset = records taken. On restore
     the iterator is made again and that many records skipped, so it must be deterministic."""
 
-    def __init__(self, fn):
+    def __init__(self, fn, max_wait_s: float = 0.005):
         self._fn = fn
         self._it = None
         self._taken = 0
+        # read() returns what it has after this long, so a slow iterator's records do not
+        # wait for a whole batch (latency at low rates).
+        self.max_wait_s = max_wait_s
 
     def open(self, instance, parallelism, offset):
         self._it = iter(self._fn(instance, parallelism))
@@ -75,9 +79,10 @@ class GeneratorSource(SourceFunction):
 
     def read(self, max_records):
         out = []
+        deadline = time.monotonic() + self.max_wait_s
         for record in self._it:
             out.append(record)
-            if len(out) >= max_records:
+            if len(out) >= max_records or time.monotonic() >= deadline:
                 break
         self._taken += len(out)
         return out if out else None

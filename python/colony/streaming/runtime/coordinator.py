@@ -256,7 +256,11 @@ class JobCoordinator:
         for k, reply in zip(keys, replies):
             self.pids[k] = reply.get("pid")
             m = reply["metrics"]
-            for op_id, counts in m.get("operators", {}).items():
+            # Without per-operator counts (optional in the protocol) the chain's totals
+            # stand for its first operator.
+            ops = m.get("operators") or {k[0]: {"records_in": m.get("records_in", 0),
+                                                "records_out": m.get("records_out", 0)}}
+            for op_id, counts in ops.items():
                 agg = per_op.setdefault(op_id, {"records_in": 0, "records_out": 0,
                                                 "backlog": 0, "late_dropped": 0,
                                                 "instances": 0, "watermark": None})

@@ -94,7 +94,7 @@ class OperatorActor:
         self._gate = InputGate(config["inputs"], window)
         self._channel_wm = {}
         self._aligning = None   # (checkpoint id, final, channels seen)
-        self._logics = [make_logic(op) for op in ops]
+        self._logics = [make_logic(op, plan.channel) for op in ops]
         restore = config.get("restore")
         states = None
         if restore is not None:

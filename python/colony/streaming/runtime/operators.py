@@ -374,7 +374,7 @@ class SinkLogic(OperatorLogic):
 class SourceLogic(OperatorLogic):
     """Reads a SourceFunction; its state is the function's offset."""
 
-    def __init__(self, op, fn):
+    def __init__(self, op, fn, batch_wait_s=0.005):
         super().__init__(op, fn)
         spec = op.source
         if spec.kind == "COLLECTION":
@@ -384,7 +384,7 @@ class SourceLogic(OperatorLogic):
                 elements = msgpack.unpackb(spec.elements, raw=False, strict_map_key=False)
             self.source = CollectionSource(elements)
         elif spec.kind == "GENERATOR":
-            self.source = GeneratorSource(fn)
+            self.source = GeneratorSource(fn, max_wait_s=min(0.005, batch_wait_s))
         else:
             self.source = fn
         self.exhausted = False
@@ -413,8 +413,11 @@ _BY_KIND = {"MAP": MapLogic, "FLAT_MAP": FlatMapLogic, "FILTER": FilterLogic,
             "SOURCE": SourceLogic}
 
 
-def make_logic(op: Operator) -> OperatorLogic:
+def make_logic(op: Operator, channel=None) -> OperatorLogic:
+    """`channel` (ChannelConfig) bounds how long a generator source gathers a batch."""
     fn = load_function(op)
+    if op.kind == "SOURCE" and channel is not None:
+        return SourceLogic(op, fn, channel.batch_timeout_ms / 1000.0)
     if op.kind == "WINDOW":
         cls = CountWindowLogic if op.window.kind.endswith("COUNT") else EventTimeWindowLogic
     else:
