@@ -21,7 +21,13 @@ def key_partition(key, parallelism: int) -> int:
     """crc32 of the key's XLANG (MessagePack) bytes, mod parallelism: the same in Java."""
     if isinstance(key, tuple):
         key = list(key)
-    return zlib.crc32(msgpack.packb(key, use_bin_type=True)) % parallelism
+    try:
+        packed = msgpack.packb(key, use_bin_type=True)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise TypeError(f"key_by gave a key of type {type(key).__name__} ({key!r:.80}), which "
+                        f"has no XLANG form ({e}); keys must be strings, numbers, bytes, "
+                        "booleans, None, or lists/tuples of them") from None
+    return zlib.crc32(packed) % parallelism
 
 
 def approx_size(record) -> int:
