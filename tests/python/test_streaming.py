@@ -223,3 +223,23 @@ def test_a_key_without_xlang_form_fails_naming_it(shared_cluster, tmp_path):
     job = ctx.execute("badkey", max_restarts=0)
     assert job.wait(JOB_TIMEOUT) == "FAILED"
     assert "key_by gave a key of type object" in job.error
+
+
+def test_functions_of_a_module_the_workers_cannot_import_travel_by_value(shared_cluster,
+                                                                          tmp_path):
+    import importlib
+    import sys
+    helpers = tmp_path / "helpers"
+    helpers.mkdir()
+    (helpers / "stream_helpers_only_here.py").write_text(
+        "def triple(x):\n    return 3 * x\n")
+    sys.path.insert(0, str(helpers))
+    try:
+        module = importlib.import_module("stream_helpers_only_here")
+        ctx = StreamingContext(checkpoint=CheckpointConfig(interval_ms=0))
+        ctx.from_collection([1, 2, 3]).map(module.triple).sink(FileSink(str(tmp_path / "o")))
+        run(ctx, "by-value")
+    finally:
+        sys.path.remove(str(helpers))
+        sys.modules.pop("stream_helpers_only_here", None)
+    assert sorted(read_file_sink(str(tmp_path / "o"))) == [3, 6, 9]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import sys
+import sysconfig
 
 import cloudpickle
 import msgpack
@@ -38,11 +40,32 @@ def java_operator(class_name: str, *args) -> JavaOperator:
     return JavaOperator(class_name, tuple(args))
 
 
+_STDLIB = sysconfig.get_paths()["stdlib"]
+
+
+def _pickle_by_value(obj) -> None:
+    """Functions and classes of modules outside site-packages (scripts, test files, a
+    project's helpers) may not be importable in the workers: they travel by value, as
+    colony.remote functions do."""
+    name = getattr(obj, "__module__", None) or type(obj).__module__
+    module = sys.modules.get(name)
+    path = getattr(module, "__file__", None) or ""
+    if (module is None or not path or name == "__main__" or "site-packages" in path
+            or path.startswith(_STDLIB) or name.split(".")[0] == "colony"):
+        return
+    try:
+        cloudpickle.register_pickle_by_value(module)
+    except (ValueError, TypeError):
+        pass
+
+
 def _function_ref(fn, what: str) -> FunctionRef:
     if isinstance(fn, JavaOperator):
         return fn.ref()
     if not callable(fn) and not isinstance(fn, (SourceFunction, Sink)):
         raise TypeError(f"{what} needs a function, got {type(fn).__name__}")
+    _pickle_by_value(fn if callable(fn) and not isinstance(fn, (SourceFunction, Sink))
+                     else type(fn))
     try:
         return FunctionRef(language="PYTHON", pickled=cloudpickle.dumps(fn, protocol=5))
     except Exception as e:  # noqa: BLE001 - say which operator's function cannot travel
