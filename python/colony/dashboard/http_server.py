@@ -58,6 +58,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: JobApiServer
     protocol_version = "HTTP/1.1"
     server_version = "colony-dashboard"
+    timeout = 120  # seconds a silent client may hold its connection (and thread)
 
     def log_message(self, fmt, *args):  # to the dashboard's log, not stderr
         log.debug("%s %s", self.address_string(), fmt % args)

@@ -186,6 +186,8 @@ class JobManager:
 def _read_from(path: str, offset: int) -> bytes:
     try:
         with open(path, "rb") as f:
+            if offset >= os.fstat(f.fileno()).st_size:
+                return b""  # also offsets past what a file system can seek to
             f.seek(offset)
             return f.read(MAX_LOG_CHUNK)
     except FileNotFoundError:

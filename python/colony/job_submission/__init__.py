@@ -30,7 +30,8 @@ from colony._private import node as node_mod
 from colony._private import runtime_env as runtime_env_mod
 from colony.job_submission.models import JobDetails, JobStatus
 
-__all__ = ["JobSubmissionClient", "JobStatus", "JobDetails"]
+__all__ = ["JobSubmissionClient", "JobStatus", "JobDetails", "JobApiError"]
+_PAST_ANY_LOG = 1 << 62
 
 
 class JobSubmissionClient:
@@ -121,12 +122,13 @@ class JobSubmissionClient:
         """Waits for the job to reach an end state and returns it (TimeoutError after
         `timeout` seconds). Waits on the server's log long poll, no busy loop."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        offset = 0
         while True:
             left = 10.0 if deadline is None else min(10.0, deadline - time.monotonic())
             if left <= 0:
                 raise TimeoutError(f"job {submission_id} did not finish within {timeout} s")
-            data, offset, status = self._logs(submission_id, offset, left)
+            # An offset past any log: the long poll then answers only at the job's end (or
+            # after `left`), and no output is transferred.
+            _, _, status = self._logs(submission_id, _PAST_ANY_LOG, left)
             if status.is_terminal():
                 return status
 
