@@ -282,6 +282,32 @@ def test_jobs_on_a_tls_cluster():
         tls_head.stop()
 
 
+def test_a_busy_dashboard_port_fails_the_head_cleanly():
+    """--dashboard-port names a port in use: `colony start --head` fails saying so, and
+    leaves no GCS or raylet behind."""
+    import socket
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        tmp = tempfile.mkdtemp(prefix="cjob", dir="/tmp")
+        try:
+            env = subprocess_env(TMPDIR=tmp)
+            out = subprocess.run([sys.executable, "-m", "colony.scripts.cli", "start", "--head",
+                                  "--num-cpus", "1", "--dashboard-port", str(port)], env=env,
+                                 capture_output=True, text=True, timeout=DEADLINE,
+                                 stdin=subprocess.DEVNULL)
+            assert out.returncode == 1, out.stdout + out.stderr
+            assert f"cannot listen on 127.0.0.1:{port}" in out.stderr, out.stderr
+            assert wait_pids_gone(pids_with_cmdline(tmp), timeout=30) == []
+            assert not os.path.exists(os.path.join(tmp, f"colony-{os.geteuid()}",
+                                                   "current_cluster.json"))
+        finally:
+            for pid in pids_with_cmdline(tmp):
+                os.kill(pid, signal.SIGKILL)
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def test_drivers_do_not_outlive_their_agent(tmp_path):
     """A dashboard that dies (SIGKILL) takes its drivers with it: nobody could stop them."""
     other = Head()

@@ -54,7 +54,14 @@ def _bind(args, token, jobs, packages, tls) -> JobApiServer:
 
 
 def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        return _serve(_parser().parse_args(argv))
+    except (RuntimeError, ConnectionError) as e:  # said once, plainly, for `colony start`
+        print(f"colony dashboard: {e}", file=sys.stderr)
+        return 1
+
+
+def _serve(args) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     token = os.environ.get("COLONY_CLUSTER_TOKEN", "")
