@@ -200,6 +200,7 @@ class JobCoordinator:
         timeout = max(1, self.plan.checkpoint.timeout_ms) / 1000.0
         pending = None
         final_id = None
+        final_commits = []
         stopping = None
         last_trigger = time.monotonic()
         while True:
@@ -218,18 +219,21 @@ class JobCoordinator:
                 self.store.save(pending.checkpoint_id, self.plan_json, pending.states)
                 self.last_checkpoint = pending.checkpoint_id
                 self.last_checkpoint_time = now
-                for h in self._handles.values():
-                    h.commit.remote(pending.checkpoint_id)
+                commits = [self._handles[k].commit.remote(pending.checkpoint_id) for k in keys]
                 if pending.final:
                     final_id = pending.checkpoint_id
+                    final_commits = commits
                 pending = None
                 if stopping is not None:
                     return (STOPPED,)
             elif pending is not None and now - pending.started > timeout:
                 raise _InstanceFailed(f"checkpoint {pending.checkpoint_id} did not complete "
                                       f"within {timeout:.0f} s")
-            if final_id is not None:
-                if all(r["finished"] and r["committed"] >= final_id for r in replies):
+            if final_id is not None and all(r["finished"] for r in replies):
+                # An instance that does not report `committed` has applied the commit once
+                # its commit call has returned.
+                if all(self._committed(r, ref, final_id)
+                       for r, ref in zip(replies, final_commits)):
                     return (FINISHED,)
             with self._lock:
                 stop, self._stop_request = self._stop_request, None
@@ -250,6 +254,14 @@ class JobCoordinator:
                         self._handles[k].checkpoint.remote(pending.checkpoint_id,
                                                            pending.final)
             time.sleep(POLL_INTERVAL_S)
+
+    def _committed(self, reply, commit_ref, checkpoint_id) -> bool:
+        if "committed" in reply:
+            return reply["committed"] >= checkpoint_id
+        ready, _ = colony.wait([commit_ref], timeout=0)
+        if ready:
+            self._get([commit_ref])   # raises if the call failed
+        return bool(ready)
 
     def _update_metrics(self, keys, replies, now) -> None:
         per_op = {}
