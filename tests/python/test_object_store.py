@@ -145,6 +145,25 @@ def test_full_store_raises_object_store_full_error_naming_sizes():
         colony.shutdown()
 
 
+def test_a_spilled_object_read_while_the_store_is_full_waits_for_room():
+    """A spilled copy that cannot be restored for lack of room is still there: the read
+    waits (or times out) instead of declaring the object lost."""
+    colony.init(num_cpus=1, object_store_memory=64 * MiB)
+    try:
+        spilled = colony.put(np.full(30 * MiB // 8, 7, dtype=np.int64))
+        held = colony.get(colony.put(np.full(30 * MiB // 8, 8, dtype=np.int64)))
+        held_too = colony.get(colony.put(np.full(30 * MiB // 8, 9, dtype=np.int64)))
+        assert _core.store_stats()["num_spilled"] >= 1
+        # Both in-memory objects are held by views: nothing can make room to restore.
+        with pytest.raises(colony.exceptions.GetTimeoutError):
+            colony.get(spilled, timeout=1)
+        del held, held_too  # the views let go: the restore finds room
+        got = colony.get(spilled, timeout=60)
+        assert got[0] == 7 and got[-1] == 7
+    finally:
+        colony.shutdown()
+
+
 # ---------------------------------------------------------------- ownership
 
 def test_store_usage_returns_to_baseline_after_refs_are_dropped(store_cluster):

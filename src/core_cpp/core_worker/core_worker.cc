@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <future>
@@ -714,13 +715,20 @@ void CoreWorker::ResolveShared(const std::vector<ObjectID>& ids,
     }
   }
   if (shared_ids.empty()) return;
-  std::vector<bool> found = ReadShared(shared_ids, where, *values, out);
+  std::vector<StatusCode> read = ReadShared(shared_ids, where, *values, out, 0);
   // Copies held on other nodes are pulled here, then read like local ones.
   std::vector<ObjectID> remote_ids;
   std::vector<const rpc::ObjectValue*> remote_markers;
   std::vector<size_t> remote_where;
+  std::vector<ObjectID> awaiting_room;
+  std::vector<size_t> awaiting_room_where;
   for (size_t j = 0; j < shared_ids.size(); j++) {
-    if (found[j]) continue;
+    if (read[j] == StatusCode::kOk) continue;
+    if (read[j] == StatusCode::kObjectStoreFull) {
+      awaiting_room.push_back(shared_ids[j]);
+      awaiting_room_where.push_back(where[j]);
+      continue;
+    }
     const rpc::ObjectValue* marker = (*values)[where[j]].get();
     if (marker->plasma_node_id() == node_id_.Binary()) {
       RecoverLostCopy(shared_ids[j], *marker);  // the next round waits for the new copy
@@ -729,6 +737,12 @@ void CoreWorker::ResolveShared(const std::vector<ObjectID>& ids,
     remote_ids.push_back(shared_ids[j]);
     remote_markers.push_back(marker);
     remote_where.push_back(where[j]);
+  }
+  if (!awaiting_room.empty()) {
+    // A spilled copy waits in the store until a release makes room to restore it; a
+    // round is capped so the caller's loop re-checks its deadline and the other ids.
+    int64_t wait_ms = timeout_ms < 0 ? 1000 : std::clamp<int64_t>(timeout_ms, 1, 1000);
+    (void)ReadShared(awaiting_room, awaiting_room_where, *values, out, wait_ms);
   }
   if (remote_ids.empty()) return;
   std::vector<Status> pulled = PullToLocal(remote_ids, remote_markers, timeout_ms);
@@ -745,19 +759,22 @@ void CoreWorker::ResolveShared(const std::vector<ObjectID>& ids,
     // Other failures (a timeout, a full store here) leave the slot empty: the caller's
     // next round tries again until its own deadline.
   }
-  if (!local_now.empty()) ReadShared(local_now, local_where, *values, out);
+  if (!local_now.empty()) (void)ReadShared(local_now, local_where, *values, out, 0);
 }
 
-std::vector<bool> CoreWorker::ReadShared(const std::vector<ObjectID>& ids,
-                                         const std::vector<size_t>& where,
-                                         const std::vector<ObjectValuePtr>& markers,
-                                         std::vector<ObjectData>* out) {
-  std::vector<bool> found(ids.size(), false);
+std::vector<StatusCode> CoreWorker::ReadShared(const std::vector<ObjectID>& ids,
+                                               const std::vector<size_t>& where,
+                                               const std::vector<ObjectValuePtr>& markers,
+                                               std::vector<ObjectData>* out, int64_t wait_ms) {
   StatusOr<std::vector<StatusOr<plasma::ObjectBuffer>>> buffers =
-      plasma_ ? plasma_->Get(ids, 0) : Status::Unavailable("no object store");
-  if (!buffers.ok()) return found;
+      plasma_ ? plasma_->Get(ids, wait_ms) : Status::Unavailable("no object store");
+  if (!buffers.ok()) return std::vector<StatusCode>(ids.size(), buffers.status().code());
+  std::vector<StatusCode> found(ids.size(), StatusCode::kOk);
   for (size_t j = 0; j < ids.size(); j++) {
-    if (!(*buffers)[j].ok()) continue;
+    if (!(*buffers)[j].ok()) {
+      found[j] = (*buffers)[j].status().code();
+      continue;
+    }
     const plasma::ObjectBuffer& b = *(*buffers)[j];
     plasma::PlasmaClient* client = plasma_.get();
     EventLoop* loop = &io_loop_;
@@ -769,7 +786,6 @@ std::vector<bool> CoreWorker::ReadShared(const std::vector<ObjectID>& ids,
           // connection is gone, and the store drops a disconnected client's references.
           loop->Post([client, id] { (void)client->Release(id); });
         });
-    found[j] = true;
   }
   return found;
 }

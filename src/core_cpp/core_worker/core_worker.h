@@ -259,11 +259,14 @@ class CoreWorker {
   // that is missing (after starting its recovery) so the caller waits again.
   void ResolveShared(const std::vector<ObjectID>& ids, std::vector<ObjectValuePtr>* values,
                      int64_t timeout_ms, std::vector<ObjectData>* out);
-  // Maps the local copies of `ids` (markers[where[j]]) into out[where[j]]; false where
-  // this node's store has no copy.
-  std::vector<bool> ReadShared(const std::vector<ObjectID>& ids, const std::vector<size_t>& where,
-                               const std::vector<ObjectValuePtr>& markers,
-                               std::vector<ObjectData>* out);
+  // Maps the local copies of `ids` (markers[where[j]]) into out[where[j]], waiting up to
+  // wait_ms for each. Per id: kOk when mapped; kObjectStoreFull when the copy is spilled and
+  // the store has no room to restore it yet (it is not lost); another code when this
+  // node's store has no copy.
+  std::vector<StatusCode> ReadShared(const std::vector<ObjectID>& ids,
+                                     const std::vector<size_t>& where,
+                                     const std::vector<ObjectValuePtr>& markers,
+                                     std::vector<ObjectData>* out, int64_t wait_ms);
   void RecoverLostCopy(const ObjectID& id, const rpc::ObjectValue& marker);
   // The marker's primary copy is in this node's store (spilled counts).
   bool PrimaryCopyIsHere(const ObjectID& id, const rpc::ObjectValue& marker);

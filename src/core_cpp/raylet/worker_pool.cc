@@ -259,6 +259,14 @@ void WorkerPool::OnWorkerExited(WorkerID worker_id, int wait_status) {
                      " exited with " + DescribeExit(wait_status);
   switch (Remove(worker_id)) {
     case State::kStarting:
+      if (WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGKILL) {
+        // Killed from outside (an operator, the OOM killer, chaos) while starting: that
+        // says nothing about the worker's environment, so it does not count towards the
+        // failures that fail the waiting leases; a replacement starts.
+        COLONY_LOG(WARNING) << what << " before registering; starting another";
+        StartWorkersForPendingPops();
+        break;
+      }
       OnStartFailed(worker.key,
                     what + " before registering; see " + launcher_->LogPath(worker_id, "err"));
       break;

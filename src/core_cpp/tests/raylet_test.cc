@@ -722,6 +722,32 @@ TEST_F(RayletWorkerPoolTest, PopFailsAfterRepeatedStartFailures) {
   EXPECT_EQ(pool_->num_workers(), 0u);
 }
 
+TEST_F(RayletWorkerPoolTest, StartsKilledFromOutsideDoNotFailThePop) {
+  // The first three starts are SIGKILLed (as by chaos or an operator), more than
+  // max_start_failures; the pop still gets the fourth worker.
+  MakePool("n=$(cat \"$COLONY_SESSION_DIR/started\" 2>/dev/null | wc -l)\n"
+           "echo \"$COLONY_WORKER_ID\" >> \"$COLONY_SESSION_DIR/started\"\n"
+           "[ \"$n\" -lt 3 ] && kill -9 $$\n"
+           "exec sleep 30",
+           /*max_start_failures=*/2);
+  std::optional<StatusOr<LeasedWorker>> popped;
+  pool_->PopWorker({rpc::PYTHON, JobID::FromInt(1)},
+                   [&](StatusOr<LeasedWorker> w) { popped = std::move(w); });
+  auto starts = [&] {
+    std::istringstream lines(ReadFile(dir_ + "/started"));
+    int n = 0;
+    for (std::string line; std::getline(lines, line);) n++;
+    return n;
+  };
+  ASSERT_TRUE(ReapUntil([&] { return starts() >= 4 || popped.has_value(); }));
+  ASSERT_FALSE(popped.has_value()) << popped->status().ToString();
+  WorkerID fourth = WaitForStart(4);
+  ASSERT_TRUE(Register(fourth, JobID::FromInt(1), 4321).ok());
+  ASSERT_TRUE(ReapUntil([&] { return popped.has_value(); }));
+  ASSERT_TRUE(popped->ok()) << popped->status().ToString();
+  EXPECT_EQ((*popped)->worker_id, fourth);
+}
+
 TEST_F(RayletWorkerPoolTest, MissingExecutableFailsAtOnce) {
   WorkerLaunchOptions launch;
   launch.python_executable = "/nonexistent/python";
