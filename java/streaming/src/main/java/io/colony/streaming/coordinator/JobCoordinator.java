@@ -75,6 +75,7 @@ public final class JobCoordinator implements Runnable {
   private final Map<String, byte[]> acks = new HashMap<>();
   private long lastTriggerNanos = System.nanoTime();
   private boolean finalTriggered;
+  private long finalId = -1;
   private boolean finalCompleted;
   private long lastPollNanos;
   private volatile boolean stopRequested;
@@ -343,7 +344,12 @@ public final class JobCoordinator implements Runnable {
       if (slot.chain.isSource() && !Boolean.TRUE.equals(reply.get("exhausted"))) {
         allSourcesExhausted = false;
       }
-      allFinished &= Boolean.TRUE.equals(reply.get("finished"));
+      // Done once it finished and its sinks committed the final checkpoint's output.
+      allFinished &=
+          Boolean.TRUE.equals(reply.get("finished"))
+              && finalId >= 0
+              && reply.get("committed") instanceof Number
+              && ((Number) reply.get("committed")).longValue() >= finalId;
       Map<String, Object> m = (Map<String, Object>) reply.get("metrics");
       long in = ((Number) m.get("records_in")).longValue();
       long out = ((Number) m.get("records_out")).longValue();
@@ -401,14 +407,11 @@ public final class JobCoordinator implements Runnable {
   private void completeCheckpoint() throws Exception {
     long id = inFlight;
     store.save(id, new HashMap<>(acks));
-    List<ObjectRef<?>> commits = new ArrayList<>();
     for (Slot slot : slots) {
-      commits.add(call(slot, "commit", id));
+      call(slot, "commit", id); // applied on the instance's thread; poll reports "committed"
     }
     if (inFlightFinal) {
-      for (ObjectRef<?> ref : commits) {
-        Colony.get(ref, CALL_TIMEOUT_MS); // the output is committed before the job reports done
-      }
+      finalId = id; // the job is done once every instance reports it committed
       finalCompleted = true;
     }
     job.checkpointCompleted(id);
@@ -424,6 +427,7 @@ public final class JobCoordinator implements Runnable {
     acks.clear();
     finalTriggered = false;
     finalCompleted = false;
+    finalId = -1;
     sleep(Math.min(5000, 200L * attempt));
     launchInstances(store.latest());
   }

@@ -62,6 +62,7 @@ final class Instance implements Runnable {
   private long recordsIn;
   private long recordsOut;
   private Long watermark;
+  private long committed = -1; // newest checkpoint id whose commit() ran
 
   // The thread's own.
   private Long aligning; // checkpoint whose barriers are being aligned
@@ -244,7 +245,9 @@ final class Instance implements Runnable {
       acks.clear();
       reply.put("finished", finished);
       reply.put("exhausted", exhausted);
+      reply.put("committed", committed);
       reply.put("error", error);
+      reply.put("pid", ProcessHandle.current().pid());
       long backlog = 0;
       for (InputChannel in : inputs) {
         backlog += in.queue.size();
@@ -368,6 +371,9 @@ final class Instance implements Runnable {
     for (long id : commits) {
       for (OperatorLogic logic : logics) {
         logic.commit(id);
+      }
+      synchronized (lock) {
+        committed = Math.max(committed, id);
       }
     }
     for (long[] request : checkpoints) {
