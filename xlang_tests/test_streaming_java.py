@@ -130,3 +130,13 @@ def test_sigkill_of_a_java_operator_jvm_keeps_exactly_once(mixed_cluster, tmp_pa
     assert job.wait(120) == FINISHED, job.error
     assert job.restarts >= 1
     assert sorted(read_file_sink(str(tmp_path))) == expected()
+
+
+def test_java_generator_source_feeds_python_operators(mixed_cluster, tmp_path):
+    ctx = StreamingContext(parallelism=2, checkpoint=CheckpointConfig(interval_ms=200))
+    (ctx.from_generator(java_operator("streamtest.Numbers"), parallelism=2)
+        .map(lambda x: x * 2).sink(FileSink(str(tmp_path))))
+    assert ctx.plan("j").operators[0].language == "JAVA"
+    job = ctx.execute("java-source")
+    assert job.wait(120) == FINISHED, job.error
+    assert sorted(read_file_sink(str(tmp_path))) == [2 * i for i in range(1000)]

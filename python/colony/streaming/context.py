@@ -112,14 +112,17 @@ class StreamingContext:
 
     def from_generator(self, fn, parallelism: int = 1) -> "DataStream":
         """`fn(instance, parallelism)` returns an iterator; it must be deterministic, since
-        after a failure it is run again and the records before the checkpoint skipped."""
+        after a failure it is run again and the records before the checkpoint skipped.
+        `java_operator("com.x.Gen")` names a Java generator instead."""
         return self._add("SOURCE", "generator", _function_ref(fn, "from_generator"),
                          parallelism, [], source=SourceSpec(kind="GENERATOR"))
 
-    def from_source(self, source: SourceFunction, parallelism: int = 1) -> "DataStream":
-        if not isinstance(source, SourceFunction):
+    def from_source(self, source, parallelism: int = 1) -> "DataStream":
+        """A SourceFunction instance, or java_operator("com.x.MySource") for a Java one."""
+        if not isinstance(source, (SourceFunction, JavaOperator)):
             raise TypeError(f"from_source needs a SourceFunction, got {type(source).__name__}")
-        return self._add("SOURCE", type(source).__name__, _function_ref(source, "from_source"),
+        name = source.class_name if isinstance(source, JavaOperator) else type(source).__name__
+        return self._add("SOURCE", name, _function_ref(source, "from_source"),
                          parallelism, [], source=SourceSpec(kind="FUNCTION"))
 
     # ---- building ----
