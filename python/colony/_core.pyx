@@ -899,3 +899,83 @@ def context():
         "is_driver": cw.is_driver(),
         "actor_id": None if cw.current_actor_id().IsNil() else cw.current_actor_id().Hex().decode(),
     }
+
+
+# ------------------------------------------------------------------ logs (docs/observability.md)
+
+cdef CLogSubscriber* g_log_subscriber = NULL
+
+
+def start_log_subscriber(str gcs_address, str token, str job_id_hex, int64_t dedup_window_ms):
+    """Starts long-polling the GCS for this job's worker output (one per process)."""
+    global g_log_subscriber
+    if g_log_subscriber != NULL:
+        raise RuntimeError("the log subscriber is already running")
+    g_log_subscriber = StartGcsLogSubscriber(gcs_address.encode(), token.encode(),
+                                             job_id_hex.encode(), dedup_window_ms)
+
+
+def next_log_lines(int64_t timeout_ms):
+    """[(is_err, bytes line)] within timeout_ms (maybe none); None once stopped and drained."""
+    cdef CLogSubscriber* subscriber = g_log_subscriber
+    cdef vector[CLogLine] lines
+    cdef cbool more
+    if subscriber == NULL:
+        return None
+    with nogil:
+        more = subscriber.Next(timeout_ms, &lines)
+    if not more:
+        return None
+    return [(line.is_err, <bytes>line.text) for line in lines]
+
+
+def stop_log_subscriber():
+    """Stops polling; next_log_lines then hands out what is left and returns None."""
+    cdef CLogSubscriber* subscriber = g_log_subscriber
+    if subscriber != NULL:
+        with nogil:
+            subscriber.Stop()
+
+
+def release_log_subscriber():
+    """Frees the stopped subscriber, once no thread is in next_log_lines."""
+    global g_log_subscriber
+    cdef CLogSubscriber* subscriber = g_log_subscriber
+    g_log_subscriber = NULL
+    if subscriber != NULL:
+        with nogil:
+            subscriber.Stop()
+        del subscriber
+
+
+def list_node_logs(str raylet_address, str token):
+    """The log files and worker processes of the node whose raylet is at raylet_address."""
+    cdef CNodeLogListing listing
+    cdef CStatus status
+    cdef string c_address = raylet_address.encode()
+    cdef string c_token = token.encode()
+    with nogil:
+        status = ListNodeLogs(c_address, c_token, &listing)
+    check(status)
+    return {
+        "node_id": listing.node_id_hex.decode(),
+        "files": [{"name": f.name.decode(errors="replace"), "size": f.size,
+                   "modified_ms": f.modified_ms} for f in listing.files],
+        "workers": [{"pid": w.pid, "worker_ids": [i.decode() for i in w.worker_ids_hex],
+                     "job_id": w.job_id_hex.decode(), "language": w.language.decode(),
+                     "out_file": w.out_file.decode(), "err_file": w.err_file.decode(),
+                     "started_ms": w.started_ms} for w in listing.workers],
+    }
+
+
+def read_node_log(str raylet_address, str token, str name, int64_t offset, uint64_t max_bytes):
+    """(data bytes, offset of data, file size) of one log file of that node."""
+    cdef CNodeLogChunk chunk
+    cdef CStatus status
+    cdef string c_address = raylet_address.encode()
+    cdef string c_token = token.encode()
+    cdef string c_name = name.encode()
+    with nogil:
+        status = ReadNodeLog(c_address, c_token, c_name, offset, max_bytes, &chunk)
+    check(status)
+    return <bytes>chunk.data, chunk.offset, chunk.size

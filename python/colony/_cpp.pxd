@@ -260,3 +260,39 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
         CStatus ListNamedActors(cbool, vector[CActorTableData]*)
         CStatus KillActor(const string&, cbool, cbool, CDeathCause)
         const CActorID& current_actor_id()
+
+# Worker output for the driver (core_worker/log_subscriber.h) and node log files
+# (core_worker/log_client.h): docs/observability.md.
+cdef extern from "core_worker/log_subscriber.h" namespace "colony" nogil:
+    cdef cppclass CLogLine "colony::LogLine":
+        cbool is_err
+        string text
+    cdef cppclass CLogSubscriber "colony::LogSubscriber":
+        void Stop()
+        cbool Next(int64_t, vector[CLogLine]*)
+    CLogSubscriber* StartGcsLogSubscriber(const string&, const string&, const string&, int64_t)
+
+cdef extern from "core_worker/log_client.h" namespace "colony" nogil:
+    cdef cppclass CNodeLogFile "colony::NodeLogFile":
+        string name
+        uint64_t size
+        int64_t modified_ms
+    cdef cppclass CNodeWorkerLog "colony::NodeWorkerLog":
+        int pid
+        vector[string] worker_ids_hex
+        string job_id_hex
+        string language
+        string out_file
+        string err_file
+        int64_t started_ms
+    cdef cppclass CNodeLogListing "colony::NodeLogListing":
+        string node_id_hex
+        vector[CNodeLogFile] files
+        vector[CNodeWorkerLog] workers
+    cdef cppclass CNodeLogChunk "colony::NodeLogChunk":
+        string data
+        uint64_t offset
+        uint64_t size
+    CStatus ListNodeLogs(const string&, const string&, CNodeLogListing*)
+    CStatus ReadNodeLog(const string&, const string&, const string&, int64_t, uint64_t,
+                        CNodeLogChunk*)

@@ -13,6 +13,7 @@ import threading
 
 from colony import _core
 from colony import exceptions
+from colony._private import log_printer
 from colony._private import node as node_mod
 from colony._private import tls
 from colony._private import serialization
@@ -58,7 +59,8 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
          object_store_memory=None, namespace: str | None = None, job_config: JobConfig | None = None,
          ignore_reinit_error: bool = False, labels: dict | None = None, _node_ip: str = "127.0.0.1",
          _token: str | None = None, _health_check_timeout_ms: int | None = None,
-         _system_config: dict | None = None, _raylet_address: str | None = None) -> dict:
+         _system_config: dict | None = None, _raylet_address: str | None = None,
+         log_to_driver: bool = True) -> dict:
     with state.lock:
         if is_initialized():
             if ignore_reinit_error:
@@ -99,6 +101,8 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
             raise
         state.mode = "driver"
         state.gcs_address = gcs_address
+        if log_to_driver:  # what this job's tasks and actors print, on this terminal
+            log_printer.start(gcs_address, token, _core.context()["job_id"])
         _end_submitted_driver_on_sigterm()
         state.exporter = FunctionExporter()  # a new cluster has none of our functions yet
         atexit.register(shutdown)
@@ -196,6 +200,7 @@ def _stop_local_cluster():
 
 def shutdown() -> None:
     with state.lock:
+        log_printer.stop()
         _core.shutdown()
         _stop_local_cluster()
         state.mode = None

@@ -13,6 +13,7 @@ import traceback
 
 from colony import _core
 from colony import exceptions
+from colony._private import log_stream
 from colony._private import serialization
 from colony._private import worker as worker_mod
 from colony._private.actor_exit import TERMINATE_METHOD, ActorExit
@@ -42,6 +43,8 @@ class TaskExecutor:
         """Runs a task on the task loop's thread: (returns, is_app_error, retryable)."""
         if _OMP_MANAGED and info["type"] != ACTOR_TASK:  # an actor keeps its creation's
             os.environ["OMP_NUM_THREADS"] = str(max(1, int(info["num_cpus"])))
+        if info["type"] == NORMAL_TASK:  # what it prints is labelled with its name
+            log_stream.set_task(info["task_id"].hex(), info["name"])
         try:
             if info["type"] == ACTOR_CREATION_TASK:
                 positional, kwargs = self._unpack_args(info, args)
@@ -153,6 +156,7 @@ class TaskExecutor:
 
     def _create_actor(self, info: dict, args: list, kwargs: dict) -> None:
         cls = self.loader.load(info["module"], info["qualname"], info["function_hash"])
+        log_stream.set_actor(_core.current_actor_id().hex(), info["class_name"] or cls.__name__)
         if info["is_async"]:
             self.loop = asyncio.new_event_loop()
             threading.Thread(target=self._serve_async_calls, name="actor-event-loop",
@@ -216,6 +220,7 @@ def main() -> None:
         if entry not in sys.path:
             sys.path.insert(0, entry)
     job_id = env["COLONY_JOB_ID"]
+    log_stream.install()
     executor = TaskExecutor()
     _core.init(False, env["COLONY_GCS_ADDRESS"], env["COLONY_RAYLET_ADDRESS"],
                env.get("COLONY_NODE_IP", "127.0.0.1"), env.get("COLONY_CLUSTER_TOKEN", ""), "", [],

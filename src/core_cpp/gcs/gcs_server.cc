@@ -31,6 +31,8 @@ class GcsServiceImpl : public rpc::GcsService::CallbackService {
   COLONY_RPC_METHOD_TO(KillActor, server_->actor_manager_)
   COLONY_RPC_METHOD_TO(ListNamedActors, server_->actor_manager_)
   COLONY_RPC_METHOD_TO(ReportWorkerFailure, server_->actor_manager_)
+  COLONY_RPC_METHOD_TO(PublishLogs, server_->logs_)
+  COLONY_RPC_METHOD_TO(PollLogs, server_->logs_)
 
  private:
   GcsServer* server_;
@@ -53,6 +55,7 @@ GcsServer::GcsServer(GcsServerOptions options, std::unique_ptr<StoreClient> stor
                       [this](const NodeID& node_id) { OnNodeTimedOut(node_id); }),
       job_manager_(store_.get()),
       kv_manager_(store_.get()),
+      logs_(&loop_),
       actor_lease_client_(&loop_, options_.cluster_token),
       actor_task_pusher_(&loop_, options_.cluster_token),
       actor_scheduler_(
@@ -88,6 +91,7 @@ void GcsServer::WireManagers() {
   });
   job_manager_.AddJobFinishedListener(
       [this](const JobID& job_id) { actor_manager_.OnJobFinished(job_id); });
+  job_manager_.AddJobFinishedListener([this](const JobID& job_id) { logs_.OnJobFinished(job_id); });
 }
 
 void GcsServer::OnNodeTimedOut(const NodeID& node_id) {
@@ -128,6 +132,7 @@ void GcsServer::Stop() {
     RunOnLoop([this]() {
       node_changes_.Shutdown();
       actor_manager_.Shutdown();
+      logs_.Shutdown();
     });
   }
   // The loop keeps running while gRPC drains, so calls already queued still get answers.

@@ -18,6 +18,7 @@
 #include "gcs/gcs_health_checker.h"
 #include "gcs/gcs_job_manager.h"
 #include "gcs/gcs_kv_manager.h"
+#include "gcs/gcs_log_publisher.h"
 #include "gcs/gcs_node_change_publisher.h"
 #include "gcs/gcs_node_manager.h"
 #include "gcs/store_client.h"
@@ -71,6 +72,7 @@ class GcsServer {
   GcsHealthChecker health_checker_;
   GcsJobManager job_manager_;
   GcsKvManager kv_manager_;
+  GcsLogPublisher logs_;
   // Actors: the gRPC seams first, so they are destroyed (draining their calls) last.
   GrpcActorLeaseClient actor_lease_client_;
   GrpcActorTaskPusher actor_task_pusher_;

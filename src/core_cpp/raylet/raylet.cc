@@ -53,6 +53,15 @@ WorkerLaunchOptions LaunchOptions(const RayletConfig& config) {
   return o;
 }
 
+std::string LogsDir(const RayletConfig& config) { return config.session_dir + "/logs"; }
+
+LogMonitorOptions MonitorOptions(const RayletConfig& config) {
+  LogMonitorOptions o;
+  o.logs_dir = LogsDir(config);
+  o.node_id = config.node_id;
+  return o;
+}
+
 WorkerPoolOptions PoolOptions(const RayletConfig& config) {
   WorkerPoolOptions o;
   o.node_id = config.node_id;
@@ -84,7 +93,11 @@ Raylet::Raylet(RayletConfig config, EventLoop* loop, std::function<void(int)> re
       object_service_(&object_rpcs_, config_.token),
       server_("raylet", config_.node_ip, config_.port),
       reporter_(&gcs_, loop, config_.node_id, &leases_, [this] { request_exit_(1); }),
-      updater_(&gcs_, loop, &cluster_) {}
+      updater_(&gcs_, loop, &cluster_),
+      log_index_(LogsDir(config_) + "/workers.index"),
+      log_sink_(config_.gcs_address, config_.token),
+      log_monitor_(MonitorOptions(config_), &log_sink_),
+      log_service_(LogsDir(config_), config_.node_id, config_.token) {}
 
 Status Raylet::StartObjectStore() {
   std::string dir = config_.session_dir.empty() ? "/tmp/colony_" + std::to_string(getpid())
@@ -113,6 +126,13 @@ Status Raylet::Start() {
   COLONY_RETURN_IF_ERROR(StartObjectStore());
   server_.RegisterService(&service_);
   server_.RegisterService(&object_service_);
+  server_.RegisterService(&log_service_);
+  launcher_.set_launch_listener([this](const rpc::WorkerLogInfo& info) {
+    Status status = log_index_.Append(info);
+    if (!status.ok()) COLONY_LOG(WARNING) << status.ToString();
+    log_monitor_.AddProcess(info);
+  });
+  log_monitor_.Start();
   COLONY_RETURN_IF_ERROR(server_.Start());
   launcher_.set_raylet_address(config_.node_ip + ":" + std::to_string(server_.port()));
   COLONY_RETURN_IF_ERROR(gcs_.RegisterNode(BuildNodeInfo(), config_.gcs_connect_timeout_ms));
@@ -254,6 +274,7 @@ void Raylet::Stop(bool unregister) {
     }
   }
   gcs_.CancelAll();
+  log_monitor_.Stop();
   watcher_.Stop();
   object_manager_.Stop();
   if (object_store_) object_store_->Stop();

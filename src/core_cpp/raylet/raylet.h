@@ -12,6 +12,8 @@
 #include "object_store/plasma_store.h"
 #include "raylet/cluster_view_updater.h"
 #include "raylet/gcs_client.h"
+#include "raylet/log_file_service.h"
+#include "raylet/log_monitor.h"
 #include "raylet/node_manager.h"
 #include "raylet/node_manager_service.h"
 #include "raylet/object_manager/object_manager.h"
@@ -21,6 +23,7 @@
 #include "raylet/scheduling/cluster_view.h"
 #include "raylet/scheduling/lease_manager.h"
 #include "raylet/worker_launcher.h"
+#include "raylet/worker_log_index.h"
 #include "raylet/worker_pool.h"
 #include "raylet/worker_watcher.h"
 #include "rpc/grpc_util.h"
@@ -75,6 +78,11 @@ class Raylet {
   rpc::GrpcServer server_;
   ResourceReporter reporter_;
   ClusterViewUpdater updater_;
+  // Worker output: tailed and published for drivers; the node's log files served.
+  WorkerLogIndex log_index_;
+  GcsLogSink log_sink_;
+  LogMonitor log_monitor_;
+  LogFileService log_service_;
 };
 
 }  // namespace colony::raylet

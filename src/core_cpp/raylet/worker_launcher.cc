@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -69,7 +70,11 @@ StatusOr<int> OpenLog(const std::string& path) {
 }  // namespace
 
 std::string WorkerLauncher::LogPath(const WorkerID& worker_id, const char* suffix) const {
-  return options_.session_dir + "/logs/worker-" + worker_id.Hex() + "." + suffix;
+  return options_.session_dir + "/logs/" + LogName(worker_id, suffix);
+}
+
+std::string WorkerLauncher::LogName(const WorkerID& worker_id, const char* suffix) {
+  return "worker-" + worker_id.Hex() + "." + suffix;
 }
 
 std::vector<std::string> WorkerLauncher::BuildEnv(const WorkerID& worker_id,
@@ -104,6 +109,27 @@ StatusOr<pid_t> WorkerLauncher::Launch(rpc::Language language,
                                        const std::vector<WorkerID>& worker_ids,
                                        const JobID& job_id, const rpc::JobConfig& job,
                                        const std::vector<std::string>& jvm_options) const {
+  StatusOr<pid_t> pid = LaunchProcess(language, worker_ids, job_id, job, jvm_options);
+  if (pid.ok() && launch_listener_) {
+    rpc::WorkerLogInfo info;
+    info.set_pid(*pid);
+    for (const auto& id : worker_ids) info.add_worker_ids(id.Binary());
+    info.set_job_id(job_id.Binary());
+    info.set_language(language);
+    info.set_out_file(LogName(worker_ids.at(0), "out"));
+    info.set_err_file(LogName(worker_ids.at(0), "err"));
+    info.set_started_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count());
+    launch_listener_(info);
+  }
+  return pid;
+}
+
+StatusOr<pid_t> WorkerLauncher::LaunchProcess(rpc::Language language,
+                                              const std::vector<WorkerID>& worker_ids,
+                                              const JobID& job_id, const rpc::JobConfig& job,
+                                              const std::vector<std::string>& jvm_options) const {
   const WorkerID& worker_id = worker_ids.at(0);
   std::vector<std::string> env = BuildEnv(worker_id, job_id);
   std::string ids;

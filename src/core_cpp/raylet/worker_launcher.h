@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "common.pb.h"
 #include "common/id.h"
 #include "common/status.h"
+#include "raylet.pb.h"
 
 namespace colony::raylet {
 
@@ -34,6 +36,11 @@ class WorkerLauncher {
   explicit WorkerLauncher(WorkerLaunchOptions options) : options_(std::move(options)) {}
 
   void set_raylet_address(std::string address) { options_.raylet_address = std::move(address); }
+  // Told of every process started (its pid, job, worker ids and log file names): the log
+  // monitor tails them and the worker log index records them.
+  void set_launch_listener(std::function<void(const rpc::WorkerLogInfo&)> listener) {
+    launch_listener_ = std::move(listener);
+  }
 
   // Forks and execs a worker process of `language` for the job; returns its pid. A JVM
   // hosts one logical worker per id (COLONY_WORKER_IDS); a Python process takes one id.
@@ -45,8 +52,12 @@ class WorkerLauncher {
 
   // DIR/logs/worker-<id>.<suffix>
   std::string LogPath(const WorkerID& worker_id, const char* suffix) const;
+  static std::string LogName(const WorkerID& worker_id, const char* suffix);
 
  private:
+  StatusOr<pid_t> LaunchProcess(rpc::Language language, const std::vector<WorkerID>& worker_ids,
+                                const JobID& job_id, const rpc::JobConfig& job,
+                                const std::vector<std::string>& jvm_options) const;
   // The inherited environment, then --worker-env, then the COLONY_* identity variables.
   std::vector<std::string> BuildEnv(const WorkerID& worker_id, const JobID& job_id) const;
   std::string JavaClasspath(const rpc::JobConfig& job) const;
@@ -54,6 +65,7 @@ class WorkerLauncher {
                         std::vector<std::string> env, const WorkerID& worker_id) const;
 
   WorkerLaunchOptions options_;
+  std::function<void(const rpc::WorkerLogInfo&)> launch_listener_;
 };
 
 }  // namespace colony::raylet
