@@ -64,3 +64,44 @@ def test_sigkill_of_an_operator_worker_keeps_the_output_exactly_once(
     assert job.wait(120) == FINISHED, job.error
     assert job.restarts >= 1
     assert sorted(read_file_sink(out)) == failure_free
+
+
+def events(instance, parallelism):
+    for i in range(6000):
+        if i % 150 == 0:
+            time.sleep(0.05)
+        yield [f"k{i % 5}", i * 2 + (9 if i % 7 == 0 else 0)]   # event time, a bit out of order
+
+
+def windowed_job(out):
+    ctx = StreamingContext(parallelism=2, checkpoint=CheckpointConfig(interval_ms=250))
+    from colony.streaming import SlidingEventTimeWindow
+    (ctx.from_generator(events)
+        .assign_timestamps(lambda e: e[1], max_out_of_orderness_ms=20)
+        .key_by(lambda e: e[0]).window(SlidingEventTimeWindow(400, 200))
+        .apply(lambda key, start, end, values: [[key, start, len(values)]])
+        .sink(FileSink(out)))
+    return ctx
+
+
+def test_sigkill_of_a_window_operator_keeps_window_output_exactly_once(shared_cluster,
+                                                                        tmp_path):
+    expected = collections.Counter()
+    for key, ts in events(0, 1):
+        for start in (ts - ts % 200, ts - ts % 200 - 200):
+            expected[(key, start)] += 1
+    out = str(tmp_path / "out")
+    job = windowed_job(out).execute("kill-window")
+    deadline = time.monotonic() + 60
+    victim = ("3-window", 1)
+    while job.last_checkpoint < 2 or victim not in job.instance_pids():
+        assert job.status == "RUNNING", job.error
+        assert time.monotonic() < deadline, "no second checkpoint within 60 s"
+        time.sleep(0.05)
+    assert job.status == "RUNNING", "the job ended before the kill"
+    os.kill(job.instance_pids()[victim], signal.SIGKILL)
+    assert job.wait(120) == FINISHED, job.error
+    assert job.restarts >= 1
+    got = read_file_sink(out)
+    assert sorted(tuple(r) for r in got) == sorted(
+        (k, s, n) for (k, s), n in expected.items())

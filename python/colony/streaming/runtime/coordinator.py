@@ -112,6 +112,8 @@ class JobCoordinator:
                 return
             self.restarts += 1
             attempt += 1
+            # A failure that repeats at once (a worker that cannot start) should not spin.
+            time.sleep(min(5.0, 0.1 * 2 ** min(self.restarts - 1, 6)))
             logger.warning("streaming job %s restarts (%d) from checkpoint %s: %s",
                            self.plan.name, self.restarts, self.last_checkpoint, outcome[1])
             self._set_status(RESTARTING)
