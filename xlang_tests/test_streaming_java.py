@@ -74,16 +74,20 @@ def mixed_cluster(tmp_path_factory):
     colony.shutdown()
 
 
-def numbers(instance, parallelism):
-    for i in range(instance, 1200, parallelism):
-        if i % 100 == 0:
-            time.sleep(0.05)
-        yield str(i)
+def paced_numbers(go_file=None):
+    """"0" .. "1199"; after the first third it crawls until `go_file` exists, so a test can
+    kill an operator mid-stream however loaded the machine is."""
+    def numbers(instance, parallelism):
+        for i in range(instance, 1200, parallelism):
+            if go_file and i >= 400 and not os.path.exists(go_file):
+                time.sleep(0.02)
+            yield str(i)
+    return numbers
 
 
-def build(out):
+def build(out, go_file=None):
     ctx = StreamingContext(parallelism=2, checkpoint=CheckpointConfig(interval_ms=250))
-    (ctx.from_generator(numbers)
+    (ctx.from_generator(paced_numbers(go_file))
         .map(java_operator("streamtest.Parse"))
         .key_by(java_operator("streamtest.Mod3"))
         .reduce(lambda a, b: a + b)
@@ -113,7 +117,8 @@ def java_worker_pids() -> list:
 
 
 def test_sigkill_of_a_java_operator_jvm_keeps_exactly_once(mixed_cluster, tmp_path):
-    job = build(str(tmp_path)).execute("mixed-kill")
+    go = str(tmp_path / "go")
+    job = build(str(tmp_path / "out"), go).execute("mixed-kill")
     deadline = time.monotonic() + 60
     victim = ("1-map", 0)
     while job.last_checkpoint < 2:
@@ -127,9 +132,10 @@ def test_sigkill_of_a_java_operator_jvm_keeps_exactly_once(mixed_cluster, tmp_pa
     assert job.status == "RUNNING", "the job ended before the kill"
     for p in victims:
         os.kill(p, signal.SIGKILL)
+    open(go, "w").close()
     assert job.wait(120) == FINISHED, job.error
     assert job.restarts >= 1
-    assert sorted(read_file_sink(str(tmp_path))) == expected()
+    assert sorted(read_file_sink(str(tmp_path / "out"))) == expected()
 
 
 def test_java_generator_source_feeds_python_operators(mixed_cluster, tmp_path):

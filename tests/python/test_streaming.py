@@ -3,6 +3,7 @@ and resume (checkpoint and kill-recovery tests are in test_streaming_recovery.py
 
 import collections
 import itertools
+import os
 import time
 
 import pytest
@@ -156,10 +157,13 @@ def test_slow_operator_slows_its_source(shared_cluster, tmp_path):
 
 
 def test_stop_with_checkpoint_and_resume(shared_cluster, tmp_path):
+    go = str(tmp_path / "go")
+
     def numbers(instance, parallelism):
+        # after the first third it crawls until the go file exists: the stop comes mid-stream
         for i in range(instance, 3000, parallelism):
-            if i % 100 == 0:
-                time.sleep(0.05)
+            if i >= 1000 and not os.path.exists(go):
+                time.sleep(0.02)
             yield i
 
     ctx = StreamingContext(parallelism=2, checkpoint=CheckpointConfig(interval_ms=200))
@@ -171,6 +175,7 @@ def test_stop_with_checkpoint_and_resume(shared_cluster, tmp_path):
     partial = read_file_sink(str(tmp_path))
     assert len(partial) < 3000
     assert job.metrics()["0-source"]["checkpoint_age_s"] >= 0
+    open(go, "w").close()
     job.resume()
     assert job.wait(JOB_TIMEOUT) == FINISHED, job.error
     assert job.last_checkpoint > stopped_at
@@ -180,10 +185,12 @@ def test_stop_with_checkpoint_and_resume(shared_cluster, tmp_path):
 def test_folder_checkpoints_let_a_new_handle_resume(shared_cluster, tmp_path):
     from colony.streaming import JobHandle
 
+    go = str(tmp_path / "go")
+
     def numbers(instance, parallelism):
         for i in range(2000):
-            if i % 100 == 0:
-                time.sleep(0.05)
+            if i >= 500 and not os.path.exists(go):
+                time.sleep(0.02)
             yield i
 
     folder = tmp_path / "chk"
@@ -193,6 +200,7 @@ def test_folder_checkpoints_let_a_new_handle_resume(shared_cluster, tmp_path):
     job = ctx.execute("folder")
     wait_for(lambda: job.last_checkpoint >= 1, what="a first checkpoint")
     assert job.stop() == STOPPED
+    open(go, "w").close()
     again = JobHandle.resume_from(str(folder))
     assert again.name == "folder"
     assert again.wait(JOB_TIMEOUT) == FINISHED, again.error
