@@ -11,19 +11,22 @@ Throughput is records / (finish - first record reached the sink side), so actor 
 left out; wall time including it is printed too. Checkpoints run every second throughout.
 
     python3 bench/streaming_wordcount.py [--lines 200000] [--rate 2000] [--seconds 10]
+    python3 bench/streaming_wordcount.py --mixed     # also Java source -> Python -> Java
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
 
 import colony
 from colony.streaming import (ChannelConfig, CheckpointConfig, FileSink, FINISHED, Sink,
-                              StreamingContext, TumblingEventTimeWindow, read_file_sink)
+                              StreamingContext, TumblingEventTimeWindow, java_operator,
+                              read_file_sink)
 
 VOCABULARY = 1000
 WORDS_PER_LINE = 8
@@ -74,6 +77,35 @@ def wordcount(lines: int, parallelism: int) -> dict:
     words = lines * WORDS_PER_LINE
     return {"job": "word count", "parallelism": parallelism, "records": words,
             "per_s": words / busy, "wall_s": wall}
+
+
+def wordcount_mixed(lines: int, parallelism: int) -> dict:
+    """Java source -> Python flat_map -> Java key_by and running sum -> Java sink, with the
+    Java classes of bench/streaming_java (the Java-only word count)."""
+    ctx = StreamingContext(parallelism=parallelism,
+                           checkpoint=CheckpointConfig(interval_ms=1000))
+    (ctx.from_source(java_operator("bench.streaming.WordCount$Lines", lines),
+                     parallelism=parallelism)
+        .flat_map(lambda line: [[w, 1] for w in line.split()])
+        .key_by(java_operator("bench.streaming.WordCount$Word"))
+        .reduce(java_operator("bench.streaming.WordCount$Add"))
+        .sink(java_operator("io.colony.streaming.sink.DiscardingSink")))
+    busy, wall = run_timed(ctx, f"wordcount-mixed-{parallelism}", "0-source")
+    words = lines * WORDS_PER_LINE
+    return {"job": "word count, mixed (Java source, Python flat_map, Java keyed sum and sink)",
+            "parallelism": parallelism, "records": words, "per_s": words / busy,
+            "wall_s": wall}
+
+
+def java_code_search_path() -> list:
+    """bench/streaming_java's classes and the streaming module's dependencies (built here)."""
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "streaming_java")
+    subprocess.run(["mvn", "-q", "-B", "-Dstyle.color=never", "package",
+                    "dependency:build-classpath", "-Dmdep.outputFile=target/classpath.txt"],
+                   cwd=here, check=True, stdout=subprocess.DEVNULL)
+    with open(os.path.join(here, "target", "classpath.txt")) as f:
+        deps = [d for d in f.read().strip().split(os.pathsep) if d]
+    return [os.path.join(here, "target", "classes"), *deps]
 
 
 def windowed(events: int, parallelism: int) -> dict:
@@ -128,14 +160,24 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--num-cpus", type=int, default=os.cpu_count())
+    parser.add_argument("--mixed", action="store_true",
+                        help="also the mixed Java/Python word count (builds bench/streaming_java "
+                             "with Maven; needs scripts/install.sh's io.colony artifacts)")
+    parser.add_argument("--only-mixed", action="store_true", help="only the mixed rows")
     args = parser.parse_args()
-    colony.init(num_cpus=args.num_cpus)
+    mixed = args.mixed or args.only_mixed
+    job_config = colony.JobConfig(code_search_path=java_code_search_path()) if mixed else None
+    colony.init(num_cpus=args.num_cpus, job_config=job_config)
     try:
-        rows = []
+        rows, lat_rows = [], []
         for p in (1, 2):
-            rows.append(wordcount(args.lines, p))
-            rows.append(windowed(args.events, p))
-        lat_rows = [latency(args.rate, args.seconds, t) for t in (20, 5)]
+            if not args.only_mixed:
+                rows.append(wordcount(args.lines, p))
+                rows.append(windowed(args.events, p))
+            if mixed:
+                rows.append(wordcount_mixed(args.lines, p))
+        if not args.only_mixed:
+            lat_rows = [latency(args.rate, args.seconds, t) for t in (20, 5)]
     finally:
         colony.shutdown()
     print("| job | parallelism | records | records/s | wall s (with start-up) |")
@@ -143,6 +185,8 @@ def main() -> int:
     for r in rows:
         print(f"| {r['job']} | {r['parallelism']} | {r['records']:,} | {r['per_s']:,.0f} "
               f"| {r['wall_s']:.1f} |")
+    if not lat_rows:
+        return 0
     print()
     print("| input rate (records/s) | batch_timeout_ms | samples | p50 ms | p99 ms |")
     print("| ---: | ---: | ---: | ---: | ---: |")

@@ -107,6 +107,10 @@ class JobCoordinator:
                 self._set_status(outcome[0])
                 return
             self.error = outcome[1]
+            if not colony.is_initialized():
+                self.error = f"colony was shut down under the job ({outcome[1]})"
+                self._set_status(FAILED)
+                return
             if self.restarts >= self.max_restarts:
                 self._set_status(FAILED)
                 return
