@@ -24,4 +24,13 @@ public interface Sink<T> {
   void commit(Object transaction) throws Exception;
 
   default void close() throws Exception {}
+
+  /**
+   * False for a sink that does not need the records themselves (it only counts them, or drops
+   * them): {@link #stage} then gets an empty list and the runtime keeps nothing between
+   * checkpoints.
+   */
+  default boolean keepsRecords() {
+    return true;
+  }
 }

@@ -1,7 +1,6 @@
 package io.colony.streaming.runtime;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /** The messages on a channel (docs/streaming.md, "Messages on a channel"), as XLANG maps. */
@@ -16,10 +15,11 @@ final class Messages {
 
   private Messages() {}
 
-  static Map<String, Object> batch(List<Object> records) {
+  /** A batch: {@code records} a list (XLANG), or the FORY bytes of one (Java to Java). */
+  static Map<String, Object> batch(Object records, String encoding) {
     Map<String, Object> m = new HashMap<>(8);
     m.put(KIND, BATCH);
-    m.put("encoding", "XLANG");
+    m.put("encoding", encoding);
     m.put("records", records);
     m.put("timestamps", null);
     return m;

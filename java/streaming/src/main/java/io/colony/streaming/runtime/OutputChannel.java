@@ -14,6 +14,7 @@ import java.util.Map;
 final class OutputChannel {
   final String id;
   final ActorHandle<?> target;
+  final boolean toJava; // batches go as FORY bytes, else XLANG
   int credits;
   final ArrayDeque<Map<String, Object>> waiting = new ArrayDeque<>();
   List<Object> batch = new ArrayList<>();
@@ -23,6 +24,7 @@ final class OutputChannel {
   OutputChannel(String id, ActorHandle<?> target, int credits) {
     this.id = id;
     this.target = target;
+    this.toJava = !Peers.isPython(target);
     this.credits = credits;
   }
 }

@@ -14,4 +14,9 @@ public final class DiscardingSink<T> implements Sink<T> {
 
   @Override
   public void commit(Object transaction) {}
+
+  @Override
+  public boolean keepsRecords() {
+    return false;
+  }
 }

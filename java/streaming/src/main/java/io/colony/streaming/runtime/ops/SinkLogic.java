@@ -11,6 +11,7 @@ import java.util.List;
  */
 public final class SinkLogic implements OperatorLogic {
   private final Sink<Object> sink;
+  private final boolean keepsRecords;
   private List<Object> buffer = new ArrayList<>();
   // [checkpoint id, transaction] staged and not yet committed, oldest first.
   private final List<Object[]> staged = new ArrayList<>();
@@ -18,6 +19,7 @@ public final class SinkLogic implements OperatorLogic {
   @SuppressWarnings("unchecked")
   public SinkLogic(Object sink) {
     this.sink = (Sink<Object>) sink;
+    this.keepsRecords = this.sink.keepsRecords();
   }
 
   public void open(int instance, int parallelism) throws Exception {
@@ -26,7 +28,9 @@ public final class SinkLogic implements OperatorLogic {
 
   @Override
   public void process(Object record, Emitter out) {
-    buffer.add(record);
+    if (keepsRecords) {
+      buffer.add(record);
+    }
   }
 
   @Override
