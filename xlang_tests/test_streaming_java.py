@@ -1,5 +1,5 @@
 """A Python-built streaming job with Java operators (docs/streaming.md): Python source ->
-Java map -> Java key_by -> Python reduce -> sink, records crossing as XLANG both ways, and
+Java map -> Java key_by -> Python keyed process -> sink, records crossing as XLANG both ways, and
 the same with a Java operator's JVM SIGKILLed mid-stream. Skipped only while the Java
 operator actor class (io.colony.streaming.runtime.OperatorActor, the java/streaming module)
 is not built."""
@@ -90,24 +90,36 @@ def build(out, go_file=None):
     (ctx.from_generator(paced_numbers(go_file))
         .map(java_operator("streamtest.Parse"))
         .key_by(java_operator("streamtest.Mod3"))
-        .reduce(lambda a, b: a + b)
-        .map(lambda total: total)
+        .process(count_per_key)
         .sink(FileSink(out)))
     return ctx
 
 
+def count_per_key(count, key, x):
+    """Keyed state: the key's running count. Each output [key, count, x] names its input, so
+    the check below does not depend on the order the parallel Java instances deliver in."""
+    count = (count or 0) + 1
+    return count, [[key, count, x]]
+
+
 def expected():
-    running, out = collections.Counter(), []
-    for i in range(1200):
-        running[i % 3] += i
-        out.append(running[i % 3])
-    return sorted(out)
+    """Every number exactly once, and per key the counts 1..n."""
+    per_key = collections.Counter(i % 3 for i in range(1200))
+    return sorted(range(1200)), {k: list(range(1, n + 1)) for k, n in per_key.items()}
+
+
+def outputs(folder):
+    records = read_file_sink(folder)
+    counts = collections.defaultdict(list)
+    for key, count, _ in records:
+        counts[key].append(count)
+    return sorted(x for _, _, x in records), {k: sorted(v) for k, v in counts.items()}
 
 
 def test_python_job_with_java_operators(mixed_cluster, tmp_path):
     job = build(str(tmp_path)).execute("mixed")
     assert job.wait(120) == FINISHED, job.error
-    assert sorted(read_file_sink(str(tmp_path))) == expected()
+    assert outputs(str(tmp_path)) == expected()
 
 
 def java_worker_pids() -> list:
@@ -135,7 +147,7 @@ def test_sigkill_of_a_java_operator_jvm_keeps_exactly_once(mixed_cluster, tmp_pa
     open(go, "w").close()
     assert job.wait(120) == FINISHED, job.error
     assert job.restarts >= 1
-    assert sorted(read_file_sink(str(tmp_path / "out"))) == expected()
+    assert outputs(str(tmp_path / "out")) == expected()
 
 
 def test_java_generator_source_feeds_python_operators(mixed_cluster, tmp_path):

@@ -73,19 +73,33 @@ class Credits:
             self._cond.notify_all()
 
 
+_KEY_CACHE_SIZE = 100_000
+
+
+def estimate_size(records: list) -> int:
+    """About the encoded size of `records`: exact-ish for strings and bytes, sampled (8
+    records, evenly spaced) for the rest, so that batching costs little per record."""
+    n = len(records)
+    if n <= 8:
+        return sum(approx_size(r) for r in records)
+    step = n // 8
+    return sum(approx_size(records[i]) for i in range(0, step * 8, step)) * n // 8
+
+
 class _Pending:
     __slots__ = ("records", "timestamps", "bytes", "since")
 
     def __init__(self):
         self.records = []
-        self.timestamps = []
+        self.timestamps = None   # a list parallel to records once any record has one
         self.bytes = 0
         self.since = None
 
 
 class OutputEdge:
     """One output edge of an instance: its targets (channel id, actor handle) in downstream
-    instance order, the partitioning, and a batch being filled per target."""
+    instance order, the partitioning, and a batch being filled per target. Records are
+    added in slices, not one by one: per-record work is what limits a Python operator."""
 
     def __init__(self, edge: dict, credits: Credits, channel_config):
         self.partitioning = edge["partitioning"]
@@ -97,6 +111,7 @@ class OutputEdge:
         self._timeout = channel_config.batch_timeout_ms / 1000.0
         self._pending = [_Pending() for _ in self.targets]
         self._next = 0  # REBALANCE: the next target
+        self._key_targets = {}   # KEY_HASH: key -> target, as hashing a key costs ~1 us
         self.records_out = 0
 
     def emit(self, records: list, timestamps) -> None:
@@ -105,43 +120,79 @@ class OutputEdge:
         self.records_out += len(records)
         if self.partitioning == "KEY_HASH":
             n = len(self.targets)
+            if n == 1:
+                self._add(0, records, timestamps)
+                return
+            parts = [[] for _ in range(n)]
+            part_ts = [[] for _ in range(n)] if timestamps else None
+            cache = self._key_targets
             for i, r in enumerate(records):
-                self._add(key_partition(r[0], n), r, timestamps[i] if timestamps else None)
+                key = r[0]
+                try:
+                    t = cache[key]
+                except KeyError:
+                    t = key_partition(key, n)
+                    if len(cache) >= _KEY_CACHE_SIZE:
+                        cache.clear()
+                    cache[key] = t
+                except TypeError:   # an unhashable key (a list): no caching
+                    t = key_partition(key, n)
+                parts[t].append(r)
+                if part_ts is not None:
+                    part_ts[t].append(timestamps[i])
+            for t in range(n):
+                if parts[t]:
+                    self._add(t, parts[t], part_ts[t] if part_ts is not None else None)
         elif self.partitioning == "BROADCAST":
             for t in range(len(self.targets)):
-                for i, r in enumerate(records):
-                    self._add(t, r, timestamps[i] if timestamps else None)
+                self._add(t, records, timestamps)
+        elif self.partitioning == "REBALANCE":
+            self._add(self._next, records, timestamps, rebalance=True)
         else:
-            # FORWARD has one target; REBALANCE moves on once a batch has left.
-            for i, r in enumerate(records):
-                t = self._next if self.partitioning == "REBALANCE" else 0
-                if self._add(t, r, timestamps[i] if timestamps else None):
-                    self._next = (self._next + 1) % len(self.targets)
+            self._add(0, records, timestamps)
 
-    def _add(self, target: int, record, ts) -> bool:
-        p = self._pending[target]
-        if p.since is None:
-            p.since = time.monotonic()
-        p.records.append(record)
-        p.timestamps.append(ts)
-        p.bytes += approx_size(record)
-        if len(p.records) >= self._batch_size or p.bytes >= self._max_bytes:
-            self._flush(target)
-            return True
-        return False
+    def _add(self, target: int, records: list, timestamps, rebalance: bool = False) -> None:
+        """Appends to the target's batch, sending each batch that fills (REBALANCE: the rest
+        goes on to the next target)."""
+        i, n = 0, len(records)
+        while i < n:
+            p = self._pending[target]
+            if p.since is None:
+                p.since = time.monotonic()
+            space = self._batch_size - len(p.records)
+            chunk = records[i:i + space]
+            size = estimate_size(chunk)
+            if p.bytes + size > self._max_bytes and len(chunk) > 1:
+                # keep the batch near max_batch_bytes: as many records as fit, at least one
+                per_record = max(1, size // len(chunk))
+                fit = max(1, (self._max_bytes - p.bytes) // per_record)
+                chunk = chunk[:fit]
+                size = estimate_size(chunk)
+            p.records.extend(chunk)
+            if timestamps is not None:
+                if p.timestamps is None:
+                    p.timestamps = [None] * (len(p.records) - len(chunk))
+                p.timestamps.extend(timestamps[i:i + len(chunk)])
+            elif p.timestamps is not None:
+                p.timestamps.extend([None] * len(chunk))
+            p.bytes += size
+            i += len(chunk)
+            if len(p.records) >= self._batch_size or p.bytes >= self._max_bytes:
+                self._flush(target)
+                if rebalance:
+                    target = self._next = (self._next + 1) % len(self.targets)
 
     def _flush(self, target: int) -> None:
         p = self._pending[target]
         if not p.records:
             return
         self._pending[target] = _Pending()
-        has_ts = any(t is not None for t in p.timestamps)
         if self.encoding == "PICKLE":
             records = pickle.dumps(p.records, protocol=5)
         else:
-            records = [list(r) if isinstance(r, tuple) else r for r in p.records]
+            records = p.records   # the XLANG encoder writes tuples as lists
         self._send(target, {"kind": "batch", "encoding": self.encoding, "records": records,
-                            "timestamps": p.timestamps if has_ts else None})
+                            "timestamps": p.timestamps})
 
     def _send(self, target: int, message: dict) -> None:
         channel, handle = self.targets[target]
