@@ -206,6 +206,30 @@ def test_stop_ends_the_driver_its_workers_and_actors(head, tmp_path):
     os.kill(detached, signal.SIGKILL)
 
 
+def test_stop_kills_a_driver_that_ignores_sigterm_and_its_idle_workers(head, tmp_path):
+    """SIGKILL after the grace; the raylet then ends the job's workers, idle ones too (a
+    driver that dies without JobFinished ends its job on its node)."""
+    _write(tmp_path, "stubborn.py", """
+        import os, signal, time
+        import colony
+        colony.init()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        @colony.remote
+        def pid():
+            return os.getpid()
+        print("pids", os.getpid(), colony.get(pid.remote()), flush=True)  # its worker idles
+        time.sleep(3600)
+    """)
+    sid = head.client.submit_job(entrypoint="python stubborn.py",
+                                 runtime_env={"working_dir": str(tmp_path)})
+    driver, worker = (int(p) for p in head.wait_log(sid, "pids ").split("pids ")[1].split()[:2])
+    assert head.client.stop_job(sid)
+    assert head.client.wait_until_finished(sid, timeout=DEADLINE) == JobStatus.STOPPED
+    info = head.client.get_job_info(sid)
+    assert info.driver_exit_code == -signal.SIGKILL
+    assert wait_pids_gone([driver, worker], timeout=60) == []
+
+
 def test_concurrent_jobs_run_side_by_side(head, tmp_path):
     """Three jobs that each wait until all three have started: they can only finish if
     they run at once."""

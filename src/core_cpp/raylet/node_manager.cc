@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <utility>
@@ -164,6 +165,16 @@ void NodeManager::CheckDrivers() {
                      << " exited";
     if (on_driver_exit_) {
       on_driver_exit_(WorkerExit{worker_id, driver.pid, "the driver process exited", false});
+    }
+    // A driver that died without its JobFinished (SIGKILL, e.g. `colony job stop` after
+    // its grace) ends its job here the same way, unless another driver of it is left.
+    bool job_has_driver = std::any_of(drivers_.begin(), drivers_.end(), [&](const auto& d) {
+      return d.second.job_id == driver.job_id;
+    });
+    if (!job_has_driver && !driver.job_id.IsNil()) {
+      leases_->CancelPending(driver.job_id, "the driver of job " + driver.job_id.Hex() +
+                                                " exited");
+      pool_->KillJobWorkers(driver.job_id, leases_->WorkersOfDetachedActors());
     }
   }
 }
