@@ -55,10 +55,13 @@ class Cluster:
 
     def __init__(self, initialize_head: bool = True, connect: bool = False,
                  head_node_args: dict | None = None, health_check_timeout_ms: int | None = None,
-                 node_ip: str = "127.0.0.1", scheduler_spread_threshold: float | None = None):
+                 node_ip: str = "127.0.0.1", scheduler_spread_threshold: float | None = None,
+                 gcs_storage: str | None = None):
         """`health_check_timeout_ms`: how long the GCS waits for a silent node before
         declaring it dead (5000). `scheduler_spread_threshold`: the utilisation up to which
-        the default policy packs work onto the submitting node (0.5)."""
+        the default policy packs work onto the submitting node (0.5). `gcs_storage`: the
+        GCS's tables in memory (default) or at "redis://HOST:PORT[/DB]", so that
+        restart_gcs() finds them again."""
         if scheduler_spread_threshold is not None and not 0 <= scheduler_spread_threshold <= 1:
             raise ValueError(f"scheduler_spread_threshold must be between 0 and 1, "
                              f"got {scheduler_spread_threshold!r}")
@@ -66,6 +69,7 @@ class Cluster:
         self._token = secrets.token_hex(16)
         self._node_ip = node_ip
         self._health_check_timeout_ms = health_check_timeout_ms
+        self._gcs_storage = gcs_storage
         self.head_node: ClusterNode | None = None
         self.worker_nodes: list[ClusterNode] = []
         self.gcs_address = ""
@@ -92,7 +96,8 @@ class Cluster:
         is_head = self.head_node is None
         if is_head:
             processes.start_gcs(health_check_timeout_ms=self._health_check_timeout_ms,
-                                spread_threshold=self._spread_threshold)
+                                spread_threshold=self._spread_threshold,
+                                storage=self._gcs_storage)
             self.gcs_address = processes.gcs_address
         else:
             processes.gcs_address = self.gcs_address
@@ -114,6 +119,27 @@ class Cluster:
         else:
             self.worker_nodes.append(node)
         return node
+
+    def kill_gcs(self) -> None:
+        """SIGKILLs the head's GCS (the raylets, drivers and workers keep running)."""
+        procs = self.head_node.processes.procs
+        gcs = procs[0]  # started first, see add_node
+        if gcs.poll() is None:
+            gcs.send_signal(signal.SIGKILL)
+            gcs.wait()
+
+    def restart_gcs(self) -> None:
+        """Starts a GCS again on the head's GCS address (after kill_gcs); with Redis
+        storage it reloads the tables the dead one wrote."""
+        processes = self.head_node.processes
+        if processes.procs[0].poll() is None:
+            raise RuntimeError("the GCS is still running; kill_gcs() first")
+        port = int(self.gcs_address.rsplit(":", 1)[1])
+        processes.procs.pop(0)
+        processes.start_gcs(port=port, health_check_timeout_ms=self._health_check_timeout_ms,
+                            spread_threshold=self._spread_threshold, storage=self._gcs_storage)
+        # Keep the GCS first, so kill_gcs and stop() (raylets before the GCS) still hold.
+        processes.procs.insert(0, processes.procs.pop())
 
     def remove_node(self, node: ClusterNode, allow_graceful: bool = True) -> None:
         """Stops a worker node's raylet: SIGTERM (it unregisters) or SIGKILL (a crash the

@@ -156,8 +156,16 @@ class NodeProcesses:
 
     def start_gcs(self, port: int = 0, die_with_parent: bool = True,
                   health_check_timeout_ms: int | None = None,
-                  spread_threshold: float | None = None) -> None:
+                  spread_threshold: float | None = None, storage: str | None = None,
+                  cluster_id: str | None = None) -> None:
+        """`storage`: "memory" (default) or "redis://HOST:PORT[/DB]" (docs/fault_tolerance.md;
+        the password comes from COLONY_REDIS_PASSWORD); `cluster_id` names this cluster's
+        keys in a shared Redis."""
         args = ["--port", str(port)]
+        if storage:
+            args += ["--storage", storage]
+        if cluster_id:
+            args += ["--cluster-id", cluster_id]
         if health_check_timeout_ms:
             args += ["--health-check-timeout-ms", str(health_check_timeout_ms)]
         if spread_threshold is not None:

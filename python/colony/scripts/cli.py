@@ -40,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
     role.add_argument("--head", action="store_true", help="start a head node (GCS + raylet)")
     role.add_argument("--address", help="GCS address HOST:PORT of the cluster to join")
     start.add_argument("--port", type=int, default=0, help="GCS port for --head (0 = any free)")
+    start.add_argument("--storage", default=None,
+                       help="where the head's GCS keeps its tables: memory (default) or "
+                            "redis://HOST:PORT[/DB] to survive a GCS restart (password from "
+                            "COLONY_REDIS_PASSWORD; docs/fault_tolerance.md)")
+    start.add_argument("--cluster-id", default=None,
+                       help="name of this cluster's keys in a Redis shared by several clusters "
+                            "(default 'default'); a restarted GCS must use the same one")
     start.add_argument("--node-ip", default="127.0.0.1")
     start.add_argument("--num-cpus", type=int)
     start.add_argument("--num-gpus", type=int)
@@ -86,7 +93,8 @@ def _start(args) -> int:
         node = node_mod.NodeProcesses(node_mod.new_session_dir(), token, node_ip=args.node_ip)
         node.tls = _tls_of(args, node, None)
         node.start_gcs(port=args.port, die_with_parent=False,
-                       spread_threshold=args.scheduler_spread_threshold)
+                       spread_threshold=args.scheduler_spread_threshold,
+                       storage=args.storage, cluster_id=args.cluster_id)
         info = {"gcs_address": node.gcs_address, "token": token, "pids": [],
                 "session_dir": node.session_dir}
         if node.tls:

@@ -24,7 +24,8 @@
 #include "gcs/gcs_kv_manager.h"
 #include "gcs/gcs_node_change_publisher.h"
 #include "gcs/gcs_node_manager.h"
-#include "gcs/in_memory_store_client.h"
+#include "gcs/store/gcs_table_storage.h"
+#include "gcs/store/in_memory_store_client.h"
 
 namespace colony::fuzz {
 namespace {
@@ -60,17 +61,18 @@ enum Op : uint8_t {
 struct Gcs {
   EventLoop loop;  // first: destroyed last
   InMemoryStoreClient store;
+  GcsTableStorage storage{&store};
   GcsNodeChangePublisher node_changes{&loop, 1000};
-  GcsNodeManager nodes{&store};
+  GcsNodeManager nodes{&storage};
   GcsHealthChecker health{&loop, 5000, [this](const NodeID& id) {
                             (void)nodes.MarkNodeDead(id, "health check timed out");
                           }};
-  GcsJobManager jobs{&store};
+  GcsJobManager jobs{&storage};
   GcsKvManager kv{&store};
   Leases leases;
   Pusher pusher;
   GcsActorScheduler scheduler{&loop, [this] { return nodes.GetAllNodes(); }, &leases, &pusher};
-  GcsActorManager actors{&loop, &store, &scheduler};
+  GcsActorManager actors{&loop, &storage, &scheduler};
   std::vector<std::shared_ptr<google::protobuf::Message>> keep;  // requests and replies of calls
   std::vector<std::shared_ptr<int>> answers;                     // times each call was answered
 
@@ -96,7 +98,11 @@ struct Gcs {
       scheduler.OnResourcesReported(node_id);
     });
     jobs.AddJobFinishedListener([this](const JobID& job_id) { actors.OnJobFinished(job_id); });
-    if (!nodes.Initialize().ok() || !jobs.Initialize().ok() || !actors.Initialize().ok()) abort();
+    GcsInitData empty;
+    if (!nodes.Initialize(empty).ok() || !jobs.Initialize(empty).ok() ||
+        !actors.Initialize(empty).ok()) {
+      abort();
+    }
     health.Start();
     scheduler.Start();
   }

@@ -66,20 +66,18 @@ void ClearPlacement(ActorTableData* data) {
 
 }  // namespace
 
-GcsActorManager::GcsActorManager(EventLoop* loop, StoreClient* store,
+GcsActorManager::GcsActorManager(EventLoop* loop, GcsTableStorage* storage,
                                  GcsActorScheduler* scheduler, GcsActorManagerOptions options)
-    : loop_(loop), store_(store), scheduler_(scheduler), options_(options) {
+    : loop_(loop), storage_(storage), scheduler_(scheduler), options_(options) {
   scheduler_->SetListener(this);
 }
 
 // ---------------------------------------------------------------- reload
 
-Status GcsActorManager::Initialize() {
-  auto all = store_->GetAll(tables::kActors);
-  if (!all.ok()) return all.status();
-  for (const auto& [key, value] : *all) {
-    ActorTableData data;
-    if (!data.ParseFromString(value) || !ActorID::IsValidBinary(data.actor_id())) {
+Status GcsActorManager::Initialize(const GcsInitData& init) {
+  for (const auto& [key, record] : init.actors) {
+    ActorTableData data = record;
+    if (!ActorID::IsValidBinary(data.actor_id())) {
       return Status::Internal("corrupt actor record in store");
     }
     ActorID actor_id = ActorID::FromBinary(data.actor_id());
@@ -141,10 +139,12 @@ void GcsActorManager::HandleRegisterActor(const rpc::RegisterActorRequest& reque
     return;
   }
   ActorID actor_id = ActorID::FromBinary(ActorIdOf(task));
-  if (const Actor* known = Find(actor_id)) {
-    // A retried registration of the same actor.
-    *reply->mutable_actor() = View(known->data);
-    send_reply(Status::OK());
+  if (Actor* known = Find(actor_id)) {
+    // A retried registration of the same actor: answered once its record is stored.
+    WhenStored(*known, [this, actor_id, reply, send_reply = std::move(send_reply)] {
+      *reply->mutable_actor() = View(actors_.at(actor_id).data);
+      send_reply(Status::OK());
+    });
     return;
   }
   const rpc::ActorCreationSpec& spec = task.actor_creation();
@@ -153,9 +153,13 @@ void GcsActorManager::HandleRegisterActor(const rpc::RegisterActorRequest& reque
     auto taken = named_.find({ns, spec.name()});
     if (taken != named_.end()) {
       if (request.get_if_exists()) {
-        reply->set_existed(true);
-        *reply->mutable_actor() = View(actors_.at(taken->second).data);
-        send_reply(Status::OK());
+        ActorID existing = taken->second;
+        WhenStored(actors_.at(existing),
+                   [this, existing, reply, send_reply = std::move(send_reply)] {
+                     reply->set_existed(true);
+                     *reply->mutable_actor() = View(actors_.at(existing).data);
+                     send_reply(Status::OK());
+                   });
       } else {
         send_reply(Status::AlreadyExists("an actor named '" + spec.name() +
                                          "' already exists in namespace '" + ns + "'"));
@@ -177,20 +181,25 @@ void GcsActorManager::HandleRegisterActor(const rpc::RegisterActorRequest& reque
   data.set_language(task.language());
   data.set_class_name(spec.class_name());
   data.set_version(1);
-  auto put = store_->Put(tables::kActors, data.actor_id(), data.SerializeAsString(), true);
-  if (!put.ok()) {
-    send_reply(put.status());
-    return;
-  }
+  // In memory at once, so a second registration of the name meanwhile is refused; the
+  // reply and the scheduling wait until the record is stored.
   Actor& actor = actors_[actor_id];
   actor.data = std::move(data);
   if (!spec.name().empty()) named_[{ns, spec.name()}] = actor_id;
   COLONY_LOG(INFO) << "registered " << Describe(actor.data) << " of job "
                    << JobID::FromBinary(task.job_id()).ToInt()
                    << (spec.detached() ? ", detached" : "");
-  *reply->mutable_actor() = View(actor.data);
-  send_reply(Status::OK());
-  scheduler_->Schedule(actor.data);
+  Persist(actor);
+  WhenStored(actor, [this, actor_id, reply, send_reply = std::move(send_reply)] {
+    Actor& stored = actors_.at(actor_id);
+    *reply->mutable_actor() = View(stored.data);
+    send_reply(Status::OK());
+    // Not scheduled if it was killed (or its owner died) before the write finished.
+    if (stored.data.state() == ActorTableData::PENDING_CREATION &&
+        stored.data.version() == 1) {
+      scheduler_->Schedule(stored.data);
+    }
+  });
 }
 
 void GcsActorManager::HandleGetActorInfo(const rpc::GetActorInfoRequest& request,
@@ -227,7 +236,8 @@ void GcsActorManager::HandlePollActorState(const rpc::PollActorStateRequest& req
     send_reply(Status::NotFound("unknown actor " + actor_id.Hex()));
     return;
   }
-  if (shut_down_ || actor->data.version() > request.after_version()) {
+  if (shut_down_ ||
+      (actor->pending_writes == 0 && actor->data.version() > request.after_version())) {
     *reply->mutable_actor() = View(actor->data);
     send_reply(Status::OK());
     return;
@@ -249,8 +259,14 @@ void GcsActorManager::HandleKillActor(const rpc::KillActorRequest& request,
   rpc::ActorTableData::DeathCause cause = request.cause();
   if (cause == ActorTableData::NOT_DEAD) cause = ActorTableData::KILLED;
   Status status = KillActor(actor_id, request.no_restart(), request.graceful(), cause);
-  if (status.ok()) *reply->mutable_actor() = View(Find(actor_id)->data);
-  send_reply(status);
+  if (!status.ok()) {
+    send_reply(status);
+    return;
+  }
+  WhenStored(*Find(actor_id), [this, actor_id, reply, send_reply = std::move(send_reply)] {
+    *reply->mutable_actor() = View(actors_.at(actor_id).data);
+    send_reply(Status::OK());
+  });
 }
 
 void GcsActorManager::HandleListNamedActors(const rpc::ListNamedActorsRequest& request,
@@ -504,14 +520,35 @@ const rpc::ActorTableData* GcsActorManager::GetActor(const ActorID& actor_id) co
 
 void GcsActorManager::Commit(Actor& actor) {
   actor.data.set_version(actor.data.version() + 1);
-  auto put = store_->Put(tables::kActors, actor.data.actor_id(),
-                         actor.data.SerializeAsString(), true);
-  if (!put.ok()) {
-    // The in-memory record stays authoritative for this GCS's life; only a reload loses it.
-    COLONY_LOG(ERROR) << "cannot store " << Describe(actor.data) << ": "
-                      << put.status().ToString();
+  Persist(actor);
+  ActorID actor_id = ActorID::FromBinary(actor.data.actor_id());
+  WhenStored(actor, [this, actor_id] { AnswerPolls(actor_id); });
+}
+
+void GcsActorManager::Persist(Actor& actor) {
+  actor.pending_writes++;
+  ActorID actor_id = ActorID::FromBinary(actor.data.actor_id());
+  storage_->actors().Put(actor.data.actor_id(), actor.data, [this, actor_id](Status status) {
+    Actor* stored = Find(actor_id);
+    if (stored == nullptr) return;
+    if (!status.ok()) {
+      // The in-memory record stays authoritative for this GCS's life; only a reload loses it.
+      COLONY_LOG(ERROR) << "cannot store " << Describe(stored->data) << ": "
+                        << status.ToString();
+    }
+    if (--stored->pending_writes > 0) return;
+    std::vector<std::function<void()>> waiting = std::move(stored->after_writes);
+    stored->after_writes.clear();
+    for (auto& fn : waiting) fn();
+  });
+}
+
+void GcsActorManager::WhenStored(Actor& actor, std::function<void()> fn) {
+  if (actor.pending_writes == 0) {
+    fn();
+  } else {
+    actor.after_writes.push_back(std::move(fn));
   }
-  AnswerPolls(ActorID::FromBinary(actor.data.actor_id()));
 }
 
 void GcsActorManager::AnswerPolls(const ActorID& actor_id) {

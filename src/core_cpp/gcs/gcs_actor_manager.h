@@ -5,7 +5,9 @@
 // GcsActorScheduler; this class hears back as its ActorSchedulingListener.
 //
 // Every change bumps ActorTableData.version and is written through to the store's ACTOR
-// table, so a GCS restarted on a persistent store reloads the table (Initialize).
+// table, so a GCS restarted on a persistent store reloads the table (Initialize). Changes
+// apply in memory at once; what acknowledges them (a reply, a poll answer) waits until
+// the actor's writes are stored, so no client sees a state a restarted GCS would not.
 // Runs on the GCS event loop; no locks. It must outlive the loop's Run (held polls).
 #pragma once
 
@@ -22,7 +24,7 @@
 #include "common/id.h"
 #include "gcs.pb.h"
 #include "gcs/gcs_actor_scheduler.h"
-#include "gcs/store_client.h"
+#include "gcs/store/gcs_table_storage.h"
 #include "rpc/grpc_util.h"
 
 namespace colony::gcs {
@@ -36,13 +38,13 @@ struct GcsActorManagerOptions {
 
 class GcsActorManager : public ActorSchedulingListener {
  public:
-  // Registers itself as the scheduler's listener; `store` and `scheduler` must outlive it.
-  GcsActorManager(EventLoop* loop, StoreClient* store, GcsActorScheduler* scheduler,
+  // Registers itself as the scheduler's listener; `storage` and `scheduler` must outlive it.
+  GcsActorManager(EventLoop* loop, GcsTableStorage* storage, GcsActorScheduler* scheduler,
                   GcsActorManagerOptions options = {});
 
-  // Reloads the ACTOR table; actors that were being created are scheduled again once the
-  // loop runs. Call once, after the node manager is initialized and before serving.
-  Status Initialize();
+  // Takes the reloaded ACTOR table; actors that were being created are scheduled again
+  // once the loop runs. Call once, after the node manager is initialized, before serving.
+  Status Initialize(const GcsInitData& init);
 
   void HandleRegisterActor(const rpc::RegisterActorRequest& request,
                            rpc::RegisterActorReply* reply, rpc::SendReply send_reply);
@@ -97,6 +99,9 @@ class GcsActorManager : public ActorSchedulingListener {
     // calls it ran reach their callers before its connections close) and becomes DEAD
     // with this cause when the worker's exit is reported.
     std::optional<rpc::ActorTableData::DeathCause> ending;
+    // Writes of this record not yet stored, and what waits for them to be.
+    int pending_writes = 0;
+    std::vector<std::function<void()>> after_writes;
   };
   struct HeldPoll {
     rpc::PollActorStateReply* reply;
@@ -105,8 +110,13 @@ class GcsActorManager : public ActorSchedulingListener {
   using NameKey = std::pair<std::string, std::string>;  // (namespace, name)
 
   Actor* Find(const ActorID& actor_id);
-  // Bumps the version, writes the actor through to the store and answers its polls.
+  // Bumps the version, writes the actor through to the store and, once stored, answers
+  // its polls.
   void Commit(Actor& actor);
+  // Writes the record as it is now; counted in pending_writes until stored.
+  void Persist(Actor& actor);
+  // Runs `fn` once every write of the actor issued so far is stored (at once if none).
+  void WhenStored(Actor& actor, std::function<void()> fn);
   // Ends the actor's current worker: drops its attempt in flight and, when it holds a
   // lease, returns it with disconnect (the raylet kills the process) unless
   // `return_lease` is false (its node is gone).
@@ -132,7 +142,7 @@ class GcsActorManager : public ActorSchedulingListener {
   static rpc::ActorTableData View(const rpc::ActorTableData& data);
 
   EventLoop* loop_;
-  StoreClient* store_;
+  GcsTableStorage* storage_;
   GcsActorScheduler* scheduler_;
   GcsActorManagerOptions options_;
 

@@ -1,7 +1,6 @@
 #include "gcs/gcs_job_manager.h"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <string>
 
@@ -9,8 +8,6 @@
 
 namespace colony::gcs {
 namespace {
-
-constexpr const char* kJobCounterKey = "job";
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -20,56 +17,55 @@ int64_t NowMs() {
 
 }  // namespace
 
-Status GcsJobManager::Initialize() {
-  auto counter = store_->Get(tables::kCounters, kJobCounterKey);
-  if (!counter.ok()) return counter.status();
-  if (counter->has_value()) {
-    const std::string& text = **counter;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), job_counter_);
-    if (ec != std::errc() || end != text.data() + text.size()) {
-      return Status::Internal("corrupt job counter in store: '" + text + "'");
-    }
-  }
-  auto all = store_->GetAll(tables::kJobs);
-  if (!all.ok()) return all.status();
-  for (const auto& [key, value] : *all) {
-    rpc::JobInfo job;
-    if (!job.ParseFromString(value) || !JobID::IsValidBinary(job.job_id())) {
-      return Status::Internal("corrupt job record in store");
-    }
+Status GcsJobManager::Initialize(const GcsInitData& data) {
+  if (data.job_counter > UINT32_MAX) return Status::Internal("corrupt job counter in store");
+  job_counter_ = static_cast<uint32_t>(data.job_counter);
+  for (const auto& [key, job] : data.jobs) {
+    if (!JobID::IsValidBinary(job.job_id())) return Status::Internal("corrupt job record in store");
     uint32_t id = JobID::FromBinary(job.job_id()).ToInt();
     job_counter_ = std::max(job_counter_, id);  // never reuse a stored job's ID
-    jobs_[id] = std::move(job);
+    jobs_[id] = job;
   }
   COLONY_LOG(DEBUG) << "loaded " << jobs_.size() << " jobs, job counter " << job_counter_;
   return Status::OK();
 }
 
-StatusOr<JobID> GcsJobManager::AddJob(rpc::JobInfo job) {
-  // Persist the counter first: an ID handed out must never be handed out again.
+StatusOr<JobID> GcsJobManager::AddJob(rpc::JobInfo job, StoreCallback<JobID> persisted) {
+  // The store applies writes in order, so the counter is stored before the job.
   uint32_t next = job_counter_ + 1;
-  auto put = store_->Put(tables::kCounters, kJobCounterKey, std::to_string(next), true);
-  if (!put.ok()) return put.status();
   job_counter_ = next;
+  storage_->counters().Put(kJobCounterName, next, [](Status status) {
+    if (!status.ok()) COLONY_LOG(ERROR) << "cannot store the job counter: " << status.ToString();
+  });
   JobID job_id = JobID::FromInt(next);
   job.set_job_id(job_id.Binary());
   job.set_is_dead(false);
   job.set_start_time_ms(NowMs());
   job.set_end_time_ms(0);
-  COLONY_RETURN_IF_ERROR(SaveJob(job));
+  SaveJob(job, [job_id, persisted = std::move(persisted)](Status status) {
+    if (!persisted) return;
+    if (status.ok()) {
+      persisted(job_id);
+    } else {
+      persisted(status);
+    }
+  });
   jobs_[next] = std::move(job);
   COLONY_LOG(INFO) << "job " << next << " added";
   return job_id;
 }
 
-Status GcsJobManager::MarkJobFinished(const JobID& job_id) {
+Status GcsJobManager::MarkJobFinished(const JobID& job_id, StatusCallback persisted) {
   auto it = jobs_.find(job_id.ToInt());
   if (it == jobs_.end()) return Status::NotFound("unknown job " + job_id.Hex());
-  if (it->second.is_dead()) return Status::OK();  // idempotent: drivers may retry
+  if (it->second.is_dead()) {  // idempotent: drivers may retry
+    if (persisted) persisted(Status::OK());
+    return Status::OK();
+  }
   rpc::JobInfo job = it->second;
   job.set_is_dead(true);
   job.set_end_time_ms(NowMs());
-  COLONY_RETURN_IF_ERROR(SaveJob(job));
+  SaveJob(job, std::move(persisted));
   it->second = std::move(job);
   COLONY_LOG(INFO) << "job " << job_id.ToInt() << " finished";
   for (const auto& listener : finished_listeners_) listener(job_id);
@@ -83,15 +79,21 @@ std::vector<rpc::JobInfo> GcsJobManager::GetAllJobs() const {
   return jobs;
 }
 
-Status GcsJobManager::SaveJob(const rpc::JobInfo& job) {
-  return store_->Put(tables::kJobs, job.job_id(), job.SerializeAsString(), true).status();
+void GcsJobManager::SaveJob(const rpc::JobInfo& job, StatusCallback persisted) {
+  uint32_t id = JobID::FromBinary(job.job_id()).ToInt();
+  storage_->jobs().Put(job.job_id(), job, [id, persisted = std::move(persisted)](Status status) {
+    if (!status.ok()) COLONY_LOG(ERROR) << "cannot store job " << id << ": " << status.ToString();
+    if (persisted) persisted(status);
+  });
 }
 
 void GcsJobManager::HandleAddJob(const rpc::AddJobRequest& request, rpc::AddJobReply* reply,
                                  rpc::SendReply send_reply) {
-  auto job_id = AddJob(request.job());
-  if (job_id.ok()) reply->set_job_id(job_id->Binary());
-  send_reply(job_id.status());
+  auto job_id = AddJob(request.job(), [reply, send_reply](StatusOr<JobID> stored) {
+    if (stored.ok()) reply->set_job_id(stored->Binary());
+    send_reply(stored.status());
+  });
+  if (!job_id.ok()) send_reply(job_id.status());
 }
 
 void GcsJobManager::HandleMarkJobFinished(const rpc::MarkJobFinishedRequest& request,
@@ -102,7 +104,8 @@ void GcsJobManager::HandleMarkJobFinished(const rpc::MarkJobFinishedRequest& req
                                        " bytes"));
     return;
   }
-  send_reply(MarkJobFinished(JobID::FromBinary(request.job_id())));
+  Status status = MarkJobFinished(JobID::FromBinary(request.job_id()), send_reply);
+  if (!status.ok()) send_reply(status);
 }
 
 void GcsJobManager::HandleGetAllJobInfo(const rpc::GetAllJobInfoRequest& /*request*/,

@@ -1,5 +1,6 @@
 // Jobs: one per driver. Assigns job IDs from a persisted counter (1, 2, ...) so IDs stay
-// unique across GCS restarts with a persistent store.
+// unique across GCS restarts with a persistent store. Changes apply in memory at once and
+// are written through; the `persisted` callbacks (the replies) wait for the writes.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +10,7 @@
 
 #include "common/id.h"
 #include "gcs.pb.h"
-#include "gcs/store_client.h"
+#include "gcs/store/gcs_table_storage.h"
 #include "rpc/grpc_util.h"
 
 namespace colony::gcs {
@@ -19,18 +20,20 @@ class GcsJobManager {
   // Called once per job, when it is first marked finished.
   using JobFinishedListener = std::function<void(const JobID&)>;
 
-  explicit GcsJobManager(StoreClient* store) : store_(store) {}
+  explicit GcsJobManager(GcsTableStorage* storage) : storage_(storage) {}
 
   void AddJobFinishedListener(JobFinishedListener listener) {
     finished_listeners_.push_back(std::move(listener));
   }
 
-  // Reloads jobs and the job counter from the store; call once before serving.
-  Status Initialize();
+  // Takes the reloaded jobs and job counter; call once before serving.
+  Status Initialize(const GcsInitData& data);
 
-  // Assigns the next job ID, stamps the start time and stores `job`.
-  StatusOr<JobID> AddJob(rpc::JobInfo job);
-  Status MarkJobFinished(const JobID& job_id);
+  // Assigns the next job ID, stamps the start time and stores `job` (after the counter,
+  // so an ID handed out is never handed out again); `persisted` runs once both are stored.
+  StatusOr<JobID> AddJob(rpc::JobInfo job, StoreCallback<JobID> persisted = nullptr);
+  // An error returned means nothing changed; on OK `persisted` runs once stored.
+  Status MarkJobFinished(const JobID& job_id, StatusCallback persisted = nullptr);
   // Jobs in ID order, finished ones included.
   std::vector<rpc::JobInfo> GetAllJobs() const;
 
@@ -42,9 +45,9 @@ class GcsJobManager {
                            rpc::GetAllJobInfoReply* reply, rpc::SendReply send_reply);
 
  private:
-  Status SaveJob(const rpc::JobInfo& job);
+  void SaveJob(const rpc::JobInfo& job, StatusCallback persisted);
 
-  StoreClient* store_;
+  GcsTableStorage* storage_;
   uint32_t job_counter_ = 0;
   // Cache of the JOB table, keyed by the job's integer ID.
   std::map<uint32_t, rpc::JobInfo> jobs_;

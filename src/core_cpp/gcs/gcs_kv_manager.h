@@ -1,6 +1,7 @@
 // The internal KV: (namespace, key) -> bytes, used by drivers and workers to export
 // functions, share cluster metadata and the like. Each namespace is its own store table,
-// so prefix scans never cross namespaces.
+// so prefix scans never cross namespaces. Not cached: every call goes to the store, and
+// a reply is sent once the store has answered (so a Put is stored before it is acked).
 #pragma once
 
 #include <cstdint>
@@ -9,7 +10,7 @@
 #include <vector>
 
 #include "gcs.pb.h"
-#include "gcs/store_client.h"
+#include "gcs/store/store_client.h"
 #include "rpc/grpc_util.h"
 
 namespace colony::gcs {
@@ -18,13 +19,16 @@ class GcsKvManager {
  public:
   explicit GcsKvManager(StoreClient* store) : store_(store) {}
 
-  // Returns true if the key was newly added; overwrite=false keeps an existing value.
-  StatusOr<bool> Put(const std::string& ns, const std::string& key, const std::string& value,
-                     bool overwrite);
-  StatusOr<std::optional<std::string>> Get(const std::string& ns, const std::string& key);
-  // Deletes `key`, or every key starting with it when by_prefix; returns how many.
-  StatusOr<int64_t> Del(const std::string& ns, const std::string& key, bool by_prefix);
-  StatusOr<std::vector<std::string>> Keys(const std::string& ns, const std::string& prefix);
+  // Yields true if the key was newly added; overwrite=false keeps an existing value.
+  void Put(const std::string& ns, const std::string& key, std::string value, bool overwrite,
+           StoreCallback<bool> done);
+  void Get(const std::string& ns, const std::string& key,
+           StoreCallback<std::optional<std::string>> done);
+  // Deletes `key`, or every key starting with it when by_prefix; yields how many.
+  void Del(const std::string& ns, const std::string& key, bool by_prefix,
+           StoreCallback<int64_t> done);
+  void Keys(const std::string& ns, const std::string& prefix,
+            StoreCallback<std::vector<std::string>> done);
 
   void HandleKvPut(const rpc::KvPutRequest& request, rpc::KvPutReply* reply,
                    rpc::SendReply send_reply);

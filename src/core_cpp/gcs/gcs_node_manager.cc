@@ -37,12 +37,9 @@ Status CheckResources(const google::protobuf::Map<std::string, double>& total,
 
 }  // namespace
 
-Status GcsNodeManager::Initialize() {
-  auto all = store_->GetAll(tables::kNodes);
-  if (!all.ok()) return all.status();
-  for (const auto& [key, value] : *all) {
-    rpc::NodeInfo node;
-    if (!node.ParseFromString(value) || !NodeID::IsValidBinary(node.node_id())) {
+Status GcsNodeManager::Initialize(const GcsInitData& data) {
+  for (const auto& [key, node] : data.nodes) {
+    if (!NodeID::IsValidBinary(node.node_id())) {
       return Status::Internal("corrupt node record in store");
     }
     nodes_[NodeID::FromBinary(node.node_id())] = node;
@@ -52,7 +49,7 @@ Status GcsNodeManager::Initialize() {
   return Status::OK();
 }
 
-Status GcsNodeManager::RegisterNode(rpc::NodeInfo node) {
+Status GcsNodeManager::RegisterNode(rpc::NodeInfo node, StatusCallback persisted) {
   COLONY_RETURN_IF_ERROR(CheckNodeId(node.node_id()));
   COLONY_RETURN_IF_ERROR(CheckResources(node.resources_total(), node.resources_available()));
   NodeID node_id = NodeID::FromBinary(node.node_id());
@@ -67,7 +64,7 @@ Status GcsNodeManager::RegisterNode(rpc::NodeInfo node) {
   if (node.resources_available().empty()) {
     *node.mutable_resources_available() = node.resources_total();
   }
-  COLONY_RETURN_IF_ERROR(SaveNode(node));
+  SaveNode(node, std::move(persisted));
   nodes_[node_id] = node;
   COLONY_LOG(INFO) << "node " << node_id.Hex() << " registered at " << node.ip() << ":"
                    << node.raylet_port();
@@ -75,14 +72,18 @@ Status GcsNodeManager::RegisterNode(rpc::NodeInfo node) {
   return Status::OK();
 }
 
-Status GcsNodeManager::MarkNodeDead(const NodeID& node_id, const std::string& reason) {
+Status GcsNodeManager::MarkNodeDead(const NodeID& node_id, const std::string& reason,
+                                    StatusCallback persisted) {
   auto it = nodes_.find(node_id);
   if (it == nodes_.end()) return Status::NotFound("unknown node " + node_id.Hex());
-  if (!it->second.alive()) return Status::OK();
+  if (!it->second.alive()) {
+    if (persisted) persisted(Status::OK());
+    return Status::OK();
+  }
   rpc::NodeInfo node = it->second;
   node.set_alive(false);
   node.set_death_reason(reason);
-  COLONY_RETURN_IF_ERROR(SaveNode(node));
+  SaveNode(node, std::move(persisted));
   it->second = node;
   COLONY_LOG(INFO) << "node " << node_id.Hex() << " is dead: " << reason;
   NotifyChange(node);
@@ -112,8 +113,16 @@ std::vector<rpc::NodeInfo> GcsNodeManager::GetAllNodes() const {
   return nodes;
 }
 
-Status GcsNodeManager::SaveNode(const rpc::NodeInfo& node) {
-  return store_->Put(tables::kNodes, node.node_id(), node.SerializeAsString(), true).status();
+void GcsNodeManager::SaveNode(const rpc::NodeInfo& node, StatusCallback persisted) {
+  std::string id = NodeID::FromBinary(node.node_id()).Hex();
+  storage_->nodes().Put(node.node_id(), node,
+                        [id, persisted = std::move(persisted)](Status status) {
+                          if (!status.ok()) {
+                            COLONY_LOG(ERROR) << "cannot store node " << id << ": "
+                                              << status.ToString();
+                          }
+                          if (persisted) persisted(status);
+                        });
 }
 
 void GcsNodeManager::NotifyChange(const rpc::NodeInfo& node) {
@@ -123,7 +132,8 @@ void GcsNodeManager::NotifyChange(const rpc::NodeInfo& node) {
 void GcsNodeManager::HandleRegisterNode(const rpc::RegisterNodeRequest& request,
                                         rpc::RegisterNodeReply* /*reply*/,
                                         rpc::SendReply send_reply) {
-  send_reply(RegisterNode(request.node()));
+  Status status = RegisterNode(request.node(), send_reply);
+  if (!status.ok()) send_reply(status);
 }
 
 void GcsNodeManager::HandleUnregisterNode(const rpc::UnregisterNodeRequest& request,
@@ -133,9 +143,9 @@ void GcsNodeManager::HandleUnregisterNode(const rpc::UnregisterNodeRequest& requ
   if (status.ok()) {
     std::string reason =
         request.reason().empty() ? kDefaultUnregisterReason : request.reason();
-    status = MarkNodeDead(NodeID::FromBinary(request.node_id()), reason);
+    status = MarkNodeDead(NodeID::FromBinary(request.node_id()), reason, send_reply);
   }
-  send_reply(status);
+  if (!status.ok()) send_reply(status);
 }
 
 void GcsNodeManager::HandleGetAllNodeInfo(const rpc::GetAllNodeInfoRequest& /*request*/,

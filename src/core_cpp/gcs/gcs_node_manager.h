@@ -1,6 +1,8 @@
 // The node table: registration, death (unregistered or timed out), resource reports.
 // Dead nodes stay in the table with alive=false and a death reason; a dead node's ID is
-// never revived, so every process agrees a node that died stays dead.
+// never revived, so every process agrees a node that died stays dead. Changes are
+// applied in memory at once (later calls see them) and written through to the NODE
+// table; the `persisted` callbacks, and so the replies, wait for the write.
 #pragma once
 
 #include <functional>
@@ -10,7 +12,7 @@
 
 #include "common/id.h"
 #include "gcs.pb.h"
-#include "gcs/store_client.h"
+#include "gcs/store/gcs_table_storage.h"
 #include "rpc/grpc_util.h"
 
 namespace colony::gcs {
@@ -22,7 +24,7 @@ class GcsNodeManager {
   // Called on each resource report of a live node.
   using HeartbeatListener = std::function<void(const NodeID&)>;
 
-  explicit GcsNodeManager(StoreClient* store) : store_(store) {}
+  explicit GcsNodeManager(GcsTableStorage* storage) : storage_(storage) {}
 
   void AddNodeChangeListener(NodeChangeListener listener) {
     change_listeners_.push_back(std::move(listener));
@@ -31,14 +33,16 @@ class GcsNodeManager {
     heartbeat_listeners_.push_back(std::move(listener));
   }
 
-  // Reloads the node table from the store and tells the listeners about every node; call
-  // once, after adding listeners and before serving.
-  Status Initialize();
+  // Takes the reloaded node table and tells the listeners about every node; call once,
+  // after adding listeners and before serving.
+  Status Initialize(const GcsInitData& data);
 
-  // Adds a node, or refreshes a live one (a raylet retrying its registration).
-  Status RegisterNode(rpc::NodeInfo node);
-  // Marks a live node dead; a no-op for a node already dead.
-  Status MarkNodeDead(const NodeID& node_id, const std::string& reason);
+  // Adds a node, or refreshes a live one (a raylet retrying its registration). An error
+  // returned means nothing changed; on OK `persisted` runs once the record is stored.
+  Status RegisterNode(rpc::NodeInfo node, StatusCallback persisted = nullptr);
+  // Marks a live node dead; a no-op for a node already dead. Same contract as above.
+  Status MarkNodeDead(const NodeID& node_id, const std::string& reason,
+                      StatusCallback persisted = nullptr);
   // Returns false if the node is unknown or dead, so the raylet learns it was dropped.
   bool ReportResources(const rpc::ReportResourcesRequest& report);
   // Every node ever registered, dead ones included.
@@ -54,10 +58,10 @@ class GcsNodeManager {
                              rpc::ReportResourcesReply* reply, rpc::SendReply send_reply);
 
  private:
-  Status SaveNode(const rpc::NodeInfo& node);
+  void SaveNode(const rpc::NodeInfo& node, StatusCallback persisted);
   void NotifyChange(const rpc::NodeInfo& node);
 
-  StoreClient* store_;
+  GcsTableStorage* storage_;
   std::map<NodeID, rpc::NodeInfo> nodes_;
   std::vector<NodeChangeListener> change_listeners_;
   std::vector<HeartbeatListener> heartbeat_listeners_;

@@ -47,13 +47,19 @@ constexpr const char* kSessionDirKey = "session_dir";
 }  // namespace
 
 GcsServer::GcsServer(GcsServerOptions options, std::unique_ptr<StoreClient> store)
+    : GcsServer(std::move(options), [raw = store.release()](EventLoop*) {
+        return std::unique_ptr<StoreClient>(raw);
+      }) {}
+
+GcsServer::GcsServer(GcsServerOptions options, StoreFactory make_store)
     : options_(std::move(options)),
-      store_(std::move(store)),
+      store_(make_store(&loop_)),
+      storage_(store_.get()),
       node_changes_(&loop_, options_.node_poll_timeout_ms),
-      node_manager_(store_.get()),
+      node_manager_(&storage_),
       health_checker_(&loop_, options_.health_check_timeout_ms,
                       [this](const NodeID& node_id) { OnNodeTimedOut(node_id); }),
-      job_manager_(store_.get()),
+      job_manager_(&storage_),
       kv_manager_(store_.get()),
       logs_(&loop_),
       actor_lease_client_(&loop_, options_.cluster_token),
@@ -61,7 +67,7 @@ GcsServer::GcsServer(GcsServerOptions options, std::unique_ptr<StoreClient> stor
       actor_scheduler_(
           &loop_, [this]() { return node_manager_.GetAllNodes(); }, &actor_lease_client_,
           &actor_task_pusher_, options_.actor_scheduler),
-      actor_manager_(&loop_, store_.get(), &actor_scheduler_, options_.actor_manager),
+      actor_manager_(&loop_, &storage_, &actor_scheduler_, options_.actor_manager),
       service_(std::make_unique<GcsServiceImpl>(this, options_.cluster_token, &loop_)),
       grpc_server_("gcs", options_.bind_ip, options_.port) {
   WireManagers();
@@ -101,25 +107,46 @@ void GcsServer::OnNodeTimedOut(const NodeID& node_id) {
   }
 }
 
-Status GcsServer::LoadState() {
-  COLONY_RETURN_IF_ERROR(node_manager_.Initialize());
-  COLONY_RETURN_IF_ERROR(job_manager_.Initialize());
-  COLONY_RETURN_IF_ERROR(actor_manager_.Initialize());
+Status GcsServer::ApplyState(const GcsInitData& data) {
+  COLONY_RETURN_IF_ERROR(node_manager_.Initialize(data));
+  COLONY_RETURN_IF_ERROR(job_manager_.Initialize(data));
+  COLONY_RETURN_IF_ERROR(actor_manager_.Initialize(data));
   if (!options_.session_dir.empty()) {
-    COLONY_RETURN_IF_ERROR(
-        kv_manager_.Put(kSessionNamespace, kSessionDirKey, options_.session_dir, true).status());
+    kv_manager_.Put(kSessionNamespace, kSessionDirKey, options_.session_dir, true,
+                    [](StatusOr<bool> put) {
+                      if (!put.ok()) {
+                        COLONY_LOG(ERROR) << "cannot store the session dir: "
+                                          << put.status().ToString();
+                      }
+                    });
   }
+  // Timers start after the reload, so a reloaded node gets a full health-check timeout
+  // to report to this GCS before it is declared dead.
+  health_checker_.Start();
+  actor_scheduler_.Start();
+  COLONY_LOG(INFO) << "loaded from " << store_->Describe() << ": " << data.nodes.size()
+                   << " nodes, " << data.jobs.size() << " jobs, " << data.actors.size()
+                   << " actors";
   return Status::OK();
+}
+
+Status GcsServer::LoadState() {
+  std::promise<Status> loaded;
+  loop_.Post([this, &loaded] {
+    storage_.Load([this, &loaded](StatusOr<GcsInitData> data) {
+      loaded.set_value(data.ok() ? ApplyState(*data) : data.status());
+    });
+  });
+  return loaded.get_future().get();
 }
 
 Status GcsServer::Start() {
   if (started_) return Status::Internal("GCS server already started");
-  // State is loaded before the loop thread exists, so nothing races with it.
-  COLONY_RETURN_IF_ERROR(LoadState());
-  health_checker_.Start();
-  actor_scheduler_.Start();
+  COLONY_RETURN_IF_ERROR(store_->Connect());
   loop_.StartThread("gcs-loop");
   started_ = true;
+  // Loaded on the loop, where every callback of the store runs; nothing serves yet.
+  COLONY_RETURN_IF_ERROR(LoadState());
   COLONY_RETURN_IF_ERROR(grpc_server_.Start());
   COLONY_LOG(INFO) << "GCS serving on " << options_.bind_ip << ":" << grpc_server_.port();
   return Status::OK();

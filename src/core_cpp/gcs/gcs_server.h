@@ -1,6 +1,8 @@
 // The GCS server: owns the event loop all GCS state lives on, the managers, and the gRPC
 // server that routes GcsService calls to them. Example:
 //   GcsServer server(options, std::make_unique<InMemoryStoreClient>());
+//   // or, for a store that needs the loop: GcsServer server(options, [](EventLoop* loop) {
+//   //   return std::make_unique<RedisStoreClient>(loop, redis_options); });
 //   COLONY_RETURN_IF_ERROR(server.Start());  // server.port() is now bound
 //   ...
 //   server.Stop();
@@ -21,7 +23,8 @@
 #include "gcs/gcs_log_publisher.h"
 #include "gcs/gcs_node_change_publisher.h"
 #include "gcs/gcs_node_manager.h"
-#include "gcs/store_client.h"
+#include "gcs/store/gcs_table_storage.h"
+#include "gcs/store/store_client.h"
 #include "rpc/grpc_util.h"
 
 namespace colony::gcs {
@@ -42,12 +45,15 @@ class GcsServiceImpl;
 
 class GcsServer {
  public:
+  // Builds the store on the server's event loop (its callbacks run there).
+  using StoreFactory = std::function<std::unique_ptr<StoreClient>(EventLoop*)>;
+  GcsServer(GcsServerOptions options, StoreFactory make_store);
   GcsServer(GcsServerOptions options, std::unique_ptr<StoreClient> store);
   ~GcsServer();
   GcsServer(const GcsServer&) = delete;
   GcsServer& operator=(const GcsServer&) = delete;
 
-  // Reloads state from the store, starts the loop thread and serves; port() is then bound.
+  // Connects the store, reloads state from it on the loop and serves; port() is then bound.
   Status Start();
   // Answers held calls, stops serving and joins the loop; safe to call twice.
   void Stop();
@@ -58,7 +64,9 @@ class GcsServer {
 
   void WireManagers();
   void OnNodeTimedOut(const NodeID& node_id);
+  // Loads every table and hands it to the managers (on the loop); blocks until done.
   Status LoadState();
+  Status ApplyState(const GcsInitData& data);
   // Runs `fn` on the loop thread and waits for it.
   void RunOnLoop(std::function<void()> fn);
 
@@ -67,6 +75,7 @@ class GcsServer {
   // below goes away, so no handler or timer outlives the state it touches.
   EventLoop loop_;
   std::unique_ptr<StoreClient> store_;
+  GcsTableStorage storage_;
   GcsNodeChangePublisher node_changes_;
   GcsNodeManager node_manager_;
   GcsHealthChecker health_checker_;

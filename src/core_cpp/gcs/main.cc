@@ -1,8 +1,9 @@
 // colony-gcs: the cluster's control store. Serves until SIGTERM or SIGINT.
 //   colony-gcs --port 0 --port-file /tmp/gcs_port [--bind-ip IP]
 //              [--health-check-timeout-ms MS] [--session-dir DIR] [--log-level LEVEL]
-// The cluster token comes from the environment (COLONY_CLUSTER_TOKEN), not argv, so it
-// does not show up in process listings.
+//              [--storage memory|redis://HOST:PORT[/DB]] [--cluster-id ID]
+// The cluster token (COLONY_CLUSTER_TOKEN) and the Redis password (COLONY_REDIS_PASSWORD)
+// come from the environment, not argv, so they do not show up in process listings.
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,12 +13,14 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/logging.h"
 #include "common/parent_watch.h"
 #include "gcs/gcs_server.h"
-#include "gcs/in_memory_store_client.h"
+#include "gcs/store/in_memory_store_client.h"
+#include "gcs/store/redis_store_client.h"
 
 namespace colony::gcs {
 namespace {
@@ -27,13 +30,18 @@ constexpr const char* kUsage =
     "usage: colony-gcs [--port N] [--bind-ip IP] [--port-file PATH]\n"
     "                  [--health-check-timeout-ms MS] [--session-dir DIR]\n"
     "                  [--scheduler-spread-threshold F]\n"
+    "                  [--storage memory|redis://HOST:PORT[/DB]] [--cluster-id ID]\n"
     "                  [--log-level debug|info|warning|error]\n"
-    "The cluster token is read from COLONY_CLUSTER_TOKEN (empty: no check).\n";
+    "The cluster token is read from COLONY_CLUSTER_TOKEN (empty: no check), the Redis\n"
+    "password from COLONY_REDIS_PASSWORD. --cluster-id names the cluster's keys in Redis\n"
+    "(default 'default'), so clusters sharing one Redis keep apart.\n";
 
 struct Flags {
   GcsServerOptions server;
   std::string port_file;
   std::string log_level;
+  std::optional<RedisOptions> redis;  // unset: in-memory storage
+  std::string cluster_id = "default";
 };
 
 [[noreturn]] void FlagError(const std::string& message) {
@@ -69,6 +77,18 @@ void ApplyFlag(const std::string& flag, const std::string& value, Flags* flags) 
       FlagError("invalid value for " + flag + ": '" + value + "' (expected a number in [0, 1])");
     }
     flags->server.actor_scheduler.spread_threshold = threshold;
+  } else if (flag == "--storage") {
+    if (value == "memory") {
+      flags->redis.reset();
+      return;
+    }
+    auto redis = ParseRedisUrl(value);
+    if (!redis.ok()) FlagError(redis.status().message());
+    flags->redis = *redis;
+  } else if (flag == "--cluster-id") {
+    Status valid = ValidateClusterId(value);
+    if (!valid.ok()) FlagError(valid.message());
+    flags->cluster_id = value;
   } else if (flag == "--session-dir") {
     flags->server.session_dir = value;
   } else if (flag == "--log-level") {
@@ -136,7 +156,19 @@ int Run(int argc, char** argv) {
   const char* token = std::getenv("COLONY_CLUSTER_TOKEN");
   flags.server.cluster_token = token == nullptr ? "" : token;
 
-  GcsServer server(flags.server, std::make_unique<InMemoryStoreClient>());
+  GcsServer::StoreFactory make_store = [](EventLoop*) -> std::unique_ptr<StoreClient> {
+    return std::make_unique<InMemoryStoreClient>();
+  };
+  if (flags.redis) {
+    RedisOptions redis = *flags.redis;
+    redis.cluster_id = flags.cluster_id;
+    const char* password = std::getenv("COLONY_REDIS_PASSWORD");
+    redis.password = password == nullptr ? "" : password;
+    make_store = [redis](EventLoop* loop) -> std::unique_ptr<StoreClient> {
+      return std::make_unique<RedisStoreClient>(loop, redis);
+    };
+  }
+  GcsServer server(flags.server, make_store);
   Status status = server.Start();
   if (status.ok() && !flags.port_file.empty()) {
     status = WritePortFile(flags.port_file, server.port());

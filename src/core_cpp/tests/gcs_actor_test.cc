@@ -20,7 +20,9 @@
 #include "gcs/gcs_actor_manager.h"
 #include "gcs/gcs_actor_scheduler.h"
 #include "gcs/gcs_server.h"
-#include "gcs/in_memory_store_client.h"
+#include "gcs/store/gcs_table_storage.h"
+#include "gcs/store/in_memory_store_client.h"
+#include "gcs_store_test_util.h"
 #include "raylet.grpc.pb.h"
 #include "rpc/grpc_util.h"
 
@@ -195,7 +197,7 @@ class GcsActorManagerTest : public ::testing::Test {
   void MakeManager() {
     scheduler_ = std::make_unique<GcsActorScheduler>(
         &loop_, [this] { return nodes_; }, &leases_, &pusher_, scheduler_options_);
-    manager_ = std::make_unique<GcsActorManager>(&loop_, &store_, scheduler_.get(),
+    manager_ = std::make_unique<GcsActorManager>(&loop_, &storage_, scheduler_.get(),
                                                  manager_options_);
   }
 
@@ -246,6 +248,7 @@ class GcsActorManagerTest : public ::testing::Test {
 
   EventLoop loop_;
   InMemoryStoreClient store_;
+  GcsTableStorage storage_{&store_};
   std::vector<rpc::NodeInfo> nodes_;
   FakeLeaseClient leases_;
   FakeTaskPusher pusher_;
@@ -382,7 +385,7 @@ TEST_F(GcsActorManagerTest, GcsActorCreationLeasesPushesAndBecomesAlive) {
   EXPECT_TRUE(leases_.returns.empty());  // held for the actor's life
 
   // Written through to the store.
-  auto stored = store_.Get(tables::kActors, actor_id.Binary());
+  auto stored = testing::SyncStore(&store_).Get(tables::kActors, actor_id.Binary());
   ASSERT_TRUE(stored.ok() && stored->has_value());
   ActorTableData record;
   ASSERT_TRUE(record.ParseFromString(**stored));
@@ -570,8 +573,8 @@ TEST_F(GcsActorManagerTest, GcsActorJobFinishKillsNonDetachedActorsOfTheJob) {
 }
 
 TEST_F(GcsActorManagerTest, GcsActorJobManagerNotifiesOnFinish) {
-  GcsJobManager jobs(&store_);
-  ASSERT_TRUE(jobs.Initialize().ok());
+  GcsJobManager jobs(&storage_);
+  ASSERT_TRUE(jobs.Initialize(testing::LoadInitData(&storage_)).ok());
   std::vector<JobID> finished;
   jobs.AddJobFinishedListener([&](const JobID& id) { finished.push_back(id); });
   auto job = jobs.AddJob(rpc::JobInfo());
@@ -793,7 +796,7 @@ TEST_F(GcsActorManagerTest, GcsActorTableReloadsFromTheStore) {
   ActorID alive = alive_id;  // structured bindings cannot be captured in C++17
   std::string lease_id = lease.lease_id;
   MakeManager();
-  ASSERT_TRUE(manager_->Initialize().ok());
+  ASSERT_TRUE(manager_->Initialize(testing::LoadInitData(&storage_)).ok());
   StartLoop();
   OnLoop([&] {
     EXPECT_EQ(manager_->num_actors(), 3u);

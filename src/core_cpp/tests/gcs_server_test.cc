@@ -8,7 +8,7 @@
 
 #include "gcs.grpc.pb.h"
 #include "gcs/gcs_server.h"
-#include "gcs/in_memory_store_client.h"
+#include "gcs/store/in_memory_store_client.h"
 #include "rpc/grpc_util.h"
 
 namespace colony::gcs {

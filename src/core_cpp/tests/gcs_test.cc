@@ -14,12 +14,17 @@
 #include "gcs/gcs_kv_manager.h"
 #include "gcs/gcs_node_change_publisher.h"
 #include "gcs/gcs_node_manager.h"
-#include "gcs/in_memory_store_client.h"
+#include "gcs/store/gcs_table_storage.h"
+#include "gcs/store/in_memory_store_client.h"
+#include "gcs_store_test_util.h"
 
 namespace colony::gcs {
 namespace {
 
 using std::chrono::milliseconds;
+using testing::Await;
+using testing::LoadInitData;
+using testing::SyncStore;
 
 // Records the status a handler replies with; `done` is fulfilled on the reply.
 struct CapturedReply {
@@ -52,8 +57,27 @@ rpc::NodeInfo MakeNode(const NodeID& id, double cpus = 4) {
   return node;
 }
 
+// The KV manager's calls, waited for.
+class SyncKv {
+ public:
+  explicit SyncKv(GcsKvManager* kv) : kv_(kv) {}
+  StatusOr<bool> Put(const std::string& ns, const std::string& k, const std::string& v, bool ow) {
+    return Await<bool>([&](auto cb) { kv_->Put(ns, k, v, ow, cb); });
+  }
+  StatusOr<std::optional<std::string>> Get(const std::string& ns, const std::string& k) {
+    return Await<std::optional<std::string>>([&](auto cb) { kv_->Get(ns, k, cb); });
+  }
+  StatusOr<int64_t> Del(const std::string& ns, const std::string& k, bool by_prefix) {
+    return Await<int64_t>([&](auto cb) { kv_->Del(ns, k, by_prefix, cb); });
+  }
+
+ private:
+  GcsKvManager* kv_;
+};
+
 TEST(GcsStoreTest, PutGetDeleteAndOverwrite) {
-  InMemoryStoreClient store;
+  InMemoryStoreClient backend;
+  SyncStore store(&backend);
   EXPECT_FALSE(store.Get("t", "k")->has_value());
   EXPECT_TRUE(*store.Put("t", "k", "v1", false));
   EXPECT_FALSE(*store.Put("t", "k", "v2", false));
@@ -67,7 +91,8 @@ TEST(GcsStoreTest, PutGetDeleteAndOverwrite) {
 }
 
 TEST(GcsStoreTest, KeysGetAllAndDeleteByPrefix) {
-  InMemoryStoreClient store;
+  InMemoryStoreClient backend;
+  SyncStore store(&backend);
   for (const char* key : {"a/1", "a/2", "ab", "b/1"}) ASSERT_TRUE(store.Put("t", key, key, true).ok());
   ASSERT_TRUE(store.Put("u", "a/3", "x", true).ok());
   EXPECT_EQ(*store.Keys("t", "a/"), (std::vector<std::string>{"a/1", "a/2"}));
@@ -85,7 +110,8 @@ TEST(GcsStoreTest, KeysGetAllAndDeleteByPrefix) {
 
 TEST(GcsKvManagerTest, OverwriteFalseKeepsOldValue) {
   InMemoryStoreClient store;
-  GcsKvManager kv(&store);
+  GcsKvManager kv_manager(&store);
+  SyncKv kv(&kv_manager);
   EXPECT_TRUE(*kv.Put("ns", "k", "old", false));
   EXPECT_FALSE(*kv.Put("ns", "k", "new", false));
   EXPECT_EQ(**kv.Get("ns", "k"), "old");
@@ -95,7 +121,8 @@ TEST(GcsKvManagerTest, OverwriteFalseKeepsOldValue) {
 
 TEST(GcsKvManagerTest, HandlersScopeKeysToNamespaceAndPrefix) {
   InMemoryStoreClient store;
-  GcsKvManager kv(&store);
+  GcsKvManager kv_manager(&store);
+  SyncKv kv(&kv_manager);
   for (const char* key : {"fn:1", "fn:2", "other"}) ASSERT_TRUE(kv.Put("ns", key, "v", true).ok());
   ASSERT_TRUE(kv.Put("ns2", "fn:3", "v", true).ok());
 
@@ -104,7 +131,7 @@ TEST(GcsKvManagerTest, HandlersScopeKeysToNamespaceAndPrefix) {
   keys_request.set_prefix("fn:");
   rpc::KvKeysReply keys_reply;
   CapturedReply keys_done;
-  kv.HandleKvKeys(keys_request, &keys_reply, keys_done.Send());
+  kv_manager.HandleKvKeys(keys_request, &keys_reply, keys_done.Send());
   ASSERT_TRUE(keys_done.done.get().ok());
   ASSERT_EQ(keys_reply.keys_size(), 2);
   EXPECT_EQ(keys_reply.keys(0), "fn:1");
@@ -115,7 +142,7 @@ TEST(GcsKvManagerTest, HandlersScopeKeysToNamespaceAndPrefix) {
   del_request.set_by_prefix(true);
   rpc::KvDelReply del_reply;
   CapturedReply del_done;
-  kv.HandleKvDel(del_request, &del_reply, del_done.Send());
+  kv_manager.HandleKvDel(del_request, &del_reply, del_done.Send());
   ASSERT_TRUE(del_done.done.get().ok());
   EXPECT_EQ(del_reply.deleted(), 2);
   EXPECT_EQ(*kv.Del("ns", "other", false), 1);
@@ -126,7 +153,7 @@ TEST(GcsKvManagerTest, HandlersScopeKeysToNamespaceAndPrefix) {
   get_request.set_key("fn:3");
   rpc::KvGetReply get_reply;
   CapturedReply get_done;
-  kv.HandleKvGet(get_request, &get_reply, get_done.Send());
+  kv_manager.HandleKvGet(get_request, &get_reply, get_done.Send());
   ASSERT_TRUE(get_done.done.get().ok());
   EXPECT_TRUE(get_reply.found());
   EXPECT_EQ(get_reply.value(), "v");
@@ -134,8 +161,9 @@ TEST(GcsKvManagerTest, HandlersScopeKeysToNamespaceAndPrefix) {
 
 TEST(GcsJobManagerTest, JobIdsIncrementFromOne) {
   InMemoryStoreClient store;
-  GcsJobManager jobs(&store);
-  ASSERT_TRUE(jobs.Initialize().ok());
+  GcsTableStorage storage(&store);
+  GcsJobManager jobs(&storage);
+  ASSERT_TRUE(jobs.Initialize(LoadInitData(&storage)).ok());
   rpc::JobInfo info;
   info.set_namespace_("demo");
   EXPECT_EQ(jobs.AddJob(info)->ToInt(), 1u);
@@ -154,21 +182,23 @@ TEST(GcsJobManagerTest, JobIdsIncrementFromOne) {
 
 TEST(GcsJobManagerTest, RestartedManagerReloadsJobsAndContinuesIds) {
   InMemoryStoreClient store;
+  GcsTableStorage storage(&store);
   {
-    GcsJobManager jobs(&store);
-    ASSERT_TRUE(jobs.Initialize().ok());
+    GcsJobManager jobs(&storage);
+    ASSERT_TRUE(jobs.Initialize(LoadInitData(&storage)).ok());
     ASSERT_TRUE(jobs.AddJob(rpc::JobInfo()).ok());
     ASSERT_TRUE(jobs.AddJob(rpc::JobInfo()).ok());
   }
-  GcsJobManager restarted(&store);
-  ASSERT_TRUE(restarted.Initialize().ok());
+  GcsJobManager restarted(&storage);
+  ASSERT_TRUE(restarted.Initialize(LoadInitData(&storage)).ok());
   EXPECT_EQ(restarted.GetAllJobs().size(), 2u);
   EXPECT_EQ(restarted.AddJob(rpc::JobInfo())->ToInt(), 3u);
 }
 
 TEST(GcsNodeManagerTest, RegisterReportAndUnregister) {
   InMemoryStoreClient store;
-  GcsNodeManager nodes(&store);
+  GcsTableStorage storage(&store);
+  GcsNodeManager nodes(&storage);
   std::vector<rpc::NodeInfo> changes;
   nodes.AddNodeChangeListener([&](const rpc::NodeInfo& node) { changes.push_back(node); });
   NodeID id = NodeID::FromRandom();
@@ -210,7 +240,8 @@ TEST(GcsNodeManagerTest, RegisterReportAndUnregister) {
 // scheduler's arithmetic): node registrations and reports with them are refused.
 TEST(GcsNodeManagerTest, AbsurdResourceFiguresAreRefused) {
   InMemoryStoreClient store;
-  GcsNodeManager nodes(&store);
+  GcsTableStorage storage(&store);
+  GcsNodeManager nodes(&storage);
   NodeID id = NodeID::FromRandom();
   for (double bad : {std::nan(""), double{INFINITY}, -1.0, 1e300}) {
     rpc::NodeInfo node = MakeNode(id);
@@ -240,18 +271,19 @@ TEST(GcsNodeManagerTest, AbsurdResourceFiguresAreRefused) {
 
 TEST(GcsNodeManagerTest, RestartedManagerReloadsNodes) {
   InMemoryStoreClient store;
+  GcsTableStorage storage(&store);
   NodeID alive = NodeID::FromRandom();
   NodeID dead = NodeID::FromRandom();
   {
-    GcsNodeManager nodes(&store);
+    GcsNodeManager nodes(&storage);
     ASSERT_TRUE(nodes.RegisterNode(MakeNode(alive)).ok());
     ASSERT_TRUE(nodes.RegisterNode(MakeNode(dead)).ok());
     ASSERT_TRUE(nodes.MarkNodeDead(dead, "gone").ok());
   }
-  GcsNodeManager restarted(&store);
+  GcsNodeManager restarted(&storage);
   int notified = 0;
   restarted.AddNodeChangeListener([&](const rpc::NodeInfo&) { notified++; });
-  ASSERT_TRUE(restarted.Initialize().ok());
+  ASSERT_TRUE(restarted.Initialize(LoadInitData(&storage)).ok());
   EXPECT_EQ(notified, 2);
   for (const auto& node : restarted.GetAllNodes()) {
     EXPECT_EQ(node.alive(), NodeID::FromBinary(node.node_id()) == alive);
@@ -357,7 +389,8 @@ class GcsHealthCheckTest : public ::testing::Test {
   ~GcsHealthCheckTest() override { loop_.Stop(); }
 
   InMemoryStoreClient store_;
-  GcsNodeManager nodes_{&store_};
+  GcsTableStorage storage_{&store_};
+  GcsNodeManager nodes_{&storage_};
   GcsNodeChangePublisher publisher_{&loop_};
   GcsHealthChecker checker_{&loop_, kTimeoutMs, [this](const NodeID& id) {
                               EXPECT_TRUE(nodes_.MarkNodeDead(id, "health check timed out").ok());

@@ -1,0 +1,239 @@
+// RedisStoreClient against a real redis-server that each test starts on a free port in a
+// temporary folder (skipped when redis-server is not installed): the same operations as
+// the in-memory backend, cluster-id isolation, a Redis restart while operations are
+// queued, and refused passwords and addresses.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "common/event_loop.h"
+#include "gcs/store/gcs_table_storage.h"
+#include "gcs/store/in_memory_store_client.h"
+#include "gcs/store/redis_store_client.h"
+#include "gcs_store_test_util.h"
+
+namespace colony::gcs {
+namespace {
+
+using testing::SyncStore;
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+bool HaveRedisServer() { return std::system("command -v redis-server >/dev/null 2>&1") == 0; }
+
+// A redis-server child with its append-only file in its own folder.
+class RedisServer {
+ public:
+  explicit RedisServer(std::string password = "") : password_(std::move(password)) {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("colony-redis-" + std::to_string(getpid()) + "-" + std::to_string(FreePort()));
+    std::filesystem::create_directories(dir_);
+    port_ = FreePort();
+    Start();
+  }
+  ~RedisServer() {
+    Kill();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  int port() const { return port_; }
+
+  void Start() {
+    pid_ = fork();
+    if (pid_ == 0) {
+      std::string port = std::to_string(port_);
+      std::string dir = dir_.string();
+      std::vector<const char*> argv = {"redis-server", "--port", port.c_str(), "--bind",
+                                       "127.0.0.1", "--dir", dir.c_str(), "--appendonly", "yes",
+                                       "--save", "", "--logfile", "redis.log"};
+      if (!password_.empty()) {
+        argv.push_back("--requirepass");
+        argv.push_back(password_.c_str());
+      }
+      argv.push_back(nullptr);
+      execvp("redis-server", const_cast<char* const*>(argv.data()));
+      _exit(127);
+    }
+    // Ready once it accepts connections (generous: the machine is shared).
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      int fd = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(port_);
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      bool up = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+      close(fd);
+      if (up) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "redis-server did not start on port " << port_;
+  }
+  void Kill() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+ private:
+  std::string password_;
+  std::filesystem::path dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+class RedisStoreClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!HaveRedisServer()) GTEST_SKIP() << "redis-server is not installed";
+    redis_ = std::make_unique<RedisServer>();
+    loop_.StartThread("test-loop");
+  }
+  void TearDown() override { loop_.Stop(); }
+
+  std::unique_ptr<RedisStoreClient> Client(const std::string& cluster_id = "c1") {
+    RedisOptions options;
+    options.host = "127.0.0.1";
+    options.port = redis_->port();
+    options.cluster_id = cluster_id;
+    options.connect_timeout_ms = 30000;
+    auto client = std::make_unique<RedisStoreClient>(&loop_, options);
+    EXPECT_TRUE(client->Connect().ok());
+    return client;
+  }
+
+  EventLoop loop_;
+  std::unique_ptr<RedisServer> redis_;
+};
+
+// The same checks the in-memory backend passes (GcsStoreTest), on Redis.
+TEST_F(RedisStoreClientTest, BehavesLikeTheInMemoryStore) {
+  auto client = Client();
+  InMemoryStoreClient memory_backend;
+  for (StoreClient* backend : {static_cast<StoreClient*>(client.get()),
+                               static_cast<StoreClient*>(&memory_backend)}) {
+    SCOPED_TRACE(backend->Describe());
+    SyncStore store(backend);
+    EXPECT_FALSE(store.Get("t", "k")->has_value());
+    EXPECT_TRUE(*store.Put("t", "k", "v1", false));
+    EXPECT_FALSE(*store.Put("t", "k", "v2", false));
+    EXPECT_EQ(**store.Get("t", "k"), "v1");
+    EXPECT_FALSE(*store.Put("t", "k", "v3", true));
+    EXPECT_EQ(**store.Get("t", "k"), "v3");
+    EXPECT_TRUE(*store.Delete("t", "k"));
+    EXPECT_FALSE(*store.Delete("t", "k"));
+    for (const char* key : {"a/1", "a/2", "ab", "b/1"}) ASSERT_TRUE(store.Put("t", key, key, true).ok());
+    ASSERT_TRUE(store.Put("u", "a/3", "x", true).ok());
+    EXPECT_EQ(*store.Keys("t", "a/"), (std::vector<std::string>{"a/1", "a/2"}));
+    EXPECT_EQ(store.GetAll("t")->size(), 4u);
+    EXPECT_TRUE(store.GetAll("missing")->empty());
+    EXPECT_EQ(*store.DeleteByPrefix("t", "a"), 3);
+    EXPECT_EQ(*store.Keys("t", ""), (std::vector<std::string>{"b/1"}));
+    std::string binary("\x00\x01*?[\xff", 6);  // glob characters and NULs are plain bytes
+    ASSERT_TRUE(store.Put("t", binary, std::string("v\0w", 3), true).ok());
+    EXPECT_EQ(**store.Get("t", binary), std::string("v\0w", 3));
+    EXPECT_EQ(*store.Keys("t", std::string("\x00", 1)), (std::vector<std::string>{binary}));
+  }
+}
+
+TEST_F(RedisStoreClientTest, ClustersSharingARedisKeepApart) {
+  auto one = Client("one");
+  auto two = Client("two");
+  ASSERT_TRUE(SyncStore(one.get()).Put(tables::kJobs, "k", "from one", true).ok());
+  EXPECT_FALSE(SyncStore(two.get()).Get(tables::kJobs, "k")->has_value());
+  EXPECT_EQ(one->HashKey(tables::kJobs), "colony@one@JOB");
+  // A second client of the same cluster (a restarted GCS) sees the first one's writes.
+  auto again = Client("one");
+  EXPECT_EQ(**SyncStore(again.get()).Get(tables::kJobs, "k"), "from one");
+}
+
+TEST_F(RedisStoreClientTest, TablesSurviveARedisRestartAndQueuedOpsComplete) {
+  auto client = Client();
+  GcsTableStorage storage(client.get());
+  SyncStore store(client.get());
+  ASSERT_TRUE(store.Put("t", "before", "1", true).ok());
+
+  redis_->Kill();
+  // Issued while Redis is down: answered once it is back, in order.
+  auto put = std::async(std::launch::async, [&] { return store.Put("t", "during", "2", true); });
+  EXPECT_EQ(put.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  redis_->Start();
+  ASSERT_TRUE(put.get().ok());
+  EXPECT_EQ(**store.Get("t", "during"), "2");
+  EXPECT_EQ(**store.Get("t", "before"), "1");  // from the append-only file
+}
+
+TEST_F(RedisStoreClientTest, WrongPasswordAndBadAddressesAreRefusedClearly) {
+  RedisServer locked("s3cret");
+  RedisOptions options;
+  options.host = "127.0.0.1";
+  options.port = locked.port();
+  options.password = "wrong";
+  RedisStoreClient wrong(&loop_, options);
+  Status status = wrong.Connect();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("AUTH"), std::string::npos) << status.message();
+
+  options.password = "";
+  RedisStoreClient none(&loop_, options);
+  status = none.Connect();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status.ToString();
+
+  options.password = "s3cret";
+  RedisStoreClient right(&loop_, options);
+  ASSERT_TRUE(right.Connect().ok());
+  EXPECT_TRUE(*SyncStore(&right).Put("t", "k", "v", true));
+
+  options.port = FreePort();  // nobody there
+  options.connect_timeout_ms = 300;
+  RedisStoreClient absent(&loop_, options);
+  status = absent.Connect();
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable);
+  EXPECT_NE(status.message().find("cannot reach Redis"), std::string::npos);
+
+  options.port = locked.port();
+  options.cluster_id = "a@b";
+  EXPECT_EQ(RedisStoreClient(&loop_, options).Connect().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(RedisUrlTest, ParsesAndRefuses) {
+  auto ok = ParseRedisUrl("redis://10.0.0.5:6380/3");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->host, "10.0.0.5");
+  EXPECT_EQ(ok->port, 6380);
+  EXPECT_EQ(ok->db, 3);
+  EXPECT_EQ(ParseRedisUrl("redis://localhost:6379")->db, 0);
+  for (const char* bad : {"localhost:6379", "redis://localhost", "redis://:6379",
+                          "redis://h:0", "redis://h:70000", "redis://h:6379/x",
+                          "redis://user:pw@h:6379"}) {
+    auto parsed = ParseRedisUrl(bad);
+    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(parsed.status().message().find(bad), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace colony::gcs
