@@ -120,9 +120,6 @@ class OutputEdge:
         self.records_out += len(records)
         if self.partitioning == "KEY_HASH":
             n = len(self.targets)
-            if n == 1:
-                self._add(0, records, timestamps)
-                return
             parts = [[] for _ in range(n)]
             part_ts = [[] for _ in range(n)] if timestamps else None
             cache = self._key_targets
