@@ -3,6 +3,7 @@ package bench.streaming;
 import io.colony.api.Colony;
 import io.colony.streaming.JobStatus;
 import io.colony.streaming.OperatorMetrics;
+import io.colony.streaming.PyOperator;
 import io.colony.streaming.StreamingContext;
 import io.colony.streaming.StreamingJob;
 import io.colony.streaming.function.Collector;
@@ -96,7 +97,21 @@ public final class WordCount {
   public static final class Add implements ReduceFunction<List<Object>> {
     @Override
     public List<Object> reduce(List<Object> a, List<Object> b) {
-      return List.of(a.get(0), (Long) a.get(1) + (Long) b.get(1));
+      return List.of(a.get(0), ((Number) a.get(1)).longValue() + ((Number) b.get(1)).longValue());
+    }
+  }
+
+  /** A line to its words (the mixed job: a Python map makes the pairs). */
+  public static final class Words implements FlatMapFunction<String, String> {
+    @Override
+    public void flatMap(String line, Collector<String> out) {
+      int start = 0;
+      for (int i = 0; i <= line.length(); i++) {
+        if (i == line.length() || line.charAt(i) == ' ') {
+          out.collect(line.substring(start, i));
+          start = i + 1;
+        }
+      }
     }
   }
 
@@ -106,6 +121,8 @@ public final class WordCount {
     int batch = args.length > 2 ? Integer.parseInt(args[2]) : 1024;
     int credits = args.length > 3 ? Integer.parseInt(args[3]) : 8;
     int interval = args.length > 4 ? Integer.parseInt(args[4]) : 1000;
+    // "mixed": Java source and split -> Python map (word -> [word, 1]) -> Java keyBy and sum
+    boolean mixed = args.length > 5 && args[5].equals("mixed");
     Colony.init();
     try {
       StreamingContext ctx =
@@ -115,11 +132,20 @@ public final class WordCount {
               .credits(credits)
               .checkpointIntervalMs(interval)
               .build();
-      ctx.fromSource(Lines.class, lines)
-          .flatMap(Split.class)
-          .keyBy(Word.class)
-          .reduce(Add.class)
-          .sink(DiscardingSink.class);
+      if (mixed) {
+        ctx.fromSource(Lines.class, lines)
+            .flatMap(Words.class)
+            .map(PyOperator.of("bench_stream", "pair"))
+            .keyBy(Word.class)
+            .reduce(Add.class)
+            .sink(DiscardingSink.class);
+      } else {
+        ctx.fromSource(Lines.class, lines)
+            .flatMap(Split.class)
+            .keyBy(Word.class)
+            .reduce(Add.class)
+            .sink(DiscardingSink.class);
+      }
       long start = System.nanoTime();
       StreamingJob job = ctx.execute();
       if (!job.awaitTermination(3_600_000) || job.status() != JobStatus.FINISHED) {
@@ -129,7 +155,7 @@ public final class WordCount {
       long words = lines * WORDS_PER_LINE;
       List<OperatorMetrics> metrics = job.metrics();
       long sinkIn = metrics.get(metrics.size() - 1).recordsIn();
-      System.out.println("engine=colony io.colony.streaming");
+      System.out.println("engine=colony io.colony.streaming" + (mixed ? " (mixed: Python map)" : ""));
       System.out.println("parallelism=" + parallelism);
       System.out.println("batch_size=" + batch);
       System.out.println("credits=" + credits);
