@@ -96,8 +96,9 @@ def python_workers_under(pid: int) -> list:
 def test_sigkill_of_the_python_operator_keeps_exactly_once(tmp_path):
     classpath = compile_driver(tmp_path)
     out = tmp_path / "out"
+    gate = tmp_path / "gate"  # the source waits at half its input until it exists
     driver = subprocess.Popen(["java", *JVM_FLAGS, "-cp", classpath, "xstream.MixedJob", str(out),
-                               "4000", "20", "kill"], stdout=subprocess.PIPE,
+                               "1500", "5", "kill", str(gate)], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, stdin=subprocess.PIPE, text=True,
                               env=driver_env())
     try:
@@ -111,6 +112,7 @@ def test_sigkill_of_the_python_operator_keeps_exactly_once(tmp_path):
         assert victims, "no Python worker found under the Java driver"
         for pid in victims:
             os.kill(pid, signal.SIGKILL)
+        gate.touch()
         driver.stdin.write("\n")
         driver.stdin.flush()
         stdout, stderr = driver.communicate(timeout=300)
@@ -122,4 +124,4 @@ def test_sigkill_of_the_python_operator_keeps_exactly_once(tmp_path):
     assert "status=FINISHED" in text
     restarts = int(text.split("restarts=")[1].split()[0])
     assert restarts >= 1, text
-    assert committed(out) == expected(4000)
+    assert committed(out) == expected(1500)

@@ -9,28 +9,37 @@ import io.colony.streaming.function.KeySelector;
 import io.colony.streaming.function.ReduceFunction;
 import io.colony.streaming.function.SourceFunction;
 import io.colony.streaming.sink.FileSink;
+import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A Java-built mixed job (issue 21): a Java source -> a Python map (py_stream.to_pair) -> a Java
  * key_by and tumbling count window -> a Java file sink. Arguments: output folder, lines, delay per
- * batch in ms, and "kill" to SIGKILL the Python map's worker once a checkpoint completed. Prints
- * "key=value" lines.
+ * batch in ms, and optionally "kill" and a gate file: the source stops at half its input until
+ * the gate exists, and the driver says "ready_to_kill" once two checkpoints completed and waits
+ * for a line on stdin (the test SIGKILLs the Python workers, creates the gate, then writes it).
+ * Prints "key=value" lines.
  */
 public final class MixedJob {
   private MixedJob() {}
 
-  /** Words w0..w6 in turn, instance i of p taking lines i, i+p, ...; offset = the next line. */
+  /**
+   * Words w0..w6 in turn, instance i of p taking lines i, i+p, ...; offset = the next line. With a
+   * gate, lines from total/2 on wait (read gives nothing, checkpoints go on) until the file exists.
+   */
   public static final class Words implements SourceFunction<String> {
     private final long total;
     private final long delayMs;
+    private final String gate;
     private long next;
     private int parallelism;
 
-    public Words(long total, long delayMs) {
+    public Words(long total, long delayMs, String gate) {
       this.total = total;
       this.delayMs = delayMs;
+      this.gate = gate;
     }
 
     @Override
@@ -43,6 +52,10 @@ public final class MixedJob {
     public List<String> read(int max) throws InterruptedException {
       if (next >= total) {
         return null;
+      }
+      if (!gate.isEmpty() && next >= total / 2 && !Files.exists(Paths.get(gate))) {
+        Thread.sleep(1);
+        return List.of();
       }
       Thread.sleep(delayMs);
       List<String> out = new ArrayList<>();
@@ -78,6 +91,7 @@ public final class MixedJob {
     long lines = Long.parseLong(args[1]);
     long delayMs = Long.parseLong(args[2]);
     boolean kill = args.length > 3 && args[3].equals("kill");
+    String gate = kill ? args[4] : "";
     Colony.init();
     try {
       StreamingContext ctx =
@@ -86,7 +100,7 @@ public final class MixedJob {
               .batchSize(16)
               .checkpointIntervalMs(200)
               .build();
-      ctx.fromSource(Words.class, lines, delayMs)
+      ctx.fromSource(Words.class, lines, delayMs, gate)
           .map(PyOperator.of("py_stream", "to_pair"))
           .keyBy(First.class)
           .countWindow(3)
@@ -100,11 +114,9 @@ public final class MixedJob {
         }
         System.out.println("killed_after_checkpoint=" + job.lastCheckpoint());
         System.out.println("status_before_kill=" + job.status());
-        // The Python map's workers report their pids in poll; the driver's test kills them.
         System.out.println("ready_to_kill=1");
         System.out.flush();
-        // The test SIGKILLs the Python workers and then writes a line to our stdin.
-        System.in.read();
+        System.in.read(); // the test has killed the Python workers and opened the gate
       }
       boolean ended = job.awaitTermination(180_000);
       System.out.println("status=" + job.status());

@@ -158,9 +158,11 @@ class StreamingJobTest {
   void killingAnOperatorsJvmRecoversExactlyOnce() throws Exception {
     Path out = tmp.resolve("out");
     long lines = 4000;
+    Path gate = tmp.resolve("gate");
     StreamingContext ctx =
         StreamingContext.builder("wc-kill").batchSize(20).checkpointIntervalMs(150).build();
-    ctx.fromSource(Lines.class, lines, 3, 4000L) // 4 ms per 20 lines: about 1 s of input
+    // Half the lines, then the source waits for the gate file (created after the kill).
+    ctx.fromSource(Lines.class, lines, 3, 1000L, gate.toString(), lines / 2)
         .flatMap(Split.class)
         .keyBy(First.class)
         .reduce(AddCounts.class)
@@ -171,10 +173,11 @@ class StreamingJobTest {
       Thread.sleep(20);
     }
     assertTrue(job.lastCheckpoint() >= 2, "no checkpoint completed; status " + job.status());
-    assertEquals(JobStatus.RUNNING, job.status(), "the job ended before the kill: make the source slower");
+    assertEquals(JobStatus.RUNNING, job.status(), "failure: " + job.failure());
     List<Long> pids = job.javaProcessIds("3-reduce");
     assertEquals(1, pids.size());
     new ProcessBuilder("kill", "-9", Long.toString(pids.get(0))).start().waitFor();
+    java.nio.file.Files.createFile(gate);
     awaitFinished(job);
     assertTrue(job.restarts() >= 1, "the kill was not noticed");
     assertEquals(expectedRunningCounts(lines, 3), sortedOutput(out));
@@ -190,7 +193,8 @@ class StreamingJobTest {
             .checkpointIntervalMs(100)
             .checkpointFolder(tmp.resolve("checkpoints").toString())
             .build();
-    ctx.fromSource(Lines.class, lines, 2, 4000L)
+    Path gate = tmp.resolve("gate");
+    ctx.fromSource(Lines.class, lines, 2, 1000L, gate.toString(), lines / 2)
         .flatMap(Split.class)
         .keyBy(First.class)
         .reduce(AddCounts.class)
@@ -200,8 +204,10 @@ class StreamingJobTest {
     while (job.lastCheckpoint() < 1 && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
+    assertEquals(JobStatus.RUNNING, job.status(), "failure: " + job.failure());
     job.stop();
     assertEquals(JobStatus.STOPPED, job.status());
+    java.nio.file.Files.createFile(gate);
     StreamingJob resumed = ctx.resume();
     awaitFinished(resumed);
     assertEquals(expectedRunningCounts(lines, 2), sortedOutput(out));
