@@ -90,10 +90,23 @@ SchedulingDecision SchedulingPolicy::PickSpread(const std::vector<NodeLoad>& nod
     if (node.alive && node.available.Contains(request)) fits_now.push_back(&node);
   }
   if (!fits_now.empty()) {
-    // A stable order (by id), so the cursor walks the nodes whatever order they came in.
+    // The node that fits and was picked least recently (never picked: first by id). A plain
+    // cursor modulo the number of nodes that fit skipped a node for good when that number
+    // kept changing as the local node filled and emptied.
     std::sort(fits_now.begin(), fits_now.end(),
               [](const NodeLoad* a, const NodeLoad* b) { return a->node_id < b->node_id; });
-    return OnNode(fits_now[spread_cursor_++ % fits_now.size()]->node_id);
+    const NodeLoad* next = nullptr;
+    uint64_t oldest = std::numeric_limits<uint64_t>::max();
+    for (const NodeLoad* node : fits_now) {
+      auto it = spread_last_pick_.find(node->node_id);
+      uint64_t when = it == spread_last_pick_.end() ? 0 : it->second;
+      if (next == nullptr || when < oldest) {
+        next = node;
+        oldest = when;
+      }
+    }
+    spread_last_pick_[next->node_id] = ++spread_picks_;
+    return OnNode(next->node_id);
   }
   const NodeLoad* fits_total =
       LeastUtilized(nodes, [&](const NodeLoad& n) { return n.alive && n.total.Contains(request); });

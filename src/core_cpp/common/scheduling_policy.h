@@ -6,14 +6,15 @@
 //                  else the least utilised node that fits now; else, when nothing fits now,
 //                  the preferred node if its totals fit (queue there), else the least
 //                  utilised node whose totals fit.
-//   SPREAD         round robin over the nodes that fit now (least utilised first when none
-//                  does).
+//   SPREAD         of the nodes that fit now, the one SPREAD picked least recently; the
+//                  least utilised node whose totals fit when none does.
 //   NODE_AFFINITY  that node if it is alive and its totals fit; otherwise soft falls back to
 //                  DEFAULT and hard is unschedulable.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common.pb.h"
@@ -64,7 +65,8 @@ class SchedulingPolicy {
                                   const rpc::SchedulingStrategy& strategy);
 
   SchedulingPolicyOptions options_;
-  uint64_t spread_cursor_ = 0;
+  uint64_t spread_picks_ = 0;
+  std::unordered_map<NodeID, uint64_t> spread_last_pick_;  // node -> its last SPREAD pick
 };
 
 }  // namespace colony

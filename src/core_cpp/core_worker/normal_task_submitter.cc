@@ -45,7 +45,9 @@ void NormalTaskSubmitter::ResolveDependencies(TaskSpecPtr spec) {
 
 void NormalTaskSubmitter::Enqueue(TaskSpecPtr spec) {
   std::string key = SchedulingKey(*spec);
-  keys_[key].queue.push_back(std::move(spec));
+  KeyState& state = keys_[key];
+  state.one_task_per_lease = spec->scheduling_strategy().kind() == rpc::SchedulingStrategy::SPREAD;
+  state.queue.push_back(std::move(spec));
   UseIdleLeases(key);
   RequestLeasesIfNeeded(key);
 }
@@ -160,8 +162,16 @@ void NormalTaskSubmitter::RetryLeaseLater(const std::string& key) {
 void NormalTaskSubmitter::PushNextOrReturn(const std::string& lease_id) {
   Lease& lease = leases_[lease_id];
   auto& state = keys_[lease.key];
+  if (state.one_task_per_lease && !lease.running.IsNil()) {
+    ReturnLease(lease_id, false);
+    return;
+  }
   if (state.queue.empty()) {
-    KeepIdle(lease_id);
+    if (state.one_task_per_lease) {
+      ReturnLease(lease_id, false);
+    } else {
+      KeepIdle(lease_id);
+    }
     return;
   }
   rpc::PushTaskRequest request;

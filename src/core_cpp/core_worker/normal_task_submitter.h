@@ -2,7 +2,7 @@
 // (following spillback), pushes tasks straight to leased workers, reuses a lease while
 // tasks of the same shape are queued, keeps an idle lease a moment for the next task (a
 // caller that submits, gets, submits... then skips two RPCs per task) and returns it after
-// that. All state lives on `loop`.
+// that; SPREAD tasks take one lease each instead. All state lives on `loop`.
 #pragma once
 
 #include <deque>
@@ -54,6 +54,9 @@ class NormalTaskSubmitter {
     int pending_lease_requests = 0;
     bool warned_infeasible = false;
     std::deque<std::string> idle_leases;  // lease ids kept for the next task
+    // SPREAD tasks: each lease runs one task and goes back, so every task is placed by the
+    // policy (a reused lease would keep them all on the node of the first grant).
+    bool one_task_per_lease = false;
   };
   struct Lease {
     std::string lease_id;

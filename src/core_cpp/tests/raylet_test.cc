@@ -246,6 +246,31 @@ TEST_F(RayletLeaseManagerTest, SpillbackPrefersNodeWithFreeResources) {
   EXPECT_EQ(replies_[r]->retry_at_raylet().node_id(), busy.Binary());
 }
 
+// SPREAD takes turns over every node whose totals fit: a stale view of the others (here,
+// what this raylet spilled there, short tasks long done) does not take them out of turn.
+TEST_F(RayletLeaseManagerTest, SpreadIgnoresItsOwnSpillReservations) {
+  Init({{"CPU", 2}});
+  NodeID a = NodeID::FromRandom(), b = NodeID::FromRandom();
+  cluster_.UpdateNode(MakeNode(a, 2, 2, true, 9006));
+  cluster_.UpdateNode(MakeNode(b, 2, 2, true, 9007));
+  // DEFAULT work spilled 2 CPUs to each: by the reservations both are full.
+  cluster_.Reserve(a, ResourceSet::FromMap({{"CPU", 2}}));
+  cluster_.Reserve(b, ResourceSet::FromMap({{"CPU", 2}}));
+  std::map<std::string, int> placed;
+  for (int i = 0; i < 9; i++) {
+    LeaseRequest request;
+    request.job_id = JobID::FromInt(1);
+    request.resources = ResourceSet::FromMap({{"CPU", 0.1}});
+    request.strategy.set_kind(rpc::SchedulingStrategy::SPREAD);
+    leases_->RequestLease(request, [&](const rpc::RequestWorkerLeaseReply& reply) {
+      placed[reply.retry_at_raylet().node_id()]++;  // local grants wait for a worker
+    });
+  }
+  EXPECT_EQ(placed[a.Binary()], 3);
+  EXPECT_EQ(placed[b.Binary()], 3);
+  EXPECT_EQ(leases_->num_pending(), 3u);  // the other three stay here
+}
+
 TEST_F(RayletLeaseManagerTest, HardNodeAffinityToADeadNodeIsUnschedulable) {
   Init({{"CPU", 4}});
   NodeID gone = NodeID::FromRandom();

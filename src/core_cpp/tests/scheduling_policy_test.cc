@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 namespace colony {
@@ -93,6 +95,24 @@ TEST(SchedulingPolicyTest, SpreadWalksTheNodesThatFit) {
   for (auto& n : nodes) n.available = Cpus(0);
   nodes[2].available = Cpus(0.5);
   EXPECT_EQ(Picked(policy.Pick(nodes, nodes[0].node_id, Cpus(1), spread)), nodes[2].node_id);
+}
+
+// The rotation survives nodes leaving and rejoining the set that fits: with the nodes
+// sorted a < b < c, c free only every other pick, c still gets its turns.
+TEST(SchedulingPolicyTest, SpreadRotationSurvivesAChangingSetOfNodesThatFit) {
+  SchedulingPolicy policy;
+  std::vector<NodeLoad> nodes = {Node(2, 2), Node(2, 2), Node(2, 2)};
+  std::sort(nodes.begin(), nodes.end(),
+            [](const NodeLoad& x, const NodeLoad& y) { return x.node_id < y.node_id; });
+  auto spread = Kind(rpc::SchedulingStrategy::SPREAD);
+  std::map<NodeID, int> picks;
+  for (int i = 0; i < 30; i++) {
+    nodes[2].available = Cpus(i % 2 == 0 ? 2 : 0);
+    picks[Picked(policy.Pick(nodes, nodes[0].node_id, Cpus(1), spread))]++;
+  }
+  EXPECT_GE(picks[nodes[2].node_id], 5);
+  EXPECT_GE(picks[nodes[0].node_id], 5);
+  EXPECT_GE(picks[nodes[1].node_id], 5);
 }
 
 TEST(SchedulingPolicyTest, NodeAffinityHardAndSoft) {

@@ -189,6 +189,7 @@ struct TaskOptions {
   bool retry_exceptions = false;
   std::vector<ObjectID> arg_refs;  // passed by reference
   std::string name = "f";
+  bool spread = false;  // scheduling_strategy="SPREAD"
 };
 
 // The submitters and task manager over the fakes, with the real memory store and
@@ -233,6 +234,7 @@ class TaskSubmissionTest : public ::testing::Test {
     spec.set_max_retries(o.max_retries);
     spec.set_retry_exceptions(o.retry_exceptions);
     if (o.cpus > 0) (*spec.mutable_resources())["CPU"] = o.cpus;
+    if (o.spread) spec.mutable_scheduling_strategy()->set_kind(rpc::SchedulingStrategy::SPREAD);
     *spec.mutable_caller_address() = self_;
     for (const auto& ref : o.arg_refs) {
       spec.add_args()->mutable_ref()->set_object_id(ref.Binary());
@@ -411,6 +413,38 @@ TEST_F(TaskSubmissionTest, SpillbackAsksTheNamedRayletToGrantOrReject) {
   EXPECT_EQ(leases_.returns[0].raylet, "10.0.0.3:2000");
   EXPECT_EQ(leases_.returns[0].lease_id, lease);
   EXPECT_FALSE(leases_.returns[0].disconnect_worker);
+}
+
+// SPREAD tasks are placed one by one: a granted lease runs one task and goes back at
+// once, even with more SPREAD tasks queued, so the policy picks a node for every task.
+TEST_F(TaskSubmissionTest, ASpreadLeaseRunsOneTaskAndGoesBack) {
+  TaskOptions spread;
+  spread.spread = true;
+  ObjectID first = Submit(spread), second = Submit(spread), third = Submit(spread);
+  Run();
+  ASSERT_EQ(leases_.requests.size(), 3u);  // one request per queued task
+  std::string lease = leases_.Grant();
+  Run();
+  ASSERT_EQ(transport_.pushes.size(), 1u);
+  transport_.Succeed("1");
+  Run();
+  EXPECT_EQ(Data(first), "1");
+  // Returned with two tasks still queued: the next ones wait for their own grants.
+  ASSERT_EQ(leases_.returns.size(), 1u);
+  EXPECT_EQ(leases_.returns[0].lease_id, lease);
+  EXPECT_FALSE(leases_.returns[0].disconnect_worker);
+  EXPECT_TRUE(transport_.pushes.empty());
+  leases_.Grant();
+  leases_.Grant();
+  Run();
+  ASSERT_EQ(transport_.pushes.size(), 2u);
+  transport_.Succeed("2");
+  transport_.Succeed("3");
+  Run();
+  EXPECT_EQ(Data(second), "2");
+  EXPECT_EQ(Data(third), "3");
+  EXPECT_EQ(leases_.returns.size(), 3u);  // none kept idle
+  EXPECT_TRUE(leases_.requests.empty());
 }
 
 TEST_F(TaskSubmissionTest, AnIdleLeaseIsReusedWithinItsWindowAndReturnedAfter) {

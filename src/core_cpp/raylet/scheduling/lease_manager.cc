@@ -56,6 +56,15 @@ void LeaseManager::RequestLease(LeaseRequest request, LeaseReplyCallback reply) 
 SchedulingDecision LeaseManager::Decide(const LeaseRequest& request) {
   std::vector<NodeLoad> nodes = cluster_->Loads();
   nodes.push_back(NodeLoad{self_, total_, available_, true});
+  if (request.strategy.kind() == rpc::SchedulingStrategy::SPREAD) {
+    // SPREAD takes turns over every node whose totals fit, busy or not. What this raylet
+    // knows of the others' free resources is up to a second old (and counts what it spilled
+    // since), and its own are often held for a moment by leases about to go back: longer
+    // than the short tasks SPREAD is mostly used for, so judging by them kept idle nodes out
+    // of the turns. A request that finds its node busy queues there; SpillQueued moves the
+    // ones queued here to a node with room.
+    for (NodeLoad& node : nodes) node.available = node.total;
+  }
   return policy_.Pick(nodes, self_, request.resources, request.strategy);
 }
 
