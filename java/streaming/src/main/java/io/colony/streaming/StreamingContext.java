@@ -41,6 +41,7 @@ public final class StreamingContext {
 
   private final String name;
   private final int defaultParallelism;
+  private final int maxRestarts;
   private final ChannelConfig channel;
   private final CheckpointConfig checkpoint;
   private final PlanGraph graph = new PlanGraph();
@@ -48,6 +49,7 @@ public final class StreamingContext {
   private StreamingContext(Builder b) {
     this.name = b.name;
     this.defaultParallelism = b.parallelism;
+    this.maxRestarts = b.maxRestarts;
     this.channel =
         ChannelConfig.newBuilder()
             .setBatchSize(b.batchSize)
@@ -80,6 +82,7 @@ public final class StreamingContext {
     private int checkpointIntervalMs = 1000;
     private int checkpointTimeoutMs = 60_000;
     private String checkpointFolder;
+    private int maxRestarts = 10;
 
     private Builder(String name) {
       if (name == null || name.isEmpty()) {
@@ -139,6 +142,18 @@ public final class StreamingContext {
         throw new IllegalArgumentException("checkpointFolder must be a non-empty path");
       }
       this.checkpointFolder = folder;
+      return this;
+    }
+
+    /**
+     * Restarts from the last checkpoint after a failure (an operator raised, or its worker died)
+     * before the job ends as FAILED (default 10).
+     */
+    public Builder maxRestarts(int n) {
+      if (n < 0) {
+        throw new IllegalArgumentException("maxRestarts must be >= 0, got " + n);
+      }
+      this.maxRestarts = n;
       return this;
     }
 
@@ -232,7 +247,7 @@ public final class StreamingContext {
    * returns at once; the job runs until its sources are exhausted, or until stopped.
    */
   public StreamingJob execute() {
-    return JobCoordinator.start(plan());
+    return JobCoordinator.start(plan(), maxRestarts);
   }
 
   /**
@@ -240,6 +255,6 @@ public final class StreamingContext {
    * run of the same job name, stopped or crashed, also by another driver).
    */
   public StreamingJob resume() {
-    return JobCoordinator.resume(plan());
+    return JobCoordinator.resume(plan(), maxRestarts);
   }
 }

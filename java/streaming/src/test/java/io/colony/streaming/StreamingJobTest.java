@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.Gson;
 import io.colony.api.Colony;
 import io.colony.streaming.fixtures.AddCounts;
+import io.colony.streaming.fixtures.Failing;
 import io.colony.streaming.fixtures.First;
 import io.colony.streaming.fixtures.Lines;
 import io.colony.streaming.fixtures.NotEmpty;
@@ -211,6 +212,18 @@ class StreamingJobTest {
     StreamingJob resumed = ctx.resume();
     awaitFinished(resumed);
     assertEquals(expectedRunningCounts(lines, 2), sortedOutput(out));
+  }
+
+  @Test
+  void aFunctionThatAlwaysFailsEndsTheJobWithItsError() throws Exception {
+    StreamingContext ctx = StreamingContext.builder("failing").maxRestarts(1).build();
+    ctx.fromCollection(List.of("a", "bad", "c")).map(Failing.class, "bad").sink(DiscardingSink.class);
+    StreamingJob job = ctx.execute();
+    assertTrue(job.awaitTermination(DEADLINE_MS), "the job did not end; status " + job.status());
+    assertEquals(JobStatus.FAILED, job.status());
+    assertEquals(1, job.restarts());
+    assertTrue(job.failure().contains("bad record bad"), job.failure());
+    assertTrue(job.failure().contains("gave up after 1 restarts"), job.failure());
   }
 
   /** A slow operator holds its source back: the records in flight stay within the credits. */

@@ -35,7 +35,6 @@ public final class JobCoordinator implements Runnable {
   static final String PY_MODULE = "colony.streaming.runtime.operator_actor";
   private static final long POLL_MS = 100;
   private static final long CALL_TIMEOUT_MS = 60_000;
-  private static final int MAX_RESTARTS = 50;
 
   /** One actor: instance {@code index} of a chain. */
   private static final class Slot {
@@ -60,6 +59,7 @@ public final class JobCoordinator implements Runnable {
   }
 
   private final JobPlan plan;
+  private final int maxRestarts;
   private final String planJson;
   private final List<Chain> chains;
   private final CheckpointStore store;
@@ -80,8 +80,9 @@ public final class JobCoordinator implements Runnable {
   private long lastPollNanos;
   private volatile boolean stopRequested;
 
-  private JobCoordinator(JobPlan plan, CheckpointStore store) {
+  private JobCoordinator(JobPlan plan, CheckpointStore store, int maxRestarts) {
     this.plan = plan;
+    this.maxRestarts = maxRestarts;
     this.planJson = PlanJson.toJson(plan);
     this.chains = Chains.of(plan);
     this.store = store;
@@ -95,31 +96,31 @@ public final class JobCoordinator implements Runnable {
     thread.setDaemon(true);
   }
 
-  /** Starts {@code plan} from scratch. */
-  public static StreamingJob start(JobPlan plan) {
-    return launch(plan, storeFor(plan));
+  /** Starts {@code plan} from scratch; after {@code maxRestarts} restarts a failure ends it. */
+  public static StreamingJob start(JobPlan plan, int maxRestarts) {
+    return launch(plan, storeFor(plan), maxRestarts);
   }
 
   /** Starts {@code plan} from the last checkpoint in its checkpoint folder (FOLDER storage). */
-  public static StreamingJob resume(JobPlan plan) {
+  public static StreamingJob resume(JobPlan plan, int maxRestarts) {
     if (plan.getCheckpoint().getStorage() != CheckpointConfig.Storage.FOLDER) {
       throw new IllegalArgumentException(
           "resume() needs checkpoints in a folder (checkpointFolder): object-store checkpoints"
               + " end with their driver");
     }
-    return launch(plan, storeFor(plan));
+    return launch(plan, storeFor(plan), maxRestarts);
   }
 
   /** Starts {@code plan} again with the checkpoints of a stopped job. */
   public static StreamingJob resume(JobPlan plan, JobCoordinator stopped) {
-    return launch(plan, stopped.store);
+    return launch(plan, stopped.store, stopped.maxRestarts);
   }
 
-  private static StreamingJob launch(JobPlan plan, CheckpointStore store) {
+  private static StreamingJob launch(JobPlan plan, CheckpointStore store, int maxRestarts) {
     if (!Colony.isInitialized()) {
       throw new IllegalStateException("call Colony.init() before executing a streaming job");
     }
-    JobCoordinator coordinator = new JobCoordinator(plan, store);
+    JobCoordinator coordinator = new JobCoordinator(plan, store, maxRestarts);
     coordinator.thread.start();
     return coordinator.job;
   }
@@ -170,7 +171,7 @@ public final class JobCoordinator implements Runnable {
         return;
       }
       if (failure != null) {
-        if (attempt >= MAX_RESTARTS) {
+        if (attempt >= maxRestarts) {
           killAll();
           job.finish(JobStatus.FAILED, "gave up after " + attempt + " restarts: " + failure);
           return;
