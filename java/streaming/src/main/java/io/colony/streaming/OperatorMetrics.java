@@ -1,16 +1,19 @@
 package io.colony.streaming;
 
 /**
- * One chain's figures (a chain is one or more operators run together), summed over its instances.
+ * One operator's figures, summed over its instances, at the coordinator's last poll.
  *
- * @param name the chain's operator names, "a -> b"
- * @param recordsIn records taken from inputs (read, for a source) since the job (re)started
- * @param recordsOut records sent on
+ * @param operatorId the plan's operator id ("3-reduce")
+ * @param name the operator's name
+ * @param recordsIn records into the operator (read, for a source) since the job (re)started
+ * @param recordsOut records it emitted
  * @param recordsInPerSecond the rate between the last two polls
  * @param recordsOutPerSecond the rate between the last two polls
- * @param backlog messages waiting in the chain's input queues
+ * @param backlog messages waiting in its input queues (the first operator of a chain; 0 for the
+ *     others, which get records by a plain call)
  */
 public record OperatorMetrics(
+    String operatorId,
     String name,
     int parallelism,
     long recordsIn,

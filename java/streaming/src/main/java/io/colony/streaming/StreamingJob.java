@@ -4,7 +4,7 @@ import io.colony.streaming.coordinator.JobCoordinator;
 import java.util.List;
 
 /**
- * A running streaming job: its status, per-chain metrics and checkpoint age; {@link #stop()} ends
+ * A running streaming job: its status, per-operator metrics and checkpoint age; {@link #stop()} ends
  * it keeping its last complete checkpoint, {@link #resume()} starts it again from there.
  */
 public final class StreamingJob {
@@ -57,7 +57,7 @@ public final class StreamingJob {
     return (System.nanoTime() - lastCheckpointNanos) / 1_000_000;
   }
 
-  /** Figures of each chain at the last poll (every ~100 ms). */
+  /** Figures of each operator, in plan order, at the last poll (every ~100 ms). */
   public synchronized List<OperatorMetrics> metrics() {
     return metrics;
   }

@@ -41,8 +41,7 @@ public final class JobCoordinator implements Runnable {
     final Chain chain;
     final int index;
     ActorHandle<?> handle;
-    long lastIn;
-    long lastOut;
+    final Map<String, long[]> last = new HashMap<>(); // operator id -> {in, out} at the last poll
 
     Slot(Chain chain, int index) {
       this.chain = chain;
@@ -196,8 +195,7 @@ public final class JobCoordinator implements Runnable {
           slot.python()
               ? Colony.actor(PyActorClass.of(PY_MODULE, "OperatorActor")).remote()
               : Colony.actor(OperatorActor::new).remote();
-      slot.lastIn = 0;
-      slot.lastOut = 0;
+      slot.last.clear();
     }
     List<ObjectRef<?>> opened = new ArrayList<>();
     for (Slot slot : slots) {
@@ -323,7 +321,7 @@ public final class JobCoordinator implements Runnable {
     lastPollNanos = now;
     boolean allSourcesExhausted = true;
     boolean allFinished = true;
-    Map<Chain, long[]> sums = new LinkedHashMap<>();
+    Map<String, long[]> sums = new LinkedHashMap<>(); // operator id -> in, out, d-in, d-out, backlog
     for (int i = 0; i < slots.size(); i++) {
       Slot slot = slots.get(i);
       Map<String, Object> reply;
@@ -351,24 +349,14 @@ public final class JobCoordinator implements Runnable {
               && finalId >= 0
               && reply.get("committed") instanceof Number
               && ((Number) reply.get("committed")).longValue() >= finalId;
-      Map<String, Object> m = (Map<String, Object>) reply.get("metrics");
-      long in = ((Number) m.get("records_in")).longValue();
-      long out = ((Number) m.get("records_out")).longValue();
-      long[] sum = sums.computeIfAbsent(slot.chain, c -> new long[5]);
-      sum[0] += in;
-      sum[1] += out;
-      sum[2] += Math.max(0, in - slot.lastIn);
-      sum[3] += Math.max(0, out - slot.lastOut);
-      sum[4] += ((Number) m.get("backlog")).longValue();
-      slot.lastIn = in;
-      slot.lastOut = out;
+      addMetrics(slot, (Map<String, Object>) reply.get("metrics"), sums);
     }
     List<OperatorMetrics> metrics = new ArrayList<>();
-    for (Map.Entry<Chain, long[]> e : sums.entrySet()) {
-      long[] s = e.getValue();
+    for (io.colony.streaming.proto.StreamingPlan.Operator op : plan.getOperatorsList()) {
+      long[] s = sums.getOrDefault(op.getId(), new long[5]);
       metrics.add(
           new OperatorMetrics(
-              e.getKey().name(), e.getKey().parallelism(), s[0], s[1], s[2] / seconds, s[3] / seconds, s[4]));
+              op.getId(), op.getName(), op.getParallelism(), s[0], s[1], s[2] / seconds, s[3] / seconds, s[4]));
     }
     job.update(metrics, allFinished);
     if (inFlight >= 0 && acks.size() == slots.size()) {
@@ -388,6 +376,42 @@ public final class JobCoordinator implements Runnable {
       trigger(false);
     }
     return null;
+  }
+
+  /**
+   * Adds one instance's figures per operator: {@code metrics.operators} when the instance reports
+   * it, else the chain's totals under its first operator (docs/streaming.md, poll's reply).
+   */
+  @SuppressWarnings("unchecked")
+  private static void addMetrics(Slot slot, Map<String, Object> m, Map<String, long[]> sums) {
+    Map<String, Object> perOperator = (Map<String, Object>) m.get("operators");
+    List<String> ids = slot.chain.operatorIds();
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
+      long in;
+      long out;
+      if (perOperator != null && perOperator.get(id) instanceof Map) {
+        Map<String, Object> op = (Map<String, Object>) perOperator.get(id);
+        in = ((Number) op.get("records_in")).longValue();
+        out = ((Number) op.get("records_out")).longValue();
+      } else if (i == 0) {
+        in = ((Number) m.get("records_in")).longValue();
+        out = ((Number) m.get("records_out")).longValue();
+      } else {
+        continue;
+      }
+      long[] last = slot.last.computeIfAbsent(id, k -> new long[2]);
+      long[] sum = sums.computeIfAbsent(id, k -> new long[5]);
+      sum[0] += in;
+      sum[1] += out;
+      sum[2] += Math.max(0, in - last[0]);
+      sum[3] += Math.max(0, out - last[1]);
+      if (i == 0) {
+        sum[4] += ((Number) m.get("backlog")).longValue();
+      }
+      last[0] = in;
+      last[1] = out;
+    }
   }
 
   private void trigger(boolean isFinal) {

@@ -49,6 +49,10 @@ final class Instance implements Runnable {
   private final List<OutputChannel> outChannels = new ArrayList<>();
   private final Map<String, OutputChannel> outputsById = new HashMap<>();
   private final Thread thread;
+  private final List<String> operatorIds = new ArrayList<>();
+  // Records into and out of each operator of the chain (the thread's; published with the rest).
+  private final long[] opIn;
+  private final long[] opOut;
 
   // Guarded by lock: what the actor's methods hand over, and what poll reads.
   private final ArrayDeque<long[]> checkpointRequests = new ArrayDeque<>();
@@ -62,6 +66,8 @@ final class Instance implements Runnable {
   private String error;
   private long recordsIn;
   private long recordsOut;
+  private long[] publishedOpIn;
+  private long[] publishedOpOut;
   private Long watermark;
   private long committed = -1; // newest checkpoint id whose commit() ran
 
@@ -94,7 +100,14 @@ final class Instance implements Runnable {
     for (Operator op : chain.subList(isSource ? 1 : 0, chain.size())) {
       logics.add(ChainFactory.operator(op, loader, index, parallelism));
     }
-    this.head = chainEmitters();
+    for (Operator op : chain) {
+      operatorIds.add(op.getId());
+    }
+    this.opIn = new long[chain.size()];
+    this.opOut = new long[chain.size()];
+    this.publishedOpIn = new long[chain.size()];
+    this.publishedOpOut = new long[chain.size()];
+    this.head = chainEmitters(isSource ? 1 : 0);
     for (Object item : required(config, "inputs", List.class)) {
       Map<String, Object> input = (Map<String, Object>) item;
       InputChannel in =
@@ -162,13 +175,26 @@ final class Instance implements Runnable {
     return type.cast(value);
   }
 
-  /** Records enter the first operator; the last one's output goes to the channels. */
-  private Emitter chainEmitters() {
+  /**
+   * Records enter the first operator; the last one's output goes to the channels. Each operator's
+   * records in and out are counted ({@code first}: the index of the first non-source operator).
+   */
+  private Emitter chainEmitters(int first) {
     Emitter next = this::emitToOutputs;
     for (int i = logics.size() - 1; i >= 0; i--) {
       OperatorLogic logic = logics.get(i);
+      int k = first + i;
       Emitter downstream = next;
-      next = record -> logic.process(record, downstream);
+      Emitter counted =
+          record -> {
+            opOut[k]++;
+            downstream.emit(record);
+          };
+      next =
+          record -> {
+            opIn[k]++;
+            logic.process(record, counted);
+          };
     }
     return next;
   }
@@ -259,6 +285,14 @@ final class Instance implements Runnable {
       metrics.put("backlog", backlog);
       metrics.put("late_dropped", 0L);
       metrics.put("watermark", watermark);
+      Map<String, Object> operators = new LinkedHashMap<>();
+      for (int i = 0; i < operatorIds.size(); i++) {
+        Map<String, Object> op = new LinkedHashMap<>();
+        op.put("records_in", publishedOpIn[i]);
+        op.put("records_out", publishedOpOut[i]);
+        operators.put(operatorIds.get(i), op);
+      }
+      metrics.put("operators", operators);
     }
     reply.put("metrics", metrics);
     return reply;
@@ -414,12 +448,15 @@ final class Instance implements Runnable {
       }
       return true;
     }
+    opIn[0] += records.size(); // the source's records are what it read and passed on
+    opOut[0] += records.size();
     for (Object record : records) {
       head.emit(record);
     }
     synchronized (lock) {
       recordsIn += records.size();
     }
+    publishRecordsOut();
     return !records.isEmpty();
   }
 
@@ -450,6 +487,7 @@ final class Instance implements Runnable {
       Peers.credit(from.upstream, from.id, returning);
     }
     handle(from, message);
+    publishRecordsOut();
     return true;
   }
 
@@ -604,17 +642,16 @@ final class Instance implements Runnable {
       }
     }
     recordsOutUnlocked++;
-    if ((recordsOutUnlocked & 1023) == 0) {
-      publishRecordsOut();
-    }
   }
 
-  // Counted without the lock on the hot path, published every 1024 records and on flushes.
+  // Counted without the lock on the hot path, published after each input message or read.
   private long recordsOutUnlocked;
 
   private void publishRecordsOut() {
     synchronized (lock) {
       recordsOut = recordsOutUnlocked;
+      publishedOpIn = opIn.clone();
+      publishedOpOut = opOut.clone();
     }
   }
 
