@@ -692,6 +692,7 @@ cdef dict task_info(const CTaskSpec& spec):
         "function_hash": fn.function_hash(),
         "name": spec.name().decode(),
         "task_id": spec.task_id(),
+        "actor_id": spec.actor_id(),
         "num_returns": spec.num_returns(),
         "retry_exceptions": spec.retry_exceptions(),
         "retry_allowlist": spec.retry_exception_allowlist(),
@@ -979,3 +980,24 @@ def read_node_log(str raylet_address, str token, str name, int64_t offset, uint6
         status = ReadNodeLog(c_address, c_token, c_name, offset, max_bytes, &chunk)
     check(status)
     return <bytes>chunk.data, chunk.offset, chunk.size
+
+
+def actor_location(bytes actor_id):
+    """(node id hex, worker id hex) of the actor's (last) worker, or None if unknown."""
+    cdef CActorTableData data
+    cdef cbool found = False
+    cdef CCoreWorker* cw = core()
+    cdef string c_id = actor_id
+    cdef string empty = b""
+    cdef CStatus status
+    with nogil:
+        status = cw.GetActorInfo(c_id, empty, empty, &data, &found)
+    check(status)
+    if not found:
+        return None
+    cdef const CLogActorAddress* address = &(<CLogActorTableData*>&data).address()
+    cdef bytes node_id = address.node_id()
+    cdef bytes worker_id = address.worker_id()
+    if not node_id or not worker_id:
+        return None
+    return node_id.hex(), worker_id.hex()

@@ -296,3 +296,11 @@ cdef extern from "core_worker/log_client.h" namespace "colony" nogil:
     CStatus ListNodeLogs(const string&, const string&, CNodeLogListing*)
     CStatus ReadNodeLog(const string&, const string&, const string&, int64_t, uint64_t,
                         CNodeLogChunk*)
+
+cdef extern from "common.pb.h" namespace "colony::rpc" nogil:
+    # Where an actor runs (its worker's address), for `colony logs --actor`.
+    cdef cppclass CLogActorAddress "colony::rpc::Address":
+        const string& node_id()
+        const string& worker_id()
+    cdef cppclass CLogActorTableData "colony::rpc::ActorTableData":
+        const CLogActorAddress& address()

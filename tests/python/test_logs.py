@@ -238,3 +238,125 @@ def test_log_to_driver_false_prints_nothing_of_the_workers(two_node_cluster):
         assert not d.matching("quiet task") and not d.matching("quiet task", "err")
     finally:
         assert d.finish() == 0
+
+
+# ---- `colony logs` on a `colony start` cluster
+
+class _Cli:
+    """The CLI with a private TMPDIR (its own cluster file and session folders)."""
+
+    def __init__(self):
+        import tempfile
+        self.tmp = tempfile.mkdtemp(prefix="clogs", dir="/tmp")
+        self.env = subprocess_env(TMPDIR=self.tmp)
+        self.env.pop("COLONY_CLUSTER_TOKEN", None)
+
+    def run(self, *args, timeout=120):
+        return subprocess.run([sys.executable, "-m", "colony.scripts.cli", *args], env=self.env,
+                              capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+
+    def popen(self, *args):
+        return subprocess.Popen([sys.executable, "-u", "-m", "colony.scripts.cli", *args],
+                                env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, stdin=subprocess.DEVNULL)
+
+    def driver(self, code, timeout=120):
+        return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=self.env,
+                              capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture
+def cli():
+    import shutil
+    c = _Cli()
+    yield c
+    c.run("stop", "--grace", "3")
+    shutil.rmtree(c.tmp, ignore_errors=True)
+
+
+def test_colony_logs_lists_and_reads_any_processs_log(cli):
+    started = cli.run("start", "--head", "--num-cpus", "2")
+    assert started.returncode == 0, started.stdout + started.stderr
+    run = cli.driver("""
+        import os, colony
+        colony.init(address="auto", log_to_driver=False)
+        @colony.remote
+        def noisy(tag):
+            print("task-output", tag)
+            return colony.get_runtime_context().get_task_id(), os.getpid()
+        @colony.remote
+        class Keeper:
+            def speak(self):
+                print("actor-output")
+                return colony.get_runtime_context().get_actor_id()
+        first, pid = colony.get(noisy.remote("first"))
+        second, _ = colony.get(noisy.remote("second"))
+        keeper = Keeper.options(name="keeper", lifetime="detached").remote()
+        actor = colony.get(keeper.speak.remote())
+        print("IDS", first, second, pid, actor, colony.get_runtime_context().get_job_id())
+    """)
+    assert run.returncode == 0, run.stdout + run.stderr
+    first, second, pid, actor, job = re.search(r"^IDS (\S+) (\S+) (\d+) (\S+) (\S+)$",
+                                               run.stdout, re.M).groups()
+
+    listing = cli.run("logs")
+    assert listing.returncode == 0, listing.stderr
+    for name in ("gcs.log", "raylet.log", "worker-"):
+        assert name in listing.stdout, listing.stdout
+    assert f"worker pid {pid}, job {job}" in listing.stdout
+
+    raylet = cli.run("logs", "raylet.log")
+    assert raylet.returncode == 0 and "registered with the GCS" in raylet.stdout, raylet.stderr
+
+    # The workers' output has reached their files by the time the calls returned (each
+    # print is flushed at its newline).
+    task = cli.run("logs", "--task", first)
+    assert task.returncode == 0, task.stderr
+    assert "task-output first" in task.stdout
+    assert "task-output second" not in task.stdout and "actor-output" not in task.stdout
+    assert ":colony-" not in task.stdout
+
+    by_actor = cli.run("logs", "--actor", actor)
+    assert by_actor.returncode == 0 and "actor-output" in by_actor.stdout, by_actor.stderr
+    assert "task-output" not in by_actor.stdout
+
+    by_job = cli.run("logs", "--job", job)
+    assert by_job.returncode == 0, by_job.stderr
+    assert "task-output first" in by_job.stdout and "actor-output" in by_job.stdout
+
+    by_pid = cli.run("logs", "--worker", pid)
+    assert by_pid.returncode == 0 and "task-output second" in by_pid.stdout, by_pid.stderr
+
+    missing = cli.run("logs", "--task", "ab" * 12)
+    assert missing.returncode == 1 and "no logs for output of task" in missing.stderr
+    bad = cli.run("logs", "--node", "zzzz", "raylet.log")
+    assert bad.returncode == 1 and "no live node matches 'zzzz'" in bad.stderr
+
+    # --follow prints what the actor prints later.
+    follow = cli.popen("logs", "--follow", "--actor", actor)
+    try:
+        lines: queue.Queue = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(l) for l in follow.stdout], daemon=True).start()
+        again = cli.driver("""
+            import colony
+            colony.init(address="auto", log_to_driver=False)
+            colony.get(colony.get_actor("keeper").speak.remote())
+            print("SPOKE")
+        """)
+        assert again.returncode == 0, again.stderr
+        deadline = time.monotonic() + DEADLINE
+        seen = []
+        # The first call's line, then the new one (prefixed with their file: the actor's
+        # stdout and stderr files are both followed).
+        while sum(line.endswith(" actor-output") for line in seen) < 2:
+            left = deadline - time.monotonic()
+            assert left > 0, f"--follow printed {seen}; stderr: {follow.stderr.read() if follow.poll() is not None else ''}"
+            try:
+                seen.append(lines.get(timeout=min(left, 1.0)).rstrip("\n"))
+            except queue.Empty:
+                pass
+    finally:
+        follow.kill()
+        follow.wait()

@@ -30,6 +30,7 @@ class _State:
         self.exporter = FunctionExporter()
         self.mode = None  # "driver" | "worker"
         self.gcs_address = ""
+        self.token = ""
 
 
 state = _State()
@@ -101,6 +102,7 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
             raise
         state.mode = "driver"
         state.gcs_address = gcs_address
+        state.token = token  # for tools reading node logs (log_reader)
         if log_to_driver:  # what this job's tasks and actors print, on this terminal
             log_printer.start(gcs_address, token, _core.context()["job_id"])
         _end_submitted_driver_on_sigterm()

@@ -156,7 +156,7 @@ class TaskExecutor:
 
     def _create_actor(self, info: dict, args: list, kwargs: dict) -> None:
         cls = self.loader.load(info["module"], info["qualname"], info["function_hash"])
-        log_stream.set_actor(_core.current_actor_id().hex(), info["class_name"] or cls.__name__)
+        log_stream.set_actor(info["actor_id"].hex(), info["class_name"] or cls.__name__)
         if info["is_async"]:
             self.loop = asyncio.new_event_loop()
             threading.Thread(target=self._serve_async_calls, name="actor-event-loop",

@@ -6,6 +6,8 @@
     colony token        (prints the token of the cluster started here)
     colony stop
     colony job submit|status|logs|stop|list ...   (scripts/job_cli.py, docs/jobs.md)
+    colony logs [--node N] [--actor ID | --task ID | --job ID | --worker PID] [--follow] [FILE]
+                        (scripts/logs_cli.py, docs/observability.md)
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 
 from colony._private import node as node_mod
 from colony.scripts import job_cli
+from colony.scripts import logs_cli
 
 
 def _json_dict(text: str) -> dict:
@@ -73,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--no-dashboard", action="store_true",
                        help="do not start the head's web process (no job API)")
     job_cli.add_parser(sub)
+    logs_cli.add_parser(sub)
     stop = sub.add_parser("stop", help="stop the processes started by 'colony start' here")
     stop.add_argument("--grace", type=float, default=5.0, help="seconds before SIGKILL")
     sub.add_parser("token", help="print the token of the cluster started here "
@@ -239,7 +243,8 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
         return {"start": _start, "stop": _stop, "status": _status,
-                "token": _token, "job": job_cli.run}[args.command](args)
+                "token": _token, "job": job_cli.run,
+                "logs": logs_cli.run}[args.command](args)
     except (RuntimeError, ConnectionError, ValueError) as e:
         print(f"colony {args.command}: {e}", file=sys.stderr)
         return 1
