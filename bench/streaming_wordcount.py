@@ -169,30 +169,28 @@ def main() -> int:
     job_config = colony.JobConfig(code_search_path=java_code_search_path()) if mixed else None
     colony.init(num_cpus=args.num_cpus, job_config=job_config)
     try:
-        rows, lat_rows = [], []
+        # rows are printed as they finish, so a run cut short keeps what it measured
+        print("| job | parallelism | records | records/s | wall s (with start-up) |")
+        print("| --- | ---: | ---: | ---: | ---: |", flush=True)
         for p in (1, 2):
-            if not args.only_mixed:
-                rows.append(wordcount(args.lines, p))
-                rows.append(windowed(args.events, p))
-            if mixed:
-                rows.append(wordcount_mixed(args.lines, p))
-        if not args.only_mixed:
-            lat_rows = [latency(args.rate, args.seconds, t) for t in (20, 5)]
+            jobs = [] if args.only_mixed else [wordcount, windowed]
+            jobs += [wordcount_mixed] if mixed else []
+            for job in jobs:
+                size = args.events if job is windowed else args.lines
+                r = job(size, p)
+                print(f"| {r['job']} | {r['parallelism']} | {r['records']:,} "
+                      f"| {r['per_s']:,.0f} | {r['wall_s']:.1f} |", flush=True)
+        if args.only_mixed:
+            return 0
+        print()
+        print("| input rate (records/s) | batch_timeout_ms | samples | p50 ms | p99 ms |")
+        print("| ---: | ---: | ---: | ---: | ---: |", flush=True)
+        for timeout_ms in (20, 5):
+            r = latency(args.rate, args.seconds, timeout_ms)
+            print(f"| {r['rate']:,} | {r['batch_timeout_ms']} | {r['samples']:,} "
+                  f"| {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |", flush=True)
     finally:
         colony.shutdown()
-    print("| job | parallelism | records | records/s | wall s (with start-up) |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for r in rows:
-        print(f"| {r['job']} | {r['parallelism']} | {r['records']:,} | {r['per_s']:,.0f} "
-              f"| {r['wall_s']:.1f} |")
-    if not lat_rows:
-        return 0
-    print()
-    print("| input rate (records/s) | batch_timeout_ms | samples | p50 ms | p99 ms |")
-    print("| ---: | ---: | ---: | ---: | ---: |")
-    for r in lat_rows:
-        print(f"| {r['rate']:,} | {r['batch_timeout_ms']} | {r['samples']:,} "
-              f"| {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |")
     return 0
 
 
