@@ -216,6 +216,10 @@ def test_bad_jobs_fail_clearly(shared_cluster, tmp_path):
         StreamingContext().from_collection([1], parallelism=0)
     with pytest.raises(TypeError, match="needs a function"):
         StreamingContext().from_collection([1]).map(3)
+    ok = StreamingContext()
+    ok.from_collection([1]).sink(FileSink(str(tmp_path / "never")))
+    with pytest.raises(ValueError, match="unknown actor option.*bogus"):
+        ok.execute("badoptions", actor_options={"bogus": 1})
     # a user function that raises makes the job fail (after its restarts) with its error
     ctx = StreamingContext(checkpoint=CheckpointConfig(interval_ms=0))
     ctx.from_collection([1, 2]).map(lambda x: 1 // 0).sink(FileSink(str(tmp_path)))

@@ -145,13 +145,17 @@ class StreamingContext:
         validate(plan)
         return plan
 
-    def execute(self, name: str, max_restarts: int = 10) -> JobHandle:
-        """Starts the job and returns its handle (status, metrics, wait, stop, resume)."""
+    def execute(self, name: str, max_restarts: int = 10,
+                actor_options: dict | None = None) -> JobHandle:
+        """Starts the job and returns its handle (status, metrics, wait, stop, resume).
+        `actor_options` go to every operator actor (e.g. `{"scheduling_strategy": "SPREAD"}`
+        or resources); they default to `num_cpus=0`."""
         if not isinstance(name, str) or not name:
             raise ValueError(f"a job needs a non-empty name, got {name!r}")
         if not any(op.kind == "SINK" for op in self._operators):
             raise PlanError("the job has no sink: add .sink(...) to a stream")
-        return JobHandle.start(self.plan(name), max_restarts=max_restarts)
+        return JobHandle.start(self.plan(name), max_restarts=max_restarts,
+                               actor_options=actor_options)
 
 
 class DataStream:

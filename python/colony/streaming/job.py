@@ -7,7 +7,7 @@ from colony.streaming.plan import JobPlan
 from colony.streaming.runtime.checkpoint_store import (FolderCheckpointStore,
                                                        ObjectStoreCheckpointStore)
 from colony.streaming.runtime.coordinator import (FAILED, FINISHED, RESTARTING, RUNNING,
-                                                  STOPPED, JobCoordinator)
+                                                  STOPPED, JobCoordinator, check_actor_options)
 
 __all__ = ["JobHandle", "RUNNING", "RESTARTING", "FINISHED", "FAILED", "STOPPED"]
 
@@ -15,14 +15,16 @@ __all__ = ["JobHandle", "RUNNING", "RESTARTING", "FINISHED", "FAILED", "STOPPED"
 class JobHandle:
     """Status, per-operator metrics, wait, stop and resume of one job."""
 
-    def __init__(self, plan: JobPlan, store, max_restarts: int):
+    def __init__(self, plan: JobPlan, store, max_restarts: int, actor_options: dict | None):
         self._plan = plan
         self._store = store
         self._max_restarts = max_restarts
+        self._actor_options = check_actor_options(actor_options)
         self._coordinator = None
 
     @staticmethod
-    def start(plan: JobPlan, max_restarts: int = 10) -> "JobHandle":
+    def start(plan: JobPlan, max_restarts: int = 10,
+              actor_options: dict | None = None) -> "JobHandle":
         cp = plan.checkpoint
         if cp.storage == "FOLDER":
             if not cp.folder:
@@ -30,24 +32,26 @@ class JobHandle:
             store = FolderCheckpointStore(cp.folder)
         else:
             store = ObjectStoreCheckpointStore()
-        handle = JobHandle(plan, store, max_restarts)
+        handle = JobHandle(plan, store, max_restarts, actor_options)
         handle._launch()
         return handle
 
     @staticmethod
-    def resume_from(folder: str, max_restarts: int = 10) -> "JobHandle":
+    def resume_from(folder: str, max_restarts: int = 10,
+                    actor_options: dict | None = None) -> "JobHandle":
         """A job stopped (or whose driver died) with FOLDER checkpoints, started again by
         this driver from the newest checkpoint in `folder` (the plan is stored with it)."""
         store = FolderCheckpointStore(folder)
         latest = store.latest()
         if latest is None:
             raise FileNotFoundError(f"no complete checkpoint in {folder}")
-        handle = JobHandle(JobPlan.from_json(latest[1]), store, max_restarts)
+        handle = JobHandle(JobPlan.from_json(latest[1]), store, max_restarts, actor_options)
         handle._launch()
         return handle
 
     def _launch(self) -> None:
-        self._coordinator = JobCoordinator(self._plan, self._store, self._max_restarts)
+        self._coordinator = JobCoordinator(self._plan, self._store, self._max_restarts,
+                                           self._actor_options)
         self._coordinator.start()
 
     @property

@@ -26,6 +26,16 @@ RUNNING, RESTARTING, FINISHED, FAILED, STOPPED = (
     "RUNNING", "RESTARTING", "FINISHED", "FAILED", "STOPPED")
 
 
+def check_actor_options(options: dict | None) -> dict | None:
+    """Refuses options an operator actor could not be created with, before the job starts."""
+    if options is None:
+        return None
+    if not isinstance(options, dict):
+        raise TypeError(f"actor_options must be a dict, got {type(options).__name__}")
+    colony.remote(OperatorActor).options(**{"num_cpus": 0, **options})
+    return dict(options)
+
+
 class _InstanceFailed(Exception):
     pass
 
@@ -40,8 +50,10 @@ class _Pending:
 
 
 class JobCoordinator:
-    def __init__(self, plan: JobPlan, store: CheckpointStore, max_restarts: int):
+    def __init__(self, plan: JobPlan, store: CheckpointStore, max_restarts: int,
+                 actor_options: dict | None = None):
         self.plan = plan
+        self.actor_options = {"num_cpus": 0, **(actor_options or {})}
         self.plan_json = plan.to_json()
         self.store = store
         self.max_restarts = max_restarts
@@ -159,8 +171,9 @@ class JobCoordinator:
 
     def _create(self, chain):
         if chain.language == "JAVA":
-            return cross_language.java_actor_class(JAVA_OPERATOR_CLASS).remote()
-        return colony.remote(OperatorActor).options(num_cpus=0).remote()
+            return cross_language.java_actor_class(JAVA_OPERATOR_CLASS).options(
+                **self.actor_options).remote()
+        return colony.remote(OperatorActor).options(**self.actor_options).remote()
 
     def _inputs(self, chain, instance, by_op, handles) -> list:
         out = []
