@@ -69,7 +69,9 @@ def _serve(args) -> int:
     if os.environ.get("COLONY_TLS_CERT") and os.environ.get("COLONY_TLS_KEY"):
         tls = {"cert": os.environ["COLONY_TLS_CERT"], "key": os.environ["COLONY_TLS_KEY"]}
 
-    colony.init(address=args.gcs_address, namespace=NAMESPACE, _node_ip=args.node_ip)
+    # No workers of its own, so no worker output to print (log_to_driver).
+    colony.init(address=args.gcs_address, namespace=NAMESPACE, _node_ip=args.node_ip,
+                log_to_driver=False)
     store = GcsKeyValueStore()
     packages = PackageStore(store, os.path.join(args.session_dir, "runtime_resources",
                                                 "working_dir"))
