@@ -18,6 +18,7 @@ import inspect
 from colony import cross_language, exceptions
 from colony.actor import ActorClass, ActorHandle, get_actor, kill, method
 from colony._core import ObjectRef
+from colony._private.generators import ObjectRefGenerator
 from colony._private.worker import (available_resources, cancel, cluster_resources, get, init,
                                     is_initialized, nodes, put, shutdown, wait)
 from colony.job_config import JobConfig
@@ -45,5 +46,5 @@ def _make_remote(target, options):
 
 __all__ = ["init", "shutdown", "is_initialized", "remote", "get", "put", "wait", "cancel",
            "nodes", "cluster_resources", "available_resources", "get_runtime_context",
-           "ObjectRef", "JobConfig", "RemoteFunction", "exceptions", "ActorClass", "ActorHandle",
+           "ObjectRef", "ObjectRefGenerator", "JobConfig", "RemoteFunction", "exceptions", "ActorClass", "ActorHandle",
            "get_actor", "kill", "method", "cross_language"]

@@ -34,6 +34,9 @@ cdef object g_interrupt_exception = None
 cdef cbool g_cancel_requested = False
 cdef bytes g_running_task_id = b""  # the task on the main thread (under the GIL)
 cdef unsigned long g_main_thread_id = 0
+# Streaming generator tasks running here, by task id: their specs (addresses, valid while
+# they run), for report_generator_item.
+cdef dict g_streaming_specs = {}
 # Serialized values at least this big go to the node's shared-memory store.
 cdef uint64_t g_inline_threshold = int(os.environ.get("COLONY_MAX_INLINE_OBJECT_BYTES", 100 * 1024))
 cdef int PyBUF_WRITE = 0x200
@@ -479,16 +482,26 @@ cdef set_strategy(CTaskSpec* spec, tuple strategy):
         SetSchedulingStrategy(spec, strategy[0], strategy[1].encode(), strategy[2])
 
 
+cdef set_streaming(CTaskSpec* spec, int64_t backpressure):
+    if backpressure >= 0:
+        spec.set_streaming_generator(True)
+        spec.set_generator_backpressure_num_objects(backpressure)
+        spec.set_num_returns(1)  # ends the stream: the item count, or the task's failure
+
+
 def submit_task(str module, str qualname, bytes function_hash, str name, list args,
                 list kwarg_names, int num_returns, dict resources, int max_retries,
                 bint retry_exceptions, bytes retry_allowlist, tuple java=None,
-                tuple strategy=None, int max_calls=0):
+                tuple strategy=None, int max_calls=0, int64_t streaming_backpressure=-1):
+    """`streaming_backpressure` >= 0: a streaming generator task (0 = no window); its one
+    return ends the stream."""
     cdef CCoreWorker* cw = core()
     cdef CTaskSpec spec
     set_function(&spec, module, qualname, function_hash, java)
     set_strategy(&spec, strategy)
     spec.set_name(name.encode())
     spec.set_num_returns(num_returns)
+    set_streaming(&spec, streaming_backpressure)
     spec.set_max_retries(max_retries)
     spec.set_max_calls(max_calls)
     spec.set_retry_exceptions(retry_exceptions)
@@ -549,7 +562,8 @@ cdef object handle_token_of(const CActorHandleInfo& info):
 
 
 def submit_actor_task(bytes actor_id, str class_name, str method, list args, list kwarg_names,
-                      int num_returns, str name, bint java=False, ObjectRef token=None):
+                      int num_returns, str name, bint java=False, ObjectRef token=None,
+                      int64_t streaming_backpressure=-1):
     cdef CCoreWorker* cw = core()
     cdef CTaskSpec spec
     if java:
@@ -558,6 +572,7 @@ def submit_actor_task(bytes actor_id, str class_name, str method, list args, lis
         SetActorMethod(&spec, class_name.encode(), method.encode())
     spec.set_name(name.encode())
     spec.set_num_returns(num_returns)
+    set_streaming(&spec, streaming_backpressure)
     fill_args(&spec, args, kwarg_names)
     cdef vector[CObjectID] ids
     cdef string c_actor_id = actor_id
@@ -703,6 +718,7 @@ cdef dict task_info(const CTaskSpec& spec):
         "is_async": spec.actor_creation().is_async(),
         "caller_language": CallerLanguageOf(spec),
         "num_cpus": TaskCpus(spec),
+        "streaming": spec.streaming_generator(),
     }
 
 
@@ -730,8 +746,11 @@ cdef void _execute_task(const CTaskSpec& spec, const vector[CObjectData]& args,
         g_cancel_requested = False
         ClearAsyncExc(g_main_thread_id, NULL)
         g_running_task_id = spec.task_id()
+    cdef bytes task_id = spec.task_id()
     try:
         info = task_info(spec)
+        if spec.streaming_generator():
+            g_streaming_specs[task_id] = <size_t>&spec
         values = py_args(args)
         results, is_app_error, is_retryable = g_executor(info, values)
         del values
@@ -740,6 +759,54 @@ cdef void _execute_task(const CTaskSpec& spec, const vector[CObjectData]& args,
         import traceback
         traceback.print_exc()
         reply.set_is_application_error(True)
+    finally:
+        g_streaming_specs.pop(task_id, None)
+
+
+# ------------------------------------------------------------------ streaming generators
+
+GENERATOR_ITEM, GENERATOR_END, GENERATOR_TIMED_OUT, GENERATOR_UNKNOWN = 0, 1, 2, 3
+
+
+def report_generator_item(bytes task_id, int64_t index, bytes metadata, data, list nested):
+    """Executor: sends item `index` of the running streaming task to its caller, waiting
+    while the caller's back-pressure window is full. True: the caller wants no more."""
+    cdef size_t address = g_streaming_specs.get(task_id, 0)
+    if address == 0:
+        raise RuntimeError(f"no streaming task {task_id.hex()} is running in this worker")
+    cdef const CTaskSpec* spec = <const CTaskSpec*>address
+    cdef CReturnObject item
+    item.set_object_id(ReturnObjectId(task_id, <uint32_t>(index + 2)))
+    fill_return(deref(spec), &item, metadata, data, nested)
+    cdef cbool stop = False
+    cdef CStatus status
+    cdef CCoreWorker* cw = core()
+    with nogil:
+        status = cw.ReportGeneratorItem(deref(spec), index, &item, &stop)
+    check(status)
+    return stop
+
+
+def generator_next(bytes task_id, int64_t index, int64_t timeout_ms):
+    """Caller: (kind, item object id or None) for item `index` of a streaming task."""
+    cdef CTaskID c_task = CTaskID.FromBinary(task_id)
+    cdef CGeneratorNext next_item
+    cdef CCoreWorker* cw = core()
+    with nogil:
+        next_item = cw.GeneratorNext(c_task, index, timeout_ms)
+    if next_item.kind == GENERATOR_ITEM:
+        return GENERATOR_ITEM, next_item.id.Binary()
+    return next_item.kind, None
+
+
+def generator_consumed(bytes task_id, int64_t index):
+    if g_cw != NULL:
+        g_cw.GeneratorConsumed(CTaskID.FromBinary(task_id), index)
+
+
+def generator_stop(bytes task_id, bint forget):
+    if g_cw != NULL:
+        g_cw.GeneratorStop(CTaskID.FromBinary(task_id), forget)
 
 
 cdef class AsyncTask:
@@ -761,7 +828,10 @@ cdef class AsyncTask:
         return deref(self.task.pending.spec).task_id()
 
     def info(self):
-        return task_info(deref(self.task.pending.spec))
+        cdef const CTaskSpec* spec = self.task.pending.spec
+        if spec.streaming_generator():
+            g_streaming_specs[spec.task_id()] = <size_t>spec
+        return task_info(deref(spec))
 
     def args(self):
         return py_args(self.task.args)
@@ -782,6 +852,7 @@ cdef class AsyncTask:
             traceback.print_exc()
             task.pending.reply.set_is_application_error(True)
         self.task = NULL
+        g_streaming_specs.pop(deref(task.pending.spec).task_id(), None)
         cdef CCoreWorker* cw = core()
         with nogil:
             cw.FinishAsyncTask(task)

@@ -27,6 +27,8 @@ cdef extern from "common/id.h" namespace "colony" nogil:
         string Hex()
         uint32_t ToInt()
     cdef cppclass CTaskID "colony::TaskID":
+        @staticmethod
+        CTaskID FromBinary(const string&)
         string Hex()
         string Binary()
         cbool IsNil()
@@ -87,6 +89,9 @@ cdef extern from "common.pb.h" namespace "colony::rpc" nogil:
         void set_num_returns(int)
         void set_max_retries(int)
         void set_max_calls(int)
+        cbool streaming_generator()
+        void set_streaming_generator(cbool)
+        void set_generator_backpressure_num_objects(int64_t)
         cbool retry_exceptions()
         void set_retry_exceptions(cbool)
         const string& retry_exception_allowlist()
@@ -209,6 +214,10 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
         CPendingCall pending
         vector[CObjectData] args
 
+    cdef cppclass CGeneratorNext "colony::GeneratorTracker::Next":
+        int kind
+        CObjectID id
+
     cdef cppclass CCoreWorker "colony::CoreWorker":
         @staticmethod
         CCoreWorker* Create(const CCoreWorkerOptions&, CStatus*)
@@ -216,6 +225,10 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
         cbool HasRefArgs(const CTaskSpec&)
         int async_task_fd()
         void NotifyWhenReady(const CObjectID&, uint64_t)
+        CStatus ReportGeneratorItem(const CTaskSpec&, int64_t, CReturnObject*, cbool*)
+        CGeneratorNext GeneratorNext(const CTaskID&, int64_t, int64_t)
+        void GeneratorConsumed(const CTaskID&, int64_t)
+        void GeneratorStop(const CTaskID&, cbool)
         vector[uint64_t] TakeReady()
         int ready_fd()
         CAsyncTask* TakeAsyncTask()

@@ -11,7 +11,9 @@ import cloudpickle
 from colony import _core
 from colony._private import worker
 from colony._private.args import inline_or_put, pack_args
-from colony._private.options import TASK_DEFAULTS, resource_request, validate_options
+from colony._private.generators import ObjectRefGenerator
+from colony._private.options import (TASK_DEFAULTS, resource_request, streaming_backpressure,
+                                     validate_options)
 from colony._private.worker import state
 from colony.util import scheduling_strategies
 
@@ -54,12 +56,16 @@ class RemoteFunction:
         packed, kwarg_names = pack_args(args, kwargs, fn.__qualname__)
         retry = opts["retry_exceptions"]
         allowlist = b"" if isinstance(retry, bool) else cloudpickle.dumps(tuple(retry))
+        streaming = streaming_backpressure(opts)
         refs = _core.submit_task(fn.__module__, fn.__qualname__, function_hash,
                                  opts["name"] or fn.__qualname__, packed, kwarg_names,
-                                 opts["num_returns"], resource_request(opts), opts["max_retries"],
+                                 1 if streaming >= 0 else opts["num_returns"],
+                                 resource_request(opts), opts["max_retries"],
                                  bool(retry), allowlist,
                                  strategy=scheduling_strategies.to_tuple(opts["scheduling_strategy"]),
-                                 max_calls=opts["max_calls"])
+                                 max_calls=opts["max_calls"], streaming_backpressure=streaming)
+        if streaming >= 0:
+            return ObjectRefGenerator(refs[0])
         if opts["num_returns"] == 1:
             return refs[0]
         return refs

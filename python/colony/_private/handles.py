@@ -17,6 +17,7 @@ from colony._private import xlang
 from colony._private.actor_exit import TERMINATE_METHOD
 from colony._private.args import pack_args, pack_java_args
 from colony._private.function_manager import FunctionLoader
+from colony._private.generators import ObjectRefGenerator
 
 
 def method_names(cls) -> list:
@@ -138,16 +139,19 @@ class ActorMethod:
             except TypeError as e:
                 raise TypeError(f"wrong arguments for {h._class_name}.{self._name}(): {e}") from None
         packed, kwarg_names = pack_args(args, kwargs, f"{h._class_name}.{self._name}")
-        num_returns = self._options["num_returns"]
+        streaming = options_mod.streaming_backpressure(self._options)
+        num_returns = 1 if streaming >= 0 else self._options["num_returns"]
         try:
             refs = _core.submit_actor_task(h._actor_id, h._class_name, self._name, packed,
                                            kwarg_names, num_returns,
                                            self._options["name"] or f"{h._class_name}.{self._name}",
-                                           token=h._token)
+                                           token=h._token, streaming_backpressure=streaming)
         except _core.CoreError as e:
             if e.code == _core.CoreError.LIMIT_EXCEEDED:
                 raise exceptions.PendingCallsLimitExceeded(str(e)) from None
             raise
+        if streaming >= 0:
+            return ObjectRefGenerator(refs[0])
         return refs[0] if num_returns == 1 else refs
 
 

@@ -9,11 +9,13 @@ import numbers
 from colony.util import scheduling_strategies
 
 TASK_OPTIONS = {"num_cpus", "num_gpus", "memory", "resources", "num_returns", "max_retries",
-                "retry_exceptions", "name", "scheduling_strategy", "max_calls"}
+                "retry_exceptions", "name", "scheduling_strategy", "max_calls",
+                "_generator_backpressure_num_objects"}
 # max_calls: a worker that ran the function this many times exits (0 = never; for leaks).
 TASK_DEFAULTS = {"num_cpus": 1, "num_gpus": 0, "memory": 0, "resources": None, "num_returns": 1,
                  "max_retries": 3, "retry_exceptions": False, "name": None,
-                 "scheduling_strategy": None, "max_calls": 0}
+                 "scheduling_strategy": None, "max_calls": 0,
+                 "_generator_backpressure_num_objects": -1}
 
 ACTOR_OPTIONS = {"num_cpus", "num_gpus", "memory", "resources", "name", "namespace", "lifetime",
                  "max_restarts", "max_task_retries", "max_concurrency", "max_pending_calls",
@@ -26,8 +28,11 @@ ACTOR_DEFAULTS = {"num_cpus": 0, "num_gpus": 0, "memory": 0, "resources": None, 
 # Async actors run their calls on one event loop; this many may be in progress at once.
 ASYNC_DEFAULT_CONCURRENCY = 1000  # as Ray: coroutines on one thread are cheap
 
-METHOD_OPTIONS = {"num_returns", "name"}
-METHOD_DEFAULTS = {"num_returns": 1, "name": None}
+METHOD_OPTIONS = {"num_returns", "name", "_generator_backpressure_num_objects"}
+METHOD_DEFAULTS = {"num_returns": 1, "name": None, "_generator_backpressure_num_objects": -1}
+
+# num_returns="streaming": a generator whose items reach the caller as they are yielded.
+STREAMING = "streaming"
 
 
 def check_number(name, value, integer=False, minimum=0):
@@ -52,6 +57,21 @@ def check_quantity(name, value):
                          f"got {value}")
 
 
+def check_num_returns(options: dict) -> None:
+    if options.get("num_returns") != STREAMING and "num_returns" in options:
+        check_number("num_returns", options["num_returns"], integer=True)
+    if "_generator_backpressure_num_objects" in options:
+        check_number("_generator_backpressure_num_objects",
+                     options["_generator_backpressure_num_objects"], integer=True, minimum=-1)
+
+
+def streaming_backpressure(opts: dict) -> int:
+    """The core's streaming argument: -1 for a normal call, else the window (0 = none)."""
+    if opts["num_returns"] != STREAMING:
+        return -1
+    return max(0, opts["_generator_backpressure_num_objects"])
+
+
 def validate_options(options: dict, allowed: set = TASK_OPTIONS) -> dict:
     unknown = set(options) - allowed
     if unknown:
@@ -62,8 +82,7 @@ def validate_options(options: dict, allowed: set = TASK_OPTIONS) -> dict:
             check_quantity(name, options[name])
     if "memory" in options:
         check_number("memory", options["memory"])
-    if "num_returns" in options:
-        check_number("num_returns", options["num_returns"], integer=True)
+    check_num_returns(options)
     if "max_retries" in options:
         check_number("max_retries", options["max_retries"], integer=True, minimum=-1)
     if "max_calls" in options:
@@ -134,8 +153,7 @@ def validate_method_options(options: dict) -> dict:
     if unknown:
         raise ValueError(f"unknown actor method option(s) {', '.join(sorted(unknown))}; "
                          f"valid options are {', '.join(sorted(METHOD_OPTIONS))}")
-    if "num_returns" in options:
-        check_number("num_returns", options["num_returns"], integer=True)
+    check_num_returns(options)
     return options
 
 

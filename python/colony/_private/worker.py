@@ -18,6 +18,7 @@ from colony._private import node as node_mod
 from colony._private import tls
 from colony._private import serialization
 from colony._private.function_manager import FunctionExporter
+from colony._private.generators import ObjectRefGenerator
 from colony.job_config import JobConfig
 
 ObjectRef = _core.ObjectRef
@@ -292,6 +293,9 @@ def cancel(ref: ObjectRef, *, force: bool = False, recursive: bool = True) -> No
     async actor (its coroutine), in other actors it runs on and returns its result.
     force=True is refused for actor calls (ValueError). recursive=True (the default) also
     cancels the tasks the cancelled one submitted and that are still pending."""
+    if isinstance(ref, ObjectRefGenerator):  # stop the items, then cancel the task
+        ref._stop()
+        ref = ref.completed()
     if not isinstance(ref, ObjectRef):
         raise TypeError(f"colony.cancel() takes an ObjectRef, got {type(ref).__name__}")
     try:

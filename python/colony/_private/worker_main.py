@@ -13,6 +13,7 @@ import traceback
 
 from colony import _core
 from colony import exceptions
+from colony._private import generators
 from colony._private import log_stream
 from colony._private import serialization
 from colony._private import worker as worker_mod
@@ -70,8 +71,41 @@ class TaskExecutor:
         return self._function(info)(*positional, **kwargs)
 
     def _packed(self, result, info: dict):
+        if info["streaming"]:
+            result = generators.run_streaming(self._require_generator(result, info),
+                                              *self._streaming_parts(info))
         return self._pack_returns(result, info["num_returns"], info["name"],
                                   info["caller_language"]), False, False
+
+    async def _packed_async(self, result, info: dict):
+        if info["streaming"] and inspect.isasyncgen(result):
+            result = await generators.run_streaming_async(result, *self._streaming_parts(info))
+            return self._pack_returns(result, 1, info["name"], info["caller_language"]), False, False
+        return self._packed(result, info)
+
+    def _streaming_parts(self, info: dict):
+        """(pack, pack_error, report) of a streaming task's items."""
+        task_id, name, language = info["task_id"], info["name"], info["caller_language"]
+
+        def pack(value, index):
+            return self._pack_returns(value, 1, f"{name} (item {index})", language)[0]
+
+        def pack_error(e):
+            return self._pack_error(e, {**info, "num_returns": 1})[0]
+
+        def report(index, packed):
+            return _core.report_generator_item(task_id, index, *packed)
+
+        return pack, pack_error, report
+
+    @staticmethod
+    def _require_generator(result, info: dict):
+        if inspect.isgenerator(result) or hasattr(result, "__next__"):
+            return result
+        if isinstance(result, (list, tuple)):
+            return iter(result)
+        raise TypeError(f"{info['name']} has num_returns='streaming' but returned "
+                        f"{type(result).__name__}, not a generator")
 
     # ---- async actors: calls arrive on the event loop, never blocking a thread each
 
@@ -101,7 +135,7 @@ class TaskExecutor:
             result = self._start(info, task.args())
             if inspect.iscoroutine(result):
                 result = await result
-            out = self._packed(result, info)
+            out = await self._packed_async(result, info)
         except asyncio.CancelledError as e:
             if task_id in self._cancelled_calls:  # by its caller: reported as cancelled
                 out = [], False, False, True

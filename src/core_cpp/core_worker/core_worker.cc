@@ -63,6 +63,7 @@ class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService
   COLONY_RPC_METHOD(CancelTask)
   COLONY_RPC_METHOD(CancelOwnedTask)
   COLONY_RPC_METHOD(Exit)
+  COLONY_RPC_METHOD(ReportGeneratorItem)
 
   void HandlePushTask(const rpc::PushTaskRequest& request, rpc::PushTaskReply* reply,
                       rpc::SendReply send) {
@@ -148,6 +149,21 @@ class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService
     }
     send(core_worker_->CancelOwnedTask(ObjectID::FromBinary(request.object_id()),
                                        request.force(), request.recursive()));
+  }
+
+  void HandleReportGeneratorItem(const rpc::ReportGeneratorItemRequest& request,
+                                 rpc::ReportGeneratorItemReply* reply, rpc::SendReply send) {
+    if (!TaskID::IsValidBinary(request.task_id()) || request.index() < 0 ||
+        request.index() > kMaxGeneratorItems) {
+      send(Status::InvalidArgument("task_id must be " + std::to_string(TaskID::kSize) +
+                                   " bytes and index in [0, " +
+                                   std::to_string(kMaxGeneratorItems) + "]"));
+      return;
+    }
+    core_worker_->OnGeneratorItem(request, [reply, send = std::move(send)](bool stop) {
+      reply->set_stop(stop);
+      send(Status::OK());
+    });
   }
 
   void HandleExit(const rpc::ExitRequest& request, rpc::ExitReply*, rpc::SendReply send) {
@@ -1035,6 +1051,12 @@ std::vector<ObjectID> CoreWorker::PrepareTask(rpc::TaskSpec* spec, TaskSpecPtr* 
     returns.push_back(ObjectID::ForReturn(task_id, i));
     reference_counter_.AddOwnedObject(returns.back());
   }
+  if (spec->streaming_generator()) {
+    generators_.Add(task_id, spec->generator_backpressure_num_objects());
+    // Return 1 is stored once the task has ended (after its last item's report).
+    memory_store_.GetAsync(ObjectID::ForReturn(task_id, 1),
+                           [this, task_id](ObjectValuePtr) { generators_.OnEnded(task_id); });
+  }
   // Refs passed directly or nested in inline values stay alive until the task ends.
   std::vector<ObjectID> arg_refs;
   for (const auto& arg : spec->args()) {
@@ -1064,6 +1086,57 @@ std::vector<ObjectID> CoreWorker::SubmitTask(rpc::TaskSpec* spec) {
   std::vector<ObjectID> returns = PrepareTask(spec, &shared);
   submitter_->Submit(std::move(shared));
   return returns;
+}
+
+// ---------------------------------------------------------------- streaming generators
+
+Status CoreWorker::ReportGeneratorItem(const rpc::TaskSpec& spec, int64_t index,
+                                       rpc::ReturnObject* item, bool* stop) {
+  rpc::ReportGeneratorItemRequest request;
+  request.set_task_id(spec.task_id());
+  request.set_index(index);
+  request.set_attempt_number(spec.attempt_number());
+  request.mutable_item()->Swap(item);
+  rpc::ReportGeneratorItemReply reply;
+  grpc::ClientContext ctx;
+  // No deadline: the caller holds the reply while its unconsumed items fill the window.
+  rpc::PrepareClientContext(&ctx, options_.token, -1);
+  Status status = rpc::FromGrpcStatus(
+      worker_clients_.Get(rpc::AddressToString(spec.caller_address()))
+          ->ReportGeneratorItem(&ctx, request, &reply));
+  // A caller that is gone wants nothing more; its returns fail on its side.
+  *stop = !status.ok() || reply.stop();
+  return status.code() == StatusCode::kUnavailable ? Status::OK() : status;
+}
+
+void CoreWorker::OnGeneratorItem(const rpc::ReportGeneratorItemRequest& request,
+                                 GeneratorTracker::ReportReply reply) {
+  TaskID task = TaskID::FromBinary(request.task_id());
+  ObjectID id = GeneratorItemId(task, request.index());
+  generators_.OnItem(
+      task, request.index(),
+      [this, &id, &request] {
+        reference_counter_.AddOwnedObject(id);
+        // The executor counted this process as the borrower of refs inside the value.
+        reference_counter_.AddContainedRefs(id, request.item().value().nested_refs());
+        reference_counter_.AddLocalRef(id);  // the tracker's hold until the language takes it
+        memory_store_.Put(id, std::make_shared<rpc::ObjectValue>(request.item().value()));
+      },
+      std::move(reply));
+}
+
+GeneratorTracker::Next CoreWorker::GeneratorNext(const TaskID& task, int64_t index,
+                                                 int64_t timeout_ms) {
+  return generators_.WaitNext(task, index, timeout_ms);
+}
+
+void CoreWorker::GeneratorConsumed(const TaskID& task, int64_t index) {
+  reference_counter_.RemoveLocalRef(GeneratorItemId(task, index));
+  generators_.Consumed(task, index);
+}
+
+void CoreWorker::GeneratorStop(const TaskID& task, bool forget) {
+  for (const ObjectID& id : generators_.Stop(task, forget)) reference_counter_.RemoveLocalRef(id);
 }
 
 // ---------------------------------------------------------------- actors

@@ -19,6 +19,7 @@
 #include "core_worker.grpc.pb.h"
 #include "core_worker/actor_task_submitter.h"
 #include "core_worker/client_pool.h"
+#include "core_worker/generator_tracker.h"
 #include "core_worker/memory_store.h"
 #include "core_worker/normal_task_submitter.h"
 #include "core_worker/object_data.h"
@@ -185,6 +186,20 @@ class CoreWorker {
     std::vector<ObjectData> args;  // after PrepareAsyncTask
     std::vector<ObjectID> borrowed;
   };
+  // ---- streaming generators (num_returns="streaming"; generator_tracker.h) ----
+  // Executor side: reports item `index` of the running streaming task `spec` to its
+  // caller and waits for the reply (the caller's back-pressure). `item` is built like a
+  // return, with id GeneratorItemId(task, index). *stop: the caller wants no more items.
+  Status ReportGeneratorItem(const rpc::TaskSpec& spec, int64_t index, rpc::ReturnObject* item,
+                             bool* stop);
+  // Caller side. Waits for item `index` of the streaming task: kItem with its id, kEnd
+  // when the task ended (or was stopped) without it, kTimedOut, or kUnknown.
+  GeneratorTracker::Next GeneratorNext(const TaskID& task, int64_t index, int64_t timeout_ms);
+  // The language holds its own ref to item `index` now: the tracker's hold goes.
+  void GeneratorConsumed(const TaskID& task, int64_t index);
+  // The caller wants no more items: unconsumed ones are dropped; `forget` ends tracking.
+  void GeneratorStop(const TaskID& task, bool forget);
+
   // Futures of the language (Python's ref.future() and `await ref`): once `id` has a value
   // here (fetched from its owner if borrowed), `tag` is queued and ready_fd() (an eventfd)
   // becomes readable; TakeReady drains the queue. No thread waits per future.
@@ -222,6 +237,10 @@ class CoreWorker {
   std::vector<ObjectID> PrepareTask(rpc::TaskSpec* spec, TaskSpecPtr* shared,
                                     const ObjectID* hold = nullptr);
   void ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* reply);
+  // Caller side of ReportGeneratorItem: stores a new item (owned here, held for the
+  // language until it takes it) and answers per the back-pressure window.
+  void OnGeneratorItem(const rpc::ReportGeneratorItemRequest& request,
+                       GeneratorTracker::ReportReply reply);
   // Cancels the task returning `return_id` if this process submitted it and it is pending.
   Status CancelOwnedTask(const ObjectID& return_id, bool force, bool recursive);
   Status CancelPendingTask(const TaskSpecPtr& spec, bool force, bool recursive);
@@ -300,6 +319,7 @@ class CoreWorker {
   std::unique_ptr<GrpcLeaseClient> lease_client_;
   std::unique_ptr<GrpcActorStateSource> actor_states_;
   std::unique_ptr<TaskManager> task_manager_;
+  GeneratorTracker generators_;
   std::unique_ptr<NormalTaskSubmitter> submitter_;
   std::unique_ptr<ActorTaskSubmitter> actor_submitter_;
   ActorID actor_id_;  // the actor this worker hosts, if any
