@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <future>
@@ -12,19 +13,35 @@
 #include "common/logging.h"
 #include "common/memcopy.h"
 #include "core_worker/language_binding.h"
+#include "rpc/gcs_retry.h"
 
 namespace colony {
 namespace {
 
 constexpr int64_t kSyncRpcTimeoutMs = 30000;
 
-// A synchronous GCS call with the token and the default deadline.
+// Set once this process has had an answer from the GCS (a worker: at start, its raylet
+// had one): from then on an unreachable GCS is one that is restarting, and calls are
+// retried for a while (rpc/gcs_retry.h); before, a driver's wrong address fails at once.
+std::atomic<bool> gcs_answered_once{false};
+
+// A synchronous GCS call with the token and the default deadline, retried while the GCS
+// is away (every GCS method is safe to repeat).
 template <typename Request, typename Reply, typename Method>
 Status CallGcs(rpc::GcsService::Stub* gcs, const std::string& token, Method method,
                const Request& request, Reply* reply) {
-  grpc::ClientContext ctx;
-  rpc::PrepareClientContext(&ctx, token, kSyncRpcTimeoutMs);
-  return rpc::FromGrpcStatus((gcs->*method)(&ctx, request, reply));
+  auto attempt = [&](int64_t timeout_ms) {
+    reply->Clear();
+    grpc::ClientContext ctx;
+    rpc::PrepareClientContext(&ctx, token, timeout_ms);
+    return rpc::FromGrpcStatus((gcs->*method)(&ctx, request, reply));
+  };
+  if (!gcs_answered_once.load()) {
+    Status status = attempt(kSyncRpcTimeoutMs);
+    if (status.ok()) gcs_answered_once.store(true);
+    return status;
+  }
+  return rpc::RetryGcsCall(Request::descriptor()->name(), attempt, kSyncRpcTimeoutMs);
 }
 
 // Values handed to the executor point into the task spec, which outlives the execution.
@@ -258,6 +275,7 @@ Status CoreWorker::Connect() {
   if (options_.is_driver) {
     worker_id_ = WorkerID::FromRandom();
   } else {
+    gcs_answered_once.store(true);  // its raylet had the GCS's answers before starting it
     worker_id_ = WorkerID::FromBinary(HexToBytes(options_.worker_id_hex));
     job_id_ = JobID::FromBinary(HexToBytes(options_.job_id_hex));
     if (worker_id_.IsNil() || job_id_.IsNil()) {

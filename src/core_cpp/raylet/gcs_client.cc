@@ -97,22 +97,51 @@ void GcsClient::GetAllNodeInfo(int64_t timeout_ms, Callback<rpc::GetAllNodeInfoR
 }
 
 void GcsClient::GetAllJobInfo(int64_t timeout_ms, Callback<rpc::GetAllJobInfoReply> callback) {
-  Call<rpc::GetAllJobInfoRequest, rpc::GetAllJobInfoReply>(
+  CallRetrying<rpc::GetAllJobInfoRequest, rpc::GetAllJobInfoReply>(
       rpc::GetAllJobInfoRequest(), timeout_ms,
       [this](auto* ctx, auto* req, auto* reply, auto done) {
         stub_->async()->GetAllJobInfo(ctx, req, reply, std::move(done));
       },
-      std::move(callback));
+      std::move(callback), NowMs() + rpc::GcsReconnectTimeoutMs(),
+      std::make_shared<rpc::GcsBackoff>());
 }
 
 void GcsClient::ReportWorkerFailure(rpc::ReportWorkerFailureRequest request, int64_t timeout_ms,
                                     Callback<rpc::ReportWorkerFailureReply> callback) {
-  Call<rpc::ReportWorkerFailureRequest, rpc::ReportWorkerFailureReply>(
+  CallRetrying<rpc::ReportWorkerFailureRequest, rpc::ReportWorkerFailureReply>(
       std::move(request), timeout_ms,
       [this](auto* ctx, auto* req, auto* reply, auto done) {
         stub_->async()->ReportWorkerFailure(ctx, req, reply, std::move(done));
       },
-      std::move(callback));
+      std::move(callback), NowMs() + rpc::GcsReconnectTimeoutMs(),
+      std::make_shared<rpc::GcsBackoff>());
+}
+
+template <typename Request, typename Reply, typename Start>
+void GcsClient::CallRetrying(Request request, int64_t timeout_ms, Start start,
+                             Callback<Reply> callback, int64_t deadline_ms,
+                             std::shared_ptr<rpc::GcsBackoff> backoff) {
+  Request copy = request;
+  Call<Request, Reply>(
+      std::move(copy), timeout_ms, start,
+      [this, request = std::move(request), timeout_ms, start, callback, deadline_ms,
+       backoff](Status status, Reply&& reply) mutable {
+        int64_t delay = backoff->NextDelayMs();
+        if (!rpc::IsGcsUnavailable(status) || NowMs() + delay >= deadline_ms) {
+          callback(status, std::move(reply));
+          return;
+        }
+        COLONY_LOG(DEBUG) << Request::descriptor()->name() << " to the GCS at " << address_
+                          << " failed (" << status.ToString() << "); retrying in " << delay
+                          << " ms";
+        loop_->PostDelayed(
+            [this, request = std::move(request), timeout_ms, start, callback, deadline_ms,
+             backoff]() mutable {
+              CallRetrying<Request, Reply>(std::move(request), timeout_ms, start,
+                                           std::move(callback), deadline_ms, backoff);
+            },
+            delay);
+      });
 }
 
 template <typename Request, typename Reply, typename Start>

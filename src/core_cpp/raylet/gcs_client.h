@@ -1,5 +1,8 @@
 // The raylet's calls to the GCS. Start-up and shutdown calls block (nothing else runs
 // then); the rest are asynchronous with callbacks posted onto the raylet's event loop.
+// Reports that must not be lost while the GCS restarts (a worker's exit, a job's config)
+// are retried with backoff for rpc::GcsReconnectTimeoutMs(); the periodic ones (resource
+// reports, node polls) simply run again.
 #pragma once
 
 #include <condition_variable>
@@ -14,6 +17,7 @@
 #include "common/id.h"
 #include "common/status.h"
 #include "gcs.grpc.pb.h"
+#include "rpc/gcs_retry.h"
 #include "rpc/grpc_util.h"
 
 namespace colony::raylet {
@@ -48,6 +52,11 @@ class GcsClient {
  private:
   template <typename Request, typename Reply, typename Start>
   void Call(Request request, int64_t timeout_ms, Start start, Callback<Reply> callback);
+  // Call, again after a backoff delay while the GCS is unavailable, until `deadline_ms`
+  // (steady clock).
+  template <typename Request, typename Reply, typename Start>
+  void CallRetrying(Request request, int64_t timeout_ms, Start start, Callback<Reply> callback,
+                    int64_t deadline_ms, std::shared_ptr<rpc::GcsBackoff> backoff);
   bool Track(grpc::ClientContext* ctx);
   void Untrack(grpc::ClientContext* ctx);
 
