@@ -479,6 +479,25 @@ def test_the_api_survives_hostile_requests(head):
     assert head.client.list_jobs() is not None  # still serving
 
 
+def test_cli_from_elsewhere_with_address_and_token(head, tmp_path):
+    """No cluster file here (another machine): --address and COLONY_CLUSTER_TOKEN."""
+    env = subprocess_env(TMPDIR=str(tmp_path), COLONY_CLUSTER_TOKEN=head.info["token"])
+    addr = head.info["dashboard_address"]
+
+    def job(*args):
+        return subprocess.run([sys.executable, "-m", "colony.scripts.cli", "job", *args], env=env,
+                              capture_output=True, text=True, timeout=DEADLINE,
+                              stdin=subprocess.DEVNULL)
+    out = job("submit", "--address", addr, "--", "echo", "from elsewhere")
+    assert out.returncode == 0 and "from elsewhere" in out.stdout, out.stdout + out.stderr
+    assert job("list", "--address", addr).returncode == 0
+    env["COLONY_DASHBOARD_ADDRESS"] = addr
+    assert "SUCCEEDED" in job("list").stdout
+    env.pop("COLONY_DASHBOARD_ADDRESS")
+    nothing = job("list")
+    assert nothing.returncode == 1 and "found no cluster with a job API" in nothing.stderr
+
+
 def test_a_working_dir_is_uploaded_once_and_unpacked_once(head, project):
     uri = head.client.upload_working_dir(str(project))
     assert head.client.upload_working_dir(str(project)) == uri  # same content, same package
