@@ -71,12 +71,21 @@ def actor_classes(mod):
     (``Client``) find it as a closure variable: cloudpickle sends the classes by value and the
     module by name, so the same classes work under any engine."""
 
+    def small_value_task():
+        return b"ok"
+
+    small_value_remote = mod.remote(small_value_task)
+
     class Actor:
         def small_value(self):
             return b"ok"
 
         def small_value_arg(self, x):
             return b"ok"
+
+        def small_value_batch(self, n):
+            # Ray's "multi client tasks async": the actor is a client submitting tasks.
+            mod.get([small_value_remote.remote() for _ in range(n)])
 
     class AsyncActor:
         async def small_value(self):
@@ -241,7 +250,10 @@ class RayEngine(Engine):
 
     def start(self, mod, init_kwargs: dict) -> Cluster:
         kwargs = {k: v for k, v in init_kwargs.items() if k not in self._COLONY_ONLY}
-        context = mod.init(include_dashboard=False, **kwargs)
+        # "local": always a new cluster. Without it ray.init() looks for a running one by
+        # scanning every process's command line for --gcs-address=..., and fails on
+        # Colony's daemons (which take "--gcs-address HOST:PORT").
+        context = mod.init(address="local", include_dashboard=False, **kwargs)
         address = context.address_info["gcs_address"]
         node = mod._private.worker._global_node
         procs = {"driver": os.getpid()}
@@ -459,8 +471,7 @@ def tasks_async(mod, ctx: Context) -> Workload:
 def _client_driver_main(module_name: str, address: str, env: dict, conn) -> None:
     """A second driver process: joins the cluster, then runs batches on command.
 
-    Stands in for Ray's ``Actor.small_value_batch`` until Colony has actors: each batch submits
-    ``n`` no-op tasks and gets them all."""
+    Each batch submits ``n`` no-op tasks and gets them all."""
     try:
         os.environ.update(env)
         mod = importlib.import_module(module_name)
@@ -519,10 +530,29 @@ def _recv(conn, proc, what: str, timeout: float):
 
 @row("multi client tasks async", group="tasks")
 def multi_client_tasks_async(mod, ctx: Context) -> Workload:
-    """m client drivers (separate processes joined to the same cluster) each submit n no-op
-    tasks and get them all, at the same time; tasks per second over all clients. Ray runs the
-    clients as m=4 actors with n=10000; Colony has no actors yet, so they are processes (the
-    JSON also keeps the sum of each client's own rate)."""
+    """As Ray: m=4 ``Actor``s (num_cpus=0) each run ``small_value_batch(n)`` (submit n no-op
+    tasks, get them all), all at once; tasks per second over all of them."""
+    m, n = ctx.args.clients, ctx.args.client_batch
+    started = _Started(mod)
+    actors = [started.add(ctx.actor_class("Actor").remote()) for _ in range(m)]
+    ctx.get([a.small_value_batch.remote(1) for a in actors], f"start of {m} client actors")
+
+    def fn():
+        ctx.get([a.small_value_batch.remote(n) for a in actors], "client actor batches")
+
+    return Workload(fn, multiplier=n * m, teardown=started.teardown,
+                    params={"clients": m, "tasks_per_client_per_call": n,
+                            "client_kind": "actors (as Ray)",
+                            "ray_reference": {"clients": 4, "tasks_per_client_per_call": 10000,
+                                              "client_kind": "actors"}})
+
+
+@row("multi driver tasks async", group="tasks")
+def multi_driver_tasks_async(mod, ctx: Context) -> Workload:
+    """Not a Ray row: m client drivers (separate processes joined to the same cluster, each its
+    own job with its own workers) each submit n no-op tasks and get them all, at the same time;
+    tasks per second over all clients (the JSON also keeps the sum of each client's own
+    rate)."""
     m, n = ctx.args.clients, ctx.args.client_batch
     spawn = multiprocessing.get_context("spawn")
     clients = []
@@ -579,9 +609,7 @@ def multi_client_tasks_async(mod, ctx: Context) -> Workload:
     return Workload(fn, multiplier=n * m, teardown=teardown, round_extra=round_extra,
                     params={"clients": m, "tasks_per_client_per_call": n,
                             "client_kind": "driver processes (multiprocessing spawn)",
-                            "client_start_seconds": [round(s, 3) for s in startup],
-                            "ray_reference": {"clients": 4, "tasks_per_client_per_call": 10000,
-                                              "client_kind": "actors"}})
+                            "client_start_seconds": [round(s, 3) for s in startup]})
 
 
 # --------------------------------------------------------------------------- actor rows
@@ -1048,7 +1076,7 @@ def run(args) -> int:
         "git": git_info(),
         "machine": machine_info(),
         "settings": {"rounds": args.rounds, "duration": args.duration, "warmup": args.warmup,
-                     "settle": args.settle,
+                     "settle": args.settle, "quiet_wait": args.quiet_wait,
                      "cluster_warmup": args.cluster_warmup, "clients": args.clients,
                      "client_batch": args.client_batch, "actors": args.actors,
                      "actor_batch": args.actor_batch, "call_timeout": args.call_timeout,
@@ -1136,10 +1164,33 @@ def _init_kwargs(args) -> dict:
     return {"num_cpus": args.num_cpus} if args.num_cpus is not None else {}
 
 
+def wait_until_quiet(max_seconds: float, threshold: float = 0.1) -> dict:
+    """Waits until this process and its descendants (the cluster's daemons, their agents and
+    workers) use less than ``threshold`` CPUs over a 1 s window, for at most ``max_seconds``.
+    A fresh cluster keeps starting things for seconds after init returns (Ray: its dashboard
+    and runtime-env agents, log monitor and prestarted workers; on 2 cores that took half the
+    CPU from the first rows); Ray's own script hides that behind a 10 s sleep per row."""
+    t0 = time.monotonic()
+    windows = []
+    while True:
+        before = cpu_snapshot(os.getpid())
+        time.sleep(1.0)
+        used = cpu_use(before, cpu_snapshot(os.getpid()))
+        if used is None:
+            break
+        windows.append(used["bench_cpus"])
+        if used["bench_cpus"] < threshold or time.monotonic() - t0 >= max_seconds:
+            break
+    return {"seconds": round(time.monotonic() - t0, 2), "cluster_cpus_by_second": windows,
+            "quiet": bool(windows) and windows[-1] < threshold}
+
+
 def run_row(r: Row, mod, ctx: Context, args) -> dict:
     result = {"name": r.name, "group": r.group, "loadavg_before": loadavg()}
     if args.settle:
         time.sleep(args.settle)
+    if args.quiet_wait > 0:
+        result["quiet_wait"] = wait_until_quiet(args.quiet_wait)
     gc.collect()
     # A hang must not eat the whole run: dump every thread's stack and exit.
     faulthandler.dump_traceback_later(args.row_timeout, exit=True)
@@ -1190,14 +1241,19 @@ def parse_args(argv=None):
     p.add_argument("--settle", type=float, default=0.0,
                    help="seconds to sleep before each row (Ray sleeps 10 to let neighbours "
                         "settle; default 0)")
+    p.add_argument("--quiet-wait", type=float, default=30.0,
+                   help="before each row, wait up to this many seconds until the cluster's "
+                        "processes are idle (< 0.1 CPU over 1 s), so a row does not share the "
+                        "CPUs with daemons still starting up (default 30; 0 = off)")
     p.add_argument("--cluster-warmup", type=float, default=3.0,
                    help="seconds of no-op tasks run on each fresh cluster before its first row, "
                         "so that row does not pay for starting workers (default 3)")
     p.add_argument("--clients", type=int, default=4,
-                   help="client drivers in 'multi client tasks async' (default 4, as Ray)")
-    p.add_argument("--client-batch", type=int, default=2000,
-                   help="tasks each client submits per call in 'multi client tasks async' "
-                        "(default 2000 so a call stays within a round; Ray uses 10000)")
+                   help="client actors in 'multi client tasks async' and client drivers in "
+                        "'multi driver tasks async' (default 4, as Ray)")
+    p.add_argument("--client-batch", type=int, default=10000,
+                   help="tasks each client submits per call in those rows (default 10000, as "
+                        "Ray)")
     p.add_argument("--actors", type=int, default=None,
                    help="n of the 1:n and n:n actor rows: how many server actors (default, as "
                         "Ray: cpu_count // 2, at least 1)")
@@ -1241,7 +1297,7 @@ def parse_args(argv=None):
 # --------------------------------------------------------------------------- --compare-ray
 
 # Options a compare run hands on to both engines' runs unchanged.
-_PASSED_ON = ("rounds", "duration", "warmup", "settle", "cluster_warmup", "clients",
+_PASSED_ON = ("rounds", "duration", "warmup", "settle", "quiet_wait", "cluster_warmup", "clients",
               "client_batch", "actors", "actor_batch", "call_timeout", "num_cpus", "row_timeout")
 
 

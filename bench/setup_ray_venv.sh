@@ -9,5 +9,7 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check "ray${RAY_VERSION:+==$RAY_VERSION}" numpy
+# grpcio: Ray's own benchmark script (ray/_private/ray_perf.py) imports Ray Client, which
+# needs it; the harness does not.
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check "ray${RAY_VERSION:+==$RAY_VERSION}" numpy grpcio
 "$VENV/bin/python" -c 'import ray; print("ray", ray.__version__, "in", ray.__file__)'
