@@ -6,10 +6,12 @@ import io.colony.streaming.function.FlatMapFunction;
 import io.colony.streaming.function.KeySelector;
 import io.colony.streaming.function.MapFunction;
 import io.colony.streaming.function.Sink;
+import io.colony.streaming.function.TimestampAssigner;
 import io.colony.streaming.plan.FunctionRefs;
 import io.colony.streaming.proto.StreamingPlan.FunctionRef;
 import io.colony.streaming.proto.StreamingPlan.Operator;
 import io.colony.streaming.proto.StreamingPlan.OperatorKind;
+import io.colony.streaming.proto.StreamingPlan.TimestampSpec;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -64,6 +66,31 @@ public class DataStream<T> {
 
   public DataStream<T> filter(PyOperator function) {
     return add(OperatorKind.FILTER, FunctionRefs.python(function), null);
+  }
+
+  /**
+   * Gives each record its event time (ms) and makes watermarks, {@code max event time seen -
+   * maxOutOfOrdernessMs}: what event-time windows fire on.
+   */
+  public DataStream<T> assignTimestamps(
+      Class<? extends TimestampAssigner<?>> type, int maxOutOfOrdernessMs, Object... args) {
+    return timestamps(
+        add(OperatorKind.TIMESTAMPS, FunctionRefs.java(type, TimestampAssigner.class, args), type),
+        maxOutOfOrdernessMs);
+  }
+
+  public DataStream<T> assignTimestamps(PyOperator function, int maxOutOfOrdernessMs) {
+    return timestamps(add(OperatorKind.TIMESTAMPS, FunctionRefs.python(function), null), maxOutOfOrdernessMs);
+  }
+
+  private DataStream<T> timestamps(DataStream<T> stream, int maxOutOfOrdernessMs) {
+    if (maxOutOfOrdernessMs < 0) {
+      throw new IllegalArgumentException(
+          "maxOutOfOrdernessMs must be >= 0, got " + maxOutOfOrdernessMs);
+    }
+    context.graph().operator(stream.operatorId).setTimestamps(
+        TimestampSpec.newBuilder().setMaxOutOfOrdernessMs(maxOutOfOrdernessMs));
+    return stream;
   }
 
   /** Partitions by key: the keyed operators after it see each key in one instance. */

@@ -6,21 +6,25 @@ import io.colony.streaming.proto.StreamingPlan.Operator;
 import io.colony.streaming.proto.StreamingPlan.SourceSpec;
 import io.colony.streaming.proto.StreamingPlan.WindowSpec;
 import io.colony.streaming.runtime.ops.CountWindowLogic;
+import io.colony.streaming.runtime.ops.EventTimeWindowLogic;
 import io.colony.streaming.runtime.ops.FilterLogic;
 import io.colony.streaming.runtime.ops.FlatMapLogic;
 import io.colony.streaming.runtime.ops.KeyByLogic;
 import io.colony.streaming.runtime.ops.MapLogic;
 import io.colony.streaming.runtime.ops.OperatorLogic;
 import io.colony.streaming.runtime.ops.PassLogic;
+import io.colony.streaming.runtime.ops.ProcessLogic;
+import io.colony.streaming.runtime.ops.RecordContext;
 import io.colony.streaming.runtime.ops.ReduceLogic;
 import io.colony.streaming.runtime.ops.SinkLogic;
+import io.colony.streaming.runtime.ops.TimestampsLogic;
 import io.colony.streaming.runtime.source.CollectionReader;
 import io.colony.streaming.runtime.source.FunctionReader;
 import io.colony.streaming.runtime.source.GeneratorReader;
 import io.colony.streaming.runtime.source.SourceReader;
 import java.util.List;
 
-/** The Java runtime's operators for a plan's operators; kinds it does not run fail here. */
+/** The Java runtime's operators for a plan's operators. */
 final class ChainFactory {
   private static final XlangCodec XLANG = new XlangCodec(ReferenceTracker.NONE);
 
@@ -48,9 +52,15 @@ final class ChainFactory {
     }
   }
 
-  static OperatorLogic operator(Operator op, ClassLoader loader, int instance, int parallelism)
+  static OperatorLogic operator(
+      Operator op, ClassLoader loader, int instance, int parallelism, RecordContext context)
       throws Exception {
     switch (op.getKind()) {
+      case TIMESTAMPS:
+        return new TimestampsLogic(
+            Functions.create(op, loader), op.getTimestamps().getMaxOutOfOrdernessMs(), context);
+      case PROCESS:
+        return new ProcessLogic(Functions.create(op, loader));
       case MAP:
         return new MapLogic(Functions.create(op, loader));
       case FLAT_MAP:
@@ -64,7 +74,7 @@ final class ChainFactory {
       case UNION:
         return new PassLogic();
       case WINDOW:
-        return window(op, loader);
+        return window(op, loader, context);
       case SINK:
         SinkLogic sink = new SinkLogic(Functions.create(op, loader));
         sink.open(instance, parallelism);
@@ -77,28 +87,39 @@ final class ChainFactory {
                 + op.getName()
                 + ") is a "
                 + op.getKind()
-                + ", which the Java runtime does not run yet: write it in Python");
+                + ", which an operator actor cannot run");
     }
   }
 
-  private static OperatorLogic window(Operator op, ClassLoader loader) throws Exception {
+  private static OperatorLogic window(Operator op, ClassLoader loader, RecordContext context)
+      throws Exception {
     WindowSpec w = op.getWindow();
-    if (w.getFunction() != WindowSpec.Function.REDUCE) {
-      throw new IllegalArgumentException(
-          "window " + op.getId() + ": the Java runtime runs reduce windows only, not " + w.getFunction());
+    boolean isApply = w.getFunction() == WindowSpec.Function.APPLY;
+    if (w.getSize() < 1) {
+      throw new IllegalArgumentException("window " + op.getId() + " has size 0");
     }
     switch (w.getKind()) {
       case TUMBLING_COUNT:
-        return new CountWindowLogic(Functions.create(op, loader), (int) w.getSize(), 0);
+        return new CountWindowLogic(Functions.create(op, loader), isApply, (int) w.getSize(), 0);
       case SLIDING_COUNT:
-        return new CountWindowLogic(Functions.create(op, loader), (int) w.getSize(), (int) w.getSlide());
+        return new CountWindowLogic(
+            Functions.create(op, loader), isApply, (int) w.getSize(), slide(op, w));
+      case TUMBLING_EVENT_TIME:
+        return new EventTimeWindowLogic(
+            Functions.create(op, loader), isApply, w.getSize(), w.getSize(), context);
+      case SLIDING_EVENT_TIME:
+        return new EventTimeWindowLogic(
+            Functions.create(op, loader), isApply, w.getSize(), slide(op, w), context);
       default:
-        throw new IllegalArgumentException(
-            "window "
-                + op.getId()
-                + ": the Java runtime runs count windows only, not "
-                + w.getKind()
-                + " (write event-time windows in Python)");
+        throw new IllegalArgumentException("window " + op.getId() + " has an unknown kind");
     }
   }
+
+  private static int slide(Operator op, WindowSpec w) {
+    if (w.getSlide() < 1) {
+      throw new IllegalArgumentException("sliding window " + op.getId() + " has slide 0");
+    }
+    return (int) w.getSlide();
+  }
+
 }

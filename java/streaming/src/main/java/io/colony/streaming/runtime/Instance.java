@@ -14,6 +14,7 @@ import io.colony.streaming.proto.StreamingPlan.Partitioning;
 import io.colony.streaming.runtime.ops.Emitter;
 import io.colony.streaming.runtime.ops.FlatMapLogic;
 import io.colony.streaming.runtime.ops.OperatorLogic;
+import io.colony.streaming.runtime.ops.RecordContext;
 import io.colony.streaming.runtime.source.SourceReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -49,6 +50,8 @@ final class Instance implements Runnable {
   private final List<OutputChannel> outChannels = new ArrayList<>();
   private final Map<String, OutputChannel> outputsById = new HashMap<>();
   private final Thread thread;
+  private final RecordContext context = new RecordContext();
+  private final List<Emitter> downstreams = new ArrayList<>(); // what follows logics.get(i)
   private final List<String> operatorIds = new ArrayList<>();
   // Records into and out of each operator of the chain (the thread's; published with the rest).
   private final long[] opIn;
@@ -66,12 +69,15 @@ final class Instance implements Runnable {
   private String error;
   private long recordsIn;
   private long recordsOut;
+  private long publishedLateDropped;
   private long[] publishedOpIn;
   private long[] publishedOpOut;
   private Long watermark;
   private long committed = -1; // newest checkpoint id whose commit() ran
 
   // The thread's own.
+  private Long inputWatermark; // the minimum over the input channels' watermarks
+  private Long outputWatermark; // the last watermark sent on
   private Long aligning; // checkpoint whose barriers are being aligned
   private boolean alignFinal;
   private int nextInput;
@@ -98,7 +104,7 @@ final class Instance implements Runnable {
     boolean isSource = chain.get(0).getKind() == OperatorKind.SOURCE;
     this.source = isSource ? ChainFactory.source(chain.get(0), loader) : null;
     for (Operator op : chain.subList(isSource ? 1 : 0, chain.size())) {
-      logics.add(ChainFactory.operator(op, loader, index, parallelism));
+      logics.add(ChainFactory.operator(op, loader, index, parallelism, this.context));
     }
     for (Operator op : chain) {
       operatorIds.add(op.getId());
@@ -190,6 +196,7 @@ final class Instance implements Runnable {
             opOut[k]++;
             downstream.emit(record);
           };
+      downstreams.add(0, counted);
       next =
           record -> {
             opIn[k]++;
@@ -283,7 +290,7 @@ final class Instance implements Runnable {
       metrics.put("records_in", recordsIn);
       metrics.put("records_out", recordsOut);
       metrics.put("backlog", backlog);
-      metrics.put("late_dropped", 0L);
+      metrics.put("late_dropped", publishedLateDropped);
       metrics.put("watermark", watermark);
       Map<String, Object> operators = new LinkedHashMap<>();
       for (int i = 0; i < operatorIds.size(); i++) {
@@ -451,11 +458,13 @@ final class Instance implements Runnable {
     opIn[0] += records.size(); // the source's records are what it read and passed on
     opOut[0] += records.size();
     for (Object record : records) {
+      context.timestamp = null;
       head.emit(record);
     }
     synchronized (lock) {
       recordsIn += records.size();
     }
+    offerGeneratedWatermarks();
     publishRecordsOut();
     return !records.isEmpty();
   }
@@ -518,12 +527,15 @@ final class Instance implements Runnable {
           RecordCodec.ENCODING.equals(message.get("encoding"))
               ? records.decode((byte[]) payload)
               : (List<?>) payload;
+      List<?> stamps = (List<?>) message.get("timestamps");
       synchronized (lock) {
         recordsIn += batch.size();
       }
-      for (Object record : batch) {
-        head.emit(record);
+      for (int i = 0; i < batch.size(); i++) {
+        context.timestamp = stamps == null ? null : ((Number) stamps.get(i)).longValue();
+        head.emit(batch.get(i));
       }
+      offerGeneratedWatermarks();
     } else if (Messages.WATERMARK.equals(kind)) {
       from.watermark = Messages.number(message.get("timestamp"), "watermark");
       advanceWatermark();
@@ -584,7 +596,10 @@ final class Instance implements Runnable {
     }
   }
 
-  /** The input watermark: the minimum over open inputs, once each has one; forwarded when it rises. */
+  /**
+   * The input watermark: the minimum over open inputs, once each has one. When it rises it goes
+   * through the chain (windows fire) and on to the outputs, unless an operator swallows it.
+   */
   private void advanceWatermark() throws Exception {
     Long min = null;
     for (InputChannel in : inputs) {
@@ -596,15 +611,35 @@ final class Instance implements Runnable {
       }
       min = min == null ? in.watermark : Math.min(min, in.watermark);
     }
-    Long current;
-    synchronized (lock) {
-      current = watermark;
+    if (min == null || (inputWatermark != null && min <= inputWatermark)) {
+      return;
     }
-    if (min != null && (current == null || min > current)) {
-      synchronized (lock) {
-        watermark = min;
+    inputWatermark = min;
+    synchronized (lock) {
+      watermark = min;
+    }
+    passWatermark(min, 0);
+  }
+
+  /** Watermarks TIMESTAMPS operators made from the records just processed. */
+  private void offerGeneratedWatermarks() throws Exception {
+    for (int i = 0; i < logics.size(); i++) {
+      Long generated = logics.get(i).takeWatermark();
+      if (generated != null) {
+        passWatermark(generated, i + 1);
       }
-      sendToAll(Messages.watermark(min));
+    }
+  }
+
+  /** Hands a watermark to the chain's operators from {@code first} on, then to the outputs. */
+  private void passWatermark(long wm, int first) throws Exception {
+    Long passing = wm;
+    for (int i = first; i < logics.size() && passing != null; i++) {
+      passing = logics.get(i).onWatermark(passing, downstreams.get(i));
+    }
+    if (passing != null && (outputWatermark == null || passing > outputWatermark)) {
+      outputWatermark = passing;
+      sendToAll(Messages.watermark(passing));
     }
   }
 
@@ -651,6 +686,11 @@ final class Instance implements Runnable {
     synchronized (lock) {
       recordsOut = recordsOutUnlocked;
       publishedOpIn = opIn.clone();
+      long late = 0;
+      for (OperatorLogic logic : logics) {
+        late += logic.lateDropped();
+      }
+      publishedLateDropped = late;
       publishedOpOut = opOut.clone();
     }
   }
@@ -658,8 +698,12 @@ final class Instance implements Runnable {
   private void append(Output output, OutputChannel out, Object record) {
     if (out.batch.isEmpty()) {
       out.batchStartNanos = System.nanoTime();
+      out.timestamps = context.timestamp != null ? new ArrayList<>() : null;
     }
     out.batch.add(record);
+    if (out.timestamps != null) {
+      out.timestamps.add(context.timestamp != null ? context.timestamp : 0L);
+    }
     if ((out.batch.size() & 7) == 1) { // sampled: one record in 8 stands for the next 8
       out.batchBytes += 8 * estimateBytes(record);
     }
@@ -689,12 +733,14 @@ final class Instance implements Runnable {
 
   private void sendBatch(OutputChannel out) {
     List<Object> batch = out.batch;
+    List<Long> stamps = out.timestamps;
     out.batch = new ArrayList<>(batch.size());
+    out.timestamps = null;
     out.batchBytes = 0;
     if (out.toJava) {
-      send(out, Messages.batch(records.encode(batch), RecordCodec.ENCODING));
+      send(out, Messages.batch(records.encode(batch), RecordCodec.ENCODING, stamps));
     } else {
-      send(out, Messages.batch(batch, "XLANG"));
+      send(out, Messages.batch(batch, "XLANG", stamps));
     }
   }
 

@@ -1,6 +1,7 @@
 package io.colony.streaming.runtime;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The messages on a channel (docs/streaming.md, "Messages on a channel"), as XLANG maps. */
@@ -16,12 +17,12 @@ final class Messages {
   private Messages() {}
 
   /** A batch: {@code records} a list (XLANG), or the FORY bytes of one (Java to Java). */
-  static Map<String, Object> batch(Object records, String encoding) {
+  static Map<String, Object> batch(Object records, String encoding, List<Long> timestamps) {
     Map<String, Object> m = new HashMap<>(8);
     m.put(KIND, BATCH);
     m.put("encoding", encoding);
     m.put("records", records);
-    m.put("timestamps", null);
+    m.put("timestamps", timestamps);
     return m;
   }
 

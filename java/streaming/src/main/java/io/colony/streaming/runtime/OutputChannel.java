@@ -18,6 +18,7 @@ final class OutputChannel {
   int credits;
   final ArrayDeque<Map<String, Object>> waiting = new ArrayDeque<>();
   List<Object> batch = new ArrayList<>();
+  List<Long> timestamps; // the batch's event times, when its records have them
   long batchBytes;
   long batchStartNanos;
 

@@ -1,6 +1,8 @@
 package io.colony.streaming.runtime.ops;
 
+import io.colony.streaming.function.Collector;
 import io.colony.streaming.function.ReduceFunction;
+import io.colony.streaming.function.WindowFunction;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,6 +15,7 @@ import java.util.Map;
  */
 public final class CountWindowLogic implements OperatorLogic {
   private final ReduceFunction<Object> function;
+  private final WindowFunction<Object, Object, Object> apply; // APPLY instead of a reduce
   private final int size;
   private final int slide; // 0: tumbling
   // Per key: the window's records (sliding) or [count, accumulated] (tumbling).
@@ -20,9 +23,17 @@ public final class CountWindowLogic implements OperatorLogic {
 
   @SuppressWarnings("unchecked")
   public CountWindowLogic(Object function, int size, int slide) {
-    this.function = (ReduceFunction<Object>) function;
+    this(function, false, size, slide);
+  }
+
+  /** {@code isApply}: {@code function} is a WindowFunction, called with the window's records. */
+  @SuppressWarnings("unchecked")
+  public CountWindowLogic(Object function, boolean isApply, int size, int slide) {
+    this.function = isApply ? null : (ReduceFunction<Object>) function;
+    this.apply = isApply ? (WindowFunction<Object, Object, Object>) function : null;
     this.size = size;
-    this.slide = slide;
+    // APPLY keeps every window's records: a tumbling window is a sliding one sliding by its size.
+    this.slide = isApply && slide == 0 ? size : slide;
   }
 
   @Override
@@ -64,7 +75,18 @@ public final class CountWindowLogic implements OperatorLogic {
     }
     long seen = (Long) window[0] + 1;
     window[0] = seen;
-    if (seen % slide == 0) {
+    if (seen % slide == 0 && apply != null) {
+      List<Object> values = new ArrayList<>(records);
+      if (slide == size) {
+        records.clear(); // tumbling: the next window starts empty
+      }
+      List<Object> emitted = new ArrayList<>();
+      Collector<Object> collector = emitted::add;
+      apply.apply(key, seen - values.size(), seen, values, collector);
+      for (Object o : emitted) {
+        out.emit(o);
+      }
+    } else if (seen % slide == 0) {
       Object reduced = null;
       boolean first = true;
       for (Object r : records) {

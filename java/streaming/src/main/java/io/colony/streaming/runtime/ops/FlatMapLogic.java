@@ -34,7 +34,7 @@ public final class FlatMapLogic implements OperatorLogic {
   public static final class EmitException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    EmitException(Exception cause) {
+    public EmitException(Exception cause) {
       super(cause);
     }
   }

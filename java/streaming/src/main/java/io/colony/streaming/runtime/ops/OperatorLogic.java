@@ -19,4 +19,22 @@ public interface OperatorLogic {
   default void commit(long checkpointId) throws Exception {}
 
   default void close() throws Exception {}
+
+  /**
+   * The input watermark advanced: fire what it completes into {@code out}; returns the watermark to
+   * pass on to the next operators (null: swallow it, as {@code TIMESTAMPS} does).
+   */
+  default Long onWatermark(long watermark, Emitter out) throws Exception {
+    return watermark;
+  }
+
+  /** A watermark this operator made while processing ({@code TIMESTAMPS}), once; else null. */
+  default Long takeWatermark() {
+    return null;
+  }
+
+  /** Records dropped for arriving after their window fired. */
+  default long lateDropped() {
+    return 0;
+  }
 }
