@@ -174,6 +174,8 @@ def test_stop_with_checkpoint_and_resume(shared_cluster, tmp_path):
     stopped_at = job.last_checkpoint
     partial = read_file_sink(str(tmp_path))
     assert len(partial) < 3000
+    # the stop's checkpoint is committed: nothing is left staged
+    assert not [n for n in os.listdir(tmp_path) if n.endswith(".pending")]
     assert job.metrics()["0-source"]["checkpoint_age_s"] >= 0
     open(go, "w").close()
     job.resume()

@@ -221,6 +221,7 @@ class JobCoordinator:
         final_id = None
         final_commits = []
         stopping = None
+        stop_id, stop_commits = None, []
         last_trigger = time.monotonic()
         while True:
             replies = self._get([self._handles[k].poll.remote() for k in keys])
@@ -242,9 +243,9 @@ class JobCoordinator:
                 if pending.final:
                     final_id = pending.checkpoint_id
                     final_commits = commits
+                elif stopping is not None:
+                    stop_id, stop_commits = pending.checkpoint_id, commits
                 pending = None
-                if stopping is not None:
-                    return (STOPPED,)
             elif pending is not None and now - pending.started > timeout:
                 raise _InstanceFailed(f"checkpoint {pending.checkpoint_id} did not complete "
                                       f"within {timeout:.0f} s")
@@ -254,13 +255,16 @@ class JobCoordinator:
                 if all(self._committed(r, ref, final_id)
                        for r, ref in zip(replies, final_commits)):
                     return (FINISHED,)
+            if stop_id is not None and all(self._committed(r, ref, stop_id)
+                                           for r, ref in zip(replies, stop_commits)):
+                return (STOPPED,)   # the sinks have committed up to the stop's checkpoint
             with self._lock:
                 stop, self._stop_request = self._stop_request, None
             if stop is not None and stopping is None:
                 stopping = stop
                 if not stop["checkpoint"]:
                     return (STOPPED,)
-            if pending is None and final_id is None:
+            if pending is None and final_id is None and stop_id is None:
                 want_final = exhausted and stopping is None
                 due = stopping is not None or want_final or (
                     interval > 0 and now - last_trigger >= interval)
