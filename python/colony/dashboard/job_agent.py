@@ -81,10 +81,10 @@ class JobAgent:
 
     def stop_all(self) -> None:
         with self._lock:
-            ids = list(self._runs)
-        for sid in ids:
+            runs = dict(self._runs)
+        for sid in runs:
             self.stop(sid)
-        for run in list(self._runs.values()):
+        for run in runs.values():
             run.done.wait(self._grace + 5)
 
     def _terminate(self, proc: subprocess.Popen) -> None:
@@ -97,12 +97,21 @@ class JobAgent:
         _killpg(pgid, signal.SIGKILL)
 
     def _supervise(self, run: _Run, entrypoint: str, env: dict, on_running, on_exit) -> None:
+        try:
+            self._run_driver(run, entrypoint, env, on_running, on_exit)
+        finally:
+            run.done.set()
+            with self._lock:  # a finished job is not "running here" any more
+                if self._runs.get(run.submission_id) is run:
+                    del self._runs[run.submission_id]
+
+    def _run_driver(self, run: _Run, entrypoint: str, env: dict, on_running, on_exit) -> None:
         log_path = self.log_path(run.submission_id)
         try:
             with open(log_path, "ab") as log:
                 try:
                     cwd, proc_env = self._prepare(run.submission_id, env)
-                except runtime_env.RuntimeEnvError as e:
+                except (runtime_env.RuntimeEnvError, OSError) as e:  # bad package, full disk
                     log.write(f"colony: the job could not start: {e}\n".encode())
                     run.done.set()
                     on_exit(None, f"the job could not start: {e}", False)
