@@ -360,3 +360,44 @@ def test_colony_logs_lists_and_reads_any_processs_log(cli):
     finally:
         follow.kill()
         follow.wait()
+
+
+JAVA_PRINTER = """
+public class LogPrinter {
+  public LogPrinter() {
+    System.out.println("java actor created");
+  }
+  public String speak(String word) {
+    System.out.println("java says " + word);
+    System.err.println("java warns " + word);
+    return word;
+  }
+}
+"""
+
+
+def test_java_actor_output_reaches_a_python_driver(tmp_path):
+    import shutil
+    if shutil.which("javac") is None:
+        pytest.fail("javac is needed (scripts/install.sh installs it)")
+    (tmp_path / "LogPrinter.java").write_text(JAVA_PRINTER)
+    subprocess.run(["javac", "-d", str(tmp_path), str(tmp_path / "LogPrinter.java")], check=True)
+    d = Driver(f"""
+        from colony import cross_language
+        colony.init(num_cpus=2, job_config=colony.JobConfig(code_search_path=[{str(tmp_path)!r}]))
+        printer = cross_language.java_actor_class("LogPrinter").remote()
+        assert colony.get(printer.speak.remote("hi")) == "hi"
+        print("CALLED")
+        wait_for_stdin_close()
+    """)
+    try:
+        d.wait_line(r"^CALLED$")
+        m = d.wait_line(PREFIX + r"java says hi$")
+        assert m.group("name") == "LogPrinter"
+        d.wait_line(PREFIX + r"java actor created$")
+        m = d.wait_line(PREFIX + r"java warns hi$", stream="err")
+        assert m.group("name") == "LogPrinter"
+        # A real SLF4J binding: no "no providers" warnings from the JVM's libraries.
+        assert not d.matching("SLF4J", "err"), d.lines["err"]
+    finally:
+        assert d.finish() == 0

@@ -1,6 +1,7 @@
 package io.colony.runtime;
 
 import io.colony.api.runtime.RuntimeHolder;
+import io.colony.runtime.logging.MarkedPrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,8 @@ public final class WorkerMain {
       System.err.println("WorkerMain is started by the raylet; " + missing + " is not set");
       System.exit(2);
     }
+    // What tasks print is labelled with the task or actor (docs/observability.md).
+    MarkedPrintStream.install();
     NativeLibraryLoader.load();
     ClassLoader jobLoader =
         JobClassLoaders.create(codeSearchPath(env), WorkerMain.class.getClassLoader());

@@ -12,6 +12,7 @@ import io.colony.runtime.generated.Common.TaskSpec;
 import io.colony.runtime.generated.Common.TaskType;
 import io.colony.runtime.generated.CoreWorker.PushTaskReply;
 import io.colony.runtime.generated.CoreWorker.ReturnObject;
+import io.colony.runtime.logging.TaskLabels;
 import io.colony.runtime.object.ObjectIds;
 import io.colony.runtime.serialization.ObjectSerializer;
 import io.colony.runtime.serialization.SerializedValue;
@@ -51,6 +52,7 @@ public final class TaskExecutor {
   private final ReturnWriter returnWriter;
   private final Map<ByteString, Thread> running = new ConcurrentHashMap<>();
   private volatile Object actor;
+  private volatile String actorLabel; // the marker of the actor this worker hosts, once created
 
   public TaskExecutor(
       FunctionResolver resolver, ObjectSerializer serializer, ReturnWriter returnWriter) {
@@ -69,6 +71,7 @@ public final class TaskExecutor {
     // Native threads attach with the system loader; task code expects the job's classes.
     thread.setContextClassLoader(resolver.classLoader());
     running.put(spec.getTaskId(), thread);
+    label(spec);
     List<AutoCloseable> owned = new ArrayList<>();
     try {
       return run(spec, argMetadata, argData, owned);
@@ -80,6 +83,34 @@ public final class TaskExecutor {
       Thread.interrupted(); // a cancellation that came late must not hit the next task
       thread.setContextClassLoader(previous);
     }
+  }
+
+  /**
+   * Names what this thread prints from now on (docs/observability.md): the task, or the actor
+   * this worker hosts. Only a thread-local is set; a marker line is written when the task prints.
+   */
+  private void label(TaskSpec spec) {
+    if (spec.getType() == TaskType.ACTOR_CREATION_TASK) {
+      actorLabel =
+          TaskLabels.actor(hex(spec.getActorId()), simpleName(spec.getFunction().getJava().getClassName()));
+    }
+    TaskLabels.set(
+        spec.getType() == TaskType.NORMAL_TASK
+            ? TaskLabels.task(hex(spec.getTaskId()), spec.getName())
+            : actorLabel);
+  }
+
+  private static String simpleName(String className) {
+    return className.substring(className.lastIndexOf('.') + 1);
+  }
+
+  private static String hex(ByteString bytes) {
+    StringBuilder out = new StringBuilder(bytes.size() * 2);
+    for (int i = 0; i < bytes.size(); i++) {
+      out.append(Character.forDigit((bytes.byteAt(i) >> 4) & 0xf, 16));
+      out.append(Character.forDigit(bytes.byteAt(i) & 0xf, 16));
+    }
+    return out.toString();
   }
 
   /** Cancels a running task by interrupting its thread; a no-op if it is not running. */
