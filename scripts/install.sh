@@ -35,6 +35,11 @@ echo "== Java SDK: io.colony artifacts into the local Maven repository (JNI libr
 # Tests run in scripts/test.sh; here only the artifacts, so an outside project can use them.
 (cd java && mvn -q -B install -DskipTests -Dcolony.native.dir="$COLONY_BIN_DIR")
 # The classpath of Java workers that Python drivers start (the raylet reads it next to itself).
+# It holds the streaming module too (io.colony.streaming's OperatorActor and the plan's JSON
+# parser), so a Python job's Java operators need only their own classes on the code search path.
 (cd java/runtime && mvn -q -B dependency:build-classpath -Dmdep.outputFile=target/deps.txt >/dev/null)
-echo "$HOME/.m2/repository/io/colony/colony-runtime/0.1.0-SNAPSHOT/colony-runtime-0.1.0-SNAPSHOT.jar:$(cat java/runtime/target/deps.txt)" \
+(cd java/streaming && mvn -q -B dependency:build-classpath -DincludeScope=runtime \
+  -Dmdep.outputFile=target/deps.txt >/dev/null)
+m2="$HOME/.m2/repository/io/colony"
+echo "$m2/colony-runtime/0.1.0-SNAPSHOT/colony-runtime-0.1.0-SNAPSHOT.jar:$(cat java/runtime/target/deps.txt):$m2/colony-streaming/0.1.0-SNAPSHOT/colony-streaming-0.1.0-SNAPSHOT.jar:$(cat java/streaming/target/deps.txt)" \
   > "$COLONY_BIN_DIR/java_classpath.txt"
