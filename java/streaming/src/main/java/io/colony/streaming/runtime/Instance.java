@@ -33,7 +33,8 @@ import java.util.Map;
  */
 final class Instance implements Runnable {
   private final Object lock = new Object();
-  private final ColonyRuntime runtime;
+  private final ColonyRuntime runtime; // null in unit tests (no cluster)
+  private final PeerCalls peers;
   private final ClassLoader loader;
   private final ObjectSerializer serializer;
   private final RecordCodec records;
@@ -82,9 +83,15 @@ final class Instance implements Runnable {
   private boolean alignFinal;
   private int nextInput;
 
-  @SuppressWarnings("unchecked")
   Instance(Map<String, Object> config) throws Exception {
-    this.runtime = RuntimeHolder.get();
+    this(config, Peers.COLONY);
+  }
+
+  /** {@code peers}: how messages and credits reach other instances (a fake in unit tests). */
+  @SuppressWarnings("unchecked")
+  Instance(Map<String, Object> config, PeerCalls peers) throws Exception {
+    this.peers = peers;
+    this.runtime = RuntimeHolder.isInstalled() ? RuntimeHolder.get() : null;
     ClassLoader context = Thread.currentThread().getContextClassLoader();
     this.loader = context != null ? context : Instance.class.getClassLoader();
     this.serializer = new ObjectSerializer(loader, ReferenceTracker.NONE);
@@ -326,7 +333,9 @@ final class Instance implements Runnable {
 
   @Override
   public void run() {
-    RuntimeHolder.setForThread(runtime); // calls to other actors go through this worker
+    if (runtime != null) {
+      RuntimeHolder.setForThread(runtime); // calls to other actors go through this worker
+    }
     Thread.currentThread().setContextClassLoader(loader);
     try {
       synchronized (lock) {
@@ -493,7 +502,7 @@ final class Instance implements Runnable {
       }
     }
     if (returning > 0) {
-      Peers.credit(from.upstream, from.id, returning);
+      peers.credit(from.upstream, from.id, returning);
     }
     handle(from, message);
     publishRecordsOut();
@@ -511,7 +520,7 @@ final class Instance implements Runnable {
         }
         in.consumed = 0;
       }
-      Peers.credit(in.upstream, in.id, n);
+      peers.credit(in.upstream, in.id, n);
     }
   }
 
@@ -756,7 +765,7 @@ final class Instance implements Runnable {
       }
     }
     if (now) {
-      Peers.push(out.target, out.id, message);
+      peers.push(out.target, out.id, message);
     }
   }
 
@@ -771,7 +780,7 @@ final class Instance implements Runnable {
           out.credits--;
           message = out.waiting.poll();
         }
-        Peers.push(out.target, out.id, message);
+        peers.push(out.target, out.id, message);
       }
     }
   }

@@ -11,9 +11,10 @@ import java.util.Map;
  * waiting for their results (calls through one handle keep their order, which keeps each channel
  * in order). To a Python actor the arguments are XLANG, so records must have an XLANG form.
  */
-final class Peers {
+final class Peers implements PeerCalls {
   private static final PyActorMethod<Object> PY_PUSH = PyActorMethod.of("push");
   private static final PyActorMethod<Object> PY_CREDIT = PyActorMethod.of("credit");
+  static final Peers COLONY = new Peers();
 
   private Peers() {}
 
@@ -22,8 +23,9 @@ final class Peers {
         && ((ActorHandleImpl<?>) handle).language() == Language.PYTHON;
   }
 
+  @Override
   @SuppressWarnings("unchecked")
-  static void push(ActorHandle<?> handle, String channel, Map<String, Object> message) {
+  public void push(ActorHandle<?> handle, String channel, Map<String, Object> message) {
     if (isPython(handle)) {
       handle.task(PY_PUSH, channel, message).remote();
     } else {
@@ -31,8 +33,9 @@ final class Peers {
     }
   }
 
+  @Override
   @SuppressWarnings("unchecked")
-  static void credit(ActorHandle<?> handle, String channel, long n) {
+  public void credit(ActorHandle<?> handle, String channel, long n) {
     if (isPython(handle)) {
       handle.task(PY_CREDIT, channel, n).remote();
     } else {
