@@ -520,9 +520,7 @@ const rpc::ActorTableData* GcsActorManager::GetActor(const ActorID& actor_id) co
 
 void GcsActorManager::Commit(Actor& actor) {
   actor.data.set_version(actor.data.version() + 1);
-  Persist(actor);
-  ActorID actor_id = ActorID::FromBinary(actor.data.actor_id());
-  WhenStored(actor, [this, actor_id] { AnswerPolls(actor_id); });
+  Persist(actor);  // its polls are answered once the write is stored
 }
 
 void GcsActorManager::Persist(Actor& actor) {
@@ -540,6 +538,8 @@ void GcsActorManager::Persist(Actor& actor) {
     std::vector<std::function<void()>> waiting = std::move(stored->after_writes);
     stored->after_writes.clear();
     for (auto& fn : waiting) fn();
+    // Polls held while the record was ahead of the store see it now.
+    AnswerPolls(actor_id);
   });
 }
 

@@ -110,10 +110,10 @@ class GcsActorManager : public ActorSchedulingListener {
   using NameKey = std::pair<std::string, std::string>;  // (namespace, name)
 
   Actor* Find(const ActorID& actor_id);
-  // Bumps the version, writes the actor through to the store and, once stored, answers
-  // its polls.
+  // Bumps the version and writes the actor through to the store (Persist).
   void Commit(Actor& actor);
-  // Writes the record as it is now; counted in pending_writes until stored.
+  // Writes the record as it is now; counted in pending_writes until stored. Once every
+  // write is stored, runs what waited for them (WhenStored) and answers the held polls.
   void Persist(Actor& actor);
   // Runs `fn` once every write of the actor issued so far is stored (at once if none).
   void WhenStored(Actor& actor, std::function<void()> fn);

@@ -780,6 +780,49 @@ TEST_F(GcsActorManagerTest, GcsActorDetachedFlagReachesTheRaylet) {
   EXPECT_TRUE(leases_.requests.front().request.detached_actor());
 }
 
+// With a store that answers later (Redis), what acknowledges a change waits for its write:
+// the registration's reply, the creation's scheduling and the polls.
+TEST_F(GcsActorManagerTest, RepliesAndPollsWaitForTheActorsWrites) {
+  AddNode();
+  testing::DeferredStore deferred;
+  GcsTableStorage storage(&deferred);
+  manager_ = std::make_unique<GcsActorManager>(&loop_, &storage, scheduler_.get(),
+                                               manager_options_);
+  ActorID actor_id = ActorID::FromRandom();
+  rpc::RegisterActorRequest request;
+  *request.mutable_creation_task() = MakeCreationTask(actor_id, {});
+  rpc::RegisterActorReply reply;
+  CapturedReply registered;
+  manager_->HandleRegisterActor(request, &reply, registered.Send());
+  rpc::PollActorStateRequest poll;
+  poll.set_actor_id(actor_id.Binary());
+  rpc::PollActorStateReply poll_reply;
+  CapturedReply polled;
+  manager_->HandlePollActorState(poll, &poll_reply, polled.Send());
+  EXPECT_FALSE(registered.Ready());
+  EXPECT_FALSE(polled.Ready());  // version 1 exists in memory only
+  EXPECT_TRUE(leases_.requests.empty());
+  deferred.Flush();
+  ASSERT_TRUE(registered.Ready());
+  EXPECT_TRUE(registered.done.get().ok());
+  ASSERT_TRUE(polled.Ready());
+  EXPECT_EQ(poll_reply.actor().version(), 1);
+  EXPECT_EQ(leases_.requests.size(), 1u);  // scheduled once stored
+
+  leases_.Grant();
+  pusher_.Succeed();  // ALIVE, version 2, not stored yet
+  poll.set_after_version(1);
+  rpc::PollActorStateReply alive_reply;
+  CapturedReply alive;
+  manager_->HandlePollActorState(poll, &alive_reply, alive.Send());
+  EXPECT_FALSE(alive.Ready());
+  deferred.Flush();
+  ASSERT_TRUE(alive.Ready());
+  EXPECT_EQ(alive_reply.actor().state(), ActorTableData::ALIVE);
+  EXPECT_EQ(alive_reply.actor().version(), 2);
+  MakeManager();  // the default manager again, before `storage` goes away
+}
+
 TEST_F(GcsActorManagerTest, GcsActorTableReloadsFromTheStore) {
   NodeID node = AddNode(8, 8);
   ActorOptions named;

@@ -3,6 +3,8 @@
 // answers inline) and with a backend whose callbacks run on a loop thread (Redis).
 #pragma once
 
+#include <deque>
+#include <functional>
 #include <future>
 #include <map>
 #include <optional>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "gcs/store/gcs_table_storage.h"
+#include "gcs/store/in_memory_store_client.h"
 #include "gcs/store/store_client.h"
 
 namespace colony::gcs::testing {
@@ -56,6 +59,58 @@ class SyncStore {
 
  private:
   StoreClient* store_;
+};
+
+// Applies each operation to an in-memory store but holds its callback until Flush(), as a
+// remote store would answer later, in issue order.
+class DeferredStore : public StoreClient {
+ public:
+  void AsyncPut(const std::string& t, const std::string& k, std::string v, bool ow,
+                StoreCallback<bool> done) override {
+    inner_.AsyncPut(t, k, std::move(v), ow, Hold(std::move(done)));
+  }
+  void AsyncGet(const std::string& t, const std::string& k,
+                StoreCallback<std::optional<std::string>> done) override {
+    inner_.AsyncGet(t, k, Hold(std::move(done)));
+  }
+  void AsyncDelete(const std::string& t, const std::string& k, StoreCallback<bool> done) override {
+    inner_.AsyncDelete(t, k, Hold(std::move(done)));
+  }
+  void AsyncDeleteByPrefix(const std::string& t, const std::string& p,
+                           StoreCallback<int64_t> done) override {
+    inner_.AsyncDeleteByPrefix(t, p, Hold(std::move(done)));
+  }
+  void AsyncGetAll(const std::string& t,
+                   StoreCallback<std::map<std::string, std::string>> done) override {
+    inner_.AsyncGetAll(t, Hold(std::move(done)));
+  }
+  void AsyncKeys(const std::string& t, const std::string& p,
+                 StoreCallback<std::vector<std::string>> done) override {
+    inner_.AsyncKeys(t, p, Hold(std::move(done)));
+  }
+  std::string Describe() const override { return "deferred"; }
+
+  size_t pending() const { return held_.size(); }
+  void Flush() {
+    while (!held_.empty()) {
+      auto fn = std::move(held_.front());
+      held_.pop_front();
+      fn();
+    }
+  }
+
+ private:
+  template <typename T>
+  StoreCallback<T> Hold(StoreCallback<T> done) {
+    return [this, done = std::move(done)](StatusOr<T> result) {
+      held_.push_back([done, result]() mutable {
+        if (done) done(std::move(result));
+      });
+    };
+  }
+
+  InMemoryStoreClient inner_;
+  std::deque<std::function<void()>> held_;
 };
 
 // What a restarting GCS would load from `storage`.
