@@ -100,10 +100,10 @@ final class ChainFactory {
     }
     switch (w.getKind()) {
       case TUMBLING_COUNT:
-        return new CountWindowLogic(Functions.create(op, loader), isApply, (int) w.getSize(), 0);
+        return new CountWindowLogic(Functions.create(op, loader), isApply, w.getSize(), 0);
       case SLIDING_COUNT:
         return new CountWindowLogic(
-            Functions.create(op, loader), isApply, (int) w.getSize(), slide(op, w));
+            Functions.create(op, loader), isApply, w.getSize(), slide(op, w));
       case TUMBLING_EVENT_TIME:
         return new EventTimeWindowLogic(
             Functions.create(op, loader), isApply, w.getSize(), w.getSize(), context);
@@ -119,7 +119,7 @@ final class ChainFactory {
     if (w.getSlide() < 1) {
       throw new IllegalArgumentException("sliding window " + op.getId() + " has slide 0");
     }
-    return (int) w.getSlide();
+    return w.getSlide();
   }
 
 }

@@ -138,7 +138,7 @@ final class Instance implements Runnable {
             new OutputChannel(
                 required(target, "channel", String.class),
                 required(target, "handle", ActorHandle.class),
-                (int) channel.getCredits());
+                channel.getCredits());
         channels.add(out);
         outChannels.add(out);
         outputsById.put(out.id, out);
@@ -456,7 +456,7 @@ final class Instance implements Runnable {
         return false;
       }
     }
-    List<Object> records = source.read((int) channel.getBatchSize());
+    List<Object> records = source.read(channel.getBatchSize());
     if (records == null) {
       flushAll(); // the tail leaves now, not after the batch timeout
       synchronized (lock) {
