@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * A running streaming job: its status, per-operator metrics and checkpoint age; {@link #stop()} ends
- * it keeping its last complete checkpoint, {@link #resume()} starts it again from there.
+ * it after one more checkpoint, {@link #resume()} starts it again from there.
  */
 public final class StreamingJob {
   private final String name;
@@ -79,9 +79,17 @@ public final class StreamingJob {
     return true;
   }
 
-  /** Stops the job (its operators are killed); the last complete checkpoint stays. */
+  /**
+   * Stops the job after one more checkpoint, so {@link #resume()} continues exactly where it
+   * stopped; waits until it is STOPPED.
+   */
   public void stop() throws InterruptedException {
-    coordinator.requestStop();
+    stop(true);
+  }
+
+  /** Stops the job; without {@code checkpoint} at once (a resume replays from the last one). */
+  public void stop(boolean checkpoint) throws InterruptedException {
+    coordinator.requestStop(checkpoint);
     awaitTermination(120_000);
   }
 

@@ -78,6 +78,8 @@ public final class JobCoordinator implements Runnable {
   private boolean finalCompleted;
   private long lastPollNanos;
   private volatile boolean stopRequested;
+  private volatile boolean stopWithCheckpoint;
+  private long stopCheckpoint = -1; // the checkpoint a stop waits for
 
   private JobCoordinator(JobPlan plan, CheckpointStore store, int maxRestarts) {
     this.plan = plan;
@@ -136,9 +138,27 @@ public final class JobCoordinator implements Runnable {
     return plan;
   }
 
-  /** Asks the job to stop; its last complete checkpoint stays for a resume. */
-  public void requestStop() {
+  /**
+   * Asks the job to stop; its last complete checkpoint stays for a resume. With {@code
+   * checkpoint}, one more checkpoint completes first, so a resume continues where it stopped.
+   */
+  public void requestStop(boolean checkpoint) {
+    stopWithCheckpoint = checkpoint;
     stopRequested = true;
+  }
+
+  /** True once a stop may kill the operators: at once, or once its checkpoint is complete. */
+  private boolean stopReady() {
+    if (!stopWithCheckpoint) {
+      return true;
+    }
+    if (stopCheckpoint < 0) {
+      if (inFlight < 0) {
+        trigger(false);
+      }
+      stopCheckpoint = inFlight; // this one, or the one in flight already
+    }
+    return job.lastCheckpoint() >= stopCheckpoint;
   }
 
   // ------------------------------------------------------------------ the coordinator's thread
@@ -153,7 +173,7 @@ public final class JobCoordinator implements Runnable {
       return;
     }
     while (true) {
-      if (stopRequested) {
+      if (stopRequested && stopReady()) {
         killAll();
         job.finish(JobStatus.STOPPED, null);
         return;
@@ -163,6 +183,11 @@ public final class JobCoordinator implements Runnable {
         failure = round();
       } catch (Exception e) {
         failure = describe(e);
+      }
+      if (failure != null && stopRequested) {
+        killAll(); // no restart for a job being stopped: its last checkpoint stays
+        job.finish(JobStatus.STOPPED, null);
+        return;
       }
       if (failure == null && finalCompleted && job.allFinished()) {
         closeAll();
@@ -366,6 +391,9 @@ public final class JobCoordinator implements Runnable {
         && now - inFlightStartNanos > plan.getCheckpoint().getTimeoutMs() * 1_000_000L
         && plan.getCheckpoint().getTimeoutMs() > 0) {
       return "checkpoint " + inFlight + " did not complete in " + plan.getCheckpoint().getTimeoutMs() + " ms";
+    }
+    if (stopRequested) {
+      return null; // a stopping job starts no other checkpoint
     }
     if (inFlight < 0 && !finalTriggered && allSourcesExhausted) {
       trigger(true);
