@@ -231,6 +231,130 @@ class StreamingJobTest {
     assertEquals(expectedRunningCounts(lines, 2), sortedOutput(out));
   }
 
+  /** [key, event time, 1]: keys a, b, c in turn, one ms apart, and a late record at the end. */
+  private static List<List<Object>> timedRecords(int n) {
+    List<List<Object>> records = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      records.add(List.of(List.of("a", "b", "c").get(i % 3), (long) i, 1L));
+    }
+    records.add(List.of("a", 0L, 100L)); // its window [0, 10) fired long before: dropped
+    return records;
+  }
+
+  private static List<String> parsed(Path folder) throws Exception {
+    List<String> out = new ArrayList<>();
+    for (String line : FileSink.readLines(folder.toString())) {
+      List<?> values = GSON.fromJson(line, List.class);
+      List<Object> normalized = new ArrayList<>();
+      for (Object v : values) {
+        normalized.add(v instanceof Number ? (Object) ((Number) v).longValue() : v);
+      }
+      out.add(GSON.toJson(normalized));
+    }
+    out.sort(null);
+    return out;
+  }
+
+  @Test
+  void tumblingEventTimeWindowsFireOnWatermarksAndDropLateRecords() throws Exception {
+    Path out = tmp.resolve("out");
+    StreamingContext ctx = StreamingContext.builder("event-time").batchSize(8).build();
+    ctx.fromCollection(timedRecords(60))
+        .assignTimestamps(EventTimeFunctions.Time.class, 0)
+        .keyBy(EventTimeFunctions.Key.class)
+        .timeWindow(10)
+        .reduce(EventTimeFunctions.Sum.class)
+        .sink(FileSink.class, out.toString());
+    awaitFinished(ctx.execute());
+    List<String> expected = new ArrayList<>();
+    for (long start = 0; start < 60; start += 10) {
+      for (int k = 0; k < 3; k++) {
+        long count = 0;
+        long last = -1;
+        for (long t = start; t < start + 10; t++) {
+          if (t % 3 == k) {
+            count++;
+            last = t;
+          }
+        }
+        expected.add(GSON.toJson(List.of(List.of("a", "b", "c").get(k), last, count)));
+      }
+    }
+    expected.sort(null);
+    assertEquals(expected, parsed(out));
+  }
+
+  @Test
+  void slidingEventTimeWindowsApplyAndKeyedStateRun() throws Exception {
+    Path windows = tmp.resolve("windows");
+    Path firsts = tmp.resolve("firsts");
+    StreamingContext ctx = StreamingContext.builder("event-time-apply").parallelism(2).build();
+    DataStream<List<Object>> timed =
+        ctx.fromCollection(timedRecords(30).subList(0, 30)) // without the late record
+            .assignTimestamps(EventTimeFunctions.Time.class, 5);
+    timed.keyBy(EventTimeFunctions.Key.class)
+        .timeWindow(10, 5)
+        .apply(EventTimeFunctions.Describe.class)
+        .sink(FileSink.class, windows.toString());
+    timed.keyBy(EventTimeFunctions.Key.class)
+        .process(EventTimeFunctions.FirstOfKey.class)
+        .sink(FileSink.class, firsts.toString());
+    awaitFinished(ctx.execute());
+    // Windows [-5, 5), [0, 10), ..., [25, 35) per key; each holds the key's records in it.
+    List<String> expected = new ArrayList<>();
+    for (long start = -5; start < 30; start += 5) {
+      for (int k = 0; k < 3; k++) {
+        long count = 0;
+        for (long t = Math.max(0, start); t < Math.min(30, start + 10); t++) {
+          count += t % 3 == k ? 1 : 0;
+        }
+        if (count > 0) {
+          expected.add(GSON.toJson(List.of(List.of("a", "b", "c").get(k), start, start + 10, count)));
+        }
+      }
+    }
+    expected.sort(null);
+    assertEquals(expected, parsed(windows));
+    // One record per key (which one depends on how the two source instances interleave).
+    List<String> keys = new ArrayList<>();
+    for (String line : parsed(firsts)) {
+      keys.add((String) GSON.fromJson(line, List.class).get(0));
+    }
+    assertEquals(List.of("a", "b", "c"), keys);
+  }
+
+  @Test
+  void countWindowsApplyGetTheirRecordsAndBounds() throws Exception {
+    Path out = tmp.resolve("out");
+    StreamingContext ctx = StreamingContext.builder("count-apply").build();
+    ctx.fromCollection(timedRecords(12))
+        .keyBy(EventTimeFunctions.Key.class)
+        .countWindow(2)
+        .apply(EventTimeFunctions.Describe.class)
+        .sink(FileSink.class, out.toString());
+    awaitFinished(ctx.execute());
+    // 4 records per key (a has a fifth, the "late" one, which count windows take): [0, 2), [2, 4)
+    List<String> expected = new ArrayList<>();
+    for (String k : List.of("a", "b", "c")) {
+      expected.add(GSON.toJson(List.of(k, 0L, 2L, 2L)));
+      expected.add(GSON.toJson(List.of(k, 2L, 4L, 2L)));
+    }
+    expected.sort(null);
+    assertEquals(expected, parsed(out));
+  }
+
+  @Test
+  void aFunctionThatAlwaysFailsEndsTheJobWithItsError() throws Exception {
+    StreamingContext ctx = StreamingContext.builder("failing").maxRestarts(1).build();
+    ctx.fromCollection(List.of("a", "bad", "c")).map(Failing.class, "bad").sink(DiscardingSink.class);
+    StreamingJob job = ctx.execute();
+    assertTrue(job.awaitTermination(DEADLINE_MS), "the job did not end; status " + job.status());
+    assertEquals(JobStatus.FAILED, job.status());
+    assertEquals(1, job.restarts());
+    assertTrue(job.failure().contains("bad record bad"), job.failure());
+    assertTrue(job.failure().contains("gave up after 1 restarts"), job.failure());
+  }
+
   /** A slow operator holds its source back: the records in flight stay within the credits. */
   @Test
   void aSlowOperatorHoldsBackItsSource() throws Exception {
