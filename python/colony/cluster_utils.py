@@ -56,16 +56,19 @@ class Cluster:
     def __init__(self, initialize_head: bool = True, connect: bool = False,
                  head_node_args: dict | None = None, health_check_timeout_ms: int | None = None,
                  node_ip: str = "127.0.0.1", scheduler_spread_threshold: float | None = None,
-                 gcs_storage: str | None = None):
+                 gcs_storage: str | None = None, scarce_resources: list | None = None):
         """`health_check_timeout_ms`: how long the GCS waits for a silent node before
         declaring it dead (5000). `scheduler_spread_threshold`: the utilisation up to which
-        the default policy packs work onto the submitting node (0.5). `gcs_storage`: the
+        the default policy packs work onto the submitting node (0.5). `scarce_resources`:
+        resource names, besides GPU, that work not asking for them keeps off (docs/scheduling.md). `gcs_storage`: the
         GCS's tables in memory (default) or at "redis://HOST:PORT[/DB]", so that
         restart_gcs() finds them again."""
         if scheduler_spread_threshold is not None and not 0 <= scheduler_spread_threshold <= 1:
             raise ValueError(f"scheduler_spread_threshold must be between 0 and 1, "
                              f"got {scheduler_spread_threshold!r}")
         self._spread_threshold = scheduler_spread_threshold
+        # Besides GPU: work that does not ask for one avoids the nodes that have it.
+        self._scarce_resources = scarce_resources
         self._token = secrets.token_hex(16)
         self._node_ip = node_ip
         self._health_check_timeout_ms = health_check_timeout_ms
@@ -97,7 +100,8 @@ class Cluster:
         if is_head:
             processes.start_gcs(health_check_timeout_ms=self._health_check_timeout_ms,
                                 spread_threshold=self._spread_threshold,
-                                storage=self._gcs_storage)
+                                storage=self._gcs_storage,
+                                scarce_resources=self._scarce_resources)
             self.gcs_address = processes.gcs_address
         else:
             processes.gcs_address = self.gcs_address
@@ -109,7 +113,8 @@ class Cluster:
             processes.start_raylet(num_cpus=num_cpus, num_gpus=num_gpus, resources=resources,
                                    memory=memory, object_store_memory=object_store_memory,
                                    labels=labels, worker_env=worker_env, node_id=node_id,
-                                   spread_threshold=self._spread_threshold)
+                                   spread_threshold=self._spread_threshold,
+                                   scarce_resources=self._scarce_resources)
         except Exception:
             processes.stop()
             raise
@@ -137,7 +142,8 @@ class Cluster:
         port = int(self.gcs_address.rsplit(":", 1)[1])
         processes.procs.pop(0)
         processes.start_gcs(port=port, health_check_timeout_ms=self._health_check_timeout_ms,
-                            spread_threshold=self._spread_threshold, storage=self._gcs_storage)
+                            spread_threshold=self._spread_threshold, storage=self._gcs_storage,
+                            scarce_resources=self._scarce_resources)
         # Keep the GCS first, so kill_gcs and stop() (raylets before the GCS) still hold.
         processes.procs.insert(0, processes.procs.pop())
 

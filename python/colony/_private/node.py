@@ -112,6 +112,15 @@ def _whole(name: str, value) -> str:
     return str(int(value))
 
 
+def _format_names(what: str, names) -> str:
+    """Resource names as the daemons take them: NAME,NAME,..."""
+    if isinstance(names, str) or not all(isinstance(n, str) and n and "," not in n
+                                          for n in names):
+        raise ValueError(f"{what} must be a list of resource names (non-empty, no commas), "
+                         f"got {names!r}")
+    return ",".join(names)
+
+
 def _format_map(values: dict) -> str:
     return ",".join(f"{k}={v}" for k, v in values.items())
 
@@ -157,7 +166,7 @@ class NodeProcesses:
     def start_gcs(self, port: int = 0, die_with_parent: bool = True,
                   health_check_timeout_ms: int | None = None,
                   spread_threshold: float | None = None, storage: str | None = None,
-                  cluster_id: str | None = None) -> None:
+                  cluster_id: str | None = None, scarce_resources=None) -> None:
         """`storage`: "memory" (default) or "redis://HOST:PORT[/DB]" (docs/fault_tolerance.md;
         the password comes from COLONY_REDIS_PASSWORD); `cluster_id` names this cluster's
         keys in a shared Redis."""
@@ -170,15 +179,20 @@ class NodeProcesses:
             args += ["--health-check-timeout-ms", str(health_check_timeout_ms)]
         if spread_threshold is not None:
             args += ["--scheduler-spread-threshold", str(float(spread_threshold))]
+        if scarce_resources:
+            args += ["--scarce-resources", _format_names("scarce_resources", scarce_resources)]
         port = self._start("colony-gcs", "gcs", args, die_with_parent)
         self.gcs_address = f"{self.node_ip}:{port}"
 
     def start_raylet(self, num_cpus=None, num_gpus=None, resources=None, memory=None,
                      object_store_memory=None, labels=None, die_with_parent: bool = True,
                      name: str = "raylet", worker_env: dict | None = None,
-                     node_id: str | None = None, spread_threshold: float | None = None) -> None:
+                     node_id: str | None = None, spread_threshold: float | None = None,
+                     scarce_resources=None) -> None:
         args = ["--gcs-address", self.gcs_address, "--node-ip", self.node_ip,
                 "--python-executable", sys.executable]
+        if scarce_resources:
+            args += ["--scarce-resources", _format_names("scarce_resources", scarce_resources)]
         if spread_threshold is not None:
             args += ["--scheduler-spread-threshold", str(float(spread_threshold))]
         if node_id is not None:
@@ -194,6 +208,10 @@ class NodeProcesses:
         if resources:
             args += ["--resources", _format_map(resources)]
         if labels:
+            builtin = [k for k in labels if isinstance(k, str) and k.startswith("colony.io/")]
+            if builtin:
+                raise ValueError(f"label {builtin[0]!r}: keys starting with colony.io/ are built "
+                                 f"in (colony.io/node-id, colony.io/hostname)")
             args += ["--labels", _format_map(labels)]
         if worker_env:
             args += ["--worker-env", _format_map(worker_env)]

@@ -97,7 +97,8 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
                                                           _default_inline_threshold())))
             _core.init(True, gcs_address, raylet_address, _node_ip, token, namespace or "",
                        [os.path.abspath(p) for p in job_config.code_search_path],
-                       java_actors_per_worker=job_config.java_actors_per_worker)
+                       java_actors_per_worker=job_config.java_actors_per_worker,
+                       scheduling_spread_threshold=job_config.scheduling_spread_threshold)
         except Exception:
             _stop_local_cluster()
             raise

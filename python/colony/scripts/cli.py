@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--scheduler-spread-threshold", type=float,
                        help="utilisation up to which tasks are packed onto their own node "
                             "before spreading (default 0.5)")
+    start.add_argument("--scarce-resources", type=lambda v: v.split(","), metavar="NAME,...",
+                       help="resources, besides GPU, kept for the work that asks for them: "
+                            "other work avoids the nodes that have them")
     start.add_argument("--tls", action="store_true",
                        help="gRPC over TLS: a head makes a cluster CA and its certificate; a "
                             "joining node signs its own with the CA of the head started here")
@@ -98,7 +101,8 @@ def _start(args) -> int:
         node.tls = _tls_of(args, node, None)
         node.start_gcs(port=args.port, die_with_parent=False,
                        spread_threshold=args.scheduler_spread_threshold,
-                       storage=args.storage, cluster_id=args.cluster_id)
+                       storage=args.storage, cluster_id=args.cluster_id,
+                       scarce_resources=args.scarce_resources)
         info = {"gcs_address": node.gcs_address, "token": token, "pids": [],
                 "session_dir": node.session_dir}
         if node.tls:
@@ -121,7 +125,8 @@ def _start(args) -> int:
         node.start_raylet(num_cpus=args.num_cpus, num_gpus=args.num_gpus,
                           resources=args.resources, memory=args.memory,
                           object_store_memory=args.object_store_memory, labels=args.labels,
-                          die_with_parent=False, spread_threshold=args.scheduler_spread_threshold)
+                          die_with_parent=False, spread_threshold=args.scheduler_spread_threshold,
+                          scarce_resources=args.scarce_resources)
     except BaseException:
         node.stop()  # a head whose raylet failed must not leave its GCS behind
         raise

@@ -8,14 +8,24 @@
 
 "DEFAULT" (or None) packs work onto the submitting node (the owner's node, for actors)
 until its utilisation passes the scheduler's spread threshold (0.5 by default), then
-prefers the least loaded node that fits. "SPREAD" spreads over the nodes that fit.
+prefers the least loaded node that fits. "SPREAD" takes turns over the nodes that fit.
+
+Node labels (``colony start --labels '{"zone": "a"}'``, plus the built-in
+``colony.io/node-id`` and ``colony.io/hostname``; ``colony.nodes()`` shows them) select nodes:
+
+    f.options(scheduling_strategy=NodeLabelSchedulingStrategy(
+        hard={"zone": In("a", "b")}, soft={"disk": Exists()})).remote()
+
+Work whose hard selector no node satisfies stays pending (a warning names the selector)
+until such a node joins. See docs/scheduling.md.
 """
 
 from __future__ import annotations
 
 import re
 
-_DEFAULT, _SPREAD, _NODE_AFFINITY = 0, 1, 2  # proto SchedulingStrategy.Kind
+_DEFAULT, _SPREAD, _NODE_AFFINITY, _NODE_LABEL = 0, 1, 2, 3  # proto SchedulingStrategy.Kind
+_IN, _NOT_IN, _EXISTS, _DOES_NOT_EXIST = 0, 1, 2, 3  # proto LabelMatch.Op
 _NODE_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -39,6 +49,123 @@ class NodeAffinitySchedulingStrategy:
         return f"NodeAffinitySchedulingStrategy(node_id={self.node_id!r}, soft={self.soft})"
 
 
+class _LabelOperator:
+    _op = -1
+
+    def __init__(self, *values):
+        self.values = values
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(repr(v) for v in self.values)})"
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and self.values == other.values
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.values))
+
+
+class _ValuesOperator(_LabelOperator):
+    def __init__(self, *values: str):
+        if not values:
+            raise ValueError(f"{type(self).__name__}() needs at least one label value")
+        for v in values:
+            if not isinstance(v, str) or not v:
+                raise TypeError(f"{type(self).__name__}() takes non-empty strings, got {v!r}")
+        super().__init__(*values)
+
+
+class In(_ValuesOperator):
+    """The label is present and its value is one of ``values``."""
+    _op = _IN
+
+
+class NotIn(_ValuesOperator):
+    """The label is absent, or its value is none of ``values``."""
+    _op = _NOT_IN
+
+
+class Exists(_LabelOperator):
+    """The label is present, whatever its value."""
+    _op = _EXISTS
+
+    def __init__(self):
+        super().__init__()
+
+
+class DoesNotExist(_LabelOperator):
+    """The label is absent."""
+    _op = _DOES_NOT_EXIST
+
+    def __init__(self):
+        super().__init__()
+
+
+def _check_selector(name: str, selector) -> dict:
+    if selector is None:
+        return {}
+    if not isinstance(selector, dict):
+        raise TypeError(f"NodeLabelSchedulingStrategy {name} must be a dict of label key -> "
+                        f"In/NotIn/Exists/DoesNotExist, got {type(selector).__name__}")
+    for key, op in selector.items():
+        if not isinstance(key, str) or not key:
+            raise TypeError(f"NodeLabelSchedulingStrategy {name}: label keys must be non-empty "
+                            f"strings, got {key!r}")
+        if not isinstance(op, _LabelOperator):
+            raise TypeError(f"NodeLabelSchedulingStrategy {name}[{key!r}] must be In(...), "
+                            f"NotIn(...), Exists() or DoesNotExist(), got {op!r}")
+    return dict(selector)
+
+
+class NodeLabelSchedulingStrategy:
+    """Run on a node whose labels satisfy every condition of ``hard``; among those, prefer
+    nodes that also satisfy ``soft`` (when one of them has room now).
+
+        NodeLabelSchedulingStrategy(hard={"zone": In("a", "b")}, soft={"disk": Exists()})
+    """
+
+    def __init__(self, hard: dict, *, soft: dict | None = None):
+        self.hard = _check_selector("hard", hard)
+        self.soft = _check_selector("soft", soft)
+        if not self.hard and not self.soft:
+            raise ValueError("NodeLabelSchedulingStrategy needs a hard or a soft selector")
+
+    def __repr__(self) -> str:
+        return f"NodeLabelSchedulingStrategy(hard={self.hard!r}, soft={self.soft!r})"
+
+    def _encode(self) -> bytes:
+        """The label matches as a serialized proto SchedulingStrategy (fields 4 and 5), which
+        the core parses: the package carries no protobuf runtime for so little."""
+        out = b""
+        for field, selector in ((4, self.hard), (5, self.soft)):
+            for key, op in selector.items():
+                match = _pb_bytes(1, key.encode()) + _pb_varint_field(2, op._op)
+                for v in op.values:
+                    match += _pb_bytes(3, v.encode())
+                out += _pb_bytes(field, match)
+        return out
+
+
+def _pb_varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _pb_varint_field(field: int, value: int) -> bytes:
+    return _pb_varint(field << 3) + _pb_varint(value)
+
+
+def _pb_bytes(field: int, data: bytes) -> bytes:
+    return _pb_varint((field << 3) | 2) + _pb_varint(len(data)) + data
+
+
 def validate(strategy) -> None:
     """Raises a clear error for anything that is not a strategy."""
     to_tuple(strategy)
@@ -52,8 +179,12 @@ def to_tuple(strategy):
         return (_SPREAD, "", False)
     if isinstance(strategy, NodeAffinitySchedulingStrategy):
         return (_NODE_AFFINITY, strategy.node_id, strategy.soft)
-    raise ValueError(f"scheduling_strategy must be 'DEFAULT', 'SPREAD' or a "
-                     f"NodeAffinitySchedulingStrategy, got {strategy!r}")
+    if isinstance(strategy, NodeLabelSchedulingStrategy):
+        return (_NODE_LABEL, strategy._encode().hex(), False)
+    raise ValueError(f"scheduling_strategy must be 'DEFAULT', 'SPREAD', a "
+                     f"NodeAffinitySchedulingStrategy or a NodeLabelSchedulingStrategy, "
+                     f"got {strategy!r}")
 
 
-__all__ = ["NodeAffinitySchedulingStrategy"]
+__all__ = ["NodeAffinitySchedulingStrategy", "NodeLabelSchedulingStrategy", "In", "NotIn",
+           "Exists", "DoesNotExist"]

@@ -46,15 +46,45 @@ double SchedulingPolicy::Utilization(const NodeLoad& node) {
 
 SchedulingDecision SchedulingPolicy::Pick(const std::vector<NodeLoad>& nodes,
                                           const NodeID& preferred, const ResourceSet& request,
-                                          const rpc::SchedulingStrategy& strategy) {
+                                          const rpc::SchedulingStrategy& strategy,
+                                          std::optional<double> spread_threshold) {
+  spread_threshold_ = spread_threshold.value_or(options_.spread_threshold);
+  if (strategy.kind() == rpc::SchedulingStrategy::NODE_AFFINITY) {
+    return PickAffinity(nodes, preferred, request, strategy);
+  }
+  std::vector<NodeLoad> storage;
+  const std::vector<NodeLoad>& usable = strategy.kind() == rpc::SchedulingStrategy::NODE_LABEL
+                                            ? nodes
+                                            : AvoidScarce(nodes, request, &storage);
   switch (strategy.kind()) {
     case rpc::SchedulingStrategy::SPREAD:
-      return PickSpread(nodes, request);
-    case rpc::SchedulingStrategy::NODE_AFFINITY:
-      return PickAffinity(nodes, preferred, request, strategy);
+      return PickSpread(usable, request);
+    case rpc::SchedulingStrategy::NODE_LABEL:
+      return PickByLabels(nodes, preferred, request, strategy);  // avoids scarce itself
     default:
-      return PickDefault(nodes, preferred, request);
+      return PickDefault(usable, preferred, request);
   }
+}
+
+const std::vector<NodeLoad>& SchedulingPolicy::AvoidScarce(const std::vector<NodeLoad>& nodes,
+                                                           const ResourceSet& request,
+                                                           std::vector<NodeLoad>* storage) const {
+  std::vector<std::string> spare;  // scarce resources this request does not ask for
+  for (const std::string& name : options_.scarce_resources) {
+    if (request.Get(name) <= 0) spare.push_back(name);
+  }
+  if (spare.empty()) return nodes;
+  std::vector<NodeLoad>& plain = *storage;
+  plain.clear();
+  bool any_fits = false;
+  for (const NodeLoad& node : nodes) {
+    bool scarce = std::any_of(spare.begin(), spare.end(),
+                              [&](const std::string& name) { return node.total.Get(name) > 0; });
+    if (scarce) continue;
+    any_fits = any_fits || (node.alive && node.total.Contains(request));
+    plain.push_back(node);
+  }
+  return any_fits ? plain : nodes;
 }
 
 SchedulingDecision SchedulingPolicy::PickDefault(const std::vector<NodeLoad>& nodes,
@@ -65,7 +95,7 @@ SchedulingDecision SchedulingPolicy::PickDefault(const std::vector<NodeLoad>& no
     if (node.node_id == preferred && node.alive && node.total.Contains(request)) local = &node;
   }
   if (local != nullptr && local->available.Contains(request) &&
-      Utilization(*local) < options_.spread_threshold) {
+      Utilization(*local) < spread_threshold_) {
     return OnNode(local->node_id);
   }
   // Past the threshold the preferred node competes on load like any other; it wins ties.
@@ -136,6 +166,42 @@ SchedulingDecision SchedulingPolicy::PickAffinity(const std::vector<NodeLoad>& n
   SchedulingDecision d;
   d.kind = SchedulingDecision::Kind::kUnschedulable;
   d.message = "NodeAffinitySchedulingStrategy(soft=False) cannot be met: " + why;
+  return d;
+}
+
+SchedulingDecision SchedulingPolicy::PickByLabels(const std::vector<NodeLoad>& nodes,
+                                                  const NodeID& preferred,
+                                                  const ResourceSet& request,
+                                                  const rpc::SchedulingStrategy& strategy) {
+  std::vector<NodeLoad> matching, both;
+  for (const NodeLoad& node : nodes) {
+    if (node.alive && LabelsMatchAll(node.labels, strategy.hard_labels())) {
+      matching.push_back(node);
+    }
+  }
+  // Scarce resources are set aside among the nodes the selector allows.
+  std::vector<NodeLoad> storage;
+  const std::vector<NodeLoad>& hard = AvoidScarce(matching, request, &storage);
+  for (const NodeLoad& node : hard) {
+    if (LabelsMatchAll(node.labels, strategy.soft_labels())) both.push_back(node);
+  }
+  auto any_fits_now = [&](const std::vector<NodeLoad>& some) {
+    return std::any_of(some.begin(), some.end(),
+                       [&](const NodeLoad& n) { return n.available.Contains(request); });
+  };
+  // Soft conditions only narrow the choice while it costs no waiting.
+  const std::vector<NodeLoad>& pool =
+      !both.empty() && (any_fits_now(both) || !any_fits_now(hard)) ? both : hard;
+  SchedulingDecision d = PickDefault(pool, preferred, request);
+  if (d.kind == SchedulingDecision::Kind::kInfeasible && &pool == &both) {
+    d = PickDefault(hard, preferred, request);
+  }
+  if (d.kind == SchedulingDecision::Kind::kInfeasible) {
+    d.message = "NodeLabelSchedulingStrategy hard selector " +
+                DescribeLabelMatches(strategy.hard_labels()) +
+                (hard.empty() ? " matches no alive node"
+                              : " matches only nodes that cannot fit " + request.ToString());
+  }
   return d;
 }
 

@@ -10,15 +10,24 @@
 //                  least utilised node whose totals fit when none does.
 //   NODE_AFFINITY  that node if it is alive and its totals fit; otherwise soft falls back to
 //                  DEFAULT and hard is unschedulable.
+// Before DEFAULT, SPREAD and NODE_LABEL pick, nodes that have a scarce resource (GPU, or
+// one named in --scarce-resources) the request does not ask for are set aside, unless no
+// other alive node can fit the request in total.
+//   NODE_LABEL     DEFAULT over the nodes whose labels match every hard condition, narrowed
+//                  to those that also match the soft ones when one of those fits now (or
+//                  none fits now anywhere); infeasible, with a message naming the selector,
+//                  while no alive node matches the hard conditions and fits in total.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "common.pb.h"
 #include "common/id.h"
+#include "common/label_selector.h"
 #include "common/resources.h"
 
 namespace colony {
@@ -28,6 +37,7 @@ struct NodeLoad {
   ResourceSet total;
   ResourceSet available;
   bool alive = true;
+  NodeLabels labels;  // with the built-in colony.io/node-id and colony.io/hostname
 };
 
 struct SchedulingDecision {
@@ -38,29 +48,45 @@ struct SchedulingDecision {
   };
   Kind kind = Kind::kInfeasible;
   NodeID node_id;
-  std::string message;
+  std::string message;  // why, for kUnschedulable and (when known) kInfeasible
 };
 
 struct SchedulingPolicyOptions {
   double spread_threshold = 0.5;
+  // Resources kept for the work that asks for them: work that does not ask for one of these
+  // avoids the nodes that have it while another alive node can fit it in total. GPU always;
+  // more from --scarce-resources.
+  std::vector<std::string> scarce_resources = {"GPU"};
 };
 
 class SchedulingPolicy {
  public:
   explicit SchedulingPolicy(SchedulingPolicyOptions options = {}) : options_(options) {}
 
+  // `spread_threshold`: the job's own watermark for DEFAULT (JobConfig), if it set one.
   SchedulingDecision Pick(const std::vector<NodeLoad>& nodes, const NodeID& preferred,
-                          const ResourceSet& request, const rpc::SchedulingStrategy& strategy);
+                          const ResourceSet& request, const rpc::SchedulingStrategy& strategy,
+                          std::optional<double> spread_threshold = std::nullopt);
 
   // The highest share in use of any resource the node has (a node without resources is
   // full), so a node whose GPUs or custom resources are taken counts as loaded.
   static double Utilization(const NodeLoad& node);
 
  private:
+  // `nodes` without those holding a scarce resource `request` does not use (built in
+  // `*storage`), when one of the rest is alive and fits in total; else `nodes` itself.
+  const std::vector<NodeLoad>& AvoidScarce(const std::vector<NodeLoad>& nodes,
+                                           const ResourceSet& request,
+                                           std::vector<NodeLoad>* storage) const;
   SchedulingDecision PickDefault(const std::vector<NodeLoad>& nodes, const NodeID& preferred,
                                  const ResourceSet& request);
+  // The watermark of the Pick in progress.
+  double spread_threshold_ = 0.5;
   SchedulingDecision PickSpread(const std::vector<NodeLoad>& nodes, const ResourceSet& request);
   SchedulingDecision PickAffinity(const std::vector<NodeLoad>& nodes, const NodeID& preferred,
+                                  const ResourceSet& request,
+                                  const rpc::SchedulingStrategy& strategy);
+  SchedulingDecision PickByLabels(const std::vector<NodeLoad>& nodes, const NodeID& preferred,
                                   const ResourceSet& request,
                                   const rpc::SchedulingStrategy& strategy);
 

@@ -2,6 +2,7 @@
 // nested messages conveniently.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "common.pb.h"
@@ -24,10 +25,17 @@ inline void SetTaskResource(rpc::TaskSpec* spec, const std::string& name, double
   (*spec->mutable_resources())[name] = amount;
 }
 
-// kind: rpc::SchedulingStrategy::Kind; node_id_hex: NODE_AFFINITY's node (32 hex digits).
+// kind: rpc::SchedulingStrategy::Kind; node_id_hex: NODE_AFFINITY's node (32 hex digits),
+// or for NODE_LABEL the hex of a serialized SchedulingStrategy holding only its label
+// matches (the bindings build it; see colony.util.scheduling_strategies).
 inline void SetSchedulingStrategy(rpc::TaskSpec* spec, int kind, const std::string& node_id_hex,
                                   bool soft) {
   auto* strategy = spec->mutable_scheduling_strategy();
+  if (kind == rpc::SchedulingStrategy::NODE_LABEL) {
+    strategy->ParseFromString(HexToBytes(node_id_hex));
+    strategy->set_kind(rpc::SchedulingStrategy::NODE_LABEL);
+    return;
+  }
   strategy->set_kind(static_cast<rpc::SchedulingStrategy::Kind>(kind));
   if (!node_id_hex.empty()) strategy->set_node_id(HexToBytes(node_id_hex));
   strategy->set_soft(soft);
@@ -104,6 +112,7 @@ struct ActorCreationOptions {
   bool is_async = false;
   std::string class_name;
   std::vector<std::string> jvm_options;
+  std::map<std::string, int> concurrency_groups;
 };
 
 inline void SetActorCreation(rpc::TaskSpec* spec, const ActorCreationOptions& o) {
@@ -118,6 +127,9 @@ inline void SetActorCreation(rpc::TaskSpec* spec, const ActorCreationOptions& o)
   c->set_is_async(o.is_async);
   c->set_class_name(o.class_name);
   for (const auto& option : o.jvm_options) c->add_jvm_options(option);
+  for (const auto& [name, concurrency] : o.concurrency_groups) {
+    (*c->mutable_concurrency_groups())[name] = concurrency;
+  }
 }
 
 inline void SetActorMethod(rpc::TaskSpec* spec, const std::string& class_name,

@@ -32,7 +32,7 @@ GcsActorScheduler::GcsActorScheduler(EventLoop* loop, NodeLister nodes, ActorLea
       leases_(leases),
       pusher_(pusher),
       options_(options),
-      policy_(SchedulingPolicyOptions{options.spread_threshold}) {}
+      policy_(SchedulingPolicyOptions{options.spread_threshold, options.scarce_resources}) {}
 
 void GcsActorScheduler::Start() {
   loop_->PostPeriodic([this] { RetryWaiting(); }, options_.retry_period_ms);
@@ -80,7 +80,9 @@ void GcsActorScheduler::TryPlace(const ActorID& actor_id) {
   std::optional<rpc::Address> raylet =
       decision.kind == SchedulingDecision::Kind::kNode ? RayletOf(decision.node_id) : std::nullopt;
   if (!raylet) {
-    Wait(actor_id, attempt, "no alive node has " + request.ToString() + " in total");
+    Wait(actor_id, attempt, !decision.message.empty()
+                                ? decision.message
+                                : "no alive node has " + request.ToString() + " in total");
     return;
   }
   in_flight_[decision.node_id] += request;
@@ -277,7 +279,7 @@ SchedulingDecision GcsActorScheduler::PickNode(const ResourceSet& request,
     auto taken = in_flight_.find(id);
     if (taken != in_flight_.end()) available -= taken->second;
     loads.push_back(NodeLoad{id, rpc::ResourcesFromProto(node.resources_total()), available,
-                             node.alive()});
+                             node.alive(), NodeLabels(node.labels().begin(), node.labels().end())});
   }
   return policy_.Pick(loads, owner_node, request, strategy);
 }

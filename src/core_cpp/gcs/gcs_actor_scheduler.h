@@ -95,6 +95,8 @@ struct GcsActorSchedulerOptions {
   int64_t retry_period_ms = 1000;
   // The owner's node is preferred while its utilisation is below this.
   double spread_threshold = 0.5;
+  // Kept for actors that ask for them (SchedulingPolicyOptions::scarce_resources).
+  std::vector<std::string> scarce_resources = {"GPU"};
   // After a failed creation push, how long to wait for the raylet's report of the worker's
   // death (it says why the process died) before failing with the RPC error instead.
   int64_t push_failure_grace_ms = 1000;

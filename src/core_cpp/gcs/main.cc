@@ -29,7 +29,7 @@ constexpr int kExitBadFlags = 2;
 constexpr const char* kUsage =
     "usage: colony-gcs [--port N] [--bind-ip IP] [--port-file PATH]\n"
     "                  [--health-check-timeout-ms MS] [--session-dir DIR]\n"
-    "                  [--scheduler-spread-threshold F]\n"
+    "                  [--scheduler-spread-threshold F] [--scarce-resources NAME,...]\n"
     "                  [--storage memory|redis://HOST:PORT[/DB]] [--cluster-id ID]\n"
     "                  [--log-level debug|info|warning|error]\n"
     "The cluster token is read from COLONY_CLUSTER_TOKEN (empty: no check), the Redis\n"
@@ -77,6 +77,19 @@ void ApplyFlag(const std::string& flag, const std::string& value, Flags* flags) 
       FlagError("invalid value for " + flag + ": '" + value + "' (expected a number in [0, 1])");
     }
     flags->server.actor_scheduler.spread_threshold = threshold;
+  } else if (flag == "--scarce-resources") {
+    // Added to GPU: work that does not ask for these avoids the nodes that have them.
+    size_t start = 0;
+    while (start <= value.size()) {
+      size_t comma = value.find(',', start);
+      std::string name = value.substr(start, comma == std::string::npos ? std::string::npos
+                                                                         : comma - start);
+      if (name.empty()) FlagError("invalid value for " + flag + ": '" + value +
+                                  "' (expected resource names separated by commas)");
+      flags->server.actor_scheduler.scarce_resources.push_back(name);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
   } else if (flag == "--storage") {
     if (value == "memory") {
       flags->redis.reset();

@@ -84,7 +84,8 @@ Raylet::Raylet(RayletConfig config, EventLoop* loop, std::function<void(int)> re
       launcher_(LaunchOptions(config_)),
       pool_(PoolOptions(config_), &launcher_),
       leases_(config_.node_id, config_.TotalResources(), &cluster_, &pool_,
-              SchedulingPolicyOptions{config_.scheduler_spread_threshold}),
+              SchedulingPolicyOptions{config_.scheduler_spread_threshold,
+                                      config_.scarce_resources}),
       watcher_(config_.token),
       node_manager_(config_.node_id, &leases_, &pool_, &watcher_),
       object_manager_(config_.node_id, config_.token),
@@ -97,7 +98,14 @@ Raylet::Raylet(RayletConfig config, EventLoop* loop, std::function<void(int)> re
       log_index_(LogsDir(config_) + "/workers.index"),
       log_sink_(config_.gcs_address, config_.token),
       log_monitor_(MonitorOptions(config_), &log_sink_),
-      log_service_(LogsDir(config_), config_.node_id, config_.token) {}
+      log_service_(LogsDir(config_), config_.node_id, config_.token) {
+  leases_.set_labels(config_.AllLabels());
+  leases_.set_job_spread_threshold([this](const JobID& job_id) -> std::optional<double> {
+    const rpc::JobConfig* job = pool_.JobConfigOf(job_id);
+    if (job == nullptr || !job->has_scheduling_spread_threshold()) return std::nullopt;
+    return job->scheduling_spread_threshold();
+  });
+}
 
 Status Raylet::StartObjectStore() {
   std::string dir = config_.session_dir.empty() ? "/tmp/colony_" + std::to_string(getpid())
@@ -237,7 +245,7 @@ rpc::NodeInfo Raylet::BuildNodeInfo() const {
   node.set_raylet_port(server_.port());
   rpc::ResourcesToProto(leases_.total(), node.mutable_resources_total());
   rpc::ResourcesToProto(leases_.available(), node.mutable_resources_available());
-  for (const auto& [key, value] : config_.labels) (*node.mutable_labels())[key] = value;
+  for (const auto& [key, value] : config_.AllLabels()) (*node.mutable_labels())[key] = value;
   node.set_alive(true);
   node.set_session_dir(config_.session_dir);
   node.set_start_time_ms(std::chrono::duration_cast<std::chrono::milliseconds>(

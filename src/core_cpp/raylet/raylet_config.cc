@@ -10,6 +10,8 @@
 #include <functional>
 #include <thread>
 
+#include "common/label_selector.h"
+
 namespace colony::raylet {
 namespace {
 
@@ -152,7 +154,14 @@ std::map<std::string, Setter> Setters() {
   s["labels"] = [](const std::string& v, RayletConfig* c) {
     std::vector<std::pair<std::string, std::string>> pairs;
     COLONY_RETURN_IF_ERROR(ParsePairs("labels", v, &pairs));
-    for (const auto& [key, value] : pairs) c->labels[key] = value;
+    for (const auto& [key, value] : pairs) {
+      if (key.empty()) return BadFlag("labels", "a label key must not be empty");
+      if (key.rfind("colony.io/", 0) == 0) {
+        return BadFlag("labels", "label '" + key + "': keys starting with colony.io/ are "
+                       "built in (colony.io/node-id, colony.io/hostname)");
+      }
+      c->labels[key] = value;
+    }
     return Status::OK();
   };
   s["session-dir"] = [](const std::string& v, RayletConfig* c) {
@@ -175,6 +184,20 @@ std::map<std::string, Setter> Setters() {
   };
   s["idle-worker-timeout-ms"] = IntFlag("idle-worker-timeout-ms", 0, INT64_MAX / 2,
                                         [](RayletConfig* c, int64_t n) { c->idle_worker_timeout_ms = n; });
+  s["scarce-resources"] = [](const std::string& v, RayletConfig* c) {
+    size_t start = 0;
+    while (true) {
+      size_t comma = v.find(',', start);
+      std::string name = v.substr(start, comma == std::string::npos ? comma : comma - start);
+      if (name.empty()) {
+        return BadFlag("scarce-resources", "expected resource names separated by commas, got '" +
+                                               v + "'");
+      }
+      c->scarce_resources.push_back(name);
+      if (comma == std::string::npos) return Status::OK();
+      start = comma + 1;
+    }
+  };
   s["scheduler-spread-threshold"] = [](const std::string& v, RayletConfig* c) {
     double threshold;
     COLONY_RETURN_IF_ERROR(ParseDouble("scheduler-spread-threshold", v, &threshold));
@@ -205,6 +228,14 @@ RayletConfig Defaults() {
 }
 
 }  // namespace
+
+std::map<std::string, std::string> RayletConfig::AllLabels() const {
+  std::map<std::string, std::string> all = labels;
+  all[kNodeIdLabel] = node_id.Hex();
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) == 0) all[kHostnameLabel] = host;
+  return all;
+}
 
 ResourceSet RayletConfig::TotalResources() const {
   ResourceSet total = ResourceSet::FromMap(custom_resources);
@@ -264,6 +295,7 @@ const char* RayletUsage() {
          "  --worker-env K=V,...           extra environment for workers\n"
          "  --idle-worker-timeout-ms N     (10000)\n"
          "  --scheduler-spread-threshold F pack tasks here until this utilisation (0.5)\n"
+         "  --scarce-resources NAME,...    besides GPU: work not asking for one avoids its nodes\n"
          "  --gcs-connect-timeout-ms N     give up registering after N ms (10000)\n"
          "  --worker-register-timeout-ms N kill workers not registered by then (60000)\n"
          "env: COLONY_CLUSTER_TOKEN        cluster token checked on every call\n";

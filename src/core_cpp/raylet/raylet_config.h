@@ -24,7 +24,7 @@ struct RayletConfig {
   int64_t memory_bytes = 0;
   int64_t object_store_memory_bytes = 0;
   std::map<std::string, double> custom_resources;
-  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> labels;  // as given (--labels); see AllLabels
   std::string session_dir;
   std::string python_executable = "python3";
   std::string java_executable = "java";
@@ -32,12 +32,16 @@ struct RayletConfig {
   int64_t idle_worker_timeout_ms = 10000;
   // Utilisation past which the default policy stops packing onto this node.
   double scheduler_spread_threshold = 0.5;
+  // GPU plus --scarce-resources: work that does not ask for one avoids nodes that have it.
+  std::vector<std::string> scarce_resources = {"GPU"};
   int64_t gcs_connect_timeout_ms = 10000;
   int64_t worker_register_timeout_ms = 60000;
   std::string token;  // COLONY_CLUSTER_TOKEN
 
   // CPU, GPU (if any), memory, object_store_memory and the custom resources.
   ResourceSet TotalResources() const;
+  // `labels` plus the built-in colony.io/node-id and colony.io/hostname.
+  std::map<std::string, std::string> AllLabels() const;
 };
 
 // Parses argv (without argv[0]); errors name the offending flag. Defaults depend on the

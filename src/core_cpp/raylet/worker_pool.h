@@ -54,6 +54,12 @@ class WorkerPool : public WorkerSource {
 
   // A started worker's gRPC server listens: it becomes usable.
   Status RegisterWorker(const rpc::RegisterWorkerRequest& request);
+  // The job's config if this raylet has it (from its driver, or fetched before starting
+  // one of its workers); null otherwise.
+  const rpc::JobConfig* JobConfigOf(const JobID& job_id) const {
+    auto it = job_configs_.find(job_id);
+    return it == job_configs_.end() ? nullptr : &it->second;
+  }
   // A driver's job config (its code search path is the classpath of the job's Java workers).
   void SetJobConfig(const JobID& job_id, const rpc::JobConfig& config) {
     job_configs_[job_id] = config;

@@ -115,6 +115,102 @@ TEST(SchedulingPolicyTest, SpreadRotationSurvivesAChangingSetOfNodesThatFit) {
   EXPECT_GE(picks[nodes[1].node_id], 5);
 }
 
+rpc::LabelMatch Match(const std::string& key, rpc::LabelMatch::Op op,
+                      std::vector<std::string> values = {}) {
+  rpc::LabelMatch m;
+  m.set_key(key);
+  m.set_op(op);
+  for (auto& v : values) m.add_values(v);
+  return m;
+}
+
+TEST(LabelSelectorTest, OperatorsAndDescription) {
+  NodeLabels labels = {{"zone", "a"}, {"disk", "ssd"}};
+  EXPECT_TRUE(LabelMatchHolds(labels, Match("zone", rpc::LabelMatch::IN, {"a", "b"})));
+  EXPECT_FALSE(LabelMatchHolds(labels, Match("zone", rpc::LabelMatch::IN, {"b"})));
+  EXPECT_FALSE(LabelMatchHolds(labels, Match("rack", rpc::LabelMatch::IN, {"a"})));
+  EXPECT_TRUE(LabelMatchHolds(labels, Match("zone", rpc::LabelMatch::NOT_IN, {"b"})));
+  EXPECT_FALSE(LabelMatchHolds(labels, Match("zone", rpc::LabelMatch::NOT_IN, {"a"})));
+  EXPECT_TRUE(LabelMatchHolds(labels, Match("rack", rpc::LabelMatch::NOT_IN, {"a"})));  // absent
+  EXPECT_TRUE(LabelMatchHolds(labels, Match("disk", rpc::LabelMatch::EXISTS)));
+  EXPECT_FALSE(LabelMatchHolds(labels, Match("gpu", rpc::LabelMatch::EXISTS)));
+  EXPECT_TRUE(LabelMatchHolds(labels, Match("gpu", rpc::LabelMatch::DOES_NOT_EXIST)));
+  EXPECT_FALSE(LabelMatchHolds(labels, Match("disk", rpc::LabelMatch::DOES_NOT_EXIST)));
+  rpc::SchedulingStrategy s;
+  *s.add_hard_labels() = Match("zone", rpc::LabelMatch::IN, {"a", "b"});
+  *s.add_hard_labels() = Match("gpu", rpc::LabelMatch::EXISTS);
+  EXPECT_FALSE(LabelsMatchAll(labels, s.hard_labels()));
+  EXPECT_TRUE(LabelsMatchAll(labels, s.soft_labels()));  // empty: matches
+  EXPECT_EQ(DescribeLabelMatches(s.hard_labels()),
+            "{\"zone\": In(\"a\", \"b\"), \"gpu\": Exists()}");
+}
+
+TEST(SchedulingPolicyTest, NodeLabelsHardFilterSoftPreferAndInfeasibleNamesTheSelector) {
+  SchedulingPolicy policy;
+  std::vector<NodeLoad> nodes = {Node(4, 4), Node(4, 4), Node(4, 4)};
+  nodes[0].labels = {{"zone", "a"}};
+  nodes[1].labels = {{"zone", "b"}, {"disk", "ssd"}};
+  nodes[2].labels = {{"zone", "c"}, {"disk", "ssd"}};
+  const NodeID local = nodes[0].node_id;
+  rpc::SchedulingStrategy s = Kind(rpc::SchedulingStrategy::NODE_LABEL);
+  *s.add_hard_labels() = Match("zone", rpc::LabelMatch::IN, {"a", "b"});
+  *s.add_soft_labels() = Match("disk", rpc::LabelMatch::EXISTS);
+  // Hard keeps a and b; soft prefers b (it has room) over the local a.
+  for (int i = 0; i < 3; i++) EXPECT_EQ(Picked(policy.Pick(nodes, local, Cpus(1), s)), nodes[1].node_id);
+  // b full: soft gives way, a (hard match, room now) wins; c never.
+  nodes[1].available = Cpus(0);
+  EXPECT_EQ(Picked(policy.Pick(nodes, local, Cpus(1), s)), nodes[0].node_id);
+  // No node matches the hard selector: infeasible, and the message names it.
+  rpc::SchedulingStrategy none = Kind(rpc::SchedulingStrategy::NODE_LABEL);
+  *none.add_hard_labels() = Match("zone", rpc::LabelMatch::IN, {"z"});
+  SchedulingDecision d = policy.Pick(nodes, local, Cpus(1), none);
+  EXPECT_EQ(d.kind, SchedulingDecision::Kind::kInfeasible);
+  EXPECT_NE(d.message.find("{\"zone\": In(\"z\")} matches no alive node"), std::string::npos)
+      << d.message;
+  // Matches, but too small in total.
+  d = policy.Pick(nodes, local, Cpus(16), s);
+  EXPECT_EQ(d.kind, SchedulingDecision::Kind::kInfeasible);
+  EXPECT_NE(d.message.find("cannot fit"), std::string::npos) << d.message;
+  // Dead nodes do not count.
+  nodes[0].alive = nodes[1].alive = false;
+  EXPECT_EQ(policy.Pick(nodes, local, Cpus(1), s).kind, SchedulingDecision::Kind::kInfeasible);
+}
+
+TEST(SchedulingPolicyTest, WorkNotAskingForAScarceResourceAvoidsItsNodes) {
+  SchedulingPolicyOptions options;
+  options.scarce_resources.push_back("accel");
+  SchedulingPolicy policy(options);
+  NodeLoad gpu = Node(4, 4), accel = Node(4, 4), plain = Node(2, 2);
+  gpu.total.Set("GPU", 1);
+  gpu.available.Set("GPU", 1);
+  accel.total.Set("accel", 2);
+  accel.available.Set("accel", 2);
+  std::vector<NodeLoad> nodes = {gpu, accel, plain};
+  rpc::SchedulingStrategy def, spread = Kind(rpc::SchedulingStrategy::SPREAD);
+  // CPU work leaves the GPU node (even its own, the preferred one) and the accel node alone.
+  for (int i = 0; i < 3; i++) {
+    EXPECT_EQ(Picked(policy.Pick(nodes, gpu.node_id, Cpus(1), def)), plain.node_id);
+    EXPECT_EQ(Picked(policy.Pick(nodes, gpu.node_id, Cpus(1), spread)), plain.node_id);
+  }
+  // ...while the plain node is busy it queues there rather than take a scarce node.
+  nodes[2].available = Cpus(0);
+  EXPECT_EQ(Picked(policy.Pick(nodes, gpu.node_id, Cpus(1), def)), plain.node_id);
+  // Only scarce nodes fit it in total: it goes there.
+  EXPECT_NE(Picked(policy.Pick(nodes, gpu.node_id, Cpus(4), def)), plain.node_id);
+  // Work asking for one scarce resource still avoids the other.
+  ResourceSet wants_gpu = Cpus(1);
+  wants_gpu.Set("GPU", 1);
+  EXPECT_EQ(Picked(policy.Pick(nodes, plain.node_id, wants_gpu, def)), gpu.node_id);
+  // NODE_AFFINITY is the user's explicit choice: honoured.
+  EXPECT_EQ(Picked(policy.Pick(nodes, plain.node_id, Cpus(1), Affinity(gpu.node_id, false))),
+            gpu.node_id);
+  // Label selectors: among the nodes they allow.
+  rpc::SchedulingStrategy only_gpu_node = Kind(rpc::SchedulingStrategy::NODE_LABEL);
+  nodes[0].labels = {{"kind", "gpu"}};
+  *only_gpu_node.add_hard_labels() = Match("kind", rpc::LabelMatch::IN, {"gpu"});
+  EXPECT_EQ(Picked(policy.Pick(nodes, plain.node_id, Cpus(1), only_gpu_node)), gpu.node_id);
+}
+
 TEST(SchedulingPolicyTest, NodeAffinityHardAndSoft) {
   SchedulingPolicy policy;
   std::vector<NodeLoad> nodes = {Node(4, 4), Node(2, 0), Node(8, 8, /*alive=*/false)};

@@ -18,13 +18,14 @@ void ClusterView::UpdateNode(const rpc::NodeInfo& info) {
   node.total = rpc::ResourcesFromProto(info.resources_total());
   node.available = rpc::ResourcesFromProto(info.resources_available());
   node.alive = info.alive();
+  node.labels = NodeLabels(info.labels().begin(), info.labels().end());
 }
 
 std::vector<NodeLoad> ClusterView::Loads() const {
   std::vector<NodeLoad> loads;
   for (const auto& [id, node] : nodes_) {
     if (id == self_) continue;
-    loads.push_back(NodeLoad{id, node.total, node.available, node.alive});
+    loads.push_back(NodeLoad{id, node.total, node.available, node.alive, node.labels});
   }
   return loads;
 }

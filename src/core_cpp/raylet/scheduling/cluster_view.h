@@ -22,6 +22,7 @@ struct NodeView {
   ResourceSet total;
   ResourceSet available;
   bool alive = false;
+  NodeLabels labels;
 };
 
 class ClusterView {

@@ -45,7 +45,7 @@ void LeaseManager::RequestLease(LeaseRequest request, LeaseReplyCallback reply) 
       return reply(out);
     }
     if (decision.kind == SchedulingDecision::Kind::kInfeasible) {
-      return ReplyInfeasible(request, reply);
+      return ReplyInfeasible(request, reply, decision.message);
     }
     if (decision.node_id != self_) return Spill(request, decision.node_id, reply);
   }
@@ -55,7 +55,7 @@ void LeaseManager::RequestLease(LeaseRequest request, LeaseReplyCallback reply) 
 
 SchedulingDecision LeaseManager::Decide(const LeaseRequest& request) {
   std::vector<NodeLoad> nodes = cluster_->Loads();
-  nodes.push_back(NodeLoad{self_, total_, available_, true});
+  nodes.push_back(NodeLoad{self_, total_, available_, true, labels_});
   if (request.strategy.kind() == rpc::SchedulingStrategy::SPREAD) {
     // SPREAD takes turns over every node whose totals fit, busy or not. What this raylet
     // knows of the others' free resources is up to a second old (and counts what it spilled
@@ -65,7 +65,9 @@ SchedulingDecision LeaseManager::Decide(const LeaseRequest& request) {
     // ones queued here to a node with room.
     for (NodeLoad& node : nodes) node.available = node.total;
   }
-  return policy_.Pick(nodes, self_, request.resources, request.strategy);
+  std::optional<double> threshold;
+  if (job_spread_threshold_) threshold = job_spread_threshold_(request.job_id);
+  return policy_.Pick(nodes, self_, request.resources, request.strategy, threshold);
 }
 
 void LeaseManager::Spill(const LeaseRequest& request, const NodeID& node_id,
@@ -102,9 +104,14 @@ void LeaseManager::SpillQueued() {
   }
 }
 
-void LeaseManager::ReplyInfeasible(const LeaseRequest& request, const LeaseReplyCallback& reply) {
+void LeaseManager::ReplyInfeasible(const LeaseRequest& request, const LeaseReplyCallback& reply,
+                                   const std::string& why) {
   rpc::RequestWorkerLeaseReply out;
   out.set_infeasible(true);
+  if (!why.empty()) {
+    out.set_failure_message(why);
+    return reply(out);
+  }
   out.set_failure_message("request " + request.resources.ToString() +
                           " is infeasible: on this node " +
                           total_.DescribeShortfall(request.resources) +

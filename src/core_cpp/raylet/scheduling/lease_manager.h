@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <list>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -72,6 +73,14 @@ class LeaseManager {
   // Workers leased for detached actors: the end of their job must not kill them.
   std::unordered_set<WorkerID> WorkersOfDetachedActors() const;
 
+  // This node's labels, for label selectors (NodeLabelSchedulingStrategy).
+  void set_labels(NodeLabels labels) { labels_ = std::move(labels); }
+  // A job's own DEFAULT watermark (JobConfig.scheduling_spread_threshold), if known here.
+  using JobSpreadThreshold = std::function<std::optional<double>(const JobID&)>;
+  void set_job_spread_threshold(JobSpreadThreshold lookup) {
+    job_spread_threshold_ = std::move(lookup);
+  }
+
   const ResourceSet& total() const { return total_; }
   const ResourceSet& available() const { return available_; }
   // Requests queued or holding resources while a worker starts.
@@ -95,7 +104,9 @@ class LeaseManager {
   // The policy's node for `request`, with this node's live figures in the picture.
   SchedulingDecision Decide(const LeaseRequest& request);
   void Spill(const LeaseRequest& request, const NodeID& node_id, const LeaseReplyCallback& reply);
-  void ReplyInfeasible(const LeaseRequest& request, const LeaseReplyCallback& reply);
+  // `why`: the policy's reason, when it gave one (a label selector no node matches).
+  void ReplyInfeasible(const LeaseRequest& request, const LeaseReplyCallback& reply,
+                       const std::string& why = "");
   // Grants every queued request that fits, in order; later requests may pass earlier
   // ones that do not fit.
   void Dispatch();
@@ -108,6 +119,8 @@ class LeaseManager {
   NodeID self_;
   ResourceSet total_;
   ResourceSet available_;
+  NodeLabels labels_;
+  JobSpreadThreshold job_spread_threshold_;
   ClusterView* cluster_;
   SchedulingPolicy policy_;
   WorkerSource* workers_;
