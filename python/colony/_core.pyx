@@ -267,7 +267,8 @@ cdef object data_of(const CObjectData& obj):
 
 def init(bint is_driver, str gcs_address, str raylet_address, str node_ip, str token,
          str namespace, list code_search_path, str job_id_hex="", str worker_id_hex="",
-         executor=None, interrupt_exception=None, int java_actors_per_worker=1):
+         executor=None, interrupt_exception=None, int java_actors_per_worker=1,
+         scheduling_spread_threshold=None):
     global g_cw, g_generation, g_executor, g_interrupt_exception, g_main_thread_id, g_owner_address
     if g_cw != NULL:
         raise RuntimeError("the core worker is already initialized")
@@ -286,6 +287,8 @@ def init(bint is_driver, str gcs_address, str raylet_address, str node_ip, str t
     for path in code_search_path:
         options.job_config.add_code_search_path()[0] = path.encode()
     options.job_config.set_java_actors_per_worker(java_actors_per_worker)
+    if scheduling_spread_threshold is not None:
+        options.job_config.set_scheduling_spread_threshold(scheduling_spread_threshold)
     options.check_interrupt = _check_interrupt
     if not is_driver:
         options.executor = _execute_task

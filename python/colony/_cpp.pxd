@@ -71,6 +71,7 @@ cdef extern from "common.pb.h" namespace "colony::rpc" nogil:
     cdef cppclass CJobConfig "colony::rpc::JobConfig":
         string* add_code_search_path()
         void set_java_actors_per_worker(int)
+        void set_scheduling_spread_threshold(double)
         void set_runtime_env_json(const string&)
     cdef cppclass CActorCreationSpec "colony::rpc::ActorCreationSpec":
         int max_concurrency()
