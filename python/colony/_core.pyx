@@ -546,6 +546,8 @@ def create_actor(str module, str qualname, bytes function_hash, list args, list 
     opts.class_name = qualname.encode()
     for option in options.get("jvm_options") or []:
         opts.jvm_options.push_back(option.encode())
+    for group, concurrency in (options.get("concurrency_groups") or {}).items():
+        opts.concurrency_groups[group.encode()] = concurrency
     SetActorCreation(&spec, opts)
     cdef string actor_id
     cdef cbool existed = False
@@ -566,7 +568,7 @@ cdef object handle_token_of(const CActorHandleInfo& info):
 
 def submit_actor_task(bytes actor_id, str class_name, str method, list args, list kwarg_names,
                       int num_returns, str name, bint java=False, ObjectRef token=None,
-                      int64_t streaming_backpressure=-1):
+                      int64_t streaming_backpressure=-1, str concurrency_group=""):
     cdef CCoreWorker* cw = core()
     cdef CTaskSpec spec
     if java:
@@ -576,6 +578,7 @@ def submit_actor_task(bytes actor_id, str class_name, str method, list args, lis
     spec.set_name(name.encode())
     spec.set_num_returns(num_returns)
     set_streaming(&spec, streaming_backpressure)
+    spec.set_concurrency_group(concurrency_group.encode())
     fill_args(&spec, args, kwarg_names)
     cdef vector[CObjectID] ids
     cdef string c_actor_id = actor_id

@@ -93,6 +93,7 @@ cdef extern from "common.pb.h" namespace "colony::rpc" nogil:
         cbool streaming_generator()
         void set_streaming_generator(cbool)
         void set_generator_backpressure_num_objects(int64_t)
+        void set_concurrency_group(const string&)
         cbool retry_exceptions()
         void set_retry_exceptions(cbool)
         const string& retry_exception_allowlist()
@@ -160,6 +161,7 @@ cdef extern from "core_worker/language_binding.h" namespace "colony::binding" no
         cbool is_async
         string class_name
         vector[string] jvm_options
+        cmap[string, int] concurrency_groups
     cdef cppclass CActorHandleInfo "colony::binding::ActorHandleInfo":
         string actor_id
         string handle_token

@@ -91,11 +91,14 @@ class ActorClass:
         packed, kwarg_names = pack_args(args, kwargs, cls.__qualname__ + ".__init__")
         concurrency = opts["max_concurrency"] or (
             options_mod.ASYNC_DEFAULT_CONCURRENCY if self._is_async else 1)
+        options_mod.check_concurrency_groups(cls.__name__, opts["concurrency_groups"],
+                                             self._method_options)
         core_options = {
             "name": opts["name"] or "", "namespace": opts["namespace"] or "",
             "detached": opts["lifetime"] == "detached", "max_restarts": opts["max_restarts"],
             "max_task_retries": opts["max_task_retries"], "max_concurrency": concurrency,
             "max_pending_calls": opts["max_pending_calls"], "is_async": self._is_async,
+            "concurrency_groups": opts["concurrency_groups"],
         }
         try:
             actor_id, _, token = _core.create_actor(
@@ -106,9 +109,11 @@ class ActorClass:
             if e.code == _core.CoreError.ALREADY_EXISTS:
                 raise ValueError(str(e)) from None
             raise
-        return ActorHandle(actor_id, cls.__qualname__, self._methods, opts["max_pending_calls"],
-                           opts["max_task_retries"], register=False, token=token,
-                           signatures=self._signatures, method_options=self._method_options)
+        handle = ActorHandle(actor_id, cls.__qualname__, self._methods, opts["max_pending_calls"],
+                             opts["max_task_retries"], register=False, token=token,
+                             signatures=self._signatures, method_options=self._method_options)
+        handle._concurrency_groups = opts["concurrency_groups"] or {}  # the creator's checks
+        return handle
 
 
 def get_actor(name: str, namespace: str | None = None) -> ActorHandle:

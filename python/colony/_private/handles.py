@@ -139,13 +139,19 @@ class ActorMethod:
             except TypeError as e:
                 raise TypeError(f"wrong arguments for {h._class_name}.{self._name}(): {e}") from None
         packed, kwarg_names = pack_args(args, kwargs, f"{h._class_name}.{self._name}")
+        group = self._options["concurrency_group"]
+        known = getattr(h, "_concurrency_groups", None)  # None: a borrowed handle, unchecked
+        if group is not None and known is not None and group not in known:
+            raise ValueError(f"{h._class_name}.{self._name}: concurrency group {group!r} is not "
+                             f"one of the actor's ({sorted(known)})")
         streaming = options_mod.streaming_backpressure(self._options)
         num_returns = 1 if streaming >= 0 else self._options["num_returns"]
         try:
             refs = _core.submit_actor_task(h._actor_id, h._class_name, self._name, packed,
                                            kwarg_names, num_returns,
                                            self._options["name"] or f"{h._class_name}.{self._name}",
-                                           token=h._token, streaming_backpressure=streaming)
+                                           token=h._token, streaming_backpressure=streaming,
+                                           concurrency_group=group or "")
         except _core.CoreError as e:
             if e.code == _core.CoreError.LIMIT_EXCEEDED:
                 raise exceptions.PendingCallsLimitExceeded(str(e)) from None

@@ -19,17 +19,20 @@ TASK_DEFAULTS = {"num_cpus": 1, "num_gpus": 0, "memory": 0, "resources": None, "
 
 ACTOR_OPTIONS = {"num_cpus", "num_gpus", "memory", "resources", "name", "namespace", "lifetime",
                  "max_restarts", "max_task_retries", "max_concurrency", "max_pending_calls",
-                 "get_if_exists", "scheduling_strategy"}
+                 "get_if_exists", "scheduling_strategy", "concurrency_groups"}
 # Actors hold no CPU while alive unless asked (as in Ray), so many fit on a small node.
 ACTOR_DEFAULTS = {"num_cpus": 0, "num_gpus": 0, "memory": 0, "resources": None, "name": None,
                   "namespace": None, "lifetime": None, "max_restarts": 0, "max_task_retries": 0,
                   "max_concurrency": None, "max_pending_calls": -1, "get_if_exists": False,
+                  "concurrency_groups": None,
                   "scheduling_strategy": None}
 # Async actors run their calls on one event loop; this many may be in progress at once.
 ASYNC_DEFAULT_CONCURRENCY = 1000  # as Ray: coroutines on one thread are cheap
 
-METHOD_OPTIONS = {"num_returns", "name", "_generator_backpressure_num_objects"}
-METHOD_DEFAULTS = {"num_returns": 1, "name": None, "_generator_backpressure_num_objects": -1}
+METHOD_OPTIONS = {"num_returns", "name", "_generator_backpressure_num_objects",
+                  "concurrency_group"}
+METHOD_DEFAULTS = {"num_returns": 1, "name": None, "_generator_backpressure_num_objects": -1,
+                   "concurrency_group": None}
 
 # num_returns="streaming": a generator whose items reach the caller as they are yielded.
 STREAMING = "streaming"
@@ -133,7 +136,26 @@ def validate_actor_options(options: dict) -> dict:
         raise TypeError("actor option get_if_exists must be a bool")
     if options.get("get_if_exists") and not options.get("name"):
         raise ValueError("get_if_exists=True needs a name")
+    groups = options.get("concurrency_groups")
+    if groups is not None:
+        if not isinstance(groups, dict):
+            raise TypeError("actor option concurrency_groups must be a dict of group name to "
+                            f"concurrency, e.g. {{'io': 2}}; got {type(groups).__name__}")
+        for name, concurrency in groups.items():
+            if not isinstance(name, str) or not name:
+                raise TypeError(f"concurrency group names must be non-empty strings, got {name!r}")
+            check_number(f"concurrency_groups[{name!r}]", concurrency, integer=True, minimum=1)
     return options
+
+
+def check_concurrency_groups(class_name: str, groups: dict | None, method_options: dict) -> None:
+    """Every method's @colony.method(concurrency_group=) names a group the actor declares."""
+    for method, options in (method_options or {}).items():
+        group = options.get("concurrency_group")
+        if group is not None and group not in (groups or {}):
+            raise ValueError(f"method {class_name}.{method} is in concurrency group {group!r}, "
+                             f"which the actor does not declare (concurrency_groups="
+                             f"{groups or {}})")
 
 
 def validate_java_actor_options(options: dict) -> dict:
@@ -154,6 +176,9 @@ def validate_method_options(options: dict) -> dict:
         raise ValueError(f"unknown actor method option(s) {', '.join(sorted(unknown))}; "
                          f"valid options are {', '.join(sorted(METHOD_OPTIONS))}")
     check_num_returns(options)
+    group = options.get("concurrency_group")
+    if group is not None and (not isinstance(group, str) or not group):
+        raise TypeError(f"option concurrency_group must be a non-empty string, got {group!r}")
     return options
 
 

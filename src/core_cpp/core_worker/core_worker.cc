@@ -1365,6 +1365,8 @@ void CoreWorker::ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* repl
     } else {
       receiver_->SetConcurrency(concurrency);
     }
+    const auto& groups = spec.actor_creation().concurrency_groups();
+    receiver_->SetConcurrencyGroups(std::map<std::string, int>(groups.begin(), groups.end()));
   }
   if (spec.type() == rpc::NORMAL_TASK && spec.max_calls() > 0 &&
       ++calls_by_function_[spec.function().SerializeAsString()] >= spec.max_calls()) {

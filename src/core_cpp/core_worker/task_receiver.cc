@@ -31,13 +31,13 @@ void TaskReceiver::HandlePushTask(const rpc::PushTaskRequest& request, rpc::Push
       if (skip) {
         if (seq >= caller.next_seq) caller.skipped.insert(seq);
       } else if (seq < caller.next_seq) {
-        queue_.push_back(std::move(pending));  // a resend of a call whose turn has passed
+        Enqueue(std::move(pending));  // a resend of a call whose turn has passed
       } else {
         caller.waiting.emplace(seq, std::move(pending));
       }
       ReleaseInOrder(&caller);
     } else if (!skip) {
-      queue_.push_back(std::move(pending));
+      Enqueue(std::move(pending));
     }
     wake = wake_async_;
   }
@@ -62,7 +62,7 @@ void TaskReceiver::ReleaseInOrder(CallerQueue* caller) {
     auto head = caller->waiting.begin();
     if (head != caller->waiting.end() && head->first <= caller->next_seq) {
       if (head->first == caller->next_seq) caller->next_seq++;
-      queue_.push_back(std::move(head->second));
+      Enqueue(std::move(head->second));
       caller->waiting.erase(head);
     } else if (caller->skipped.erase(caller->next_seq)) {
       caller->next_seq++;  // a cancelled call's turn
@@ -79,11 +79,13 @@ void TaskReceiver::SendCancelled(Pending* pending) {
 
 bool TaskReceiver::TakeQueued(const TaskID& task_id, Pending* out) {
   const std::string& id = task_id.Binary();
-  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
-    if (it->spec->task_id() != id) continue;
-    *out = std::move(*it);
-    queue_.erase(it);
-    return true;
+  for (auto& [name, group] : groups_) {
+    for (auto it = group.queue.begin(); it != group.queue.end(); ++it) {
+      if (it->spec->task_id() != id) continue;
+      *out = std::move(*it);
+      group.queue.erase(it);
+      return true;
+    }
   }
   for (auto& [handle, caller] : callers_) {
     for (auto it = caller.waiting.begin(); it != caller.waiting.end(); ++it) {
@@ -126,16 +128,28 @@ bool TaskReceiver::Cancel(const TaskID& task_id, bool force) {
   return true;
 }
 
-void TaskReceiver::RunLoop() {
+TaskReceiver::Group& TaskReceiver::GroupOf(const rpc::TaskSpec& spec) {
+  auto it = groups_.find(spec.concurrency_group());
+  return it == groups_.end() ? groups_.at("") : it->second;
+}
+
+void TaskReceiver::Enqueue(Pending pending) {
+  GroupOf(*pending.spec).queue.push_back(std::move(pending));
+}
+
+void TaskReceiver::RunLoop() { RunGroup(""); }
+
+void TaskReceiver::RunGroup(const std::string& name) {
   while (true) {
     Pending next;
     TaskID id;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopped_ || (!wake_async_ && !queue_.empty()); });
+      Group& group = groups_.at(name);
+      cv_.wait(lock, [this, &group] { return stopped_ || (!wake_async_ && !group.queue.empty()); });
       if (stopped_) return;
-      next = std::move(queue_.front());
-      queue_.pop_front();
+      next = std::move(group.queue.front());
+      group.queue.pop_front();
       id = TaskID::FromBinary(next.spec->task_id());
       running_.emplace(id, next.spec->type() == rpc::ACTOR_TASK);
     }
@@ -150,36 +164,50 @@ void TaskReceiver::RunLoop() {
 
 void TaskReceiver::SetConcurrency(int concurrency) {
   std::lock_guard<std::mutex> lock(mu_);
+  groups_.at("").concurrency = std::max(1, concurrency);
   while (static_cast<int>(extra_threads_.size()) + 1 < concurrency) {
-    extra_threads_.emplace_back([this]() { RunLoop(); });
+    extra_threads_.emplace_back([this]() { RunGroup(""); });
+  }
+}
+
+void TaskReceiver::SetConcurrencyGroups(const std::map<std::string, int>& groups) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [name, concurrency] : groups) {
+    if (name.empty() || groups_.count(name)) continue;  // "" is the default group
+    Group& group = groups_[name];
+    group.concurrency = std::max(1, concurrency);
+    if (wake_async_) continue;  // an async actor's event loop runs every group
+    for (int i = 0; i < group.concurrency; i++) {
+      extra_threads_.emplace_back([this, name = name]() { RunGroup(name); });
+    }
   }
 }
 
 void TaskReceiver::SetAsync(int concurrency, std::function<void()> wake) {
-  bool queued;
+  bool queued = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     wake_async_ = wake;
-    async_concurrency_ = std::max(1, concurrency);
-    queued = !queue_.empty();
+    groups_.at("").concurrency = std::max(1, concurrency);
+    for (const auto& [name, group] : groups_) queued = queued || !group.queue.empty();
   }
   if (queued) wake();
 }
 
 bool TaskReceiver::TakeAsync(Pending* out) {
-  while (true) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopped_ || !wake_async_ || queue_.empty() || async_running_ >= async_concurrency_) {
-      return false;
-    }
-    Pending next = std::move(queue_.front());
-    queue_.pop_front();
-    TaskID id = TaskID::FromBinary(next.spec->task_id());
-    running_.emplace(id, next.spec->type() == rpc::ACTOR_TASK);
-    async_running_++;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopped_ || !wake_async_) return false;
+  for (auto& [name, group] : groups_) {
+    if (group.queue.empty() || group.running >= group.concurrency) continue;
+    Pending next = std::move(group.queue.front());
+    group.queue.pop_front();
+    running_.emplace(TaskID::FromBinary(next.spec->task_id()),
+                     next.spec->type() == rpc::ACTOR_TASK);
+    group.running++;
     *out = std::move(next);
     return true;
   }
+  return false;
 }
 
 void TaskReceiver::FinishAsync(Pending pending) {
@@ -187,8 +215,9 @@ void TaskReceiver::FinishAsync(Pending pending) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     running_.erase(TaskID::FromBinary(pending.spec->task_id()));
-    async_running_--;
-    if (!queue_.empty()) wake = wake_async_;
+    Group& group = GroupOf(*pending.spec);
+    group.running--;
+    if (!group.queue.empty()) wake = wake_async_;
   }
   pending.send(Status::OK());
   if (wake) wake();

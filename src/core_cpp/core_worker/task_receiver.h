@@ -4,7 +4,8 @@
 // threads (order is then only the dispatch order, as in Ray's threaded actors). An async
 // actor's calls are not run by RunLoop: its event loop takes them (TakeAsync) when woken
 // and finishes each when its coroutine ends, with up to max_concurrency running at once on
-// that one thread.
+// that one thread. Concurrency groups (an actor's named groups of methods) each have their
+// own queue and concurrency: their own threads, or their own share of the event loop.
 #pragma once
 
 #include <condition_variable>
@@ -52,6 +53,10 @@ class TaskReceiver {
   void RunLoop();
   // Adds threads so that `concurrency` tasks run at once (an actor's max_concurrency).
   void SetConcurrency(int concurrency);
+  // Named groups, each running up to its count of calls at once on threads of its own
+  // (or, after SetAsync, as coroutines). Calls naming no group, or one not declared
+  // here, run in the default group.
+  void SetConcurrencyGroups(const std::map<std::string, int>& groups);
   // From now on calls go to an event loop: `wake` runs (on any thread, must not block)
   // whenever TakeAsync may have a call for it.
   void SetAsync(int concurrency, std::function<void()> wake);
@@ -69,8 +74,20 @@ class TaskReceiver {
     std::map<int64_t, Pending> waiting;
     std::set<int64_t> skipped;
   };
+  // A concurrency group: its calls ready to run, how many may run at once, how many run.
+  struct Group {
+    std::deque<Pending> queue;
+    int concurrency = 1;
+    int running = 0;
+  };
+  // With mu_ held: the group that runs `spec` (the default group "" unless it names one).
+  Group& GroupOf(const rpc::TaskSpec& spec);
+  // With mu_ held: queues a call whose turn has come in its group.
+  void Enqueue(Pending pending);
+  // Runs the calls of group `name` on the calling thread until Stop().
+  void RunGroup(const std::string& name);
   void AdvanceTo(CallerQueue* caller, int64_t processed_up_to);
-  // Moves the calls whose turn has come to queue_.
+  // Moves the calls whose turn has come to their group's queue.
   void ReleaseInOrder(CallerQueue* caller);
   // Removes a call that has not started; false if none is queued.
   bool TakeQueued(const TaskID& task_id, Pending* out);
@@ -78,15 +95,13 @@ class TaskReceiver {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending> queue_;
+  std::map<std::string, Group> groups_{{"", Group{}}};  // "" = the default group
   std::unordered_map<std::string, CallerQueue> callers_;
   std::unordered_set<TaskID> cancelled_;  // cancelled before they arrived
   std::unordered_map<TaskID, bool> running_;  // running calls: is it an actor call
   std::vector<std::thread> extra_threads_;
   bool stopped_ = false;
   std::function<void()> wake_async_;  // set: an event loop takes the calls
-  int async_concurrency_ = 0;
-  int async_running_ = 0;
   Execute execute_;
   Interrupt interrupt_;
 };

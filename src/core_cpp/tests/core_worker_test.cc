@@ -4,6 +4,7 @@
 #include <deque>
 #include <future>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "core_worker/memory_store.h"
@@ -436,6 +437,36 @@ TEST(CoreWorkerTaskReceiverTest, AsyncModeHandsCallsToTheLoopUpToItsConcurrency)
   receiver.FinishAsync(std::move(third));
   EXPECT_EQ(sent, 3);
   EXPECT_FALSE(receiver.TakeAsync(&third));
+}
+
+TEST(CoreWorkerTaskReceiverTest, AsyncConcurrencyGroupsEachHaveTheirOwnLimit) {
+  TaskReceiver receiver([](const rpc::TaskSpec&, rpc::PushTaskReply*) {}, [](const TaskID&) {});
+  std::atomic<int> wakes{0};
+  receiver.SetAsync(2, [&] { wakes++; });
+  receiver.SetConcurrencyGroups({{"io", 1}});
+  std::vector<rpc::PushTaskRequest> requests;
+  for (int64_t seq : {0, 1, 2}) requests.push_back(ActorCall("caller-g", seq, 0));
+  requests[0].mutable_task()->set_concurrency_group("io");
+  requests[1].mutable_task()->set_concurrency_group("io");
+  requests[2].mutable_task()->set_concurrency_group("no-such-group");  // runs in the default
+  std::vector<rpc::PushTaskReply> replies(requests.size());
+  for (size_t i = 0; i < requests.size(); i++) {
+    receiver.HandlePushTask(requests[i], &replies[i], [](Status) {});
+  }
+  std::set<int64_t> started;
+  TaskReceiver::Pending a, b, c;
+  ASSERT_TRUE(receiver.TakeAsync(&a));
+  ASSERT_TRUE(receiver.TakeAsync(&b));
+  EXPECT_FALSE(receiver.TakeAsync(&c));  // io runs one at a time; the default has none left
+  started = {a.spec->sequence_number(), b.spec->sequence_number()};
+  EXPECT_EQ(started, (std::set<int64_t>{0, 2}));
+  TaskReceiver::Pending& io = a.spec->sequence_number() == 0 ? a : b;
+  TaskReceiver::Pending& other = a.spec->sequence_number() == 0 ? b : a;
+  receiver.FinishAsync(std::move(io));
+  ASSERT_TRUE(receiver.TakeAsync(&c));
+  EXPECT_EQ(c.spec->sequence_number(), 1);
+  receiver.FinishAsync(std::move(other));
+  receiver.FinishAsync(std::move(c));
 }
 
 TEST(CoreWorkerTaskReceiverTest, CancelledCallsAreSkippedInTheirTurnAndSayCancelled) {
