@@ -198,3 +198,29 @@ def test_node_that_dies_while_the_gcs_is_away_is_marked_dead(redis_server):
     finally:
         colony.shutdown()
         cluster.shutdown()
+
+
+def test_colony_start_head_with_redis_storage(redis_server):
+    from test_cluster_cli import Cli  # the CLI runner with a private TMPDIR
+    cli = Cli()
+    try:
+        bad = cli.run("start", "--head", "--no-dashboard", "--storage", "redis://nowhere")
+        assert bad.returncode != 0
+        assert "invalid Redis address 'redis://nowhere': no port" in bad.stdout + bad.stderr
+        started = cli.run("start", "--head", "--num-cpus", "1", "--no-dashboard",
+                          "--storage", redis_server.url, "--cluster-id", "cli-test")
+        assert started.returncode == 0, started.stderr
+        out = cli.driver(f"""
+            import colony
+            from colony import _core
+            colony.init(address="auto")
+            _core.kv_put("{NS}", b"from-cli", b"yes", True)
+            print("ok")
+        """)
+        assert out.returncode == 0 and "ok" in out.stdout, out.stderr
+        client = redis_server.client()
+        assert client.hlen("colony@cli-test@NODE") == 1
+        assert client.hget(f"colony@cli-test@KV@{NS}", "from-cli") == b"yes"
+        assert not client.exists("colony@default@NODE")  # only under its cluster id
+    finally:
+        cli.cleanup()
