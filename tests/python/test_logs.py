@@ -38,9 +38,10 @@ class Driver:
             sys.stdin.read()
     """)
 
-    def __init__(self, code: str, env: dict | None = None):
+    def __init__(self, code: str, env: dict | None = None, argv: list | None = None):
+        """`argv`: another program to run instead (a Java driver)."""
         self.proc = subprocess.Popen(
-            [sys.executable, "-u", "-c", self.PRELUDE + textwrap.dedent(code)],
+            argv or [sys.executable, "-u", "-c", self.PRELUDE + textwrap.dedent(code)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=subprocess_env(**(env or {})), text=True)
         self.lines = {"out": [], "err": []}
@@ -398,6 +399,47 @@ def test_java_actor_output_reaches_a_python_driver(tmp_path):
         m = d.wait_line(PREFIX + r"java warns hi$", stream="err")
         assert m.group("name") == "LogPrinter"
         # A real SLF4J binding: no "no providers" warnings from the JVM's libraries.
+        assert not d.matching("SLF4J", "err"), d.lines["err"]
+    finally:
+        assert d.finish() == 0
+
+
+JAVA_DRIVER = """
+import io.colony.api.Colony;
+
+public class LogDriver {
+  public static int shout(int x) {
+    System.out.println("java task shouts " + x);
+    return x;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Colony.init();
+    System.out.println("result=" + Colony.get(Colony.task(LogDriver::shout, 7).remote()));
+    while (System.in.read() >= 0) {} // until the test closes stdin
+    Colony.shutdown();
+  }
+}
+"""
+
+
+def test_java_driver_prints_its_workers_output(tmp_path):
+    import shutil
+    from colony._private.node import bin_dir
+    from colony_testutil import java_runtime_classpath
+    if shutil.which("javac") is None:
+        pytest.fail("javac is needed (scripts/install.sh installs it)")
+    classpath = java_runtime_classpath()
+    (tmp_path / "LogDriver.java").write_text(JAVA_DRIVER)
+    subprocess.run(["javac", "-cp", classpath, "-d", str(tmp_path), str(tmp_path / "LogDriver.java")],
+                   check=True)
+    d = Driver("", env={"COLONY_BIN_DIR": bin_dir(), "COLONY_NUM_CPUS": "1"},
+               argv=["java", "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp",
+                     f"{tmp_path}:{classpath}", "LogDriver"])
+    try:
+        d.wait_line(r"^result=7$")
+        m = d.wait_line(PREFIX + r"java task shouts 7$")
+        assert m.group("name") == "LogDriver.shout" or m.group("name").endswith("shout"), m.group(0)
         assert not d.matching("SLF4J", "err"), d.lines["err"]
     finally:
         assert d.finish() == 0

@@ -12,6 +12,7 @@
 #include "common/id.h"
 #include "common/status.h"
 #include "core_worker/core_worker.h"
+#include "core_worker/log_subscriber.h"
 
 namespace colony::jni {
 namespace {
@@ -515,6 +516,33 @@ NATIVE(jbyteArray, getCurrentActorId)(JNIEnv* env, jclass, jlong w) {
 
 NATIVE(jstring, getNamespace)(JNIEnv* env, jclass, jlong w) {
   return env->NewStringUTF(Worker(w)->namespace_name().c_str());
+}
+
+// ---- worker output for a Java driver (docs/observability.md)
+
+NATIVE(jlong, startLogSubscriber)(JNIEnv* env, jclass, jstring gcs_address, jstring token,
+                                  jstring job_id_hex, jlong dedup_window_ms) {
+  return reinterpret_cast<jlong>(StartGcsLogSubscriber(
+      Utf8(env, gcs_address), Utf8(env, token), Utf8(env, job_id_hex), dedup_window_ms));
+}
+
+// Lines as byte arrays whose first byte is 1 for stderr, 0 for stdout; null once stopped
+// and drained.
+NATIVE(jobjectArray, nextLogLines)(JNIEnv* env, jclass, jlong handle, jlong timeout_ms) {
+  std::vector<LogLine> lines;
+  if (!reinterpret_cast<LogSubscriber*>(handle)->Next(timeout_ms, &lines)) return nullptr;
+  std::vector<std::string> items;
+  items.reserve(lines.size());
+  for (auto& line : lines) items.push_back(std::string(1, line.is_err ? '\1' : '\0') + line.text);
+  return ToJavaArray(env, items);
+}
+
+NATIVE(void, stopLogSubscriber)(JNIEnv*, jclass, jlong handle) {
+  reinterpret_cast<LogSubscriber*>(handle)->Stop();
+}
+
+NATIVE(void, releaseLogSubscriber)(JNIEnv*, jclass, jlong handle) {
+  delete reinterpret_cast<LogSubscriber*>(handle);
 }
 
 }  // extern "C"

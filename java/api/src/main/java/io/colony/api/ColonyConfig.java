@@ -18,6 +18,8 @@ import java.util.function.UnaryOperator;
  *   <li>{@code colony.num-cpus} / {@code COLONY_NUM_CPUS}: CPUs of a new local cluster
  *   <li>{@code colony.job.code-search-path} / {@code COLONY_CODE_SEARCH_PATH}: where workers find
  *       the job's classes ({@link File#pathSeparator}-separated; default: this JVM's class path)
+ *   <li>{@code colony.log-to-driver} / {@code COLONY_LOG_TO_DRIVER}: {@code false} keeps what the
+ *       job's tasks and actors print off this process's stdout and stderr (default true)
  * </ul>
  */
 public final class ColonyConfig {
@@ -26,6 +28,7 @@ public final class ColonyConfig {
   private final Integer numCpus;
   private final List<String> codeSearchPath;
   private final String nodeIp;
+  private final boolean logToDriver;
 
   private ColonyConfig(Builder builder) {
     this.address = builder.address;
@@ -33,6 +36,7 @@ public final class ColonyConfig {
     this.numCpus = builder.numCpus;
     this.codeSearchPath = List.copyOf(builder.codeSearchPath);
     this.nodeIp = builder.nodeIp;
+    this.logToDriver = builder.logToDriver;
   }
 
   public static Builder builder() {
@@ -66,7 +70,24 @@ public final class ColonyConfig {
         }
       }
     }
+    String logToDriver = lookup(properties, env, "colony.log-to-driver", "COLONY_LOG_TO_DRIVER");
+    if (logToDriver != null) {
+      builder.setLogToDriver(parseBoolean("colony.log-to-driver", logToDriver));
+    }
     return builder.build();
+  }
+
+  private static boolean parseBoolean(String name, String text) {
+    switch (text.trim().toLowerCase()) {
+      case "true":
+      case "1":
+        return true;
+      case "false":
+      case "0":
+        return false;
+      default:
+        throw new IllegalArgumentException(name + " must be true or false, got '" + text + "'");
+    }
   }
 
   private static String lookup(
@@ -111,6 +132,11 @@ public final class ColonyConfig {
     return nodeIp;
   }
 
+  /** Whether what the job's tasks and actors print appears on this driver's stdout and stderr. */
+  public boolean isLogToDriver() {
+    return logToDriver;
+  }
+
   /** Collects and checks the configuration. */
   public static final class Builder {
     private String address;
@@ -118,6 +144,7 @@ public final class ColonyConfig {
     private Integer numCpus;
     private final List<String> codeSearchPath = new ArrayList<>();
     private String nodeIp = "127.0.0.1";
+    private boolean logToDriver = true;
 
     private Builder() {}
 
@@ -159,6 +186,12 @@ public final class ColonyConfig {
         throw new IllegalArgumentException("nodeIp must be a non-empty string");
       }
       this.nodeIp = nodeIp;
+      return this;
+    }
+
+    /** False keeps workers' output off this driver's terminal (docs/observability.md). */
+    public Builder setLogToDriver(boolean logToDriver) {
+      this.logToDriver = logToDriver;
       return this;
     }
 

@@ -70,4 +70,19 @@ class ColonyConfigTest {
         assertThrows(IllegalArgumentException.class, () -> ColonyConfig.builder().setNumCpus(-1));
     assertEquals("numCpus must be >= 0, got -1", e.getMessage());
   }
+
+  @Test
+  void logToDriverDefaultsOnAndParsesFromPropertyOrEnvironment() {
+    assertEquals(true, ColonyConfig.fromSources(k -> null, k -> null).isLogToDriver());
+    Map<String, String> props = Map.of("colony.log-to-driver", "false");
+    assertEquals(false, ColonyConfig.fromSources(props::get, k -> null).isLogToDriver());
+    Map<String, String> env = Map.of("COLONY_LOG_TO_DRIVER", "0");
+    assertEquals(false, ColonyConfig.fromSources(k -> null, env::get).isLogToDriver());
+    Map<String, String> bad = Map.of("colony.log-to-driver", "maybe");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> ColonyConfig.fromSources(bad::get, k -> null));
+    assertEquals("colony.log-to-driver must be true or false, got 'maybe'", e.getMessage());
+    assertEquals(false, ColonyConfig.builder().setLogToDriver(false).build().isLogToDriver());
+  }
 }

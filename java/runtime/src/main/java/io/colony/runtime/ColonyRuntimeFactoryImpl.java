@@ -6,6 +6,7 @@ import io.colony.api.runtime.ColonyRuntimeFactory;
 import io.colony.runtime.cluster.ClusterAddress;
 import io.colony.runtime.cluster.LocalCluster;
 import io.colony.runtime.generated.Common.JobConfig;
+import io.colony.runtime.logging.DriverLogPrinter;
 import java.util.List;
 
 /**
@@ -47,13 +48,26 @@ public final class ColonyRuntimeFactoryImpl implements ColonyRuntimeFactory {
               "",
               "",
               jobConfig(config).toByteArray());
-      return new ColonyRuntimeImpl(worker, classLoader(), cluster);
+      ColonyRuntimeImpl runtime = new ColonyRuntimeImpl(worker, classLoader(), cluster);
+      if (config.isLogToDriver()) { // what the job's tasks and actors print, on this terminal
+        runtime.setLogPrinter(
+            DriverLogPrinter.start(gcsAddress, token, hex(NativeCoreWorker.getJobId(worker))));
+      }
+      return runtime;
     } catch (RuntimeException e) {
       if (cluster != null) {
         cluster.close();
       }
       throw e;
     }
+  }
+
+  private static String hex(byte[] bytes) {
+    StringBuilder out = new StringBuilder(bytes.length * 2);
+    for (byte b : bytes) {
+      out.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+    }
+    return out.toString();
   }
 
   /** Workers load the job's classes from its code search path: by default our class path. */

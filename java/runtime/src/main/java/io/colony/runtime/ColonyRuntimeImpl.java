@@ -52,6 +52,7 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
   private final TaskSpecBuilder specs;
   private final byte[] address;
   private final AutoCloseable cluster;
+  private volatile AutoCloseable logPrinter; // drivers: prints the job's worker output
 
   /**
    * @param worker a handle from {@link NativeCoreWorker#initialize}
@@ -406,6 +407,7 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
 
   @Override
   public void shutdown() {
+    closeLogPrinter();
     tracker.close();
     NativeCoreWorker.unregisterExecutor(worker);
     NativeCoreWorker.shutdown(worker);
@@ -414,6 +416,23 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
         cluster.close();
       } catch (Exception e) {
         throw new ColonyException("could not stop the local cluster: " + e, e);
+      }
+    }
+  }
+
+  /** Drivers: the printer of the job's worker output, stopped (after a last drain) at shutdown. */
+  void setLogPrinter(AutoCloseable printer) {
+    this.logPrinter = printer;
+  }
+
+  private void closeLogPrinter() {
+    AutoCloseable printer = logPrinter;
+    logPrinter = null;
+    if (printer != null) {
+      try {
+        printer.close();
+      } catch (Exception e) {
+        System.err.println("could not stop printing worker output: " + e);
       }
     }
   }

@@ -245,4 +245,21 @@ public final class NativeCoreWorker {
       executor.interrupt(taskId);
     }
   }
+
+  // ---- worker output for a driver (docs/observability.md)
+
+  /** Starts long-polling the GCS for the job's worker output; returns a subscriber handle. */
+  public static native long startLogSubscriber(
+      String gcsAddress, String token, String jobIdHex, long dedupWindowMs);
+
+  /**
+   * Folded, prefixed lines within {@code timeoutMs} (maybe none), each a byte array whose first
+   * byte is 1 for stderr, 0 for stdout; null once stopped and drained.
+   */
+  public static native byte[][] nextLogLines(long subscriber, long timeoutMs);
+
+  public static native void stopLogSubscriber(long subscriber);
+
+  /** Frees a stopped subscriber once no thread is in nextLogLines. */
+  public static native void releaseLogSubscriber(long subscriber);
 }
