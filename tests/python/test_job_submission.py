@@ -59,7 +59,11 @@ class Head:
         out = {}
 
         def seen():
+            ended = self.client.get_job_status(sid).is_terminal()
             out["log"] = self.client.get_job_logs(sid)
+            if text not in out["log"] and ended:  # it will never come: say why now
+                raise AssertionError(f"job {sid} ended without printing {text!r}: "
+                                     f"{self.client.get_job_info(sid).message}\n{out['log']}")
             return text in out["log"]
         assert wait_for(seen, timeout=DEADLINE), out.get("log")
         return out["log"]
