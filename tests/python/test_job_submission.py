@@ -109,6 +109,7 @@ def project(tmp_path):
         print("squares", colony.get([f.remote(i) for i in range(5)]))
         print("env", os.environ.get("GREETING"), os.getcwd() == os.environ["COLONY_JOB_WORKING_DIR"])
         print("submission", os.environ["COLONY_JOB_SUBMISSION_ID"])
+        print("job-id", colony.get_runtime_context().get_job_id())
         sys.exit(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
     """)
     return tmp_path
@@ -130,6 +131,8 @@ def test_submit_streams_logs_until_the_job_succeeds(head, project):
     status = head.job("status", sid)
     assert status.returncode == 0 and f"Job '{sid}': SUCCEEDED" in status.stdout, status.stdout
     assert "driver exit code: 0" in status.stdout
+    job_id = out.stdout.split("job-id ")[1].split()[0]
+    assert f"driver's job id: {job_id}" in status.stdout  # the GCS job of its driver
     logs = head.job("logs", sid)
     assert "squares [0, 1, 4, 9, 16]" in logs.stdout
     listing = head.job("list")

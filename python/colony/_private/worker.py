@@ -108,6 +108,7 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
         if log_to_driver:  # what this job's tasks and actors print, on this terminal
             log_printer.start(gcs_address, token, _core.context()["job_id"])
         _end_submitted_driver_on_sigterm()
+        _record_submitted_driver()
         state.exporter = FunctionExporter()  # a new cluster has none of our functions yet
         atexit.register(shutdown)
         return _context_info()
@@ -121,6 +122,19 @@ def _with_submitted_working_dir(job_config: JobConfig) -> JobConfig:
         return job_config
     return dataclasses.replace(job_config,
                                code_search_path=[*job_config.code_search_path, folder])
+
+
+# GCS KV namespace: a submitted job's id -> the job id (hex) of the driver it ran.
+SUBMITTED_DRIVERS_KV = "job_submission_drivers"
+
+
+def _record_submitted_driver() -> None:
+    """Tells the job API which GCS job a submitted driver is (`colony job status` shows it).
+    The first colony.init() of the submitted process is its driver."""
+    sid = os.environ.get("COLONY_JOB_SUBMISSION_ID")
+    if sid:
+        _core.kv_put(SUBMITTED_DRIVERS_KV, sid.encode(), _core.context()["job_id"].encode(),
+                     False)
 
 
 def _end_submitted_driver_on_sigterm() -> None:

@@ -20,6 +20,8 @@ from colony.dashboard.kv_store import KeyValueStore
 from colony.job_submission.models import JobDetails, JobStatus
 
 KV_NAMESPACE = "job_submissions"
+# Where a submitted Python driver records its GCS job id (colony._private.worker).
+DRIVERS_KV_NAMESPACE = "job_submission_drivers"
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MAX_LOG_CHUNK = 1 << 20
 
@@ -43,6 +45,7 @@ class JobManager:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._jobs: dict = {}
+        self._driver_job_unknown: set = set()
         self._load()
 
     def _load(self) -> None:
@@ -103,12 +106,35 @@ class JobManager:
             job = self._jobs.get(submission_id)
             if job is None:
                 raise JobError(f"no job with submission_id {submission_id!r}", status=404)
+            self._learn_driver_job(job)
             return JobDetails.from_json(job.to_json())
+
+    def _status(self, submission_id: str) -> JobStatus:
+        with self._lock:
+            job = self._jobs.get(submission_id)
+            if job is None:
+                raise JobError(f"no job with submission_id {submission_id!r}", status=404)
+            return job.status
 
     def list(self) -> list:
         with self._lock:
             jobs = sorted(self._jobs.values(), key=lambda j: (j.start_time, j.submission_id))
+            for job in jobs:
+                self._learn_driver_job(job)
             return [JobDetails.from_json(j.to_json()) for j in jobs]
+
+    def _learn_driver_job(self, job: JobDetails) -> None:
+        """Fills in the driver's GCS job id once its driver has recorded it (Python drivers
+        do; for others it stays unknown, and an ended job is looked up once only)."""
+        if (job.driver_job_id is not None or job.status == JobStatus.PENDING
+                or job.submission_id in self._driver_job_unknown):
+            return
+        raw = self._store.get(DRIVERS_KV_NAMESPACE, job.submission_id)
+        if raw:
+            job.driver_job_id = raw.decode()
+            self._save(job)
+        elif job.status.is_terminal():
+            self._driver_job_unknown.add(job.submission_id)
 
     def stop(self, submission_id: str) -> bool:
         """True if the job was running (or pending) and is now being stopped."""
@@ -126,6 +152,7 @@ class JobManager:
         with self._lock:
             self._jobs.pop(submission_id, None)
             self._store.delete(KV_NAMESPACE, submission_id)
+            self._store.delete(DRIVERS_KV_NAMESPACE, submission_id)
         try:
             os.remove(self._agent.log_path(submission_id))
         except OSError:
@@ -140,7 +167,7 @@ class JobManager:
         deadline = time.monotonic() + max(0.0, min(wait_s, 60.0))
         path = self._agent.log_path(submission_id)
         while True:
-            status = self.get(submission_id).status
+            status = self._status(submission_id)
             data = _read_from(path, offset)
             if data or status.is_terminal() or time.monotonic() >= deadline:
                 if not data and status.is_terminal():

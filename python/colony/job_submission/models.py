@@ -38,6 +38,9 @@ class JobDetails:
     driver_pid: int | None = None
     runtime_env: dict = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
+    # The GCS job id (hex) of its driver, as get_runtime_context().get_job_id() says in it;
+    # known once a Python driver has called colony.init().
+    driver_job_id: str | None = None
 
     @classmethod
     def from_json(cls, d: dict) -> "JobDetails":
@@ -45,11 +48,13 @@ class JobDetails:
                    status=JobStatus(d["status"]), message=d.get("message", ""),
                    start_time=d.get("start_time", 0), end_time=d.get("end_time", 0),
                    driver_exit_code=d.get("driver_exit_code"), driver_pid=d.get("driver_pid"),
-                   runtime_env=d.get("runtime_env") or {}, metadata=d.get("metadata") or {})
+                   runtime_env=d.get("runtime_env") or {}, metadata=d.get("metadata") or {},
+                   driver_job_id=d.get("driver_job_id"))
 
     def to_json(self) -> dict:
         return {"submission_id": self.submission_id, "entrypoint": self.entrypoint,
                 "status": self.status.value, "message": self.message,
                 "start_time": self.start_time, "end_time": self.end_time,
                 "driver_exit_code": self.driver_exit_code, "driver_pid": self.driver_pid,
-                "runtime_env": self.runtime_env, "metadata": self.metadata}
+                "runtime_env": self.runtime_env, "metadata": self.metadata,
+                "driver_job_id": self.driver_job_id}

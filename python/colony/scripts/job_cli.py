@@ -152,6 +152,8 @@ def _status(args) -> int:
     print(f"  started: {_time(info.start_time)}")
     if info.end_time:
         print(f"  ended: {_time(info.end_time)}")
+    if info.driver_job_id:
+        print(f"  driver's job id: {info.driver_job_id}")
     if info.driver_exit_code is not None:
         print(f"  driver exit code: {info.driver_exit_code}")
     if info.runtime_env:
