@@ -1,6 +1,8 @@
 """The `colony` command: start, stop and inspect clusters.
 
     colony start --head [--port 6379] [--num-cpus 4] [--resources '{"A": 1}'] [--tls]
+                        (a supervisor per node restarts crashed daemons: --max-restarts 5
+                        --restart-window 60; docs/fault_tolerance.md)
     colony start --address HOST:PORT [--num-cpus 2] [--labels '{"zone": "a"}'] [--tls]
     colony status [--address HOST:PORT]
     colony token        (prints the token of the cluster started here)
@@ -21,6 +23,7 @@ import sys
 import time
 
 from colony._private import node as node_mod
+from colony._private import supervisor as supervisor_mod
 from colony.scripts import job_cli
 from colony.scripts import logs_cli
 
@@ -32,6 +35,26 @@ def _json_dict(text: str) -> dict:
         raise argparse.ArgumentTypeError(f"not valid JSON: {e}")
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError("must be a JSON object, e.g. '{\"GPU_A\": 1}'")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
     return value
 
 
@@ -78,6 +101,11 @@ def _parser() -> argparse.ArgumentParser:
                             "is taken)")
     start.add_argument("--no-dashboard", action="store_true",
                        help="do not start the head's web process (no job API)")
+    start.add_argument("--max-restarts", type=_non_negative_int, default=5,
+                       help="the supervisor restarts a crashed GCS, raylet or dashboard at most "
+                            "this many times within --restart-window, then gives up (default 5)")
+    start.add_argument("--restart-window", type=_positive_float, default=60.0, metavar="SECONDS",
+                       help="window in which --max-restarts crashes are counted (default 60)")
     job_cli.add_parser(sub)
     logs_cli.add_parser(sub)
     stop = sub.add_parser("stop", help="stop the processes started by 'colony start' here")
@@ -92,19 +120,14 @@ def _parser() -> argparse.ArgumentParser:
 def _start(args) -> int:
     info = node_mod.read_cluster_file() or {}
     if args.head:
-        if info.get("pids") and any(_alive(p) for p in info["pids"]):
+        if any(_alive(p) for p in info.get("pids", []) + _supervisor_pids(info)):
             print(f"a cluster started here is still running at {info['gcs_address']}; "
                   "run 'colony stop' first", file=sys.stderr)
             return 1
         token = args.token or secrets.token_hex(16)
         node = node_mod.NodeProcesses(node_mod.new_session_dir(), token, node_ip=args.node_ip)
         node.tls = _tls_of(args, node, None)
-        node.start_gcs(port=args.port, die_with_parent=False,
-                       spread_threshold=args.scheduler_spread_threshold,
-                       storage=args.storage, cluster_id=args.cluster_id,
-                       scarce_resources=args.scarce_resources)
-        info = {"gcs_address": node.gcs_address, "token": token, "pids": [],
-                "session_dir": node.session_dir}
+        info = {"gcs_address": "", "token": token, "pids": [], "session_dir": node.session_dir}
         if node.tls:
             info["tls"] = node.tls
     else:
@@ -121,25 +144,18 @@ def _start(args) -> int:
         if info.get("gcs_address") != args.address:
             info = {"gcs_address": args.address, "token": token, "pids": [],
                     "session_dir": node.session_dir}
-    try:
-        node.start_raylet(num_cpus=args.num_cpus, num_gpus=args.num_gpus,
-                          resources=args.resources, memory=args.memory,
-                          object_store_memory=args.object_store_memory, labels=args.labels,
-                          die_with_parent=False, spread_threshold=args.scheduler_spread_threshold,
-                          scarce_resources=args.scarce_resources)
-    except BaseException:
-        node.stop()  # a head whose raylet failed must not leave its GCS behind
-        raise
-    if args.head and not args.no_dashboard:
-        try:
-            info["dashboard_address"] = node.start_dashboard(
-                port=args.dashboard_port if args.dashboard_port is not None
-                else node_mod.DEFAULT_DASHBOARD_PORT,
-                die_with_parent=False, port_fallback=args.dashboard_port is None)
-        except BaseException:
-            node.stop()
-            raise
-    info["pids"] = info.get("pids", []) + node.pids()
+    # The node's processes are the supervisor's children (docs/fault_tolerance.md).
+    state = supervisor_mod.launch(node, _supervisor_spec(args, node))
+    node.gcs_address = state["gcs_address"]
+    node.raylet_address = state["raylet_address"]
+    node.dashboard_address = state.get("dashboard_address", "")
+    if args.head:
+        info["gcs_address"] = node.gcs_address
+    if node.dashboard_address:
+        info["dashboard_address"] = node.dashboard_address
+    info["pids"] = info.get("pids", []) + list(state["children"].values())
+    info["supervisors"] = info.get("supervisors", []) + [
+        {"pid": state["pid"], "session_dir": node.session_dir}]
     node_mod.write_cluster_file(info)
     print(f"Colony node started (raylet at {node.raylet_address})"
           f"{', TLS with CA ' + node.tls['ca'] if node.tls else ''}.")
@@ -158,6 +174,33 @@ def _start(args) -> int:
             print(f"Job API:                 colony job submit --address "
                   f"{node.dashboard_address} -- python my_job.py")
     return 0
+
+
+def _supervisor_spec(args, node) -> dict:
+    """What the node's supervisor starts, as keyword arguments of NodeProcesses.start_*."""
+    spec = {"session_dir": node.session_dir, "node_ip": node.node_ip,
+            "gcs_address": node.gcs_address, "tls": node.tls,
+            "max_restarts": args.max_restarts, "restart_window": args.restart_window,
+            "gcs": None, "dashboard": None,
+            "raylet": {"num_cpus": args.num_cpus, "num_gpus": args.num_gpus,
+                       "resources": args.resources, "memory": args.memory,
+                       "object_store_memory": args.object_store_memory, "labels": args.labels,
+                       "spread_threshold": args.scheduler_spread_threshold,
+                       "scarce_resources": args.scarce_resources}}
+    if args.head:
+        spec["gcs"] = {"port": args.port, "spread_threshold": args.scheduler_spread_threshold,
+                       "storage": args.storage, "cluster_id": args.cluster_id,
+                       "scarce_resources": args.scarce_resources}
+        if not args.no_dashboard:
+            spec["dashboard"] = {
+                "port": args.dashboard_port if args.dashboard_port is not None
+                else node_mod.DEFAULT_DASHBOARD_PORT,
+                "port_fallback": args.dashboard_port is None}
+    return spec
+
+
+def _supervisor_pids(info: dict) -> list:
+    return [s["pid"] for s in info.get("supervisors", [])]
 
 
 def _token(args) -> int:
@@ -205,18 +248,38 @@ def _stop(args) -> int:
         print("no cluster started here")
         return 0
     pids = list(reversed(info.get("pids", [])))  # raylets before the GCS
-    for pid in pids:
+    supervisors = info.get("supervisors", [])
+    if supervisors:
+        # Each supervisor stops its node's processes in order; joined nodes before the head.
+        for sup in reversed(supervisors):
+            supervisor_mod.stop(sup["pid"], sup["session_dir"], args.grace)
+        # Whatever a supervisor killed with SIGKILL could not stop (its children die with it,
+        # so normally nothing): only processes of these sessions, pids may have been reused.
+        sessions = [s["session_dir"] for s in supervisors]
+        leftovers = [p for p in pids if _alive(p) and _cmdline_has_any(p, sessions)]
+    else:
+        leftovers = pids  # a cluster file written before the supervisor
+    for pid in leftovers:
         if _alive(pid):
             os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + args.grace
-    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+    while time.monotonic() < deadline and any(_alive(p) for p in leftovers):
         time.sleep(0.05)
-    for pid in pids:
+    for pid in leftovers:
         if _alive(pid):
             os.kill(pid, signal.SIGKILL)
     node_mod.remove_cluster_file()
     print(f"stopped {len(pids)} process(es)")
     return 0
+
+
+def _cmdline_has_any(pid: int, words: list) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmdline = f.read().decode(errors="replace")
+    except OSError:
+        return False
+    return any(w in cmdline for w in words)
 
 
 def _status(args) -> int:
