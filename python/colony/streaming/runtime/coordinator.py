@@ -21,6 +21,7 @@ JAVA_OPERATOR_CLASS = "io.colony.streaming.runtime.OperatorActor"
 
 POLL_INTERVAL_S = 0.1
 CALL_TIMEOUT_S = 60.0
+CLOSE_TIMEOUT_S = 2.0
 
 RUNNING, RESTARTING, FINISHED, FAILED, STOPPED = (
     "RUNNING", "RESTARTING", "FINISHED", "FAILED", "STOPPED")
@@ -205,7 +206,19 @@ class JobCoordinator:
             raise _InstanceFailed(f"{type(e).__name__}: {e}") from None
 
     def _teardown(self) -> None:
+        """close() on every instance (sources and sinks release what they opened), a short
+        wait for the live ones, then kill."""
         handles, self._handles = self._handles, {}
+        closing = []
+        for h in handles.values():
+            try:
+                closing.append(h.close.remote())
+            except Exception:  # noqa: BLE001 - a dead instance cannot close
+                pass
+        try:
+            colony.wait(closing, num_returns=len(closing), timeout=CLOSE_TIMEOUT_S)
+        except Exception:  # noqa: BLE001 - best effort: the kill follows anyway
+            pass
         for h in handles.values():
             try:
                 colony.kill(h)

@@ -77,6 +77,8 @@ class OperatorActor:
         self._gate = None
         self._credits = None
         self._watermark = None
+        self._logics = []
+        self._outputs = []
 
     # ---- methods called by the coordinator and by other instances ----
 
