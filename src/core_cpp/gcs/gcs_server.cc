@@ -162,6 +162,9 @@ void GcsServer::Stop() {
       logs_.Shutdown();
     });
   }
+  // Replies waiting for the store are answered (or failed, if it is gone) while the loop
+  // still runs: a gRPC server does not finish shutting down with a call unanswered.
+  store_->Shutdown();
   // The loop keeps running while gRPC drains, so calls already queued still get answers.
   grpc_server_.Shutdown();
   loop_.Stop();

@@ -186,6 +186,36 @@ TEST_F(RedisStoreClientTest, TablesSurviveARedisRestartAndQueuedOpsComplete) {
   EXPECT_EQ(**store.Get("t", "before"), "1");  // from the append-only file
 }
 
+// A stopping GCS must not wait for a store that cannot answer: what Redis can still take
+// is sent, the rest fails with Unavailable (which clients retry against the next GCS).
+TEST_F(RedisStoreClientTest, ShutdownDrainsOrFailsWhatIsQueued) {
+  auto healthy = Client();
+  std::vector<std::future<StatusOr<bool>>> puts;
+  for (int i = 0; i < 50; i++) {
+    auto promise = std::make_shared<std::promise<StatusOr<bool>>>();
+    puts.push_back(promise->get_future());
+    healthy->AsyncPut("t", "k" + std::to_string(i), "v", true,
+                      [promise](StatusOr<bool> r) { promise->set_value(std::move(r)); });
+  }
+  healthy->Shutdown();
+  for (auto& put : puts) EXPECT_TRUE(put.get().ok());
+  auto late = testing::Await<bool>([&](auto cb) { healthy->AsyncPut("t", "late", "v", true, cb); });
+  EXPECT_EQ(late.status().code(), StatusCode::kUnavailable);
+
+  auto client = Client();
+  redis_->Kill();
+  auto promise = std::make_shared<std::promise<StatusOr<bool>>>();
+  auto waiting = promise->get_future();
+  client->AsyncPut("t", "during", "v", true,
+                   [promise](StatusOr<bool> r) { promise->set_value(std::move(r)); });
+  EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  client->Shutdown();
+  StatusOr<bool> failed = waiting.get();
+  EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);
+  redis_->Start();
+  EXPECT_EQ(**SyncStore(Client().get()).Get("t", "k49"), "v");
+}
+
 TEST_F(RedisStoreClientTest, WrongPasswordAndBadAddressesAreRefusedClearly) {
   RedisServer locked("s3cret");
   RedisOptions options;

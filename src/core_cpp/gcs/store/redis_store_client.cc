@@ -133,13 +133,33 @@ RedisStoreClient::RedisStoreClient(EventLoop* loop, RedisOptions options)
     : loop_(loop), options_(std::move(options)) {}
 
 RedisStoreClient::~RedisStoreClient() {
+  Shutdown();
+  Disconnect();
+}
+
+void RedisStoreClient::Shutdown() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
   if (io_thread_.joinable()) io_thread_.join();
-  Disconnect();
+  // Never started (Connect failed or was not called): nothing drains the queue.
+  std::vector<Command> left;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& c : queue_) left.push_back(std::move(c));
+    queue_.clear();
+  }
+  FailAll(&left, 0);
+}
+
+void RedisStoreClient::FailAll(std::vector<Command>* commands, size_t from) {
+  for (size_t i = from; i < commands->size(); i++) {
+    loop_->Post([handler = std::move((*commands)[i].on_reply)]() {
+      handler(Status::Unavailable("the GCS's Redis store is stopping"));
+    });
+  }
 }
 
 std::string RedisStoreClient::Describe() const {
@@ -244,7 +264,7 @@ void RedisStoreClient::RunIoThread() {
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
+      if (stopping_ && queue_.empty()) return;  // when stopping, what is queued is sent first
       while (!queue_.empty() && batch.size() < kMaxBatch) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -254,7 +274,17 @@ void RedisStoreClient::RunIoThread() {
     // re-sends from the first command without a reply, so the order is kept.
     size_t answered = 0;
     while (answered < batch.size()) {
-      if (context_ == nullptr && !Reconnect()) return;
+      if (context_ == nullptr && !Reconnect()) {  // stopping with Redis away
+        FailAll(&batch, answered);
+        std::vector<Command> left;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          for (auto& c : queue_) left.push_back(std::move(c));
+          queue_.clear();
+        }
+        FailAll(&left, 0);
+        return;
+      }
       for (size_t i = answered; i < batch.size(); i++) {
         std::vector<const char*> args;
         std::vector<size_t> lens;
@@ -275,7 +305,9 @@ void RedisStoreClient::RunIoThread() {
         RedisValue value = Copy(static_cast<redisReply*>(raw));
         freeReplyObject(raw);
         loop_->Post([handler = std::move(batch[answered].on_reply),
-                     value = std::move(value)]() mutable { handler(std::move(value)); });
+                     value = std::move(value)]() mutable {
+          handler(StatusOr<RedisValue>(std::move(value)));
+        });
       }
     }
   }
@@ -289,8 +321,13 @@ void RedisStoreClient::Send(std::vector<std::string> argv,
   Command command;
   command.argv = std::move(argv);
   command.on_reply = [convert = std::move(convert), done = std::move(done),
-                      where = std::move(where)](RedisValue value) {
+                      where = std::move(where)](StatusOr<RedisValue> reply) {
     if (!done) return;
+    if (!reply.ok()) {
+      done(reply.status());
+      return;
+    }
+    const RedisValue& value = *reply;
     if (value.type == RedisValue::kError) {
       done(Status::IOError("Redis at " + where + " answered: " + value.str));
       return;
@@ -299,9 +336,15 @@ void RedisStoreClient::Send(std::vector<std::string> argv,
   };
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(std::move(command));
+    if (!stopping_) {
+      queue_.push_back(std::move(command));
+      cv_.notify_one();
+      return;
+    }
   }
-  cv_.notify_one();
+  std::vector<Command> late;
+  late.push_back(std::move(command));
+  FailAll(&late, 0);
 }
 
 namespace {

@@ -50,7 +50,7 @@ struct RedisValue {
 class RedisStoreClient : public StoreClient {
  public:
   RedisStoreClient(EventLoop* loop, RedisOptions options);
-  // Stops the I/O thread; commands still queued are dropped with their callbacks.
+  // Shutdown(), then frees the connection.
   ~RedisStoreClient() override;
   RedisStoreClient(const RedisStoreClient&) = delete;
   RedisStoreClient& operator=(const RedisStoreClient&) = delete;
@@ -58,6 +58,9 @@ class RedisStoreClient : public StoreClient {
   // Connects (retrying while Redis is unreachable, up to connect_timeout_ms; a refused
   // password or DB fails at once) and starts the I/O thread. Call before any operation.
   Status Connect() override;
+  // Sends what is queued while Redis answers; fails the rest with Unavailable (posted to
+  // the loop) and stops the I/O thread. Idempotent.
+  void Shutdown() override;
 
   void AsyncPut(const std::string& table, const std::string& key, std::string value,
                 bool overwrite, StoreCallback<bool> done) override;
@@ -77,7 +80,8 @@ class RedisStoreClient : public StoreClient {
   std::string HashKey(const std::string& table) const;
 
  private:
-  using ReplyHandler = std::function<void(RedisValue)>;
+  // The reply, or Unavailable when the client stopped before Redis answered.
+  using ReplyHandler = std::function<void(StatusOr<RedisValue>)>;
   struct Command {
     std::vector<std::string> argv;
     ReplyHandler on_reply;  // runs on the loop
@@ -90,6 +94,8 @@ class RedisStoreClient : public StoreClient {
   // One connection attempt, with AUTH and SELECT; sets context_ on success.
   Status TryConnect();
   void RunIoThread();
+  // Posts Unavailable to the loop for each command.
+  void FailAll(std::vector<Command>* commands, size_t from);
   // Reconnects with backoff until it succeeds or the client stops; false when stopping.
   bool Reconnect();
   void Disconnect();

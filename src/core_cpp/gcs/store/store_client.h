@@ -32,6 +32,10 @@ class StoreClient {
 
   // Readies the backend (a remote one connects); called once before any operation.
   virtual Status Connect() { return Status::OK(); }
+  // Called while the loop still runs, before the GCS stops serving: operations already
+  // issued complete if the backend can finish them now, the rest (and any issued later)
+  // with Unavailable, so no reply waits for a store that is gone. May block briefly.
+  virtual void Shutdown() {}
 
   // Stores `value` under (table, key). With overwrite=false an existing value is kept.
   // Yields true if the key was newly added.
