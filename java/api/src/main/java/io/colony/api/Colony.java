@@ -326,8 +326,8 @@ public final class Colony {
    * Creates a Python actor; its handle is an {@code ActorHandle<PyActorClass>}, called with {@link
    * io.colony.api.function.PyActorMethod}s. Arguments as for {@link #task(PyFunction, Object...)}.
    */
-  public static ActorCreator<PyActorClass> actor(PyActorClass actorClass, Object... args) {
-    return new ActorCreator<>(actorClass, args);
+  public static PyActorCreator actor(PyActorClass actorClass, Object... args) {
+    return new PyActorCreator(actorClass, args);
   }
 
   public static <A> ActorCreator<A> actor(ColonyFunc0<A> f) {

@@ -127,11 +127,14 @@ class ColonyTest {
         Colony.actor(Counter::new, 5)
             .setName("c")
             .setLifetime(ActorLifetime.DETACHED)
+            .setJvmOptions(List.of("-Xmx64m")) // Java-only, between shared options: still chains
             .setMaxConcurrency(2)
             .remote();
+    assertEquals("createActor", runtime.last()[0]);
     ActorCreationOptions creation = (ActorCreationOptions) runtime.last()[3];
     assertEquals("c", creation.getName());
     assertEquals(ActorLifetime.DETACHED, creation.getLifetime());
+    assertEquals(List.of("-Xmx64m"), creation.getJvmOptions());
     assertEquals(2, creation.getMaxConcurrency());
 
     ObjectRef<Integer> sum = counter.task(Counter::add, 2).setName("add2").remote();

@@ -75,13 +75,21 @@ class PythonCallsTest {
     RuntimeHolder.install(runtime);
     PyActorClass counterClass = PyActorClass.of("pkg.actors", "Counter");
     ActorHandle<PyActorClass> counter =
-        Colony.actor(counterClass, 10).setName("c").setMaxConcurrency(2).remote();
+        Colony.actor(counterClass, 10)
+            .setName("c")
+            .setNamespace("ns")
+            .setMaxConcurrency(2)
+            .setGetIfExists(true)
+            .remote();
     Object[] create = runtime.last();
     assertEquals("createPythonActor", create[0]);
     assertSame(counterClass, create[1]);
     assertArrayEquals(new Object[] {10}, (Object[]) create[2]);
     assertEquals("c", ((ActorCreationOptions) create[3]).getName());
+    assertEquals("ns", ((ActorCreationOptions) create[3]).getNamespace());
     assertEquals(2, ((ActorCreationOptions) create[3]).getMaxConcurrency());
+    assertTrue(((ActorCreationOptions) create[3]).isGetIfExists());
+    assertTrue(((ActorCreationOptions) create[3]).getJvmOptions().isEmpty());
 
     PyActorMethod<Long> increment = PyActorMethod.of("increment", Long.class);
     ObjectRef<Long> n = counter.task(increment, 1).setName("inc").remote();
