@@ -83,12 +83,17 @@ def test_sigkilled_raylet_comes_back_as_a_new_node(cli):
     assert new_pid != old_pid and pid_alive(new_pid)
     assert pid_alive(supervisor)
 
+    # At once, before the GCS knows the old node is gone, a new driver finds the new raylet
+    # (address="auto" asks the supervisor) and its task runs on the new node.
+    right_away = _driver_result(cli)
+    assert right_away["ran_on"] != old_node
     # The GCS's health checks mark the old node dead; the new raylet is a node of its own.
     wait_for(lambda: "Nodes: 1 alive, 1 dead" in cli.run("status").stdout, timeout=90,
              interval=0.5, what="status to show the old node dead and the new one alive")
     after = _driver_result(cli)
     alive = {n for n, is_alive in after["nodes"] if is_alive}
     assert old_node not in alive and after["ran_on"] in alive and after["ran_on"] != old_node
+    assert after["ran_on"] == right_away["ran_on"]
     log = _log(session)
     assert re.search(rf"raylet \(pid {old_pid}\) crashed: killed by SIGKILL", log), log
     assert f"restarted raylet (pid {new_pid}" in log
@@ -184,6 +189,16 @@ def test_stop_leaves_no_process_behind(cli):
     # The head's raylet and dashboard stop before its GCS.
     assert log.index("stopped raylet") < log.index("stopped gcs"), log
     assert "stopped dashboard" in log and "supervisor exiting (stopped)" in log
+
+
+def test_a_node_that_cannot_start_is_reported_and_leaves_nothing(cli):
+    env = dict(cli.env, COLONY_CLUSTER_TOKEN="t" * 32)
+    proc = cli.run("start", "--address", "127.0.0.1:1", "--num-cpus", "1", env=env,
+                   timeout=120)
+    assert proc.returncode == 1
+    assert "raylet did not start" in proc.stderr and "127.0.0.1:1" in proc.stderr, proc.stderr
+    assert wait_pids_gone(pids_with_cmdline(cli.tmp), timeout=30) == []  # supervisor too
+    assert cli.info() is None
 
 
 def test_restart_flags_are_checked(cli):

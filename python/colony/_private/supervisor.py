@@ -290,6 +290,17 @@ def pid_running(pid: int) -> bool:
         return False
 
 
+def current_raylet(cluster_info: dict) -> str:
+    """The address of the raylet that a supervisor of this cluster file runs now, or "" if
+    none runs one (then the GCS is asked for this host's raylet)."""
+    for sup in cluster_info.get("supervisors", []):
+        state = read_state(sup["session_dir"])
+        if (state and state.get("state") == "running" and pid_running(state["pid"])
+                and state.get("children", {}).get("raylet")):
+            return state["raylet_address"]
+    return ""
+
+
 def launch(node: node_mod.NodeProcesses, spec: dict, timeout: float = 120.0) -> dict:
     """Starts the supervisor of `node`, detached (its own session: it outlives the caller),
     and waits until it runs the node's processes; returns its state (addresses, pids).

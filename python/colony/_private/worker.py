@@ -206,8 +206,14 @@ def _resolve_address(address: str, token: str | None):
     if token is None and info is not None and info.get("gcs_address") == address:
         token = info.get("token")
     tls.use_cluster_tls(address, info)  # a TLS cluster started here: its CA and certificate
+    # A cluster started here: its supervisor knows this host's current raylet, while the GCS
+    # may still list a crashed one as alive until its health check times out.
+    raylet = ""
+    if info is not None and info.get("gcs_address") == address:
+        from colony._private import supervisor
+        raylet = supervisor.current_raylet(info)
     # An empty raylet address lets the core worker find this host's raylet through the GCS.
-    return address, "", token or ""
+    return address, raylet, token or ""
 
 
 def _stop_local_cluster():
