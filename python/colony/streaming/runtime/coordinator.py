@@ -41,6 +41,24 @@ class _InstanceFailed(Exception):
     pass
 
 
+def _checked_reply(key, reply) -> dict:
+    """poll's reply (docs/streaming.md) with defaults for the optional keys; a reply that
+    is not a map, or whose acks are malformed, fails the instance naming it."""
+    if not isinstance(reply, dict):
+        raise _InstanceFailed(f"operator {key[0]} instance {key[1]}: poll returned "
+                              f"{type(reply).__name__}, not a map")
+    out = {"acks": [], "finished": False, "exhausted": False, "error": None, "metrics": {},
+           **reply}
+    if not isinstance(out["metrics"], dict):
+        out["metrics"] = {}
+    for ack in out["acks"]:
+        if not (isinstance(ack, dict) and isinstance(ack.get("checkpoint"), int)
+                and isinstance(ack.get("state"), bytes)):
+            raise _InstanceFailed(f"operator {key[0]} instance {key[1]}: a malformed ack "
+                                  f"{ack!r:.200} (wants checkpoint int and state bytes)")
+    return out
+
+
 class _Pending:
     def __init__(self, checkpoint_id: int, final: bool, expected: set):
         self.checkpoint_id = checkpoint_id
@@ -237,7 +255,8 @@ class JobCoordinator:
         stop_id, stop_commits = None, []
         last_trigger = time.monotonic()
         while True:
-            replies = self._get([self._handles[k].poll.remote() for k in keys])
+            replies = [_checked_reply(k, r) for k, r in
+                       zip(keys, self._get([self._handles[k].poll.remote() for k in keys]))]
             now = time.monotonic()
             exhausted = all(replies[keys.index(k)]["exhausted"] for k in sources)
             for k, reply in zip(keys, replies):
