@@ -56,7 +56,9 @@ class Cluster:
     def __init__(self, initialize_head: bool = True, connect: bool = False,
                  head_node_args: dict | None = None, health_check_timeout_ms: int | None = None,
                  node_ip: str = "127.0.0.1", scheduler_spread_threshold: float | None = None,
-                 gcs_storage: str | None = None, scarce_resources: list | None = None):
+                 gcs_storage: str | None = None, scarce_resources: list | None = None,
+                 scheduler_real_usage: bool = False,
+                 memory_pressure_threshold: float | None = None):
         """`health_check_timeout_ms`: how long the GCS waits for a silent node before
         declaring it dead (5000). `scheduler_spread_threshold`: the utilisation up to which
         the default policy packs work onto the submitting node (0.5). `scarce_resources`:
@@ -69,6 +71,9 @@ class Cluster:
         self._spread_threshold = scheduler_spread_threshold
         # Besides GPU: work that does not ask for one avoids the nodes that have it.
         self._scarce_resources = scarce_resources
+        # --scheduler-real-usage on the GCS and every raylet (docs/scheduling.md).
+        self._real_usage = {"real_usage": scheduler_real_usage,
+                            "memory_pressure_threshold": memory_pressure_threshold}
         self._token = secrets.token_hex(16)
         self._node_ip = node_ip
         self._health_check_timeout_ms = health_check_timeout_ms
@@ -101,7 +106,7 @@ class Cluster:
             processes.start_gcs(health_check_timeout_ms=self._health_check_timeout_ms,
                                 spread_threshold=self._spread_threshold,
                                 storage=self._gcs_storage,
-                                scarce_resources=self._scarce_resources)
+                                scarce_resources=self._scarce_resources, **self._real_usage)
             self.gcs_address = processes.gcs_address
         else:
             processes.gcs_address = self.gcs_address
@@ -114,7 +119,8 @@ class Cluster:
                                    memory=memory, object_store_memory=object_store_memory,
                                    labels=labels, worker_env=worker_env, node_id=node_id,
                                    spread_threshold=self._spread_threshold,
-                                   scarce_resources=self._scarce_resources)
+                                   scarce_resources=self._scarce_resources,
+                                   **self._real_usage)
         except Exception:
             processes.stop()
             raise
@@ -143,7 +149,7 @@ class Cluster:
         processes.procs.pop(0)
         processes.start_gcs(port=port, health_check_timeout_ms=self._health_check_timeout_ms,
                             spread_threshold=self._spread_threshold, storage=self._gcs_storage,
-                            scarce_resources=self._scarce_resources)
+                            scarce_resources=self._scarce_resources, **self._real_usage)
         # Keep the GCS first, so kill_gcs and stop() (raylets before the GCS) still hold.
         processes.procs.insert(0, processes.procs.pop())
 

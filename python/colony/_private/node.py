@@ -112,6 +112,19 @@ def _whole(name: str, value) -> str:
     return str(int(value))
 
 
+def _real_usage_args(real_usage: bool, memory_pressure_threshold) -> list:
+    """Flags of --scheduler-real-usage (the GCS and every raylet take the same)."""
+    if not isinstance(real_usage, bool):
+        raise TypeError(f"real_usage must be a bool, got {real_usage!r}")
+    args = ["--scheduler-real-usage", "true"] if real_usage else []
+    if memory_pressure_threshold is not None:
+        t = memory_pressure_threshold
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 < t <= 1:
+            raise ValueError(f"memory_pressure_threshold must be a number in (0, 1], got {t!r}")
+        args += ["--memory-pressure-threshold", str(float(t))]
+    return args
+
+
 def _format_names(what: str, names) -> str:
     """Resource names as the daemons take them: NAME,NAME,..."""
     if isinstance(names, str) or not all(isinstance(n, str) and n and "," not in n
@@ -166,7 +179,9 @@ class NodeProcesses:
     def start_gcs(self, port: int = 0, die_with_parent: bool = True,
                   health_check_timeout_ms: int | None = None,
                   spread_threshold: float | None = None, storage: str | None = None,
-                  cluster_id: str | None = None, scarce_resources=None) -> None:
+                  cluster_id: str | None = None, scarce_resources=None,
+                  real_usage: bool = False,
+                  memory_pressure_threshold: float | None = None) -> None:
         """`storage`: "memory" (default) or "redis://HOST:PORT[/DB]" (docs/fault_tolerance.md;
         the password comes from COLONY_REDIS_PASSWORD); `cluster_id` names this cluster's
         keys in a shared Redis."""
@@ -181,6 +196,7 @@ class NodeProcesses:
             args += ["--scheduler-spread-threshold", str(float(spread_threshold))]
         if scarce_resources:
             args += ["--scarce-resources", _format_names("scarce_resources", scarce_resources)]
+        args += _real_usage_args(real_usage, memory_pressure_threshold)
         port = self._start("colony-gcs", "gcs", args, die_with_parent)
         self.gcs_address = f"{self.node_ip}:{port}"
 
@@ -188,11 +204,13 @@ class NodeProcesses:
                      object_store_memory=None, labels=None, die_with_parent: bool = True,
                      name: str = "raylet", worker_env: dict | None = None,
                      node_id: str | None = None, spread_threshold: float | None = None,
-                     scarce_resources=None) -> None:
+                     scarce_resources=None, real_usage: bool = False,
+                     memory_pressure_threshold: float | None = None) -> None:
         args = ["--gcs-address", self.gcs_address, "--node-ip", self.node_ip,
                 "--python-executable", sys.executable]
         if scarce_resources:
             args += ["--scarce-resources", _format_names("scarce_resources", scarce_resources)]
+        args += _real_usage_args(real_usage, memory_pressure_threshold)
         if spread_threshold is not None:
             args += ["--scheduler-spread-threshold", str(float(spread_threshold))]
         if node_id is not None:

@@ -49,6 +49,23 @@ SchedulingDecision SchedulingPolicy::Pick(const std::vector<NodeLoad>& nodes,
                                           const rpc::SchedulingStrategy& strategy,
                                           std::optional<double> spread_threshold) {
   spread_threshold_ = spread_threshold.value_or(options_.spread_threshold);
+  // NODE_AFFINITY names its node: real usage does not move it (nor fail it).
+  if (options_.real_usage && strategy.kind() != rpc::SchedulingStrategy::NODE_AFFINITY) {
+    std::vector<NodeLoad> real = WithRealUsage(nodes);
+    options_.real_usage = false;  // one level: Pick again over the adjusted loads
+    SchedulingDecision d = Pick(real, preferred, request, strategy, spread_threshold);
+    options_.real_usage = true;
+    if (d.kind == SchedulingDecision::Kind::kInfeasible && d.message.empty()) {
+      bool pressured = std::any_of(nodes.begin(), nodes.end(), [&](const NodeLoad& n) {
+        return n.alive && n.memory_pressure > options_.memory_pressure_threshold;
+      });
+      if (pressured) {
+        d.message = "every node that could run " + request.ToString() +
+                    " is above the memory-pressure threshold";
+      }
+    }
+    return d;
+  }
   if (strategy.kind() == rpc::SchedulingStrategy::NODE_AFFINITY) {
     return PickAffinity(nodes, preferred, request, strategy);
   }
@@ -64,6 +81,20 @@ SchedulingDecision SchedulingPolicy::Pick(const std::vector<NodeLoad>& nodes,
     default:
       return PickDefault(usable, preferred, request);
   }
+}
+
+std::vector<NodeLoad> SchedulingPolicy::WithRealUsage(const std::vector<NodeLoad>& nodes) const {
+  std::vector<NodeLoad> real = nodes;
+  for (NodeLoad& node : real) {
+    if (node.memory_pressure > options_.memory_pressure_threshold) node.alive = false;
+    double total = node.total.Get("CPU");
+    if (total <= 0) continue;
+    // Declared use is total - available; real use may be higher (a num_cpus=0 worker
+    // burning a core): the node counts as the higher of the two.
+    double free_by_real = std::max(0.0, total - node.real_cpu);
+    if (free_by_real < node.available.Get("CPU")) node.available.Set("CPU", free_by_real);
+  }
+  return real;
 }
 
 const std::vector<NodeLoad>& SchedulingPolicy::AvoidScarce(const std::vector<NodeLoad>& nodes,

@@ -38,6 +38,8 @@ struct NodeLoad {
   ResourceSet available;
   bool alive = true;
   NodeLabels labels;  // with the built-in colony.io/node-id and colony.io/hostname
+  double real_cpu = 0;         // CPUs its workers really use (ResourceUsage.cpu)
+  double memory_pressure = 0;  // share of its machine's memory in use
 };
 
 struct SchedulingDecision {
@@ -57,6 +59,11 @@ struct SchedulingPolicyOptions {
   // avoids the nodes that have it while another alive node can fit it in total. GPU always;
   // more from --scarce-resources.
   std::vector<std::string> scarce_resources = {"GPU"};
+  // --scheduler-real-usage: a node whose workers really use more CPU than they declared
+  // counts as that loaded, and no new work goes to a node whose memory pressure is above
+  // `memory_pressure_threshold`.
+  bool real_usage = false;
+  double memory_pressure_threshold = 0.95;
 };
 
 class SchedulingPolicy {
@@ -73,6 +80,9 @@ class SchedulingPolicy {
   static double Utilization(const NodeLoad& node);
 
  private:
+  // Under real_usage: each node's free CPU lowered to what its real use leaves, and the
+  // nodes under memory pressure marked not alive (so nothing new goes there).
+  std::vector<NodeLoad> WithRealUsage(const std::vector<NodeLoad>& nodes) const;
   // `nodes` without those holding a scarce resource `request` does not use (built in
   // `*storage`), when one of the rest is alive and fits in total; else `nodes` itself.
   const std::vector<NodeLoad>& AvoidScarce(const std::vector<NodeLoad>& nodes,

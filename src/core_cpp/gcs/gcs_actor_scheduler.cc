@@ -32,7 +32,8 @@ GcsActorScheduler::GcsActorScheduler(EventLoop* loop, NodeLister nodes, ActorLea
       leases_(leases),
       pusher_(pusher),
       options_(options),
-      policy_(SchedulingPolicyOptions{options.spread_threshold, options.scarce_resources}) {}
+      policy_(SchedulingPolicyOptions{options.spread_threshold, options.scarce_resources,
+                                      options.real_usage, options.memory_pressure_threshold}) {}
 
 void GcsActorScheduler::Start() {
   loop_->PostPeriodic([this] { RetryWaiting(); }, options_.retry_period_ms);
@@ -279,7 +280,8 @@ SchedulingDecision GcsActorScheduler::PickNode(const ResourceSet& request,
     auto taken = in_flight_.find(id);
     if (taken != in_flight_.end()) available -= taken->second;
     loads.push_back(NodeLoad{id, rpc::ResourcesFromProto(node.resources_total()), available,
-                             node.alive(), NodeLabels(node.labels().begin(), node.labels().end())});
+                             node.alive(), NodeLabels(node.labels().begin(), node.labels().end()),
+                             node.usage().cpu(), node.usage().memory_pressure()});
   }
   return policy_.Pick(loads, owner_node, request, strategy);
 }

@@ -97,6 +97,9 @@ struct GcsActorSchedulerOptions {
   double spread_threshold = 0.5;
   // Kept for actors that ask for them (SchedulingPolicyOptions::scarce_resources).
   std::vector<std::string> scarce_resources = {"GPU"};
+  // SchedulingPolicyOptions::real_usage and memory_pressure_threshold.
+  bool real_usage = false;
+  double memory_pressure_threshold = 0.95;
   // After a failed creation push, how long to wait for the raylet's report of the worker's
   // death (it says why the process died) before failing with the RPC error instead.
   int64_t push_failure_grace_ms = 1000;

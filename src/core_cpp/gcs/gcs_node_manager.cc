@@ -99,6 +99,7 @@ bool GcsNodeManager::ReportResources(const rpc::ReportResourcesRequest& report) 
   // writing each heartbeat through to a persistent store would cost a round trip apiece.
   rpc::NodeInfo& node = it->second;
   *node.mutable_resources_available() = report.resources_available();
+  *node.mutable_usage() = report.usage();
   if (!report.resources_total().empty()) {
     *node.mutable_resources_total() = report.resources_total();
   }

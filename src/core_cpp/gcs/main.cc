@@ -30,6 +30,7 @@ constexpr const char* kUsage =
     "usage: colony-gcs [--port N] [--bind-ip IP] [--port-file PATH]\n"
     "                  [--health-check-timeout-ms MS] [--session-dir DIR]\n"
     "                  [--scheduler-spread-threshold F] [--scarce-resources NAME,...]\n"
+    "                  [--scheduler-real-usage true|false] [--memory-pressure-threshold F]\n"
     "                  [--storage memory|redis://HOST:PORT[/DB]] [--cluster-id ID]\n"
     "                  [--log-level debug|info|warning|error]\n"
     "The cluster token is read from COLONY_CLUSTER_TOKEN (empty: no check), the Redis\n"
@@ -77,6 +78,18 @@ void ApplyFlag(const std::string& flag, const std::string& value, Flags* flags) 
       FlagError("invalid value for " + flag + ": '" + value + "' (expected a number in [0, 1])");
     }
     flags->server.actor_scheduler.spread_threshold = threshold;
+  } else if (flag == "--scheduler-real-usage") {
+    if (value != "true" && value != "false") {
+      FlagError("invalid value for " + flag + ": '" + value + "' (expected true or false)");
+    }
+    flags->server.actor_scheduler.real_usage = value == "true";
+  } else if (flag == "--memory-pressure-threshold") {
+    char* end = nullptr;
+    double threshold = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0' || !(threshold > 0 && threshold <= 1)) {
+      FlagError("invalid value for " + flag + ": '" + value + "' (expected a number in (0, 1])");
+    }
+    flags->server.actor_scheduler.memory_pressure_threshold = threshold;
   } else if (flag == "--scarce-resources") {
     // Added to GPU: work that does not ask for these avoids the nodes that have them.
     size_t start = 0;

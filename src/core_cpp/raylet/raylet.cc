@@ -83,9 +83,11 @@ Raylet::Raylet(RayletConfig config, EventLoop* loop, std::function<void(int)> re
       cluster_(config_.node_id),
       launcher_(LaunchOptions(config_)),
       pool_(PoolOptions(config_), &launcher_),
+      usage_sampler_(&proc_source_, [this] { return pool_.worker_pids(); }),
       leases_(config_.node_id, config_.TotalResources(), &cluster_, &pool_,
               SchedulingPolicyOptions{config_.scheduler_spread_threshold,
-                                      config_.scarce_resources}),
+                                      config_.scarce_resources, config_.scheduler_real_usage,
+                                      config_.memory_pressure_threshold}),
       watcher_(config_.token),
       node_manager_(config_.node_id, &leases_, &pool_, &watcher_),
       object_manager_(config_.node_id, config_.token),
@@ -100,6 +102,12 @@ Raylet::Raylet(RayletConfig config, EventLoop* loop, std::function<void(int)> re
       log_monitor_(MonitorOptions(config_), &log_sink_),
       log_service_(LogsDir(config_), config_.node_id, config_.token) {
   leases_.set_labels(config_.AllLabels());
+  leases_.set_self_usage([this] { return usage_sampler_.latest(); });
+  reporter_.set_usage_source([this] {
+    return usage_sampler_.Sample(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+  });
   leases_.set_job_spread_threshold([this](const JobID& job_id) -> std::optional<double> {
     const rpc::JobConfig* job = pool_.JobConfigOf(job_id);
     if (job == nullptr || !job->has_scheduling_spread_threshold()) return std::nullopt;

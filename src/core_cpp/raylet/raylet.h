@@ -20,6 +20,7 @@
 #include "raylet/object_manager/object_rpc_handler.h"
 #include "raylet/raylet_config.h"
 #include "raylet/resource_reporter.h"
+#include "raylet/resource_usage.h"
 #include "raylet/scheduling/cluster_view.h"
 #include "raylet/scheduling/lease_manager.h"
 #include "raylet/worker_launcher.h"
@@ -67,6 +68,8 @@ class Raylet {
   ClusterView cluster_;
   WorkerLauncher launcher_;
   WorkerPool pool_;
+  ProcfsSource proc_source_;
+  ResourceUsageSampler usage_sampler_;  // the workers' real use, sent with each report
   LeaseManager leases_;
   WorkerWatcher watcher_;
   NodeManager node_manager_;

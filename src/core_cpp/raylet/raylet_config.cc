@@ -198,6 +198,22 @@ std::map<std::string, Setter> Setters() {
       start = comma + 1;
     }
   };
+  s["scheduler-real-usage"] = [](const std::string& v, RayletConfig* c) {
+    if (v != "true" && v != "false") {
+      return BadFlag("scheduler-real-usage", "expected true or false, got '" + v + "'");
+    }
+    c->scheduler_real_usage = v == "true";
+    return Status::OK();
+  };
+  s["memory-pressure-threshold"] = [](const std::string& v, RayletConfig* c) {
+    double threshold;
+    COLONY_RETURN_IF_ERROR(ParseDouble("memory-pressure-threshold", v, &threshold));
+    if (threshold <= 0 || threshold > 1) {
+      return BadFlag("memory-pressure-threshold", "must be in (0, 1], got " + v);
+    }
+    c->memory_pressure_threshold = threshold;
+    return Status::OK();
+  };
   s["scheduler-spread-threshold"] = [](const std::string& v, RayletConfig* c) {
     double threshold;
     COLONY_RETURN_IF_ERROR(ParseDouble("scheduler-spread-threshold", v, &threshold));
@@ -296,6 +312,8 @@ const char* RayletUsage() {
          "  --idle-worker-timeout-ms N     (10000)\n"
          "  --scheduler-spread-threshold F pack tasks here until this utilisation (0.5)\n"
          "  --scarce-resources NAME,...    besides GPU: work not asking for one avoids its nodes\n"
+         "  --scheduler-real-usage BOOL    also schedule by workers' real CPU/memory (false)\n"
+         "  --memory-pressure-threshold F  with it, no new work above this memory use (0.95)\n"
          "  --gcs-connect-timeout-ms N     give up registering after N ms (10000)\n"
          "  --worker-register-timeout-ms N kill workers not registered by then (60000)\n"
          "env: COLONY_CLUSTER_TOKEN        cluster token checked on every call\n";

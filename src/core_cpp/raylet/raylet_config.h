@@ -34,6 +34,9 @@ struct RayletConfig {
   double scheduler_spread_threshold = 0.5;
   // GPU plus --scarce-resources: work that does not ask for one avoids nodes that have it.
   std::vector<std::string> scarce_resources = {"GPU"};
+  // Schedule by the workers' real use too (SchedulingPolicyOptions::real_usage).
+  bool scheduler_real_usage = false;
+  double memory_pressure_threshold = 0.95;
   int64_t gcs_connect_timeout_ms = 10000;
   int64_t worker_register_timeout_ms = 60000;
   std::string token;  // COLONY_CLUSTER_TOKEN

@@ -68,6 +68,7 @@ void ResourceReporter::Send() {
   request.set_node_id(node_id_.Binary());
   rpc::ResourcesToProto(leases_->available(), request.mutable_resources_available());
   rpc::ResourcesToProto(leases_->total(), request.mutable_resources_total());
+  if (usage_) *request.mutable_usage() = usage_();
   gcs_->ReportResources(std::move(request), kReportTimeoutMs,
                         [this](Status status, rpc::ReportResourcesReply&& reply) {
                           OnReply(status, reply);

@@ -22,6 +22,8 @@ class ResourceReporter {
                    std::function<void()> on_node_unknown);
 
   void Start();
+  // Where each report's ResourceUsage comes from (none: reports carry no usage).
+  void set_usage_source(std::function<rpc::ResourceUsage()> usage) { usage_ = std::move(usage); }
   // Schedules a report, coalescing changes that come in quick succession.
   void MarkChanged();
 
@@ -34,6 +36,7 @@ class ResourceReporter {
   NodeID node_id_;
   const LeaseManager* leases_;
   std::function<void()> on_node_unknown_;
+  std::function<rpc::ResourceUsage()> usage_;
 
   int64_t last_sent_ms_ = 0;
   bool scheduled_ = false;

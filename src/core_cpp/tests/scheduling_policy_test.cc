@@ -211,6 +211,33 @@ TEST(SchedulingPolicyTest, WorkNotAskingForAScarceResourceAvoidsItsNodes) {
   EXPECT_EQ(Picked(policy.Pick(nodes, plain.node_id, Cpus(1), only_gpu_node)), gpu.node_id);
 }
 
+TEST(SchedulingPolicyTest, RealUsageCountsHiddenCpuAndMemoryPressureKeepsWorkAway) {
+  SchedulingPolicyOptions options;
+  options.real_usage = true;
+  SchedulingPolicy real(options);
+  SchedulingPolicy declared;
+  std::vector<NodeLoad> nodes = {Node(2, 2), Node(2, 2)};
+  const NodeID local = nodes[0].node_id;
+  nodes[0].real_cpu = 1.8;  // a num_cpus=0 worker burning CPU
+  rpc::SchedulingStrategy def;
+  EXPECT_EQ(Picked(declared.Pick(nodes, local, Cpus(1), def)), local);
+  EXPECT_EQ(Picked(real.Pick(nodes, local, Cpus(1), def)), nodes[1].node_id);
+  // Memory pressure above the threshold: never there, even when it is the only free node.
+  nodes[0].real_cpu = 0;
+  nodes[1].memory_pressure = 0.97;
+  nodes[0].available = Cpus(0);
+  EXPECT_EQ(Picked(real.Pick(nodes, nodes[1].node_id, Cpus(1), def)), local);  // queues
+  EXPECT_EQ(Picked(real.Pick(nodes, local, Cpus(1), Kind(rpc::SchedulingStrategy::SPREAD))),
+            local);
+  nodes[0].memory_pressure = 0.99;
+  SchedulingDecision d = real.Pick(nodes, local, Cpus(1), def);
+  EXPECT_EQ(d.kind, SchedulingDecision::Kind::kInfeasible);
+  EXPECT_NE(d.message.find("memory-pressure threshold"), std::string::npos) << d.message;
+  // NODE_AFFINITY names its node: left alone.
+  EXPECT_EQ(Picked(real.Pick(nodes, local, Cpus(1), Affinity(nodes[1].node_id, false))),
+            nodes[1].node_id);
+}
+
 TEST(SchedulingPolicyTest, NodeAffinityHardAndSoft) {
   SchedulingPolicy policy;
   std::vector<NodeLoad> nodes = {Node(4, 4), Node(2, 0), Node(8, 8, /*alive=*/false)};

@@ -19,13 +19,15 @@ void ClusterView::UpdateNode(const rpc::NodeInfo& info) {
   node.available = rpc::ResourcesFromProto(info.resources_available());
   node.alive = info.alive();
   node.labels = NodeLabels(info.labels().begin(), info.labels().end());
+  node.usage = info.usage();
 }
 
 std::vector<NodeLoad> ClusterView::Loads() const {
   std::vector<NodeLoad> loads;
   for (const auto& [id, node] : nodes_) {
     if (id == self_) continue;
-    loads.push_back(NodeLoad{id, node.total, node.available, node.alive, node.labels});
+    loads.push_back(NodeLoad{id, node.total, node.available, node.alive, node.labels,
+                             node.usage.cpu(), node.usage.memory_pressure()});
   }
   return loads;
 }

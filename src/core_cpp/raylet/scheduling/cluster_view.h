@@ -23,6 +23,7 @@ struct NodeView {
   ResourceSet available;
   bool alive = false;
   NodeLabels labels;
+  rpc::ResourceUsage usage;
 };
 
 class ClusterView {

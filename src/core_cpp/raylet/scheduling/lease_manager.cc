@@ -56,6 +56,11 @@ void LeaseManager::RequestLease(LeaseRequest request, LeaseReplyCallback reply) 
 SchedulingDecision LeaseManager::Decide(const LeaseRequest& request) {
   std::vector<NodeLoad> nodes = cluster_->Loads();
   nodes.push_back(NodeLoad{self_, total_, available_, true, labels_});
+  if (self_usage_) {
+    rpc::ResourceUsage usage = self_usage_();
+    nodes.back().real_cpu = usage.cpu();
+    nodes.back().memory_pressure = usage.memory_pressure();
+  }
   if (request.strategy.kind() == rpc::SchedulingStrategy::SPREAD) {
     // SPREAD takes turns over every node whose totals fit, busy or not. What this raylet
     // knows of the others' free resources is up to a second old (and counts what it spilled

@@ -75,6 +75,8 @@ class LeaseManager {
 
   // This node's labels, for label selectors (NodeLabelSchedulingStrategy).
   void set_labels(NodeLabels labels) { labels_ = std::move(labels); }
+  // This node's real usage (ResourceUsage), for --scheduler-real-usage.
+  void set_self_usage(std::function<rpc::ResourceUsage()> usage) { self_usage_ = std::move(usage); }
   // A job's own DEFAULT watermark (JobConfig.scheduling_spread_threshold), if known here.
   using JobSpreadThreshold = std::function<std::optional<double>(const JobID&)>;
   void set_job_spread_threshold(JobSpreadThreshold lookup) {
@@ -121,6 +123,7 @@ class LeaseManager {
   ResourceSet available_;
   NodeLabels labels_;
   JobSpreadThreshold job_spread_threshold_;
+  std::function<rpc::ResourceUsage()> self_usage_;
   ClusterView* cluster_;
   SchedulingPolicy policy_;
   WorkerSource* workers_;
