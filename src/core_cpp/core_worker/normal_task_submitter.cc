@@ -43,9 +43,36 @@ void NormalTaskSubmitter::ResolveDependencies(TaskSpecPtr spec) {
   });
 }
 
+std::string NormalTaskSubmitter::PreferredRaylet(const rpc::TaskSpec& spec) const {
+  if (spec.scheduling_strategy().kind() != rpc::SchedulingStrategy::DEFAULT) return "";
+  std::map<std::string, uint64_t> bytes_at;
+  for (const auto& arg : spec.args()) {
+    // Arguments in shared memory stay refs; this process knows where the ones it owns are.
+    ObjectValuePtr value =
+        arg.has_ref() ? d_.store->GetIfExists(ObjectID::FromBinary(arg.ref().object_id()))
+                      : nullptr;
+    if (value != nullptr && value->in_plasma() && !value->plasma_node_address().empty()) {
+      bytes_at[value->plasma_node_address()] += value->plasma_size();
+    }
+  }
+  std::string best;
+  uint64_t most = 0;
+  for (const auto& [raylet, bytes] : bytes_at) {
+    if (bytes > most) {
+      most = bytes;
+      best = raylet;
+    }
+  }
+  return best;
+}
+
 void NormalTaskSubmitter::Enqueue(TaskSpecPtr spec) {
-  std::string key = SchedulingKey(*spec);
+  std::string near = PreferredRaylet(*spec);
+  if (near == d_.local_raylet_address) near.clear();
+  // Tasks wanting different nodes do not share leases.
+  std::string key = SchedulingKey(*spec) + (near.empty() ? "" : "|near=" + near);
   KeyState& state = keys_[key];
+  state.lease_raylet = near;
   state.one_task_per_lease = spec->scheduling_strategy().kind() == rpc::SchedulingStrategy::SPREAD;
   state.queue.push_back(std::move(spec));
   UseIdleLeases(key);
@@ -82,7 +109,8 @@ void NormalTaskSubmitter::RequestLeasesIfNeeded(const std::string& key) {
   auto& state = keys_[key];
   while (state.pending_lease_requests < kMaxPendingLeaseRequestsPerKey &&
          state.pending_lease_requests < static_cast<int>(state.queue.size())) {
-    RequestLease(key, d_.local_raylet_address, false);
+    RequestLease(key, state.lease_raylet.empty() ? d_.local_raylet_address : state.lease_raylet,
+                 false);
   }
 }
 
@@ -115,6 +143,8 @@ void NormalTaskSubmitter::OnLeaseReply(const std::string& key, const std::string
   if (!status.ok()) {
     COLONY_LOG(WARNING) << "worker lease request to raylet " << raylet_address
                         << " failed: " << status.ToString() << "; retrying";
+    // The node holding the arguments is unreachable: locality is not worth waiting for.
+    if (raylet_address == state.lease_raylet) state.lease_raylet.clear();
     RetryLeaseLater(key);
     return;
   }

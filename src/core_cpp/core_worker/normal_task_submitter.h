@@ -57,6 +57,9 @@ class NormalTaskSubmitter {
     // SPREAD tasks: each lease runs one task and goes back, so every task is placed by the
     // policy (a reused lease would keep them all on the node of the first grant).
     bool one_task_per_lease = false;
+    // Where leases are asked for: the raylet of the node holding most of the tasks'
+    // argument bytes (locality), or empty for the local raylet.
+    std::string lease_raylet;
   };
   struct Lease {
     std::string lease_id;
@@ -68,6 +71,10 @@ class NormalTaskSubmitter {
   };
 
   void ResolveDependencies(TaskSpecPtr spec);
+  // Locality: the raylet of the node whose store holds most of the task's owned
+  // shared-memory argument bytes, or "" if none does. Only the default strategy follows
+  // it; SPREAD, affinity and label strategies place work themselves.
+  std::string PreferredRaylet(const rpc::TaskSpec& spec) const;
   void Enqueue(TaskSpecPtr spec);
   void RequestLeasesIfNeeded(const std::string& key);
   void RequestLease(const std::string& key, const std::string& raylet_address, bool grant_or_reject);

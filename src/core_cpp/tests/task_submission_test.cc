@@ -662,6 +662,44 @@ TEST_F(TaskSubmissionTest, OwnedArgumentsAreInlinedOnceTheyExistSharedOnesStayRe
   EXPECT_EQ(Data(ret), "result");
 }
 
+TEST_F(TaskSubmissionTest, LeasesAreAskedOfTheNodeHoldingMostArgumentBytes) {
+  ObjectID here = OwnedPending(), there = OwnedPending();
+  auto marker = [](const std::string& raylet, uint64_t size) {
+    auto value = std::make_shared<rpc::ObjectValue>();
+    value->set_in_plasma(true);
+    value->set_plasma_node_address(raylet);
+    value->set_plasma_size(size);
+    return value;
+  };
+  store_.Put(here, marker(kLocalRaylet, 1000));
+  store_.Put(there, marker("10.0.0.4:3000", 5000));
+  TaskOptions o;
+  o.arg_refs = {here, there};
+  ObjectID ret = Submit(o);
+  Run();
+  ASSERT_EQ(leases_.requests.size(), 1u);
+  EXPECT_EQ(leases_.requests[0].raylet, "10.0.0.4:3000");
+  EXPECT_FALSE(leases_.requests[0].request.grant_or_reject());  // that raylet may spill
+  // That node is unreachable: the next request goes to the local raylet.
+  leases_.Answer(rpc::RequestWorkerLeaseReply(), Status::Unavailable("node gone"));
+  Run();
+  Advance(NormalTaskSubmitter::kInfeasibleRetryMs);
+  ASSERT_EQ(leases_.requests.size(), 1u);
+  EXPECT_EQ(leases_.requests[0].raylet, kLocalRaylet);
+  leases_.Grant();
+  Run();
+  transport_.Succeed();
+  Run();
+  EXPECT_EQ(Data(ret), "result");
+
+  // A strategy other than the default places the task itself.
+  o.spread = true;
+  Submit(o);
+  Run();
+  ASSERT_EQ(leases_.requests.size(), 1u);
+  EXPECT_EQ(leases_.requests[0].raylet, kLocalRaylet);
+}
+
 TEST_F(TaskSubmissionTest, CancellingATaskWaitingForArgumentsFailsItAndDropsIt) {
   ObjectID arg = OwnedPending();
   TaskOptions o;
