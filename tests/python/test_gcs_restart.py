@@ -224,3 +224,24 @@ def test_colony_start_head_with_redis_storage(redis_server):
         assert not client.exists("colony@default@NODE")  # only under its cluster id
     finally:
         cli.cleanup()
+
+
+def test_gcs_stops_promptly_while_redis_is_away(redis_server):
+    cluster = Cluster(head_node_args={"num_cpus": 2}, gcs_storage=redis_server.url)
+    gcs = cluster.head_node.processes.procs[0]
+    log = os.path.join(cluster.head_node.processes.session_dir, "logs", "gcs.log")
+    try:
+        cluster.connect(namespace=NS)
+        assert colony.get(put_key.remote("warm", "w")) == "warm"
+        redis_server.kill()
+        put_key.remote("during", "x")  # its KvPut waits in the GCS for Redis
+        wait_for(lambda: "GCS writes wait until it is back" in open(log).read(), timeout=60,
+                 what="the GCS to find Redis gone")
+        colony.shutdown()
+        # SIGTERM: the write waiting for Redis is failed (Unavailable, so its caller would
+        # retry against the next GCS) instead of holding the GCS's shutdown forever.
+        gcs.send_signal(signal.SIGTERM)
+        assert gcs.wait(timeout=60) == 0
+    finally:
+        colony.shutdown()
+        cluster.shutdown()
