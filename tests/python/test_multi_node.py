@@ -3,6 +3,7 @@ runtime context, scheduling across nodes, objects moving between nodes, and node
 (a raylet SIGKILLed mid-work)."""
 
 import os
+import socket
 import time
 
 import numpy as np
@@ -80,7 +81,9 @@ def test_nodes_lists_every_node_with_resources_labels_and_liveness(cluster):
     info = by_id[worker.node_id]
     assert info["Alive"] is True
     assert info["Resources"]["CPU"] == 2 and info["Resources"]["disk"] == 3
-    assert info["Labels"] == {"zone": "b"}
+    # The given labels plus the built-in ones every raylet adds.
+    assert info["Labels"] == {"zone": "b", "colony.io/node-id": worker.node_id,
+                              "colony.io/hostname": socket.gethostname()}
     host, port = worker.raylet_address.split(":")
     assert (info["NodeManagerAddress"], info["NodeManagerPort"]) == (host, int(port))
     assert colony.cluster_resources()["CPU"] == 3
