@@ -1,8 +1,8 @@
 // JNI binding of the core worker for the Java SDK: implements the native methods of
-// io.colony.runtime.NativeCoreWorker (the contract is the table in java/README.md).
+// io.colony.runtime.jni.NativeCoreWorker (the contract is the table in java/README.md).
 // Messages cross as serialized protobuf bytes and ids as byte arrays, so this file only
 // converts; every decision stays in the core worker. A non-OK Status is thrown as
-// io.colony.runtime.CoreWorkerException(int code, String message).
+// io.colony.runtime.jni.CoreWorkerException(int code, String message).
 #include <jni.h>
 #include <unistd.h>
 
@@ -18,11 +18,11 @@ namespace colony::jni {
 namespace {
 
 JavaVM* g_vm = nullptr;
-jclass g_native_class = nullptr;     // io.colony.runtime.NativeCoreWorker
-jclass g_exception_class = nullptr;  // io.colony.runtime.CoreWorkerException
+jclass g_native_class = nullptr;     // io.colony.runtime.jni.NativeCoreWorker
+jclass g_exception_class = nullptr;  // io.colony.runtime.jni.CoreWorkerException
 jclass g_byte_array_class = nullptr;
 jclass g_object_class = nullptr;
-jclass g_shared_bytes_class = nullptr;  // io.colony.runtime.SharedBytes
+jclass g_shared_bytes_class = nullptr;  // io.colony.runtime.jni.SharedBytes
 jmethodID g_shared_bytes_ctor = nullptr;
 jmethodID g_execute = nullptr;
 jmethodID g_interrupt = nullptr;
@@ -258,11 +258,11 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void*) {
   g_vm = vm;
   JNIEnv* env = nullptr;
   if (vm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_8) != JNI_OK) return JNI_ERR;
-  g_native_class = GlobalClass(env, "io/colony/runtime/NativeCoreWorker");
-  g_exception_class = GlobalClass(env, "io/colony/runtime/CoreWorkerException");
+  g_native_class = GlobalClass(env, "io/colony/runtime/jni/NativeCoreWorker");
+  g_exception_class = GlobalClass(env, "io/colony/runtime/jni/CoreWorkerException");
   g_byte_array_class = GlobalClass(env, "[B");
   g_object_class = GlobalClass(env, "java/lang/Object");
-  g_shared_bytes_class = GlobalClass(env, "io/colony/runtime/SharedBytes");
+  g_shared_bytes_class = GlobalClass(env, "io/colony/runtime/jni/SharedBytes");
   if (g_native_class == nullptr || g_exception_class == nullptr || g_byte_array_class == nullptr ||
       g_object_class == nullptr || g_shared_bytes_class == nullptr) {
     return JNI_ERR;
@@ -279,7 +279,7 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void*) {
 }
 
 #define NATIVE(ret, name) \
-  JNIEXPORT ret JNICALL Java_io_colony_runtime_NativeCoreWorker_##name
+  JNIEXPORT ret JNICALL Java_io_colony_runtime_jni_NativeCoreWorker_##name
 
 NATIVE(jlong, initialize)(JNIEnv* env, jclass, jstring gcs_address, jstring raylet_address,
                           jstring node_ip, jstring token, jstring ns, jboolean is_driver,

@@ -6,6 +6,8 @@ import io.colony.api.runtime.ColonyRuntimeFactory;
 import io.colony.runtime.cluster.ClusterAddress;
 import io.colony.runtime.cluster.LocalCluster;
 import io.colony.runtime.generated.Common.JobConfig;
+import io.colony.runtime.jni.NativeCoreWorker;
+import io.colony.runtime.jni.NativeLibraryLoader;
 import io.colony.runtime.logging.DriverLogPrinter;
 import java.util.List;
 

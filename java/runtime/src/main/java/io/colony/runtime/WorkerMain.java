@@ -1,6 +1,8 @@
 package io.colony.runtime;
 
 import io.colony.api.runtime.RuntimeHolder;
+import io.colony.runtime.jni.NativeCoreWorker;
+import io.colony.runtime.jni.NativeLibraryLoader;
 import io.colony.runtime.logging.MarkedPrintStream;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.colony.runtime.arrow;
 
-import io.colony.runtime.SharedBytes;
+import io.colony.runtime.jni.SharedBytes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

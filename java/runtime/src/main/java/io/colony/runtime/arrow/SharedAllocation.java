@@ -1,6 +1,6 @@
 package io.colony.runtime.arrow;
 
-import io.colony.runtime.SharedBytes;
+import io.colony.runtime.jni.SharedBytes;
 import org.apache.arrow.memory.ForeignAllocation;
 
 /**

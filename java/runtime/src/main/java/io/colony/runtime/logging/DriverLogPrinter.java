@@ -1,6 +1,6 @@
 package io.colony.runtime.logging;
 
-import io.colony.runtime.NativeCoreWorker;
+import io.colony.runtime.jni.NativeCoreWorker;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 

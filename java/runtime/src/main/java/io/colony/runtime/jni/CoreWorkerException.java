@@ -1,4 +1,4 @@
-package io.colony.runtime;
+package io.colony.runtime.jni;
 
 import io.colony.api.exception.ColonyException;
 

@@ -1,4 +1,4 @@
-package io.colony.runtime;
+package io.colony.runtime.jni;
 
 /** The C++ {@code colony::StatusCode} values, in their declaration order. */
 public enum StatusCode {

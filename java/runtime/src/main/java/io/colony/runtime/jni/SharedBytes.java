@@ -1,4 +1,4 @@
-package io.colony.runtime;
+package io.colony.runtime.jni;
 
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;

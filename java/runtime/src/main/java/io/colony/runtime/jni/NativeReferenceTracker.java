@@ -1,4 +1,4 @@
-package io.colony.runtime;
+package io.colony.runtime.jni;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.colony.runtime.generated.Common.ActorTableData;
@@ -8,15 +8,15 @@ import io.colony.runtime.object.ReferenceTracker;
  * Reports refs and handles to one core worker. After {@link #close()} (shutdown) every call is a
  * no-op, so that refs collected later never touch a core worker that is gone.
  */
-final class NativeReferenceTracker implements ReferenceTracker {
+public final class NativeReferenceTracker implements ReferenceTracker {
   private final long worker;
   private volatile boolean closed;
 
-  NativeReferenceTracker(long worker) {
+  public NativeReferenceTracker(long worker) {
     this.worker = worker;
   }
 
-  void close() {
+  public void close() {
     closed = true;
   }
 

@@ -1,4 +1,4 @@
-package io.colony.runtime;
+package io.colony.runtime.jni;
 
 import io.colony.runtime.generated.Common.TaskSpec;
 import io.colony.runtime.generated.CoreWorker.PushTaskReply;
