@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything, then runs the main example job: a mixed-language stream (a Java
-# source actor, Python transform tasks, a Java aggregating actor).
+# Installs everything, then runs the main example job: a mixed-language streaming job
+# (colony.streaming: a Java source -> a Python map -> a Java keyed reduce -> a file sink).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
