@@ -120,7 +120,7 @@ def main() -> int:
     compile_java(classes)
     colony.init(job_config=colony.JobConfig(code_search_path=[classes]))
     try:
-        ctx = StreamingContext(parallelism=2, checkpoint=CheckpointConfig(interval_ms=500))
+        ctx = StreamingContext(parallelism=2, checkpoint=CheckpointConfig(interval_ms=100))
         (ctx.from_source(java_operator("example.mixed.SensorSource", SENSORS, SEED, args.readings))
             .map(to_fahrenheit)
             .key_by(lambda summary: summary["sensor"])
@@ -143,7 +143,7 @@ def main() -> int:
         if row["count"] > finals.get(row["sensor"], {"count": 0})["count"]:
             finals[row["sensor"]] = row
     print(f"streamed {args.readings} readings: Java source -> Python map -> Java keyed reduce "
-          f"-> file sink ({checkpoints} checkpoints, {restarts} restarts)")
+          f"-> file sink (checkpoints: {checkpoints}, restarts: {restarts})")
     for op, m in sorted(metrics.items()):
         print(f"  {op:12s} in {m['records_in']:6d}  out {m['records_out']:6d}")
     print(f"{'sensor':8s} {'count':>6s} {'hot':>5s} {'mean °F':>8s} {'max °F':>8s}")
