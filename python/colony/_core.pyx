@@ -912,9 +912,18 @@ cdef void _interrupt_task(const string& task_id) noexcept with gil:
 
 # ------------------------------------------------------------------ cluster state
 
+# The KV calls release the GIL: while the GCS restarts they retry for up to a minute
+# (rpc/gcs_retry.h), and the process's other threads must go on meanwhile.
 def kv_put(str ns, bytes key, bytes value, bint overwrite=True):
     cdef cbool added = False
-    check(core().KvPut(ns.encode(), key, value, overwrite, &added))
+    cdef CCoreWorker* cw = core()
+    cdef string c_ns = ns.encode()
+    cdef string c_key = key
+    cdef string c_value = value
+    cdef CStatus status
+    with nogil:
+        status = cw.KvPut(c_ns, c_key, c_value, overwrite, &added)
+    check(status)
     return added
 
 
@@ -933,13 +942,25 @@ def kv_get(str ns, bytes key):
 
 def kv_del(str ns, bytes key, bint by_prefix=False):
     cdef int64_t deleted = 0
-    check(core().KvDel(ns.encode(), key, by_prefix, &deleted))
+    cdef CCoreWorker* cw = core()
+    cdef string c_ns = ns.encode()
+    cdef string c_key = key
+    cdef CStatus status
+    with nogil:
+        status = cw.KvDel(c_ns, c_key, by_prefix, &deleted)
+    check(status)
     return deleted
 
 
 def kv_keys(str ns, bytes prefix):
     cdef vector[string] keys
-    check(core().KvKeys(ns.encode(), prefix, &keys))
+    cdef CCoreWorker* cw = core()
+    cdef string c_ns = ns.encode()
+    cdef string c_prefix = prefix
+    cdef CStatus status
+    with nogil:
+        status = cw.KvKeys(c_ns, c_prefix, &keys)
+    check(status)
     return list(keys)
 
 
