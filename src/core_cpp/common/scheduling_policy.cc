@@ -33,6 +33,24 @@ const NodeLoad* LeastUtilized(const std::vector<NodeLoad>& nodes, Keep keep) {
 
 }  // namespace
 
+bool SchedulingPolicy::AsksForNothing(const ResourceSet& request) {
+  for (const auto& [name, amount] : request.ToMap()) {
+    if (amount > 0) return false;
+  }
+  return true;
+}
+
+SchedulingDecision SchedulingPolicy::PickActor(const std::vector<NodeLoad>& nodes,
+                                               const NodeID& preferred,
+                                               const ResourceSet& request,
+                                               const rpc::SchedulingStrategy& strategy,
+                                               std::optional<double> spread_threshold) {
+  for_actor_ = true;
+  SchedulingDecision d = Pick(nodes, preferred, request, strategy, spread_threshold);
+  for_actor_ = false;
+  return d;
+}
+
 double SchedulingPolicy::Utilization(const NodeLoad& node) {
   double load = 0;
   bool any = false;
@@ -79,6 +97,7 @@ SchedulingDecision SchedulingPolicy::Pick(const std::vector<NodeLoad>& nodes,
     case rpc::SchedulingStrategy::NODE_LABEL:
       return PickByLabels(nodes, preferred, request, strategy);  // avoids scarce itself
     default:
+      if (for_actor_ && AsksForNothing(request)) return PickEmptyActor(usable, preferred);
       return PickDefault(usable, preferred, request);
   }
 }
@@ -142,6 +161,30 @@ SchedulingDecision SchedulingPolicy::PickDefault(const std::vector<NodeLoad>& no
   const NodeLoad* fits_total =
       LeastUtilized(nodes, [&](const NodeLoad& n) { return n.alive && n.total.Contains(request); });
   return fits_total != nullptr ? OnNode(fits_total->node_id) : Infeasible();
+}
+
+SchedulingDecision SchedulingPolicy::PickEmptyActor(const std::vector<NodeLoad>& nodes,
+                                                    const NodeID& preferred) {
+  const NodeLoad* next = nullptr;
+  uint64_t oldest = 0;
+  auto rank = [&](const NodeLoad& node) {  // lower goes first
+    auto it = empty_actor_last_pick_.find(node.node_id);
+    return it == empty_actor_last_pick_.end() ? 0 : it->second;
+  };
+  for (const NodeLoad& node : nodes) {
+    if (!node.alive) continue;
+    uint64_t when = rank(node);
+    bool better = next == nullptr || when < oldest ||
+                  (when == oldest && next->node_id != preferred &&
+                   (node.node_id == preferred || node.node_id < next->node_id));
+    if (better) {
+      next = &node;
+      oldest = when;
+    }
+  }
+  if (next == nullptr) return Infeasible();
+  empty_actor_last_pick_[next->node_id] = ++empty_actor_picks_;
+  return OnNode(next->node_id);
 }
 
 SchedulingDecision SchedulingPolicy::PickSpread(const std::vector<NodeLoad>& nodes,

@@ -6,6 +6,11 @@
 //                  else the least utilised node that fits now; else, when nothing fits now,
 //                  the preferred node if its totals fit (queue there), else the least
 //                  utilised node whose totals fit.
+//                  For actors (PickActor) a DEFAULT request that asks for nothing (no
+//                  resource > 0, the Python default) never raises a node's utilisation, so
+//                  the watermark would keep every such actor on its owner's node: these go
+//                  instead to the alive node given such an actor least recently (ties: the
+//                  owner's node, then by id), after scarce nodes are set aside.
 //   SPREAD         of the nodes that fit now, the one SPREAD picked least recently; the
 //                  least utilised node whose totals fit when none does.
 //   NODE_AFFINITY  that node if it is alive and its totals fit; otherwise soft falls back to
@@ -75,6 +80,15 @@ class SchedulingPolicy {
                           const ResourceSet& request, const rpc::SchedulingStrategy& strategy,
                           std::optional<double> spread_threshold = std::nullopt);
 
+  // Pick for an actor: as Pick, except that a DEFAULT request that asks for no resource is
+  // spread over the alive nodes (see the header comment). Tasks keep Pick.
+  SchedulingDecision PickActor(const std::vector<NodeLoad>& nodes, const NodeID& preferred,
+                               const ResourceSet& request, const rpc::SchedulingStrategy& strategy,
+                               std::optional<double> spread_threshold = std::nullopt);
+
+  // True when `request` asks for no resource at all (every amount is zero).
+  static bool AsksForNothing(const ResourceSet& request);
+
   // The highest share in use of any resource the node has (a node without resources is
   // full), so a node whose GPUs or custom resources are taken counts as loaded.
   static double Utilization(const NodeLoad& node);
@@ -92,6 +106,10 @@ class SchedulingPolicy {
                                  const ResourceSet& request);
   // The watermark of the Pick in progress.
   double spread_threshold_ = 0.5;
+  // Whether the Pick in progress is PickActor's.
+  bool for_actor_ = false;
+  // Of `nodes`, the alive one given an empty-request actor least recently; ties to `preferred`.
+  SchedulingDecision PickEmptyActor(const std::vector<NodeLoad>& nodes, const NodeID& preferred);
   SchedulingDecision PickSpread(const std::vector<NodeLoad>& nodes, const ResourceSet& request);
   SchedulingDecision PickAffinity(const std::vector<NodeLoad>& nodes, const NodeID& preferred,
                                   const ResourceSet& request,
@@ -103,6 +121,8 @@ class SchedulingPolicy {
   SchedulingPolicyOptions options_;
   uint64_t spread_picks_ = 0;
   std::unordered_map<NodeID, uint64_t> spread_last_pick_;  // node -> its last SPREAD pick
+  uint64_t empty_actor_picks_ = 0;
+  std::unordered_map<NodeID, uint64_t> empty_actor_last_pick_;  // node -> its last such actor
 };
 
 }  // namespace colony

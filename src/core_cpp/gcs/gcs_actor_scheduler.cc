@@ -283,7 +283,7 @@ SchedulingDecision GcsActorScheduler::PickNode(const ResourceSet& request,
                              node.alive(), NodeLabels(node.labels().begin(), node.labels().end()),
                              node.usage().cpu(), node.usage().memory_pressure()});
   }
-  return policy_.Pick(loads, owner_node, request, strategy);
+  return policy_.PickActor(loads, owner_node, request, strategy);
 }
 
 size_t GcsActorScheduler::num_waiting() const {

@@ -257,5 +257,49 @@ TEST(SchedulingPolicyTest, NodeAffinityHardAndSoft) {
   EXPECT_EQ(Picked(policy.Pick(nodes, local, Cpus(1), Affinity(nodes[2].node_id, true))), local);
 }
 
+TEST(SchedulingPolicyTest, ActorsAskingForNothingSpreadOverTheAliveNodes) {
+  SchedulingPolicy policy;
+  std::vector<NodeLoad> nodes = {Node(4, 4), Node(4, 4), Node(4, 4), Node(4, 4, /*alive=*/false)};
+  NodeLoad gpu = Node(4, 4);
+  gpu.total.Set("GPU", 1);
+  gpu.available.Set("GPU", 1);
+  nodes.push_back(gpu);
+  const NodeID owner = nodes[1].node_id;
+  rpc::SchedulingStrategy def;
+  ResourceSet nothing, zero_cpu = Cpus(0);
+  // The first goes to the owner's node (a tie), then each alive plain node takes its turn:
+  // 9 land 3 per node, never on the dead node nor on the GPU node.
+  std::map<NodeID, int> count;
+  EXPECT_EQ(Picked(policy.PickActor(nodes, owner, nothing, def)), owner);
+  count[owner]++;
+  for (int i = 0; i < 8; i++) {
+    count[Picked(policy.PickActor(nodes, owner, i % 2 ? nothing : zero_cpu, def))]++;
+  }
+  EXPECT_EQ(count.size(), 3u);
+  for (int i = 0; i < 3; i++) EXPECT_EQ(count[nodes[i].node_id], 3) << i;
+  // A new node has had none lately: it is next.
+  nodes.push_back(Node(2, 2));
+  EXPECT_EQ(Picked(policy.PickActor(nodes, owner, nothing, def)), nodes.back().node_id);
+  // Actors that ask for resources keep DEFAULT (the owner's node under the threshold), and
+  // so do tasks asking for nothing; other strategies are unchanged.
+  for (int i = 0; i < 3; i++) {
+    EXPECT_EQ(Picked(policy.PickActor(nodes, owner, Cpus(1), def)), owner);
+    EXPECT_EQ(Picked(policy.Pick(nodes, owner, nothing, def)), owner);
+    EXPECT_EQ(Picked(policy.PickActor(nodes, owner, nothing, Affinity(nodes[2].node_id, false))),
+              nodes[2].node_id);
+  }
+  // Only the GPU node alive: it is used rather than nothing.
+  for (size_t i = 0; i < nodes.size(); i++) nodes[i].alive = nodes[i].node_id == gpu.node_id;
+  EXPECT_EQ(Picked(policy.PickActor(nodes, owner, nothing, def)), gpu.node_id);
+  // Labels still filter: a hard selector naming one node keeps every such actor there.
+  for (NodeLoad& node : nodes) node.alive = true;
+  nodes[0].labels = {{"kind", "only"}};
+  rpc::SchedulingStrategy only = Kind(rpc::SchedulingStrategy::NODE_LABEL);
+  *only.add_hard_labels() = Match("kind", rpc::LabelMatch::IN, {"only"});
+  for (int i = 0; i < 3; i++) {
+    EXPECT_EQ(Picked(policy.PickActor(nodes, owner, nothing, only)), nodes[0].node_id);
+  }
+}
+
 }  // namespace
 }  // namespace colony
