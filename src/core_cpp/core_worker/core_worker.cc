@@ -384,10 +384,26 @@ Status CoreWorker::RegisterWithRaylet() {
   request.set_job_id(job_id_.Binary());
   if (options_.is_driver) *request.mutable_job_config() = options_.job_config;
   rpc::RegisterWorkerReply reply;
-  grpc::ClientContext ctx;
-  rpc::PrepareClientContext(&ctx, options_.token, kSyncRpcTimeoutMs);
   auto* raylet = raylet_clients_.Get(options_.raylet_address);
-  Status s = rpc::FromGrpcStatus(raylet->RegisterWorker(&ctx, request, &reply));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kSyncRpcTimeoutMs);
+  int64_t backoff_ms = 100;
+  Status s;
+  while (true) {
+    grpc::ClientContext ctx;
+    rpc::PrepareClientContext(&ctx, options_.token, kSyncRpcTimeoutMs);
+    s = rpc::FromGrpcStatus(raylet->RegisterWorker(&ctx, request, &reply));
+    // A worker's raylet started it and is there (if it dies, so does the worker): a failed
+    // connect on a loaded machine is retried, not a reason to exit. A driver's raylet
+    // address may be wrong, and the driver says so at once.
+    if (s.ok() || options_.is_driver || s.code() != StatusCode::kUnavailable ||
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(backoff_ms) > deadline) {
+      break;
+    }
+    COLONY_LOG(WARNING) << "registering with the raylet at " << options_.raylet_address
+                        << " failed (" << s.ToString() << "); retrying";
+    std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+    backoff_ms = std::min<int64_t>(backoff_ms * 2, 1000);
+  }
   if (!s.ok()) {
     return Status::Unavailable("cannot register with the raylet at " + options_.raylet_address +
                                ": " + s.ToString());
