@@ -2,6 +2,7 @@ package io.colony.api;
 
 import io.colony.api.options.ActorCreationOptions;
 import io.colony.api.options.ActorLifetime;
+import io.colony.api.scheduling.SchedulingStrategy;
 
 /**
  * The options every actor takes, whatever its language; {@link ActorCreator} (Java actors) and
@@ -72,6 +73,12 @@ public abstract class BaseActorCreator<A, C extends BaseActorCreator<A, C>> {
   /** With a name: return the live actor of that name instead of failing. */
   public C setGetIfExists(boolean getIfExists) {
     options.setGetIfExists(getIfExists);
+    return self();
+  }
+
+  /** Where the actor may be placed (see {@link TaskCaller#setSchedulingStrategy}). */
+  public C setSchedulingStrategy(SchedulingStrategy strategy) {
+    options.setSchedulingStrategy(strategy);
     return self();
   }
 

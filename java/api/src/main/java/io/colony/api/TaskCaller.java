@@ -4,6 +4,7 @@ import io.colony.api.function.ColonyFunc;
 import io.colony.api.function.PyFunction;
 import io.colony.api.options.CallOptions;
 import io.colony.api.runtime.RuntimeHolder;
+import io.colony.api.scheduling.SchedulingStrategy;
 import java.util.Objects;
 
 /**
@@ -56,6 +57,16 @@ public final class TaskCaller<R> {
   /** The task's display name; default {@code Class.method}. */
   public TaskCaller<R> setName(String name) {
     options.setName(name);
+    return this;
+  }
+
+  /**
+   * Where the task may run: {@link io.colony.api.scheduling.NodeLabelSchedulingStrategy}, {@link
+   * io.colony.api.scheduling.NodeAffinitySchedulingStrategy} or {@link
+   * SchedulingStrategy#spread()}; null (the default) packs, then spreads.
+   */
+  public TaskCaller<R> setSchedulingStrategy(SchedulingStrategy strategy) {
+    options.setSchedulingStrategy(strategy);
     return this;
   }
 

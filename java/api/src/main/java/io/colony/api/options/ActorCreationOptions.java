@@ -1,5 +1,6 @@
 package io.colony.api.options;
 
+import io.colony.api.scheduling.SchedulingStrategy;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +21,7 @@ public final class ActorCreationOptions {
   private final int maxPendingCalls;
   private final boolean getIfExists;
   private final List<String> jvmOptions;
+  private final SchedulingStrategy schedulingStrategy;
 
   private ActorCreationOptions(Builder builder) {
     this.name = builder.name;
@@ -32,6 +34,12 @@ public final class ActorCreationOptions {
     this.maxPendingCalls = builder.maxPendingCalls;
     this.getIfExists = builder.getIfExists;
     this.jvmOptions = List.copyOf(builder.jvmOptions);
+    this.schedulingStrategy = builder.schedulingStrategy;
+  }
+
+  /** Where the actor may be placed, or null for the default policy. */
+  public SchedulingStrategy getSchedulingStrategy() {
+    return schedulingStrategy;
   }
 
   /** JVM flags for a JVM of the actor's own; empty: it shares a JVM with other actors. */
@@ -94,8 +102,15 @@ public final class ActorCreationOptions {
     private int maxPendingCalls = -1;
     private List<String> jvmOptions = List.of();
     private boolean getIfExists;
+    private SchedulingStrategy schedulingStrategy;
 
     private Builder() {}
+
+    /** Where the actor may be placed; null restores the default policy. */
+    public Builder setSchedulingStrategy(SchedulingStrategy schedulingStrategy) {
+      this.schedulingStrategy = schedulingStrategy;
+      return this;
+    }
 
     /** Names the actor so that {@code Colony.getActor(name)} finds it. */
     public Builder setName(String name) {

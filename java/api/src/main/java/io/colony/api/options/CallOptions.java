@@ -1,5 +1,6 @@
 package io.colony.api.options;
 
+import io.colony.api.scheduling.SchedulingStrategy;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,12 +16,14 @@ public final class CallOptions {
   private final int maxRetries;
   private final boolean retryExceptions;
   private final String name;
+  private final SchedulingStrategy schedulingStrategy;
 
   private CallOptions(Builder builder) {
     this.resources = Collections.unmodifiableMap(new LinkedHashMap<>(builder.resources));
     this.maxRetries = builder.maxRetries;
     this.retryExceptions = builder.retryExceptions;
     this.name = builder.name;
+    this.schedulingStrategy = builder.schedulingStrategy;
   }
 
   public static Builder builder() {
@@ -45,12 +48,18 @@ public final class CallOptions {
     return name;
   }
 
+  /** Where the task may run, or null for the default policy. */
+  public SchedulingStrategy getSchedulingStrategy() {
+    return schedulingStrategy;
+  }
+
   /** Collects and checks task options; every setter rejects bad values at once. */
   public static final class Builder {
     private final Map<String, Double> resources = new LinkedHashMap<>(Map.of("CPU", 1.0));
     private int maxRetries = DEFAULT_MAX_RETRIES;
     private boolean retryExceptions;
     private String name;
+    private SchedulingStrategy schedulingStrategy;
 
     private Builder() {}
 
@@ -74,6 +83,12 @@ public final class CallOptions {
 
     public Builder setName(String name) {
       this.name = Checks.nonEmpty("name", name);
+      return this;
+    }
+
+    /** Where the task may run; null restores the default policy. */
+    public Builder setSchedulingStrategy(SchedulingStrategy schedulingStrategy) {
+      this.schedulingStrategy = schedulingStrategy;
       return this;
     }
 

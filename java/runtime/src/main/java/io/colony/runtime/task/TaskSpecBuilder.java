@@ -8,6 +8,7 @@ import io.colony.api.options.ActorCallOptions;
 import io.colony.api.options.ActorCreationOptions;
 import io.colony.api.options.ActorLifetime;
 import io.colony.api.options.CallOptions;
+import io.colony.api.scheduling.SchedulingStrategy;
 import io.colony.runtime.actor.ActorHandleImpl;
 import io.colony.runtime.function.JavaFunction;
 import io.colony.runtime.generated.Common.ActorCreationSpec;
@@ -41,6 +42,7 @@ public final class TaskSpecBuilder {
     String name = options.getName() != null ? options.getName() : function.displayName();
     TaskSpec.Builder spec = base(function, args, name, 1);
     putResources(spec, options.getResources());
+    putStrategy(spec, options.getSchedulingStrategy());
     return spec.setMaxRetries(options.getMaxRetries())
         .setRetryExceptions(options.isRetryExceptions())
         .build();
@@ -51,6 +53,7 @@ public final class TaskSpecBuilder {
     String className = constructor.resultType().getName();
     TaskSpec.Builder spec = base(constructor, args, constructor.displayName(), 1);
     putResources(spec, options.getResources());
+    putStrategy(spec, options.getSchedulingStrategy());
     return spec.setActorCreation(creationSpec(options, className)).build();
   }
 
@@ -107,6 +110,7 @@ public final class TaskSpecBuilder {
             .build();
     TaskSpec.Builder spec = pythonBase(descriptor, args, name);
     putResources(spec, options.getResources());
+    putStrategy(spec, options.getSchedulingStrategy());
     return spec.setMaxRetries(options.getMaxRetries())
         .setRetryExceptions(options.isRetryExceptions())
         .build();
@@ -123,6 +127,7 @@ public final class TaskSpecBuilder {
             .build();
     TaskSpec.Builder spec = pythonBase(descriptor, args, actorClass.getClassName());
     putResources(spec, options.getResources());
+    putStrategy(spec, options.getSchedulingStrategy());
     return spec.setActorCreation(creationSpec(options, actorClass.getClassName())).build();
   }
 
@@ -183,6 +188,14 @@ public final class TaskSpecBuilder {
           purpose + " is an ObjectRef that Colony did not make: " + arg.getClass().getName());
     }
     return TaskArg.newBuilder().setValue(serializer.serialize(arg, purpose).toProto()).build();
+  }
+
+  private static void putStrategy(TaskSpec.Builder spec, SchedulingStrategy strategy) {
+    io.colony.runtime.generated.Common.SchedulingStrategy proto =
+        SchedulingStrategies.toProto(strategy);
+    if (proto != null) {
+      spec.setSchedulingStrategy(proto);
+    }
   }
 
   /** Zero amounts request nothing, so they are left out (as on the Python side). */

@@ -14,12 +14,17 @@ import io.colony.api.options.ActorCallOptions;
 import io.colony.api.options.ActorCreationOptions;
 import io.colony.api.options.ActorLifetime;
 import io.colony.api.options.CallOptions;
+import io.colony.api.scheduling.LabelOperator;
+import io.colony.api.scheduling.NodeAffinitySchedulingStrategy;
+import io.colony.api.scheduling.NodeLabelSchedulingStrategy;
 import io.colony.runtime.fixtures.Counter;
 import io.colony.runtime.fixtures.MathJob;
 import io.colony.runtime.function.JavaFunction;
 import io.colony.runtime.function.MethodReferences;
 import io.colony.runtime.generated.Common.ActorCreationSpec;
+import io.colony.runtime.generated.Common.LabelMatch;
 import io.colony.runtime.generated.Common.Language;
+import io.colony.runtime.generated.Common.SchedulingStrategy;
 import io.colony.runtime.generated.Common.TaskArg;
 import io.colony.runtime.generated.Common.TaskSpec;
 import io.colony.runtime.object.ObjectRefImpl;
@@ -71,6 +76,68 @@ class TaskSpecBuilderTest {
     assertEquals(0, spec.getMaxRetries());
     assertTrue(spec.getRetryExceptions());
     assertEquals("my-square", spec.getName());
+  }
+
+  @Test
+  void labelSelectorsBecomeTheCoresStrategyMessage() {
+    CallOptions options =
+        CallOptions.builder()
+            .setSchedulingStrategy(
+                new NodeLabelSchedulingStrategy(
+                    Map.of("zone", LabelOperator.in("a", "b")),
+                    Map.of("disk", LabelOperator.exists())))
+            .build();
+    SchedulingStrategy strategy =
+        builder.normalTask(square, new Object[] {3}, options).getSchedulingStrategy();
+    assertEquals(SchedulingStrategy.Kind.NODE_LABEL, strategy.getKind());
+    assertEquals(
+        LabelMatch.newBuilder()
+            .setKey("zone")
+            .setOp(LabelMatch.Op.IN)
+            .addValues("a")
+            .addValues("b")
+            .build(),
+        strategy.getHardLabels(0));
+    assertEquals(
+        LabelMatch.newBuilder().setKey("disk").setOp(LabelMatch.Op.EXISTS).build(),
+        strategy.getSoftLabels(0));
+    ActorCreationOptions actor =
+        ActorCreationOptions.builder()
+            .setSchedulingStrategy(
+                new NodeLabelSchedulingStrategy(
+                    Map.of("gpu", LabelOperator.doesNotExist(), "zone", LabelOperator.notIn("c"))))
+            .build();
+    JavaFunction create = MethodReferences.resolve((ColonyFunc1<Integer, Counter>) Counter::new);
+    SchedulingStrategy actorStrategy =
+        builder.actorCreation(create, new Object[] {1}, actor).getSchedulingStrategy();
+    assertEquals(2, actorStrategy.getHardLabelsCount());
+    assertEquals(0, actorStrategy.getSoftLabelsCount());
+  }
+
+  @Test
+  void spreadAndNodeAffinityStrategies() {
+    TaskSpec spread =
+        builder.normalTask(
+            square,
+            new Object[] {3},
+            CallOptions.builder()
+                .setSchedulingStrategy(io.colony.api.scheduling.SchedulingStrategy.spread())
+                .build());
+    assertEquals(SchedulingStrategy.Kind.SPREAD, spread.getSchedulingStrategy().getKind());
+    TaskSpec pinned =
+        builder.normalTask(
+            square,
+            new Object[] {3},
+            CallOptions.builder()
+                .setSchedulingStrategy(
+                    new NodeAffinitySchedulingStrategy("00ff" + "0".repeat(28), false))
+                .build());
+    assertEquals(SchedulingStrategy.Kind.NODE_AFFINITY, pinned.getSchedulingStrategy().getKind());
+    assertEquals(16, pinned.getSchedulingStrategy().getNodeId().size());
+    assertEquals((byte) 0xff, pinned.getSchedulingStrategy().getNodeId().byteAt(1));
+    assertFalse(pinned.getSchedulingStrategy().getSoft());
+    TaskSpec plain = builder.normalTask(square, new Object[] {3}, CallOptions.builder().build());
+    assertFalse(plain.hasSchedulingStrategy());
   }
 
   @Test
