@@ -40,6 +40,15 @@ public final class ActorTaskCaller<R> {
   }
 
   /**
+   * Runs this call in the actor's concurrency group {@code name} instead of the method's own
+   * ({@link ConcurrencyGroup}) or the default one.
+   */
+  public ActorTaskCaller<R> setConcurrencyGroup(String name) {
+    options.setConcurrencyGroup(name);
+    return this;
+  }
+
+  /**
    * Sends the call.
    *
    * @throws io.colony.api.exception.PendingCallsLimitExceededException if the handle already has

@@ -82,6 +82,16 @@ public abstract class BaseActorCreator<A, C extends BaseActorCreator<A, C>> {
     return self();
   }
 
+  /**
+   * Declares named concurrency groups, name to how many calls each runs at once on threads of
+   * its own; methods join one with {@link ConcurrencyGroup}, calls with {@link
+   * ActorTaskCaller#setConcurrencyGroup}.
+   */
+  public C setConcurrencyGroups(java.util.Map<String, Integer> groups) {
+    options.setConcurrencyGroups(groups);
+    return self();
+  }
+
   /** Creates the actor; calls may be sent at once and run once it is alive. */
   public abstract ActorHandle<A> remote();
 }

@@ -16,6 +16,7 @@ import io.colony.api.options.ActorCreationOptions;
 import io.colony.api.options.CallOptions;
 import io.colony.api.runtime.ColonyRuntime;
 import io.colony.runtime.actor.ActorHandleImpl;
+import io.colony.runtime.actor.ConcurrencyGroups;
 import io.colony.runtime.arrow.ArrowConversions;
 import io.colony.runtime.function.FunctionResolver;
 import io.colony.runtime.function.JavaFunction;
@@ -291,14 +292,16 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
       ColonyFunc constructor, Object[] args, ActorCreationOptions options) {
     JavaFunction resolved = MethodReferences.resolve(constructor);
     resolved.checkArguments(args, 0);
+    ConcurrencyGroups.checkDeclared(resolved.resultType(), options.getConcurrencyGroups());
     TaskSpec spec = specs.actorCreation(resolved, args, options);
     byte[] actorId = createActor(spec, options);
     Reference.reachabilityFence(args);
-    return new ActorHandleImpl<>(
-        actorId,
-        spec.getActorCreation().getClassName(),
-        options.getMaxPendingCalls(),
-        options.getMaxTaskRetries());
+    return new ActorHandleImpl<A>(
+            actorId,
+            spec.getActorCreation().getClassName(),
+            options.getMaxPendingCalls(),
+            options.getMaxTaskRetries())
+        .withConcurrencyGroups(options.getConcurrencyGroups().keySet());
   }
 
   @Override
@@ -307,13 +310,14 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
     TaskSpec spec = specs.pythonActorCreation(actorClass, args, options);
     byte[] actorId = createActor(spec, options);
     Reference.reachabilityFence(args);
-    return new ActorHandleImpl<>(
-        actorId,
-        Language.PYTHON,
-        actorClass.getClassName(),
-        actorClass.getModuleName(),
-        options.getMaxPendingCalls(),
-        options.getMaxTaskRetries());
+    return new ActorHandleImpl<PyActorClass>(
+            actorId,
+            Language.PYTHON,
+            actorClass.getClassName(),
+            actorClass.getModuleName(),
+            options.getMaxPendingCalls(),
+            options.getMaxTaskRetries())
+        .withConcurrencyGroups(options.getConcurrencyGroups().keySet());
   }
 
   private byte[] createActor(TaskSpec spec, ActorCreationOptions options) {
@@ -339,6 +343,8 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
     }
     JavaFunction resolved = MethodReferences.resolve(method);
     resolved.checkArguments(args, 1);
+    handle.checkConcurrencyGroup(
+        TaskSpecBuilder.concurrencyGroup(resolved, options), resolved.displayName());
     TaskSpec spec = specs.actorTask(resolved, args, options);
     byte[][] returnIds = submitActorTask(handle, spec);
     Reference.reachabilityFence(args);
@@ -355,6 +361,7 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
               + " is a Java actor: call its methods with method references (Counter::increment), "
               + "not with PyActorMethod");
     }
+    handle.checkConcurrencyGroup(options.getConcurrencyGroup(), method.getName());
     TaskSpec spec = specs.pythonActorTask(handle, method, args, options);
     byte[][] returnIds = submitActorTask(handle, spec);
     Reference.reachabilityFence(args);

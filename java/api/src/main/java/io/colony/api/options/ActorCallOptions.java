@@ -3,9 +3,16 @@ package io.colony.api.options;
 /** Options of one actor method call. */
 public final class ActorCallOptions {
   private final String name;
+  private final String concurrencyGroup;
 
   private ActorCallOptions(Builder builder) {
     this.name = builder.name;
+    this.concurrencyGroup = builder.concurrencyGroup;
+  }
+
+  /** The concurrency group the call runs in, or null for the method's own (or the default). */
+  public String getConcurrencyGroup() {
+    return concurrencyGroup;
   }
 
   public static Builder builder() {
@@ -20,8 +27,14 @@ public final class ActorCallOptions {
   /** Collects and checks actor call options. */
   public static final class Builder {
     private String name;
+    private String concurrencyGroup;
 
     private Builder() {}
+
+    public Builder setConcurrencyGroup(String concurrencyGroup) {
+      this.concurrencyGroup = Checks.nonEmpty("concurrencyGroup", concurrencyGroup);
+      return this;
+    }
 
     public Builder setName(String name) {
       this.name = Checks.nonEmpty("name", name);

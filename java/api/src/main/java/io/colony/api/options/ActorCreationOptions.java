@@ -22,6 +22,7 @@ public final class ActorCreationOptions {
   private final boolean getIfExists;
   private final List<String> jvmOptions;
   private final SchedulingStrategy schedulingStrategy;
+  private final Map<String, Integer> concurrencyGroups;
 
   private ActorCreationOptions(Builder builder) {
     this.name = builder.name;
@@ -35,6 +36,13 @@ public final class ActorCreationOptions {
     this.getIfExists = builder.getIfExists;
     this.jvmOptions = List.copyOf(builder.jvmOptions);
     this.schedulingStrategy = builder.schedulingStrategy;
+    this.concurrencyGroups =
+        Collections.unmodifiableMap(new LinkedHashMap<>(builder.concurrencyGroups));
+  }
+
+  /** Named concurrency groups and how many calls each runs at once; empty: none. */
+  public Map<String, Integer> getConcurrencyGroups() {
+    return concurrencyGroups;
   }
 
   /** Where the actor may be placed, or null for the default policy. */
@@ -103,8 +111,36 @@ public final class ActorCreationOptions {
     private List<String> jvmOptions = List.of();
     private boolean getIfExists;
     private SchedulingStrategy schedulingStrategy;
+    private final Map<String, Integer> concurrencyGroups = new LinkedHashMap<>();
 
     private Builder() {}
+
+    /**
+     * Declares the actor's named concurrency groups: name to how many of its calls run at once
+     * (each group on threads of its own, besides the {@code maxConcurrency} of the default one).
+     * Replaces groups declared before.
+     */
+    public Builder setConcurrencyGroups(Map<String, Integer> groups) {
+      if (groups == null) {
+        throw new IllegalArgumentException("concurrencyGroups must be a map, got null");
+      }
+      Map<String, Integer> checked = new LinkedHashMap<>();
+      groups.forEach(
+          (name, concurrency) -> {
+            if (name == null || name.isEmpty()) {
+              throw new IllegalArgumentException(
+                  "concurrencyGroups: group names must be non-empty strings");
+            }
+            if (concurrency == null || concurrency < 1) {
+              throw new IllegalArgumentException(
+                  "concurrencyGroups['" + name + "'] must be >= 1, got " + concurrency);
+            }
+            checked.put(name, concurrency);
+          });
+      concurrencyGroups.clear();
+      concurrencyGroups.putAll(checked);
+      return this;
+    }
 
     /** Where the actor may be placed; null restores the default policy. */
     public Builder setSchedulingStrategy(SchedulingStrategy schedulingStrategy) {

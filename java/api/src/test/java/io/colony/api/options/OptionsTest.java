@@ -136,4 +136,29 @@ class OptionsTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, action::run);
     assertEquals(expected, e.getMessage());
   }
+
+  @Test
+  void concurrencyGroupsAreCheckedAndKept() {
+    ActorCreationOptions.Builder builder = ActorCreationOptions.builder();
+    assertEquals(Map.of(), builder.build().getConcurrencyGroups());
+    assertEquals(
+        Map.of("io", 2), builder.setConcurrencyGroups(Map.of("io", 2)).build().getConcurrencyGroups());
+    IllegalArgumentException zero =
+        assertThrows(
+            IllegalArgumentException.class, () -> builder.setConcurrencyGroups(Map.of("io", 0)));
+    assertEquals("concurrencyGroups['io'] must be >= 1, got 0", zero.getMessage());
+    IllegalArgumentException empty =
+        assertThrows(
+            IllegalArgumentException.class, () -> builder.setConcurrencyGroups(Map.of("", 1)));
+    assertEquals("concurrencyGroups: group names must be non-empty strings", empty.getMessage());
+    assertEquals(Map.of("io", 2), builder.build().getConcurrencyGroups()); // kept after a refusal
+    IllegalArgumentException call =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ActorCallOptions.builder().setConcurrencyGroup(""));
+    assertEquals(
+        "concurrencyGroup must be a non-empty string; leave it unset for the default",
+        call.getMessage());
+  }
+
 }

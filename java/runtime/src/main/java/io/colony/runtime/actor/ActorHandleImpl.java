@@ -8,6 +8,7 @@ import io.colony.runtime.generated.Common.Language;
 import io.colony.runtime.object.ObjectIds;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The runtime's {@link ActorHandle}: the actor's ID plus what a caller needs to submit calls (the
@@ -26,6 +27,9 @@ public final class ActorHandleImpl<A> implements ActorHandle<A> {
   private final String moduleName;
   private final int maxPendingCalls;
   private final int maxTaskRetries;
+  // The actor's declared concurrency groups, when this process knows them (its creator, or a
+  // handle from the GCS's record); null for a handle passed in a value: calls go unchecked.
+  private volatile Set<String> concurrencyGroups;
 
   /** A Java actor's handle. */
   public ActorHandleImpl(
@@ -74,13 +78,33 @@ public final class ActorHandleImpl<A> implements ActorHandle<A> {
     if (className.isEmpty()) {
       className = data.getClassName();
     }
-    return new ActorHandleImpl<>(
-        data.getActorId().toByteArray(),
-        data.getLanguage(),
-        className,
-        moduleName,
-        creation.getMaxPendingCalls(),
-        creation.getMaxTaskRetries());
+    return new ActorHandleImpl<A>(
+            data.getActorId().toByteArray(),
+            data.getLanguage(),
+            className,
+            moduleName,
+            creation.getMaxPendingCalls(),
+            creation.getMaxTaskRetries())
+        .withConcurrencyGroups(creation.getConcurrencyGroupsMap().keySet());
+  }
+
+  /** Records the actor's declared concurrency groups, so calls naming others fail early. */
+  public ActorHandleImpl<A> withConcurrencyGroups(Set<String> groups) {
+    this.concurrencyGroups = Set.copyOf(groups);
+    return this;
+  }
+
+  /**
+   * @throws IllegalArgumentException if the actor's groups are known and {@code group} (non-null)
+   *     is not one of them
+   */
+  public void checkConcurrencyGroup(String group, String call) {
+    Set<String> known = concurrencyGroups;
+    if (group != null && known != null && !known.contains(group)) {
+      throw new IllegalArgumentException(
+          call + ": concurrency group '" + group + "' is not one of the actor's "
+              + new java.util.TreeSet<>(known));
+    }
   }
 
   public byte[] actorId() {

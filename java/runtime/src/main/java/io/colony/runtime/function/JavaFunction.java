@@ -88,6 +88,13 @@ public final class JavaFunction {
         : executable.getDeclaringClass();
   }
 
+  /** The method's {@link io.colony.api.ConcurrencyGroup}, or null when it names none. */
+  public String concurrencyGroup() {
+    io.colony.api.ConcurrencyGroup group =
+        executable.getAnnotation(io.colony.api.ConcurrencyGroup.class);
+    return group == null ? null : group.value();
+  }
+
   /** {@code SimpleClass.method}, or {@code SimpleClass} for a constructor. */
   public String displayName() {
     String className = executable.getDeclaringClass().getSimpleName();

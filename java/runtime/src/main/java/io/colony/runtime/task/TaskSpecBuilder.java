@@ -67,6 +67,7 @@ public final class TaskSpecBuilder {
             .setMaxConcurrency(options.getMaxConcurrency())
             .setMaxPendingCalls(options.getMaxPendingCalls())
             .addAllJvmOptions(options.getJvmOptions())
+            .putAllConcurrencyGroups(options.getConcurrencyGroups())
             .setClassName(className);
     if (options.getName() != null) {
       creation.setName(options.getName());
@@ -80,7 +81,19 @@ public final class TaskSpecBuilder {
   /** {@code args} are the method's arguments after the actor itself. */
   public TaskSpec actorTask(JavaFunction method, Object[] args, ActorCallOptions options) {
     String name = options.getName() != null ? options.getName() : method.displayName();
-    return base(method, args, name, 1).build();
+    TaskSpec.Builder spec = base(method, args, name, 1);
+    String group = concurrencyGroup(method, options);
+    if (group != null) {
+      spec.setConcurrencyGroup(group);
+    }
+    return spec.build();
+  }
+
+  /** The call's group: its option, else the method's {@code @ConcurrencyGroup}, else null. */
+  public static String concurrencyGroup(JavaFunction method, ActorCallOptions options) {
+    return options.getConcurrencyGroup() != null
+        ? options.getConcurrencyGroup()
+        : method.concurrencyGroup();
   }
 
   private TaskSpec.Builder base(JavaFunction function, Object[] args, String name, int returns) {
@@ -149,7 +162,11 @@ public final class TaskSpecBuilder {
             .setQualname(method.getName())
             .setFunctionHash("")
             .build();
-    return pythonBase(descriptor, args, name).build();
+    TaskSpec.Builder spec = pythonBase(descriptor, args, name);
+    if (options.getConcurrencyGroup() != null) {
+      spec.setConcurrencyGroup(options.getConcurrencyGroup());
+    }
+    return spec.build();
   }
 
   private TaskSpec.Builder pythonBase(

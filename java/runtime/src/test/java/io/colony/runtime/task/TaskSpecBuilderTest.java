@@ -141,6 +141,28 @@ class TaskSpecBuilderTest {
   }
 
   @Test
+  void concurrencyGroupsTravelInTheCreationSpecAndEachCall() {
+    JavaFunction create = MethodReferences.resolve((ColonyFunc1<Integer, Counter>) Counter::new);
+    ActorCreationOptions creation =
+        ActorCreationOptions.builder().setConcurrencyGroups(Map.of("io", 2, "compute", 4)).build();
+    assertEquals(
+        Map.of("io", 2, "compute", 4),
+        builder
+            .actorCreation(create, new Object[] {1}, creation)
+            .getActorCreation()
+            .getConcurrencyGroupsMap());
+    JavaFunction get = MethodReferences.resolve((ColonyFunc1<Counter, Integer>) Counter::get);
+    assertEquals(
+        "", builder.actorTask(get, new Object[0], ActorCallOptions.builder().build())
+            .getConcurrencyGroup());
+    assertEquals(
+        "io",
+        builder
+            .actorTask(get, new Object[0], ActorCallOptions.builder().setConcurrencyGroup("io").build())
+            .getConcurrencyGroup());
+  }
+
+  @Test
   void refArgumentsGoByReference() {
     ObjectRefImpl<Integer> ref = Refs.ref(9);
     TaskSpec spec = builder.normalTask(square, new Object[] {ref}, CallOptions.builder().build());
