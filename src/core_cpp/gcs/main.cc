@@ -2,6 +2,7 @@
 //   colony-gcs --port 0 --port-file /tmp/gcs_port [--bind-ip IP]
 //              [--health-check-timeout-ms MS] [--session-dir DIR] [--log-level LEVEL]
 //              [--storage memory|redis://HOST:PORT[/DB]] [--cluster-id ID]
+//              [--standby [--leader-lease-ms MS]]
 // The cluster token (COLONY_CLUSTER_TOKEN) and the Redis password (COLONY_REDIS_PASSWORD)
 // come from the environment, not argv, so they do not show up in process listings.
 #include <signal.h>
@@ -12,6 +13,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <future>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,22 +24,29 @@
 #include "common/parent_watch.h"
 #include "gcs/gcs_server.h"
 #include "gcs/store/in_memory_store_client.h"
+#include "gcs/store/leader_lease.h"
 #include "gcs/store/redis_store_client.h"
 
 namespace colony::gcs {
 namespace {
 
 constexpr int kExitBadFlags = 2;
+// A leader that lost its lease: a supervisor restarts it, and it waits as a standby.
+constexpr int kExitLostLease = 3;
 constexpr const char* kUsage =
     "usage: colony-gcs [--port N] [--bind-ip IP] [--port-file PATH]\n"
     "                  [--health-check-timeout-ms MS] [--session-dir DIR]\n"
     "                  [--scheduler-spread-threshold F] [--scarce-resources NAME,...]\n"
     "                  [--scheduler-real-usage true|false] [--memory-pressure-threshold F]\n"
     "                  [--storage memory|redis://HOST:PORT[/DB]] [--cluster-id ID]\n"
+    "                  [--standby [--leader-lease-ms MS]]\n"
     "                  [--log-level debug|info|warning|error]\n"
     "The cluster token is read from COLONY_CLUSTER_TOKEN (empty: no check), the Redis\n"
     "password from COLONY_REDIS_PASSWORD. --cluster-id names the cluster's keys in Redis\n"
-    "(default 'default'), so clusters sharing one Redis keep apart.\n";
+    "(default 'default'), so clusters sharing one Redis keep apart.\n"
+    "--standby (with Redis storage and a fixed --port) serves only while holding the\n"
+    "cluster's leader lease in Redis (--leader-lease-ms, default 3000): start several\n"
+    "this way and one leads while the others wait to take over.\n";
 
 struct Flags {
   GcsServerOptions server;
@@ -43,6 +54,8 @@ struct Flags {
   std::string log_level;
   std::optional<RedisOptions> redis;  // unset: in-memory storage
   std::string cluster_id = "default";
+  bool standby = false;
+  LeaderLeaseOptions lease;
 };
 
 [[noreturn]] void FlagError(const std::string& message) {
@@ -115,6 +128,8 @@ void ApplyFlag(const std::string& flag, const std::string& value, Flags* flags) 
     Status valid = ValidateClusterId(value);
     if (!valid.ok()) FlagError(valid.message());
     flags->cluster_id = value;
+  } else if (flag == "--leader-lease-ms") {
+    flags->lease.lease_ms = ParseInt(flag, value, 100, 3600 * 1000);
   } else if (flag == "--session-dir") {
     flags->server.session_dir = value;
   } else if (flag == "--log-level") {
@@ -138,6 +153,10 @@ Flags ParseFlags(int argc, char** argv) {
       std::exit(0);
     }
     if (arg.rfind("--", 0) != 0) FlagError("unexpected argument '" + arg + "'");
+    if (arg == "--standby") {  // the one flag without a value
+      flags.standby = true;
+      continue;
+    }
     auto eq = arg.find('=');
     if (eq != std::string::npos) {
       ApplyFlag(arg.substr(0, eq), arg.substr(eq + 1), &flags);
@@ -146,6 +165,14 @@ Flags ParseFlags(int argc, char** argv) {
     } else {
       FlagError(arg + " requires a value");
     }
+  }
+  if (flags.standby && !flags.redis) {
+    FlagError("--standby needs --storage redis://HOST:PORT[/DB]: the leader lease and the "
+              "tables a standby takes over live in Redis");
+  }
+  if (flags.standby && flags.server.port == 0) {
+    FlagError("--standby needs a fixed --port: clients list every head's address and follow "
+              "the one that serves");
   }
   return flags;
 }
@@ -182,34 +209,99 @@ int Run(int argc, char** argv) {
   const char* token = std::getenv("COLONY_CLUSTER_TOKEN");
   flags.server.cluster_token = token == nullptr ? "" : token;
 
+  // SIGTERM/SIGINT are taken by this thread, so a standby waiting for the lease can be
+  // stopped too; the main thread waits for `stopping`.
+  std::promise<int> stopping;
+  std::unique_ptr<LeaderLease> lease;
+  std::mutex lease_mu;  // lease is set once, then read by the signal thread
+  std::thread signals([&] {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    std::lock_guard<std::mutex> lock(lease_mu);
+    // A standby stops waiting; a leader keeps renewing until its last write is done.
+    if (lease && lease->epoch() == 0) lease->Cancel();
+    stopping.set_value(signal_number);
+  });
+  signals.detach();
+  auto stopped = stopping.get_future().share();
+
+  RedisOptions redis;
+  RedisFence fence;
+  if (flags.redis) {
+    redis = *flags.redis;
+    redis.cluster_id = flags.cluster_id;
+    const char* password = std::getenv("COLONY_REDIS_PASSWORD");
+    redis.password = password == nullptr ? "" : password;
+  }
+  if (flags.standby) {
+    std::string me = flags.server.bind_ip + ":" + std::to_string(flags.server.port);
+    {
+      std::lock_guard<std::mutex> lock(lease_mu);
+      lease = std::make_unique<LeaderLease>(redis, flags.lease, me);
+    }
+    colony::ExitWithPidFromEnvironment();
+    COLONY_LOG(INFO) << "standby GCS " << me << ": waiting for the leader lease "
+                     << lease->LeaseKey() << " at " << DescribeRedis(redis);
+    auto epoch = lease->Acquire();
+    if (!epoch.ok()) {
+      if (epoch.status().code() == StatusCode::kCancelled) {
+        COLONY_LOG(INFO) << "stopped while standing by";
+        return 0;
+      }
+      COLONY_LOG(ERROR) << "GCS failed to start: " << epoch.status().ToString();
+      return 1;
+    }
+    // From here every write carries the epoch; a refused one means a newer leader exists.
+    fence.epoch = *epoch;
+    fence.epoch_key = lease->EpochKey();
+    fence.on_fenced = [](const std::string& why) {
+      COLONY_LOG(ERROR) << "stepping down at once: " << why;
+      std::_Exit(kExitLostLease);
+    };
+    lease->StartRenewing([](const std::string& why) {
+      COLONY_LOG(ERROR) << "stepping down at once: " << why;
+      std::_Exit(kExitLostLease);
+    });
+  } else if (flags.redis) {
+    // A GCS without a lease would write unfenced beside a leader: refuse to start.
+    auto holder = LeaderLease::CurrentHolder(redis);
+    if (holder.ok() && holder->has_value()) {
+      COLONY_LOG(ERROR) << "GCS failed to start: cluster '" << redis.cluster_id << "' at "
+                        << DescribeRedis(redis) << " is led by " << **holder
+                        << " through the leader lease; start this GCS with --standby";
+      return 1;
+    }
+  }
+
   GcsServer::StoreFactory make_store = [](EventLoop*) -> std::unique_ptr<StoreClient> {
     return std::make_unique<InMemoryStoreClient>();
   };
   if (flags.redis) {
-    RedisOptions redis = *flags.redis;
-    redis.cluster_id = flags.cluster_id;
-    const char* password = std::getenv("COLONY_REDIS_PASSWORD");
-    redis.password = password == nullptr ? "" : password;
-    make_store = [redis](EventLoop* loop) -> std::unique_ptr<StoreClient> {
-      return std::make_unique<RedisStoreClient>(loop, redis);
+    make_store = [redis, fence](EventLoop* loop) -> std::unique_ptr<StoreClient> {
+      return std::make_unique<RedisStoreClient>(loop, redis, fence);
     };
   }
   GcsServer server(flags.server, make_store);
   Status status = server.Start();
+  if (status.ok() && lease) {
+    status = lease->PublishAddress(flags.server.bind_ip + ":" + std::to_string(server.port()));
+  }
   if (status.ok() && !flags.port_file.empty()) {
     status = WritePortFile(flags.port_file, server.port());
   }
   if (!status.ok()) {
     COLONY_LOG(ERROR) << "GCS failed to start: " << status.ToString();
     server.Stop();
+    if (lease) lease->Release();
     return 1;
   }
 
-  int signal_number = 0;
-  colony::ExitWithPidFromEnvironment();
-  sigwait(&stop_signals, &signal_number);
+  if (!lease) colony::ExitWithPidFromEnvironment();
+  int signal_number = stopped.get();
   COLONY_LOG(INFO) << "received " << strsignal(signal_number) << ", shutting down";
   server.Stop();
+  // Only after the last write: a standby taking over now sees every acknowledged change.
+  if (lease) lease->Release();
   return 0;
 }
 

@@ -1,11 +1,8 @@
 #include "gcs/store/redis_store_client.h"
 
 #include <hiredis/hiredis.h>
-#include <sys/time.h>
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <chrono>
 
 #include "common/logging.h"
@@ -13,7 +10,6 @@
 namespace colony::gcs {
 namespace {
 
-constexpr const char* kUrlScheme = "redis://";
 constexpr int64_t kIoTimeoutMs = 10000;  // a reply slower than this counts as a lost link
 constexpr int64_t kMinBackoffMs = 100;
 constexpr int64_t kMaxBackoffMs = 2000;
@@ -27,110 +23,40 @@ constexpr const char* kDeleteByPrefixScript =
     "end "
     "return n";
 
+// What a fenced write's error reply starts with when the epoch moved on.
+constexpr const char* kFencedMarker = "COLONY_FENCED";
+// KEYS[1] epoch key, KEYS[2] the hash; ARGV[1] the writer's epoch, ARGV[2] the command
+// (HSET, HSETNX, HDEL), the rest its arguments after the hash. The check and the write
+// are one atomic step, so no write of an old leader lands after a new one took over.
+constexpr const char* kFencedWriteScript =
+    "local e = redis.call('GET', KEYS[1]) "
+    "if e ~= ARGV[1] then "
+    "  return redis.error_reply('COLONY_FENCED epoch is ' .. tostring(e) .. ', not ' .. ARGV[1]) "
+    "end "
+    "return redis.call(ARGV[2], KEYS[2], unpack(ARGV, 3))";
+// kDeleteByPrefixScript behind the same check: KEYS[1] epoch key, KEYS[2] the hash;
+// ARGV[1] the epoch, ARGV[2] the prefix.
+constexpr const char* kFencedDeleteByPrefixScript =
+    "local e = redis.call('GET', KEYS[1]) "
+    "if e ~= ARGV[1] then "
+    "  return redis.error_reply('COLONY_FENCED epoch is ' .. tostring(e) .. ', not ' .. ARGV[1]) "
+    "end "
+    "local n = 0 "
+    "for _, k in ipairs(redis.call('HKEYS', KEYS[2])) do "
+    "  if string.sub(k, 1, #ARGV[2]) == ARGV[2] then redis.call('HDEL', KEYS[2], k) n = n + 1 end "
+    "end "
+    "return n";
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
-bool ParseNumber(const std::string& text, int64_t min, int64_t max, int64_t* out) {
-  int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return false;
-  if (value < min || value > max) return false;
-  *out = value;
-  return true;
-}
-
-RedisValue Copy(const redisReply* reply) {
-  RedisValue value;
-  switch (reply->type) {
-    case REDIS_REPLY_INTEGER:
-      value.type = RedisValue::kInteger;
-      value.integer = reply->integer;
-      break;
-    case REDIS_REPLY_STRING:
-      value.type = RedisValue::kString;
-      value.str.assign(reply->str, reply->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      value.type = RedisValue::kStatus;
-      value.str.assign(reply->str, reply->len);
-      break;
-    case REDIS_REPLY_ERROR:
-      value.type = RedisValue::kError;
-      value.str.assign(reply->str, reply->len);
-      break;
-    case REDIS_REPLY_ARRAY:
-      value.type = RedisValue::kArray;
-      value.elements.reserve(reply->elements);
-      for (size_t i = 0; i < reply->elements; i++) value.elements.push_back(Copy(reply->element[i]));
-      break;
-    default:
-      value.type = RedisValue::kNil;
-  }
-  return value;
-}
-
-// Runs one command on a connection that has no pipeline in flight (connection set-up).
-StatusOr<RedisValue> Command1(redisContext* ctx, const std::vector<std::string>& argv) {
-  std::vector<const char*> args;
-  std::vector<size_t> lens;
-  for (const auto& a : argv) {
-    args.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  auto* reply = static_cast<redisReply*>(
-      redisCommandArgv(ctx, static_cast<int>(args.size()), args.data(), lens.data()));
-  if (reply == nullptr) return Status::Unavailable(ctx->errstr);
-  RedisValue value = Copy(reply);
-  freeReplyObject(reply);
-  return value;
-}
-
 }  // namespace
 
-Status ValidateClusterId(const std::string& cluster_id) {
-  if (cluster_id.empty() || cluster_id.size() > 128 ||
-      !std::all_of(cluster_id.begin(), cluster_id.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-      })) {
-    return Status::InvalidArgument("invalid cluster id '" + cluster_id +
-                                   "' (expected 1-128 characters of [A-Za-z0-9_.-])");
-  }
-  return Status::OK();
-}
-
-StatusOr<RedisOptions> ParseRedisUrl(const std::string& url) {
-  auto bad = [&url](const std::string& why) {
-    return Status::InvalidArgument("invalid Redis address '" + url + "': " + why +
-                                   " (expected redis://HOST:PORT[/DB])");
-  };
-  if (url.rfind(kUrlScheme, 0) != 0) return bad("it does not start with redis://");
-  std::string rest = url.substr(std::string(kUrlScheme).size());
-  RedisOptions options;
-  auto slash = rest.find('/');
-  if (slash != std::string::npos) {
-    int64_t db = 0;
-    if (!ParseNumber(rest.substr(slash + 1), 0, 1 << 20, &db)) return bad("DB is not a number");
-    options.db = static_cast<int>(db);
-    rest = rest.substr(0, slash);
-  }
-  auto colon = rest.rfind(':');
-  if (colon == std::string::npos) return bad("no port");
-  options.host = rest.substr(0, colon);
-  if (options.host.empty()) return bad("no host");
-  if (options.host.find('@') != std::string::npos) {
-    return bad("put the password in COLONY_REDIS_PASSWORD, not in the address");
-  }
-  int64_t port = 0;
-  if (!ParseNumber(rest.substr(colon + 1), 1, 65535, &port)) return bad("port is not in 1-65535");
-  options.port = static_cast<int>(port);
-  return options;
-}
-
-RedisStoreClient::RedisStoreClient(EventLoop* loop, RedisOptions options)
-    : loop_(loop), options_(std::move(options)) {}
+RedisStoreClient::RedisStoreClient(EventLoop* loop, RedisOptions options, RedisFence fence)
+    : loop_(loop), options_(std::move(options)), fence_(std::move(fence)) {}
 
 RedisStoreClient::~RedisStoreClient() {
   Shutdown();
@@ -162,45 +88,26 @@ void RedisStoreClient::FailAll(std::vector<Command>* commands, size_t from) {
   }
 }
 
-std::string RedisStoreClient::Describe() const {
-  return "redis://" + options_.host + ":" + std::to_string(options_.port) + "/" +
-         std::to_string(options_.db);
-}
+std::string RedisStoreClient::Describe() const { return DescribeRedis(options_); }
 
 std::string RedisStoreClient::HashKey(const std::string& table) const {
-  return "colony@" + options_.cluster_id + "@" + table;
+  return ClusterRedisKey(options_.cluster_id, table);
 }
 
 Status RedisStoreClient::TryConnect() {
-  struct timeval tv;
-  tv.tv_sec = kIoTimeoutMs / 1000;
-  tv.tv_usec = (kIoTimeoutMs % 1000) * 1000;
-  redisContext* ctx = redisConnectWithTimeout(options_.host.c_str(), options_.port, tv);
-  if (ctx == nullptr) return Status::Unavailable("out of memory");
-  if (ctx->err) {
-    Status s = Status::Unavailable(ctx->errstr);
-    redisFree(ctx);
-    return s;
-  }
-  redisSetTimeout(ctx, tv);
-  auto setup = [&](const std::vector<std::string>& argv, const char* what) -> Status {
-    auto reply = Command1(ctx, argv);
-    if (!reply.ok()) return reply.status();
-    if (reply->type == RedisValue::kError) {
-      return Status::InvalidArgument(std::string(what) + " refused: " + reply->str);
-    }
-    return Status::OK();
-  };
-  Status s;
-  if (!options_.password.empty()) s = setup({"AUTH", options_.password}, "AUTH");
-  if (s.ok() && options_.db != 0) s = setup({"SELECT", std::to_string(options_.db)}, "SELECT");
-  if (s.ok()) s = setup({"PING"}, "PING");  // NOAUTH shows up here when a password is needed
-  if (!s.ok()) {
-    redisFree(ctx);
-    return s;
-  }
-  context_ = ctx;
+  auto ctx = OpenRedisConnection(options_, kIoTimeoutMs);
+  if (!ctx.ok()) return ctx.status();
+  context_ = *ctx;
   return Status::OK();
+}
+
+std::vector<std::string> RedisStoreClient::Write(std::vector<std::string> command) const {
+  if (fence_.epoch == 0) return command;
+  // EVAL script 2 epoch_key hash epoch CMD args...: the hash moves from the command to KEYS.
+  std::vector<std::string> argv = {"EVAL", kFencedWriteScript, "2", fence_.epoch_key,
+                                   command[1], std::to_string(fence_.epoch), command[0]};
+  for (size_t i = 2; i < command.size(); i++) argv.push_back(std::move(command[i]));
+  return argv;
 }
 
 Status RedisStoreClient::Connect() {
@@ -230,7 +137,7 @@ Status RedisStoreClient::Connect() {
 }
 
 void RedisStoreClient::Disconnect() {
-  if (context_ != nullptr) redisFree(context_);
+  CloseRedisConnection(context_);
   context_ = nullptr;
 }
 
@@ -302,7 +209,7 @@ void RedisStoreClient::RunIoThread() {
           Disconnect();
           break;
         }
-        RedisValue value = Copy(static_cast<redisReply*>(raw));
+        RedisValue value = CopyRedisReply(raw);
         freeReplyObject(raw);
         loop_->Post([handler = std::move(batch[answered].on_reply),
                      value = std::move(value)]() mutable {
@@ -321,7 +228,15 @@ void RedisStoreClient::Send(std::vector<std::string> argv,
   Command command;
   command.argv = std::move(argv);
   command.on_reply = [convert = std::move(convert), done = std::move(done),
-                      where = std::move(where)](StatusOr<RedisValue> reply) {
+                      where = std::move(where),
+                      on_fenced = fence_.on_fenced](StatusOr<RedisValue> reply) {
+    if (reply.ok() && reply->type == RedisValue::kError &&
+        reply->str.find(kFencedMarker) != std::string::npos) {
+      std::string why = "Redis at " + where + " refused a write: " + reply->str;
+      if (on_fenced) on_fenced(why);
+      if (done) done(Status::Unavailable(why));
+      return;
+    }
     if (!done) return;
     if (!reply.ok()) {
       done(reply.status());
@@ -357,7 +272,7 @@ Status Unexpected(const char* what) {
 
 void RedisStoreClient::AsyncPut(const std::string& table, const std::string& key,
                                 std::string value, bool overwrite, StoreCallback<bool> done) {
-  Send<bool>({overwrite ? "HSET" : "HSETNX", HashKey(table), key, std::move(value)},
+  Send<bool>(Write({overwrite ? "HSET" : "HSETNX", HashKey(table), key, std::move(value)}),
              [](const RedisValue& v) -> StatusOr<bool> {
                if (v.type != RedisValue::kInteger) return Unexpected("HSET");
                return v.integer == 1;
@@ -379,7 +294,7 @@ void RedisStoreClient::AsyncGet(const std::string& table, const std::string& key
 
 void RedisStoreClient::AsyncDelete(const std::string& table, const std::string& key,
                                    StoreCallback<bool> done) {
-  Send<bool>({"HDEL", HashKey(table), key},
+  Send<bool>(Write({"HDEL", HashKey(table), key}),
              [](const RedisValue& v) -> StatusOr<bool> {
                if (v.type != RedisValue::kInteger) return Unexpected("HDEL");
                return v.integer > 0;
@@ -389,7 +304,12 @@ void RedisStoreClient::AsyncDelete(const std::string& table, const std::string& 
 
 void RedisStoreClient::AsyncDeleteByPrefix(const std::string& table, const std::string& prefix,
                                            StoreCallback<int64_t> done) {
-  Send<int64_t>({"EVAL", kDeleteByPrefixScript, "1", HashKey(table), prefix},
+  std::vector<std::string> argv =
+      fence_.epoch == 0
+          ? std::vector<std::string>{"EVAL", kDeleteByPrefixScript, "1", HashKey(table), prefix}
+          : std::vector<std::string>{"EVAL", kFencedDeleteByPrefixScript, "2", fence_.epoch_key,
+                                     HashKey(table), std::to_string(fence_.epoch), prefix};
+  Send<int64_t>(std::move(argv),
                 [](const RedisValue& v) -> StatusOr<int64_t> {
                   if (v.type != RedisValue::kInteger) return Unexpected("EVAL");
                   return v.integer;

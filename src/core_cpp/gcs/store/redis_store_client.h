@@ -19,37 +19,27 @@
 #include <vector>
 
 #include "common/event_loop.h"
+#include "gcs/store/redis_connection.h"
 #include "gcs/store/store_client.h"
 
 struct redisContext;
 
 namespace colony::gcs {
 
-struct RedisOptions {
-  std::string host;
-  int port = 6379;
-  int db = 0;
-  std::string password;                // from COLONY_REDIS_PASSWORD; empty: no AUTH
-  std::string cluster_id = "default";  // key prefix: [A-Za-z0-9_.-]+
-  int64_t connect_timeout_ms = 60000;  // how long Connect() keeps trying at start-up
-};
-
-// Parses "redis://HOST:PORT[/DB]" (PORT 1-65535, DB >= 0) into host, port and db.
-StatusOr<RedisOptions> ParseRedisUrl(const std::string& url);
-Status ValidateClusterId(const std::string& cluster_id);
-
-// A Redis reply, copied off the I/O thread.
-struct RedisValue {
-  enum Type { kNil, kInteger, kString, kArray, kError, kStatus };
-  Type type = kNil;
-  int64_t integer = 0;
-  std::string str;
-  std::vector<RedisValue> elements;
+// Fencing for a GCS that leads through a lease (gcs/store/leader_lease.h): every write
+// runs as a script that first checks the cluster's epoch key still holds `epoch`, so a GCS
+// that lost its lease (a newer leader bumped the epoch) cannot change the tables. A
+// refused write fails with Unavailable (clients retry at the new leader) and calls
+// `on_fenced` (on the loop).
+struct RedisFence {
+  int64_t epoch = 0;  // 0: writes are not fenced (a GCS without a lease)
+  std::string epoch_key;
+  std::function<void(const std::string& why)> on_fenced;
 };
 
 class RedisStoreClient : public StoreClient {
  public:
-  RedisStoreClient(EventLoop* loop, RedisOptions options);
+  RedisStoreClient(EventLoop* loop, RedisOptions options, RedisFence fence = {});
   // Shutdown(), then frees the connection.
   ~RedisStoreClient() override;
   RedisStoreClient(const RedisStoreClient&) = delete;
@@ -93,6 +83,8 @@ class RedisStoreClient : public StoreClient {
             std::function<StatusOr<T>(const RedisValue&)> convert, StoreCallback<T> done);
   // One connection attempt, with AUTH and SELECT; sets context_ on success.
   Status TryConnect();
+  // argv of a write: the command itself, or the fencing script running it.
+  std::vector<std::string> Write(std::vector<std::string> command) const;
   void RunIoThread();
   // Posts Unavailable to the loop for each command.
   void FailAll(std::vector<Command>* commands, size_t from);
@@ -102,6 +94,7 @@ class RedisStoreClient : public StoreClient {
 
   EventLoop* loop_;
   RedisOptions options_;
+  RedisFence fence_;
   redisContext* context_ = nullptr;  // owned by the I/O thread once it runs
 
   std::mutex mu_;
