@@ -47,11 +47,9 @@ import argparse
 import collections
 import datetime
 import os
-import platform
 import random
 import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -70,6 +68,9 @@ except ImportError:
 import colony  # noqa: E402
 from colony import cross_language  # noqa: E402
 from colony.cluster_utils import Cluster  # noqa: E402
+
+sys.path.insert(0, os.path.join(REPO, "bench"))
+from results_md import commit, machine, markdown_table, record  # noqa: E402
 
 TASK_ELEMS = 200_000          # int64: 1.6 MB, above the inline limit
 PUT_ELEMS = 262_144           # int64: 2 MB
@@ -480,45 +481,6 @@ def java_classes() -> str | None:
     return compile_java_fixtures()
 
 
-def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs, {model}"
-
-
-def commit() -> str:
-    try:
-        head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short=12", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        return head
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def table(rows) -> str:
-    out = ["| what | value |", "| --- | ---: |"]
-    out += [f"| {k} | {v} |" for k, v in rows]
-    return "\n".join(out)
-
-
-def record(section: str) -> None:
-    path = os.path.join(REPO, "bench", "RESULTS.md")
-    with open(path) as f:
-        text = f.read()
-    at = text.find("\n## ")
-    at = len(text) if at < 0 else at + 1
-    with open(path, "w") as f:
-        f.write(text[:at] + section + "\n" + text[at:])
-    print(f"recorded in {path}")
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--duration", type=float, default=600.0, help="seconds of chaos (600)")
@@ -619,7 +581,7 @@ def main(argv=None) -> int:
                  ", ".join(f"{k} {v}" for k, v in sorted(stats.restarts_seen.items())) or "0"))
     rows.append(("lost or wrong", lost))
     rows.append(("errors (unexpected exceptions)", errors))
-    text = table(rows)
+    text = markdown_table(["what", "value"], rows)
     print()
     print(text)
     if stats.messages:

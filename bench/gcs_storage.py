@@ -26,10 +26,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import secrets
 import statistics
-import subprocess
 import sys
 import time
 
@@ -41,6 +39,7 @@ from colony import _core  # noqa: E402
 from colony._private import node as node_mod  # noqa: E402
 from colony.cluster_utils import Cluster  # noqa: E402
 from redis_util import RedisServer  # noqa: E402  (the tests' redis-server helper)
+from results_md import markdown_table, record, section  # noqa: E402
 
 
 @colony.remote
@@ -164,33 +163,20 @@ def main() -> int:
     rows = _run(None, "memory", args, None)
     with RedisServer() as redis:
         rows += _run(redis.url, "redis", args, redis)
-    table = ["| what | figure | rate |", "| --- | ---: | ---: |"]
-    table += [f"| {what} | {fig} | {rate} |" for what, fig, rate in rows]
-    text = "\n".join(table)
+    text = markdown_table(["what", "figure", "rate"], rows)
     print(text)
     if args.record:
-        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=HERE,
-                                capture_output=True, text=True).stdout.strip()
         command = (f"python3 bench/gcs_storage.py --writes {args.writes} --actors {args.actors} "
                    f"--restart-actors {args.restart_actors} --restart-nodes "
                    f"{args.restart_nodes} --record")
-        section = (f"## {time.strftime('%Y-%m-%d')}: GCS storage, Redis against memory, and "
-                   "GCS restart (issue 17)\n\n"
-                   "`bench/gcs_storage.py`: a 1-node `Cluster` (4 CPUs) with the GCS's tables in "
-                   "memory, then in a local redis-server (append-only file on, `appendfsync "
-                   "everysec`). KV rows are a driver's synchronous round trips; a restart is "
-                   "timed from SIGKILL-and-respawn to the new GCS's port file (written after "
-                   "the reload) and to a driver's first answered call.\n\n"
-                   f"- date: {time.strftime('%Y-%m-%dT%H:%M:%S%z')}\n- commit: {commit}\n"
-                   f"- machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}"
-                   "; other helpers' builds and tests ran at the same time\n"
-                   f"- command: `{command}`\n\n{text}\n\n")
-        path = os.path.join(HERE, "RESULTS.md")
-        with open(path) as f:
-            old = f.read()
-        head, sep, rest = old.partition("\n## ")
-        with open(path, "w") as f:
-            f.write(head + "\n" + section + "## " + rest if sep else old + "\n" + section)
+        record(section(
+            "GCS storage, Redis against memory, and GCS restart (issue 17)",
+            "`bench/gcs_storage.py`: a 1-node `Cluster` (4 CPUs) with the GCS's tables in "
+            "memory, then in a local redis-server (append-only file on, `appendfsync "
+            "everysec`). KV rows are a driver's synchronous round trips; a restart is "
+            "timed from SIGKILL-and-respawn to the new GCS's port file (written after "
+            "the reload) and to a driver's first answered call.",
+            command, text, "other helpers' builds and tests ran at the same time"))
     return 0
 
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 from colony.cluster_utils import Cluster
+from results_md import markdown_table, record, section
 from colony.job_submission import JobStatus
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -81,28 +80,17 @@ def main() -> int:
                 how = "at once" if at_once else "in a row"
                 rows.append((f"{name}, {args.jobs} {how}: submit to SUCCEEDED (median)", end,
                              f"{args.jobs / wall:.1f} jobs/s"))
-    table = ["| what | seconds | throughput |", "| --- | ---: | ---: |"]
-    table += [f"| {what} | {secs:.3f} | {thr} |" for what, secs, thr in rows]
-    text = "\n".join(table)
+    text = markdown_table(["what", "seconds", "throughput"],
+                          [(what, f"{secs:.3f}", thr) for what, secs, thr in rows])
     print(text)
     if args.record:
-        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=HERE,
-                                capture_output=True, text=True).stdout.strip()
-        section = (f"## {time.strftime('%Y-%m-%d')}: job submission latencies (issue 19)\n\n"
-                   "`bench/job_submission.py`: jobs through the job API of a 1-node `Cluster` "
-                   "(2 CPUs), timed by the client from `submit_job` to `wait_until_finished` "
-                   "seeing SUCCEEDED (the log long poll).\n\n"
-                   f"- date: {time.strftime('%Y-%m-%dT%H:%M:%S%z')}\n- commit: {commit}\n"
-                   f"- machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}"
-                   "; other helpers' builds and tests ran at the same time\n"
-                   f"- command: `python3 bench/job_submission.py --jobs {args.jobs} --record`\n\n"
-                   f"{text}\n\n")
-        path = os.path.join(HERE, "RESULTS.md")
-        with open(path) as f:
-            old = f.read()
-        head, sep, rest = old.partition("\n## ")
-        with open(path, "w") as f:
-            f.write(head + "\n" + section + "## " + rest if sep else old + "\n" + section)
+        record(section(
+            "job submission latencies (issue 19)",
+            "`bench/job_submission.py`: jobs through the job API of a 1-node `Cluster` "
+            "(2 CPUs), timed by the client from `submit_job` to `wait_until_finished` "
+            "seeing SUCCEEDED (the log long poll).",
+            f"python3 bench/job_submission.py --jobs {args.jobs} --record", text,
+            "other helpers' builds and tests ran at the same time"))
     return 0
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import signal
 import statistics
@@ -38,6 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "python"))
 
 from redis_util import RedisServer  # noqa: E402
+from results_md import markdown_table, record, section  # noqa: E402
 
 DRIVER = """
 import colony
@@ -151,33 +151,19 @@ def main() -> None:
     rows = bench_raylet(args.rounds) + bench_gcs(args.rounds, None)
     with RedisServer() as redis:
         rows += bench_gcs(args.rounds, redis.url)
-    commit = subprocess.run(["git", "-C", HERE, "rev-parse", "--short=12", "HEAD"],
-                            capture_output=True, text=True).stdout.strip()
-    lines = ["| what | median | min | max |", "| --- | ---: | ---: | ---: |"]
-    for what, xs in rows:
-        lines.append(f"| {what} | {statistics.median(xs):.2f} s | {min(xs):.2f} s | "
-                     f"{max(xs):.2f} s |")
-    table = "\n".join(lines)
+    table = markdown_table(
+        ["what", "median", "min", "max"],
+        [(what, f"{statistics.median(xs):.2f} s", f"{min(xs):.2f} s", f"{max(xs):.2f} s")
+         for what, xs in rows])
     print(table)
     if args.record:
-        section = (
-            f"## {time.strftime('%Y-%m-%d')}: supervisor restarts (issue 17)\n\n"
+        record(section(
+            "supervisor restarts (issue 17)",
             "`bench/supervisor_restart.py`: a `colony start --head --num-cpus 1` node; each "
             "figure is from a SIGKILL to the healed state, including the supervisor's first "
-            "backoff of 0.5 s and its 0.1 s watch interval.\n\n"
-            f"- date: {time.strftime('%Y-%m-%dT%H:%M:%S%z')}\n- commit: {commit}\n"
-            f"- machine: {os.cpu_count()} CPUs, {platform.machine()}; other helpers' builds "
-            "and tests ran at the same time\n"
-            f"- command: `python3 bench/supervisor_restart.py --rounds {args.rounds} --record`\n\n"
-            f"{table}\n\n")
-        path = os.path.join(HERE, "RESULTS.md")
-        with open(path) as f:
-            text = f.read()
-        marker = "\n## "
-        at = text.index(marker) + 1
-        with open(path, "w") as f:
-            f.write(text[:at] + section + text[at:])
-
+            "backoff of 0.5 s and its 0.1 s watch interval.",
+            f"python3 bench/supervisor_restart.py --rounds {args.rounds} --record", table,
+            "other helpers' builds and tests ran at the same time"))
 
 if __name__ == "__main__":
     main()
