@@ -43,7 +43,10 @@ def _handle_fields(value):
 
 
 def _default(value):
-    """msgpack calls this for values it cannot pack itself."""
+    """msgpack calls this for values it cannot pack itself, ints beyond 64 bits included
+    (msgpack >= 1.0), so big ints cost nothing unless they occur."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return msgpack.ExtType(EXT_BIG_INT, _big_int_bytes(value))
     if isinstance(value, _core.ObjectRef):
         refs = _core.current_collected_refs()
         if refs is not None:
@@ -58,37 +61,10 @@ def _default(value):
     raise XlangTypeError(type(value))
 
 
-def _check_ints(value):
-    """msgpack packs ints it can; bigger ones must reach _default, so wrap them first."""
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return value if _INT64_MIN <= value <= _UINT64_MAX else _BigInt(value)
-    if isinstance(value, (list, tuple)):
-        return [_check_ints(v) for v in value]
-    if isinstance(value, dict):
-        return {_check_ints(k): _check_ints(v) for k, v in value.items()}
-    return value
-
-
-class _BigInt:
-    __slots__ = ("value",)
-
-    def __init__(self, value: int):
-        self.value = value
-
-
-def _default_with_big(value):
-    if isinstance(value, _BigInt):
-        return msgpack.ExtType(EXT_BIG_INT, _big_int_bytes(value.value))
-    return _default(value)
-
-
 def dumps(value, purpose: str = "value", target: str = "JAVA") -> bytes:
     """Encodes `value`; raises TypeError naming the first value with no XLANG form."""
     try:
-        return msgpack.packb(_check_ints(value), default=_default_with_big, use_bin_type=True,
-                             strict_types=False)
+        return msgpack.packb(value, default=_default, use_bin_type=True)
     except XlangTypeError as e:
         bad = e.args[0]
         raise TypeError(f"cannot pass {purpose} to a {target} function: a value of type "
