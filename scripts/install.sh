@@ -21,7 +21,7 @@ fi
 PYTHON=${PYTHON:-python3}
 echo "== pip: build and test dependencies"
 $PYTHON -m pip install -q --disable-pip-version-check "cython>=3.0" "scikit-build-core>=0.9" \
-  "cloudpickle>=2.0" msgpack numpy pyarrow "pytest>=7" pytest-timeout cryptography import-linter grpcio redis
+  "cloudpickle>=2.0" "msgpack>=1.0" numpy pyarrow "pytest>=7" pytest-timeout cryptography import-linter grpcio redis
 
 echo "== building colony (C++ core, binaries, Cython extension, C++ tests)"
 # Relative paths and no cwd in the hash: a fresh clone elsewhere reuses the cache.
