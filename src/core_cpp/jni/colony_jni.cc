@@ -413,6 +413,50 @@ NATIVE(jbyteArray, prepareReturnPieces)(JNIEnv* env, jclass, jlong w, jbyteArray
   return PrepareReturn(env, w, return_id, metadata, pieces, nested_ids, nested_owners);
 }
 
+// ---- streaming generators (core_worker/generator_tracker.h; Python's generators.py)
+
+// Executor: sends item `index` of the streaming task this thread runs (its value already
+// prepared by prepareReturn under id GeneratorItemId(task, index)) and waits while the
+// caller's back-pressure window is full. true: the caller wants no more items.
+NATIVE(jboolean, reportGeneratorItem)(JNIEnv* env, jclass, jlong w, jlong index,
+                                      jbyteArray object_value) {
+  if (t_current_task == nullptr || !t_current_task->streaming_generator()) {
+    ThrowStatus(env, Status::InvalidArgument(
+                         "reportGeneratorItem outside of a streaming task's execution"));
+    return JNI_TRUE;
+  }
+  rpc::ReturnObject item;
+  item.set_object_id(GeneratorItemId(TaskID::FromBinary(t_current_task->task_id()), index).Binary());
+  if (!item.mutable_value()->ParseFromString(Bytes(env, object_value))) {
+    ThrowStatus(env, Status::InvalidArgument("malformed ObjectValue"));
+    return JNI_TRUE;
+  }
+  bool stop = false;
+  if (!Check(env, Worker(w)->ReportGeneratorItem(*t_current_task, index, &item, &stop))) {
+    return JNI_TRUE;
+  }
+  return stop ? JNI_TRUE : JNI_FALSE;
+}
+
+// Caller: {kind} or {kind, id bytes...} for item `index`; kind as GeneratorTracker::Next
+// (0 item, 1 end, 2 timed out, 3 unknown).
+NATIVE(jbyteArray, generatorNext)(JNIEnv* env, jclass, jlong w, jbyteArray task_id, jlong index,
+                                  jlong timeout_ms) {
+  GeneratorTracker::Next next =
+      Worker(w)->GeneratorNext(TaskID::FromBinary(Bytes(env, task_id)), index, timeout_ms);
+  std::string out(1, static_cast<char>(next.kind));
+  if (next.kind == GeneratorTracker::Next::kItem) out += next.id.Binary();
+  return ToJava(env, out);
+}
+
+NATIVE(void, generatorConsumed)(JNIEnv* env, jclass, jlong w, jbyteArray task_id, jlong index) {
+  Worker(w)->GeneratorConsumed(TaskID::FromBinary(Bytes(env, task_id)), index);
+}
+
+NATIVE(void, generatorStop)(JNIEnv* env, jclass, jlong w, jbyteArray task_id, jboolean forget) {
+  Worker(w)->GeneratorStop(TaskID::FromBinary(Bytes(env, task_id)), forget);
+}
+
 NATIVE(jobjectArray, submitTask)(JNIEnv* env, jclass, jlong w, jbyteArray task_spec) {
   rpc::TaskSpec spec;
   if (!spec.ParseFromString(Bytes(env, task_spec))) {

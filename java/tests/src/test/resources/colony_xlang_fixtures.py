@@ -48,3 +48,17 @@ class Counter:
 
     def get(self):
         return self.value
+
+
+def count_up(n):
+    """A generator for Java's remoteGenerator(): 0 .. n-1, then fails if n is negative."""
+    for i in range(abs(n)):
+        yield i
+    if n < 0:
+        raise ValueError(f"stopped after {-n} items")
+
+
+class Words:
+    def split(self, text):
+        """A generator method of a Python actor, called from Java as a stream."""
+        yield from text.split()

@@ -48,6 +48,23 @@ public final class ActorTaskCaller<R> {
     return this;
   }
 
+  /** For {@link #remoteGenerator()}: items the caller may leave untaken before the call pauses. */
+  public ActorTaskCaller<R> setGeneratorBackpressureNumObjects(long items) {
+    options.setGeneratorBackpressureNumObjects(items);
+    return this;
+  }
+
+  /**
+   * Sends the call as a streaming generator (see {@link TaskCaller#remoteGenerator()}): the method
+   * returns an {@link java.util.Iterator}, {@link Iterable} or {@link java.util.stream.Stream}.
+   */
+  public <T> ObjectRefGenerator<T> remoteGenerator() {
+    if (pyMethod != null) {
+      return RuntimeHolder.get().submitPythonActorGenerator(actor, pyMethod, args, options.build());
+    }
+    return RuntimeHolder.get().submitActorGenerator(actor, method, args, options.build());
+  }
+
   /**
    * Sends the call.
    *

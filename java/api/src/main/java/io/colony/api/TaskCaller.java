@@ -70,6 +70,27 @@ public final class TaskCaller<R> {
     return this;
   }
 
+  /**
+   * For {@link #remoteGenerator()}: the task pauses once its caller has this many items it has not
+   * taken (0, the default: no limit).
+   */
+  public TaskCaller<R> setGeneratorBackpressureNumObjects(long items) {
+    options.setGeneratorBackpressureNumObjects(items);
+    return this;
+  }
+
+  /**
+   * Submits the task as a streaming generator: the function returns an {@link java.util.Iterator},
+   * {@link Iterable} or {@link java.util.stream.Stream} (a Python callee: a generator), and each
+   * item becomes available to the caller as soon as it is produced. {@code T} is the items' type.
+   */
+  public <T> ObjectRefGenerator<T> remoteGenerator() {
+    if (pyFunction != null) {
+      return RuntimeHolder.get().submitPythonGenerator(pyFunction, args, options.build());
+    }
+    return RuntimeHolder.get().submitGenerator(function, args, options.build());
+  }
+
   /** Submits the task; its result will be the object of the returned ref. */
   public ObjectRef<R> remote() {
     if (pyFunction != null) {

@@ -3,6 +3,7 @@ package io.colony.runtime;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.colony.api.ActorHandle;
 import io.colony.api.ObjectRef;
+import io.colony.api.ObjectRefGenerator;
 import io.colony.api.WaitResult;
 import io.colony.api.exception.ColonyException;
 import io.colony.api.exception.GetTimeoutException;
@@ -27,15 +28,19 @@ import io.colony.runtime.generated.Common.ObjectValue;
 import io.colony.runtime.generated.Common.TaskSpec;
 import io.colony.runtime.jni.CoreWorkerException;
 import io.colony.runtime.jni.NativeCoreWorker;
+import io.colony.runtime.jni.NativeGeneratorItems;
 import io.colony.runtime.jni.NativeReferenceTracker;
 import io.colony.runtime.jni.SharedBytes;
 import io.colony.runtime.jni.StatusCode;
+import io.colony.runtime.object.GeneratorItems;
+import io.colony.runtime.object.ObjectRefGeneratorImpl;
 import io.colony.runtime.object.ObjectRefImpl;
 import io.colony.runtime.serialization.ObjectSerializer;
 import io.colony.runtime.serialization.SerializedValue;
 import io.colony.runtime.serialization.XlangConversions;
 import io.colony.runtime.task.ReturnWriter;
 import io.colony.runtime.task.TaskExecutor;
+import io.colony.runtime.task.GeneratorReporter;
 import io.colony.runtime.task.TaskSpecBuilder;
 import java.lang.ref.Reference;
 import java.util.ArrayList;
@@ -58,6 +63,7 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
   private final TaskSpecBuilder specs;
   private final byte[] address;
   private final AutoCloseable cluster;
+  private final GeneratorItems generatorItems;
   private volatile AutoCloseable logPrinter; // drivers: prints the job's worker output
 
   /**
@@ -73,12 +79,15 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
     this.specs = new TaskSpecBuilder(serializer);
     this.address = NativeCoreWorker.getAddress(worker);
     this.cluster = cluster;
+    this.generatorItems = new NativeGeneratorItems(worker);
   }
 
   /** The executor of the tasks pushed to this runtime's worker. */
   public TaskExecutor newExecutor() {
     ReturnWriter returns = this::prepareReturn;
-    return new TaskExecutor(new FunctionResolver(classLoader), serializer, returns);
+    GeneratorReporter reporter =
+        (index, item) -> NativeCoreWorker.reportGeneratorItem(worker, index, item.toByteArray());
+    return new TaskExecutor(new FunctionResolver(classLoader), serializer, returns, reporter);
   }
 
   private ObjectValue prepareReturn(byte[] returnId, SerializedValue value) {
@@ -285,6 +294,78 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
     return new ObjectRefImpl<>(returnIds[0], address, tracker, function.getReturnType());
   }
 
+  // ------------------------------------------------------------------ streaming generators
+
+  @Override
+  public <T> ObjectRefGenerator<T> submitGenerator(
+      ColonyFunc function, Object[] args, CallOptions options) {
+    JavaFunction resolved = MethodReferences.resolve(function);
+    resolved.checkArguments(args, 0);
+    TaskSpec spec =
+        TaskSpecBuilder.streaming(
+            specs.normalTask(resolved, args, options), options.getGeneratorBackpressureNumObjects());
+    byte[][] returnIds = NativeCoreWorker.submitTask(worker, spec.toByteArray());
+    Reference.reachabilityFence(args);
+    return generator(returnIds[0], null);
+  }
+
+  @Override
+  public <T> ObjectRefGenerator<T> submitPythonGenerator(
+      PyFunction<?> function, Object[] args, CallOptions options) {
+    TaskSpec spec =
+        TaskSpecBuilder.streaming(
+            specs.pythonTask(function, args, options), options.getGeneratorBackpressureNumObjects());
+    byte[][] returnIds = NativeCoreWorker.submitTask(worker, spec.toByteArray());
+    Reference.reachabilityFence(args);
+    return generator(returnIds[0], function.getReturnType());
+  }
+
+  @Override
+  public <T> ObjectRefGenerator<T> submitActorGenerator(
+      ActorHandle<?> actor, ColonyFunc method, Object[] args, ActorCallOptions options) {
+    ActorHandleImpl<?> handle = javaActor(actor);
+    JavaFunction resolved = MethodReferences.resolve(method);
+    resolved.checkArguments(args, 1);
+    handle.checkConcurrencyGroup(
+        TaskSpecBuilder.concurrencyGroup(resolved, options), resolved.displayName());
+    TaskSpec spec =
+        TaskSpecBuilder.streaming(
+            specs.actorTask(resolved, args, options), options.getGeneratorBackpressureNumObjects());
+    byte[][] returnIds = submitActorTask(handle, spec);
+    Reference.reachabilityFence(args);
+    return generator(returnIds[0], null);
+  }
+
+  @Override
+  public <T> ObjectRefGenerator<T> submitPythonActorGenerator(
+      ActorHandle<?> actor, PyActorMethod<?> method, Object[] args, ActorCallOptions options) {
+    ActorHandleImpl<?> handle = pythonActor(actor);
+    handle.checkConcurrencyGroup(options.getConcurrencyGroup(), method.getName());
+    TaskSpec spec =
+        TaskSpecBuilder.streaming(
+            specs.pythonActorTask(handle, method, args, options),
+            options.getGeneratorBackpressureNumObjects());
+    byte[][] returnIds = submitActorTask(handle, spec);
+    Reference.reachabilityFence(args);
+    return generator(returnIds[0], method.getReturnType());
+  }
+
+  private <T> ObjectRefGenerator<T> generator(byte[] endId, Class<?> resultType) {
+    ObjectRefImpl<Long> end = new ObjectRefImpl<>(endId, address, tracker);
+    return new ObjectRefGeneratorImpl<>(
+        end, tracker, resultType, generatorItems, this::failed, () -> cancel(end, false));
+  }
+
+  /** Whether a task that has ended failed: reading its return throws. */
+  private boolean failed(ObjectRefImpl<Long> end) {
+    try {
+      get(List.of(end), -1);
+      return false;
+    } catch (RuntimeException e) {
+      return true;
+    }
+  }
+
   // ------------------------------------------------------------------ actors
 
   @Override
@@ -334,13 +415,7 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
   @Override
   public <R> ObjectRef<R> submitActorTask(
       ActorHandle<?> actor, ColonyFunc method, Object[] args, ActorCallOptions options) {
-    ActorHandleImpl<?> handle = handleImpl(actor);
-    if (handle.language() != Language.JAVA) {
-      throw new IllegalArgumentException(
-          handle
-              + " is a Python actor: call its methods with PyActorMethod.of(name), not with "
-              + "Java method references");
-    }
+    ActorHandleImpl<?> handle = javaActor(actor);
     JavaFunction resolved = MethodReferences.resolve(method);
     resolved.checkArguments(args, 1);
     handle.checkConcurrencyGroup(
@@ -354,6 +429,26 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
   @Override
   public <R> ObjectRef<R> submitPythonActorTask(
       ActorHandle<?> actor, PyActorMethod<R> method, Object[] args, ActorCallOptions options) {
+    ActorHandleImpl<?> handle = pythonActor(actor);
+    handle.checkConcurrencyGroup(options.getConcurrencyGroup(), method.getName());
+    TaskSpec spec = specs.pythonActorTask(handle, method, args, options);
+    byte[][] returnIds = submitActorTask(handle, spec);
+    Reference.reachabilityFence(args);
+    return new ObjectRefImpl<>(returnIds[0], address, tracker, method.getReturnType());
+  }
+
+  private static ActorHandleImpl<?> javaActor(ActorHandle<?> actor) {
+    ActorHandleImpl<?> handle = handleImpl(actor);
+    if (handle.language() != Language.JAVA) {
+      throw new IllegalArgumentException(
+          handle
+              + " is a Python actor: call its methods with PyActorMethod.of(name), not with "
+              + "Java method references");
+    }
+    return handle;
+  }
+
+  private static ActorHandleImpl<?> pythonActor(ActorHandle<?> actor) {
     ActorHandleImpl<?> handle = handleImpl(actor);
     if (handle.language() != Language.PYTHON) {
       throw new IllegalArgumentException(
@@ -361,11 +456,7 @@ public final class ColonyRuntimeImpl implements ColonyRuntime {
               + " is a Java actor: call its methods with method references (Counter::increment), "
               + "not with PyActorMethod");
     }
-    handle.checkConcurrencyGroup(options.getConcurrencyGroup(), method.getName());
-    TaskSpec spec = specs.pythonActorTask(handle, method, args, options);
-    byte[][] returnIds = submitActorTask(handle, spec);
-    Reference.reachabilityFence(args);
-    return new ObjectRefImpl<>(returnIds[0], address, tracker, method.getReturnType());
+    return handle;
   }
 
   private byte[][] submitActorTask(ActorHandleImpl<?> handle, TaskSpec spec) {

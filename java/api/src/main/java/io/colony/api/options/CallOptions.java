@@ -17,6 +17,7 @@ public final class CallOptions {
   private final boolean retryExceptions;
   private final String name;
   private final SchedulingStrategy schedulingStrategy;
+  private final long generatorBackpressureNumObjects;
 
   private CallOptions(Builder builder) {
     this.resources = Collections.unmodifiableMap(new LinkedHashMap<>(builder.resources));
@@ -24,6 +25,12 @@ public final class CallOptions {
     this.retryExceptions = builder.retryExceptions;
     this.name = builder.name;
     this.schedulingStrategy = builder.schedulingStrategy;
+    this.generatorBackpressureNumObjects = builder.generatorBackpressureNumObjects;
+  }
+
+  /** A streaming task pauses after this many items its caller has not taken; 0: no limit. */
+  public long getGeneratorBackpressureNumObjects() {
+    return generatorBackpressureNumObjects;
   }
 
   public static Builder builder() {
@@ -60,8 +67,15 @@ public final class CallOptions {
     private boolean retryExceptions;
     private String name;
     private SchedulingStrategy schedulingStrategy;
+    private long generatorBackpressureNumObjects;
 
     private Builder() {}
+
+    /** For streaming calls: items the caller may leave untaken before the task pauses. */
+    public Builder setGeneratorBackpressureNumObjects(long items) {
+      this.generatorBackpressureNumObjects = Checks.backpressure(items);
+      return this;
+    }
 
     public Builder setResource(String name, double amount) {
       Checks.resource(name, amount);

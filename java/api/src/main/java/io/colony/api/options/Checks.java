@@ -28,6 +28,14 @@ final class Checks {
     }
   }
 
+  static long backpressure(long items) {
+    if (items < 0) {
+      throw new IllegalArgumentException(
+          "generatorBackpressureNumObjects must be >= 1, or 0 for no limit, got " + items);
+    }
+    return items;
+  }
+
   static int atLeast(String option, int value, int minimum, String meaning) {
     if (value < minimum) {
       throw new IllegalArgumentException(option + " must be " + meaning + ", got " + value);

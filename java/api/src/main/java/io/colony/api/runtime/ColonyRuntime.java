@@ -2,6 +2,7 @@ package io.colony.api.runtime;
 
 import io.colony.api.ActorHandle;
 import io.colony.api.ObjectRef;
+import io.colony.api.ObjectRefGenerator;
 import io.colony.api.WaitResult;
 import io.colony.api.function.ColonyFunc;
 import io.colony.api.function.PyActorClass;
@@ -72,6 +73,30 @@ public interface ColonyRuntime {
   default <R> ObjectRef<R> submitPythonActorTask(
       ActorHandle<?> actor, PyActorMethod<R> method, Object[] args, ActorCallOptions options) {
     throw new UnsupportedOperationException("this Colony runtime cannot call Python actors");
+  }
+
+  /** A streaming task ({@link io.colony.api.TaskCaller#remoteGenerator()}). */
+  default <T> ObjectRefGenerator<T> submitGenerator(
+      ColonyFunc function, Object[] args, CallOptions options) {
+    throw new UnsupportedOperationException("this Colony runtime has no streaming generators");
+  }
+
+  /** A streaming actor call. */
+  default <T> ObjectRefGenerator<T> submitActorGenerator(
+      ActorHandle<?> actor, ColonyFunc method, Object[] args, ActorCallOptions options) {
+    throw new UnsupportedOperationException("this Colony runtime has no streaming generators");
+  }
+
+  /** A Python generator function; items are converted to {@code function}'s return type. */
+  default <T> ObjectRefGenerator<T> submitPythonGenerator(
+      PyFunction<?> function, Object[] args, CallOptions options) {
+    throw new UnsupportedOperationException("this Colony runtime has no streaming generators");
+  }
+
+  /** A Python actor's generator method. */
+  default <T> ObjectRefGenerator<T> submitPythonActorGenerator(
+      ActorHandle<?> actor, PyActorMethod<?> method, Object[] args, ActorCallOptions options) {
+    throw new UnsupportedOperationException("this Colony runtime has no streaming generators");
   }
 
   /** {@code namespace} null means the job's namespace. */

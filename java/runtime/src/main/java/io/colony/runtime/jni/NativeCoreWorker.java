@@ -139,6 +139,35 @@ public final class NativeCoreWorker {
   // ------------------------------------------------------------------ tasks
 
   /** Submits a serialized {@code TaskSpec}; returns the IDs of its return objects. */
+  // ---- streaming generators (TaskSpec.streaming_generator; the core's generator tracker)
+
+  /**
+   * Executor, only inside {@code execute} of a streaming task, on its thread: reports item {@code
+   * index}, whose value {@code objectValue} (a serialized {@code ObjectValue}) was prepared by
+   * {@link #prepareReturn} under id return {@code index + 2}; blocks while the caller's
+   * back-pressure window is full. Returns true when the caller wants no more items.
+   */
+  public static native boolean reportGeneratorItem(long worker, long index, byte[] objectValue);
+
+  /** {@link #generatorNext} kinds, as the core's {@code GeneratorTracker::Next}. */
+  public static final byte GENERATOR_ITEM = 0;
+
+  public static final byte GENERATOR_END = 1;
+  public static final byte GENERATOR_TIMED_OUT = 2;
+  public static final byte GENERATOR_UNKNOWN = 3;
+
+  /**
+   * Caller: waits up to {@code timeoutMs} for item {@code index} of the streaming task {@code
+   * taskId}. Returns {kind}, or {GENERATOR_ITEM, the item's 20 id bytes...}.
+   */
+  public static native byte[] generatorNext(long worker, byte[] taskId, long index, long timeoutMs);
+
+  /** Caller: the language holds its own ref to item {@code index} now. */
+  public static native void generatorConsumed(long worker, byte[] taskId, long index);
+
+  /** Caller: no more items wanted; {@code forget} also ends the tracking. */
+  public static native void generatorStop(long worker, byte[] taskId, boolean forget);
+
   public static native byte[][] submitTask(long worker, byte[] taskSpec);
 
   public static native void cancelTask(long worker, byte[] returnId, boolean force);

@@ -26,6 +26,15 @@ public final class ObjectIds {
     return id;
   }
 
+  /** The task an object ID returns from (its first 16 bytes). */
+  public static byte[] taskIdOf(byte[] objectId) {
+    if (objectId.length != OBJECT_ID_SIZE) {
+      throw new IllegalArgumentException(
+          "an object ID has " + OBJECT_ID_SIZE + " bytes, got " + objectId.length);
+    }
+    return java.util.Arrays.copyOf(objectId, TASK_ID_SIZE);
+  }
+
   public static String hex(byte[] id) {
     return HexFormat.of().formatHex(id);
   }

@@ -23,9 +23,11 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.BaseStream;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
@@ -50,15 +52,25 @@ public final class TaskExecutor {
   private final FunctionResolver resolver;
   private final ObjectSerializer serializer;
   private final ReturnWriter returnWriter;
+  private final GeneratorReporter generatorReporter;
   private final Map<ByteString, Thread> running = new ConcurrentHashMap<>();
   private volatile Object actor;
   private volatile String actorLabel; // the marker of the actor this worker hosts, once created
 
   public TaskExecutor(
       FunctionResolver resolver, ObjectSerializer serializer, ReturnWriter returnWriter) {
+    this(resolver, serializer, returnWriter, GeneratorReporter.NONE);
+  }
+
+  public TaskExecutor(
+      FunctionResolver resolver,
+      ObjectSerializer serializer,
+      ReturnWriter returnWriter,
+      GeneratorReporter generatorReporter) {
     this.resolver = resolver;
     this.serializer = serializer;
     this.returnWriter = returnWriter;
+    this.generatorReporter = generatorReporter;
   }
 
   /**
@@ -161,11 +173,118 @@ public final class TaskExecutor {
     if (spec.getType() == TaskType.ACTOR_TASK) {
       args = withReceiver(requireActor(), args);
     }
+    if (spec.getStreamingGenerator()) {
+      return success(spec, stream(spec, function, args));
+    }
     Object result = invoke(function, args);
     if (result instanceof VectorSchemaRoot) {
       owned.add((VectorSchemaRoot) result);
     }
     return success(spec, result);
+  }
+
+  /**
+   * Runs a streaming task: reports each item its Iterator, Iterable or Stream yields as it comes,
+   * until the end or until the caller wants no more. A throw while producing item i (calling the
+   * method included) is reported as item i and ends the stream. Returns the number of items
+   * reported, the task's one return.
+   */
+  private long stream(TaskSpec spec, JavaFunction function, Object[] args)
+      throws InterruptedException {
+    long index = 0;
+    Iterator<?> items = null;
+    try {
+      items = iteratorOf(spec, invoke(function, args));
+      while (items.hasNext()) {
+        Object value = items.next();
+        if (Thread.interrupted()) {
+          throw new InterruptedException("streaming task " + spec.getName() + " was cancelled");
+        }
+        boolean stop = reportItem(spec, index, itemValue(spec, value, index));
+        if (value instanceof VectorSchemaRoot) {
+          ((VectorSchemaRoot) value).close();
+        }
+        index++;
+        if (stop) {
+          break;
+        }
+      }
+    } catch (InterruptedException e) {
+      throw e; // cancelled: the task fails (the caller stopped listening already)
+    } catch (Throwable thrown) {
+      reportItem(spec, index, errorValue(spec, thrown));
+      index++;
+    } finally {
+      if (items instanceof AutoCloseable) {
+        closeAll(List.of((AutoCloseable) items));
+      }
+    }
+    return index;
+  }
+
+  /** What a streaming method returned, as an Iterator; anything else is the stream's error. */
+  private static Iterator<?> iteratorOf(TaskSpec spec, Object result) {
+    if (result instanceof Iterator) {
+      return (Iterator<?>) result;
+    }
+    if (result instanceof BaseStream) {
+      BaseStream<?, ?> stream = (BaseStream<?, ?>) result;
+      Iterator<?> iterator = stream.iterator();
+      return new ClosingIterator(iterator, stream);
+    }
+    if (result instanceof Iterable) {
+      return ((Iterable<?>) result).iterator();
+    }
+    throw new IllegalArgumentException(
+        spec.getName()
+            + " was called as a streaming generator but returned "
+            + (result == null ? "null" : result.getClass().getName())
+            + ", not an Iterator, Iterable or Stream");
+  }
+
+  /** A Stream's iterator that closes the stream with it (its onClose handlers run). */
+  private static final class ClosingIterator implements Iterator<Object>, AutoCloseable {
+    private final Iterator<?> iterator;
+    private final BaseStream<?, ?> stream;
+
+    ClosingIterator(Iterator<?> iterator, BaseStream<?, ?> stream) {
+      this.iterator = iterator;
+      this.stream = stream;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return iterator.hasNext();
+    }
+
+    @Override
+    public Object next() {
+      return iterator.next();
+    }
+
+    @Override
+    public void close() {
+      stream.close();
+    }
+  }
+
+  private SerializedValue itemValue(TaskSpec spec, Object value, long index) {
+    String purpose = "item " + index + " of " + spec.getName();
+    return crossLanguage(spec)
+        ? serializer.serializeXlang(value, purpose, callerName(spec))
+        : serializer.serializeStored(value, purpose);
+  }
+
+  private SerializedValue errorValue(TaskSpec spec, Throwable thrown) {
+    return crossLanguage(spec)
+        ? crossLanguageError(thrown)
+        : serializer.serializeTaskError(asTaskError(spec, thrown));
+  }
+
+  /** Item i is return i + 2 (return 1 is the count): the core's GeneratorItemId. */
+  private boolean reportItem(TaskSpec spec, long index, SerializedValue value) {
+    byte[] id = ObjectIds.forReturn(spec.getTaskId().toByteArray(), (int) (index + 2));
+    return generatorReporter.report(index, returnWriter.write(id, value));
   }
 
   private static FunctionResolver.Kind kindOf(TaskType type) {

@@ -89,6 +89,18 @@ public final class TaskSpecBuilder {
     return spec.build();
   }
 
+  /**
+   * {@code spec} as a streaming generator call (num_returns="streaming"): one return, the item
+   * count; items are reported as returns 2, 3, ... ({@code backpressure} 0: no window).
+   */
+  public static TaskSpec streaming(TaskSpec spec, long backpressure) {
+    return spec.toBuilder()
+        .setStreamingGenerator(true)
+        .setGeneratorBackpressureNumObjects(backpressure)
+        .setNumReturns(1)
+        .build();
+  }
+
   /** The call's group: its option, else the method's {@code @ConcurrencyGroup}, else null. */
   public static String concurrencyGroup(JavaFunction method, ActorCallOptions options) {
     return options.getConcurrencyGroup() != null
