@@ -518,6 +518,16 @@ const rpc::ActorTableData* GcsActorManager::GetActor(const ActorID& actor_id) co
   return it == actors_.end() ? nullptr : &it->second.data;
 }
 
+std::vector<ActorID> GcsActorManager::ActorsInPlacementGroup(const std::string& pg_id) const {
+  std::vector<ActorID> found;
+  for (const auto& [actor_id, actor] : actors_) {
+    if (actor.data.state() != rpc::ActorTableData::DEAD &&
+        actor.data.creation_task().scheduling_strategy().placement_group_id() == pg_id) {
+      found.push_back(actor_id);
+    }
+  }
+  return found;
+}
 void GcsActorManager::Commit(Actor& actor) {
   actor.data.set_version(actor.data.version() + 1);
   Persist(actor);  // its polls are answered once the write is stored

@@ -88,6 +88,8 @@ class GcsActorManager : public ActorSchedulingListener {
 
   // Null for an unknown actor.
   const rpc::ActorTableData* GetActor(const ActorID& actor_id) const;
+  // Actors not DEAD whose creation task runs in the placement group (binary id).
+  std::vector<ActorID> ActorsInPlacementGroup(const std::string& pg_id) const;
   size_t num_actors() const { return actors_.size(); }
   size_t num_held_polls() const;
 

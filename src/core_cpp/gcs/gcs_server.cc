@@ -40,6 +40,23 @@ class GcsServiceImpl : public rpc::GcsService::CallbackService {
   EventLoop* loop_;
 };
 
+// Placement groups (gcs_placement_group_manager.h), a service of their own.
+class GcsPlacementGroupServiceImpl : public rpc::PlacementGroupService::CallbackService {
+ public:
+  GcsPlacementGroupServiceImpl(GcsServer* server, std::string token, EventLoop* loop)
+      : server_(server), token_(std::move(token)), loop_(loop) {}
+
+  COLONY_RPC_METHOD_TO(CreatePlacementGroup, server_->pg_manager_)
+  COLONY_RPC_METHOD_TO(RemovePlacementGroup, server_->pg_manager_)
+  COLONY_RPC_METHOD_TO(GetPlacementGroup, server_->pg_manager_)
+  COLONY_RPC_METHOD_TO(GetAllPlacementGroup, server_->pg_manager_)
+  COLONY_RPC_METHOD_TO(WaitPlacementGroupUntilReady, server_->pg_manager_)
+
+ private:
+  GcsServer* server_;
+  std::string token_;
+  EventLoop* loop_;
+};
 namespace {
 constexpr const char* kHealthCheckDeathReason = "health check timed out";
 constexpr const char* kSessionNamespace = "session";
@@ -68,10 +85,26 @@ GcsServer::GcsServer(GcsServerOptions options, StoreFactory make_store)
           &loop_, [this]() { return node_manager_.GetAllNodes(); }, &actor_lease_client_,
           &actor_task_pusher_, options_.actor_scheduler),
       actor_manager_(&loop_, &storage_, &actor_scheduler_, options_.actor_manager),
+      pg_bundle_client_(&loop_, options_.cluster_token),
+      pg_scheduler_([this]() { return node_manager_.GetAllNodes(); }, &pg_bundle_client_),
+      pg_manager_(&loop_, &storage_, &pg_scheduler_,
+                  [this](const std::string& pg_id) {
+                    for (const ActorID& actor_id : actor_manager_.ActorsInPlacementGroup(pg_id)) {
+                      Status killed = actor_manager_.KillActor(actor_id, /*no_restart=*/true);
+                      if (!killed.ok()) {
+                        COLONY_LOG(WARNING) << "cannot kill actor " << actor_id.Hex()
+                                            << " of a removed placement group: "
+                                            << killed.ToString();
+                      }
+                    }
+                  }),
+      pg_service_(std::make_unique<GcsPlacementGroupServiceImpl>(this, options_.cluster_token,
+                                                                  &loop_)),
       service_(std::make_unique<GcsServiceImpl>(this, options_.cluster_token, &loop_)),
       grpc_server_("gcs", options_.bind_ip, options_.port) {
   WireManagers();
   grpc_server_.RegisterService(service_.get());
+  grpc_server_.RegisterService(pg_service_.get());
 }
 
 GcsServer::~GcsServer() { Stop(); }
@@ -98,6 +131,19 @@ void GcsServer::WireManagers() {
   job_manager_.AddJobFinishedListener(
       [this](const JobID& job_id) { actor_manager_.OnJobFinished(job_id); });
   job_manager_.AddJobFinishedListener([this](const JobID& job_id) { logs_.OnJobFinished(job_id); });
+  // Placement groups: non-detached groups end with their job; a dead node's bundles are
+  // placed again; a joining node may fit waiting groups.
+  job_manager_.AddJobFinishedListener(
+      [this](const JobID& job_id) { pg_manager_.OnJobFinished(job_id); });
+  node_manager_.AddNodeChangeListener([this](const rpc::NodeInfo& node) {
+    if (node.alive()) {
+      pg_manager_.OnNodeAdded();
+    } else {
+      pg_manager_.OnNodeDead(NodeID::FromBinary(node.node_id()));
+    }
+  });
+  node_manager_.AddHeartbeatListener(
+      [this](const NodeID& node_id) { pg_scheduler_.OnResourcesReported(node_id); });
 }
 
 void GcsServer::OnNodeTimedOut(const NodeID& node_id) {
@@ -111,6 +157,7 @@ Status GcsServer::ApplyState(const GcsInitData& data) {
   COLONY_RETURN_IF_ERROR(node_manager_.Initialize(data));
   COLONY_RETURN_IF_ERROR(job_manager_.Initialize(data));
   COLONY_RETURN_IF_ERROR(actor_manager_.Initialize(data));
+  COLONY_RETURN_IF_ERROR(pg_manager_.Initialize(data));
   if (!options_.session_dir.empty()) {
     kv_manager_.Put(kSessionNamespace, kSessionDirKey, options_.session_dir, true,
                     [](StatusOr<bool> put) {
@@ -124,6 +171,7 @@ Status GcsServer::ApplyState(const GcsInitData& data) {
   // to report to this GCS before it is declared dead.
   health_checker_.Start();
   actor_scheduler_.Start();
+  pg_manager_.Start();
   COLONY_LOG(INFO) << "loaded from " << store_->Describe() << ": " << data.nodes.size()
                    << " nodes, " << data.jobs.size() << " jobs, " << data.actors.size()
                    << " actors";
@@ -159,6 +207,7 @@ void GcsServer::Stop() {
     RunOnLoop([this]() {
       node_changes_.Shutdown();
       actor_manager_.Shutdown();
+      pg_manager_.Shutdown();
       logs_.Shutdown();
     });
   }

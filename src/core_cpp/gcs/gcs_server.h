@@ -23,6 +23,9 @@
 #include "gcs/gcs_log_publisher.h"
 #include "gcs/gcs_node_change_publisher.h"
 #include "gcs/gcs_node_manager.h"
+#include "gcs/gcs_placement_group_manager.h"
+#include "gcs/gcs_placement_group_rpc_client.h"
+#include "gcs/gcs_placement_group_scheduler.h"
 #include "gcs/store/gcs_table_storage.h"
 #include "gcs/store/store_client.h"
 #include "rpc/grpc_util.h"
@@ -42,6 +45,7 @@ struct GcsServerOptions {
 };
 
 class GcsServiceImpl;
+class GcsPlacementGroupServiceImpl;
 
 class GcsServer {
  public:
@@ -61,6 +65,7 @@ class GcsServer {
 
  private:
   friend class GcsServiceImpl;  // routes each RPC to the manager that owns its state
+  friend class GcsPlacementGroupServiceImpl;
 
   void WireManagers();
   void OnNodeTimedOut(const NodeID& node_id);
@@ -87,6 +92,11 @@ class GcsServer {
   GrpcActorTaskPusher actor_task_pusher_;
   GcsActorScheduler actor_scheduler_;
   GcsActorManager actor_manager_;
+  // Placement groups: the gRPC seam first, so it is destroyed (draining its calls) last.
+  GrpcBundleClient pg_bundle_client_;
+  GcsPlacementGroupScheduler pg_scheduler_;
+  GcsPlacementGroupManager pg_manager_;
+  std::unique_ptr<GcsPlacementGroupServiceImpl> pg_service_;
   std::unique_ptr<GcsServiceImpl> service_;
   rpc::GrpcServer grpc_server_;
   bool started_ = false;

@@ -6,6 +6,7 @@
 
 #include "common/event_loop.h"
 #include "raylet.grpc.pb.h"
+#include "raylet/bundle_resources.h"
 #include "raylet/node_manager.h"
 #include "raylet/object_manager/object_rpc_handler.h"
 #include "rpc/grpc_util.h"
@@ -28,10 +29,17 @@ class NodeManagerGrpcService final : public rpc::NodeManagerService::CallbackSer
   COLONY_RPC_METHOD_TO(PullObject, *objects_)
   COLONY_RPC_METHOD_TO(FreeObjects, *objects_)
   COLONY_RPC_METHOD_TO(WatchOwner, *objects_)
+  COLONY_RPC_METHOD_TO(PrepareBundleResources, *bundles_)
+  COLONY_RPC_METHOD_TO(CommitBundleResources, *bundles_)
+  COLONY_RPC_METHOD_TO(CancelResourceReserve, *bundles_)
+
+  // Placement-group bundle calls go here; set before serving.
+  void set_bundles(BundleResources* bundles) { bundles_ = bundles; }
 
  private:
   NodeManager* handler_;
   ObjectRpcHandler* objects_;
+  BundleResources* bundles_ = nullptr;
   EventLoop* loop_;
   std::string token_;
 };

@@ -90,6 +90,7 @@ Raylet::Raylet(RayletConfig config, EventLoop* loop, std::function<void(int)> re
                                       config_.memory_pressure_threshold}),
       watcher_(config_.token),
       node_manager_(config_.node_id, &leases_, &pool_, &watcher_),
+      bundles_(&leases_),
       object_manager_(config_.node_id, config_.token),
       object_rpcs_(&object_manager_, &cluster_, &watcher_),
       service_(&node_manager_, &object_rpcs_, loop, config_.token),
@@ -102,6 +103,7 @@ Raylet::Raylet(RayletConfig config, EventLoop* loop, std::function<void(int)> re
       log_monitor_(MonitorOptions(config_), &log_sink_),
       log_service_(LogsDir(config_), config_.node_id, config_.token) {
   leases_.set_labels(config_.AllLabels());
+  service_.set_bundles(&bundles_);
   leases_.set_self_usage([this] { return usage_sampler_.latest(); });
   reporter_.set_usage_source([this] {
     return usage_sampler_.Sample(std::chrono::duration_cast<std::chrono::milliseconds>(

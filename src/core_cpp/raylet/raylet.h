@@ -73,6 +73,7 @@ class Raylet {
   LeaseManager leases_;
   WorkerWatcher watcher_;
   NodeManager node_manager_;
+  BundleResources bundles_;  // placement-group bundles, as resources of the lease manager
   std::unique_ptr<plasma::PlasmaStore> object_store_;
   ObjectManager object_manager_;
   ObjectRpcHandler object_rpcs_;

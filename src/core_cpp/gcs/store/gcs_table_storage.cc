@@ -60,6 +60,7 @@ void GcsTable<Data>::GetAll(StoreCallback<std::map<std::string, Data>> done) {
 template class GcsTable<rpc::NodeInfo>;
 template class GcsTable<rpc::JobInfo>;
 template class GcsTable<rpc::ActorTableData>;
+template class GcsTable<rpc::PlacementGroupTableData>;
 
 void CounterTable::Put(const std::string& name, uint64_t value, StatusCallback done) {
   store_->AsyncPut(tables::kCounters, name, std::to_string(value), /*overwrite=*/true,
@@ -87,6 +88,7 @@ GcsTableStorage::GcsTableStorage(StoreClient* store)
       nodes_(store, tables::kNodes),
       jobs_(store, tables::kJobs),
       actors_(store, tables::kActors),
+      placement_groups_(store, tables::kPlacementGroups),
       counters_(store) {}
 
 void GcsTableStorage::Load(StoreCallback<GcsInitData> done) {
@@ -111,6 +113,10 @@ void GcsTableStorage::Load(StoreCallback<GcsInitData> done) {
   jobs_.GetAll([state, fail](StatusOr<std::map<std::string, rpc::JobInfo>> v) {
     if (v.ok()) state->data.jobs = std::move(*v); else fail(v.status());
   });
+  placement_groups_.GetAll(
+      [state, fail](StatusOr<std::map<std::string, rpc::PlacementGroupTableData>> v) {
+        if (v.ok()) state->data.placement_groups = std::move(*v); else fail(v.status());
+      });
   actors_.GetAll([state, fail](StatusOr<std::map<std::string, rpc::ActorTableData>> v) {
     if (v.ok()) state->data.actors = std::move(*v); else fail(v.status());
     if (!state->error.ok()) return state->done(state->error);

@@ -51,6 +51,7 @@ struct GcsInitData {
   std::map<std::string, rpc::NodeInfo> nodes;        // by NodeID binary
   std::map<std::string, rpc::JobInfo> jobs;          // by JobID binary
   std::map<std::string, rpc::ActorTableData> actors; // by ActorID binary (names inside)
+  std::map<std::string, rpc::PlacementGroupTableData> placement_groups;  // by group id
   uint64_t job_counter = 0;
 };
 
@@ -62,6 +63,7 @@ class GcsTableStorage {
   GcsTable<rpc::NodeInfo>& nodes() { return nodes_; }
   GcsTable<rpc::JobInfo>& jobs() { return jobs_; }
   GcsTable<rpc::ActorTableData>& actors() { return actors_; }
+  GcsTable<rpc::PlacementGroupTableData>& placement_groups() { return placement_groups_; }
   CounterTable& counters() { return counters_; }
 
   // Reads every table; `done` runs on the loop once all are in, or with the first error.
@@ -72,6 +74,7 @@ class GcsTableStorage {
   GcsTable<rpc::NodeInfo> nodes_;
   GcsTable<rpc::JobInfo> jobs_;
   GcsTable<rpc::ActorTableData> actors_;
+  GcsTable<rpc::PlacementGroupTableData> placement_groups_;
   CounterTable counters_;
 };
 

@@ -297,6 +297,77 @@ std::unordered_set<WorkerID> LeaseManager::WorkersOfDetachedActors() const {
   return workers;
 }
 
+bool LeaseManager::Reserve(const ResourceSet& resources) {
+  if (!available_.Contains(resources)) return false;
+  Take(resources);
+  return true;
+}
+
+void LeaseManager::Unreserve(const ResourceSet& resources) {
+  Give(resources);
+  Dispatch();
+}
+
+void LeaseManager::AddCapacity(const ResourceSet& resources) {
+  total_ += resources;
+  Give(resources);
+  Dispatch();
+}
+
+void LeaseManager::RemoveCapacity(const ResourceSet& resources, const std::string& why) {
+  total_ -= resources;
+  available_ -= resources;
+  // A name left with no total is gone from this node (a bundle's own resources; the
+  // group's wildcard once its last bundle here goes): its users cannot keep it.
+  auto uses_gone = [&](const ResourceSet& held) {
+    for (const auto& [name, amount] : held.ToMap()) {
+      if (amount > 0 && resources.GetUnits(name) != 0 && total_.GetUnits(name) <= 0) return true;
+    }
+    return false;
+  };
+  std::vector<LeaseID> ended;
+  for (const auto& [lease_id, lease] : leases_) {
+    if (uses_gone(lease.held) || uses_gone(lease.lent)) ended.push_back(lease_id);
+  }
+  for (const LeaseID& lease_id : ended) {
+    COLONY_LOG(INFO) << "lease " << lease_id.Hex() << " ended: " << why;
+    ReturnLease(lease_id, /*disconnect_worker=*/true);
+  }
+  std::vector<LeaseReplyCallback> failed;
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (!uses_gone(it->request.resources)) {
+      ++it;
+      continue;
+    }
+    failed.push_back(std::move(it->reply));
+    it = queue_.erase(it);
+  }
+  for (auto it = waiting_for_worker_.begin(); it != waiting_for_worker_.end();) {
+    if (!uses_gone(it->second.request.resources)) {
+      ++it;
+      continue;
+    }
+    Give(it->second.request.resources);
+    failed.push_back(std::move(it->second.reply));
+    it = waiting_for_worker_.erase(it);
+  }
+  // The resources held by the ended leases came back above; drop what remains of the
+  // gone names (zero unless over-committed).
+  for (const auto& [name, amount] : resources.ToMap()) {
+    if (total_.GetUnits(name) <= 0 && available_.GetUnits(name) != 0) {
+      available_.Set(name, 0);
+    }
+  }
+  if (on_resources_changed_) on_resources_changed_();
+  for (auto& reply : failed) {
+    rpc::RequestWorkerLeaseReply out;
+    out.set_unschedulable(true);
+    out.set_failure_message(why);
+    reply(out);
+  }
+  Dispatch();
+}
+
 void LeaseManager::Give(const ResourceSet& resources) {
   if (resources.Empty()) return;
   available_ += resources;

@@ -65,6 +65,16 @@ class LeaseManager {
   // `job_id` is nil), with `message` as the failure message.
   void CancelPending(const JobID& job_id, const std::string& message);
 
+  // Placement-group bundles (raylet/bundle_resources.*). Reserve takes `resources` from
+  // what is free now, or nothing (false) when they do not fit; Unreserve gives them back.
+  bool Reserve(const ResourceSet& resources);
+  void Unreserve(const ResourceSet& resources);
+  // Resources this node gains (a committed bundle's) or loses. Leases holding a resource
+  // that is gone end with their workers killed; requests asking for one fail as
+  // unschedulable with `why`.
+  void AddCapacity(const ResourceSet& resources);
+  void RemoveCapacity(const ResourceSet& resources, const std::string& why);
+
   // Called after every change of the available resources.
   void SetResourcesChangedCallback(std::function<void()> callback) {
     on_resources_changed_ = std::move(callback);
