@@ -19,8 +19,10 @@ from colony import _core
 from colony._private import worker as worker_mod
 from colony._private.args import pack_java_args
 from colony._private.handles import JavaActorHandle, JavaActorMethod
+from colony._private.generators import ObjectRefGenerator
 from colony._private.options import (ACTOR_DEFAULTS, TASK_DEFAULTS, resource_request,
-                                     validate_java_actor_options, validate_options)
+                                     streaming_backpressure, validate_java_actor_options,
+                                     validate_options)
 from colony.util.scheduling_strategies import to_tuple
 
 __all__ = ["java_function", "java_actor_class", "JavaFunction", "JavaActorClass",
@@ -63,11 +65,17 @@ class JavaFunction:
         _require_init("calling Java functions")
         name = f"{self._class_name}.{self._function_name}"
         opts = self._options
+        # num_returns="streaming": the Java method returns an Iterator, Iterable or Stream.
+        streaming = streaming_backpressure(opts)
         refs = _core.submit_task("", "", b"", opts["name"] or name,
-                                 pack_java_args(args, kwargs, name), [], opts["num_returns"],
+                                 pack_java_args(args, kwargs, name), [],
+                                 1 if streaming >= 0 else opts["num_returns"],
                                  resource_request(opts), opts["max_retries"], False, b"",
                                  java=(self._class_name, self._function_name, ""),
+                                 streaming_backpressure=streaming,
                                  strategy=to_tuple(opts["scheduling_strategy"]))
+        if streaming >= 0:
+            return ObjectRefGenerator(refs[0])
         return refs[0] if opts["num_returns"] == 1 else refs
 
     def __repr__(self) -> str:

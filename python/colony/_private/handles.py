@@ -206,22 +206,37 @@ class JavaActorHandle:
 
 
 class JavaActorMethod:
-    def __init__(self, handle: JavaActorHandle, name: str):
+    def __init__(self, handle: JavaActorHandle, name: str, options: dict | None = None):
         self._handle = handle
         self._name = name
+        self._options = {**options_mod.METHOD_DEFAULTS, **(options or {})}
+
+    def options(self, **options) -> "JavaActorMethod":
+        """As for Python methods: `num_returns="streaming"` (the Java method returns an
+        Iterator, Iterable or Stream), `_generator_backpressure_num_objects`,
+        `concurrency_group`, `name`; num_returns above 1 needs the method to return a List."""
+        return JavaActorMethod(self._handle, self._name,
+                               {**self._options, **options_mod.validate_method_options(options)})
 
     def remote(self, *args, **kwargs):
         h = self._handle
+        opts = self._options
         name = f"{h._class_name}.{self._name}"
+        streaming = options_mod.streaming_backpressure(opts)
+        num_returns = 1 if streaming >= 0 else opts["num_returns"]
         try:
             refs = _core.submit_actor_task(h._actor_id, h._class_name, self._name,
-                                           pack_java_args(args, kwargs, name), [], 1, name,
-                                           java=True, token=h._token)
+                                           pack_java_args(args, kwargs, name), [], num_returns,
+                                           opts["name"] or name, java=True, token=h._token,
+                                           streaming_backpressure=streaming,
+                                           concurrency_group=opts["concurrency_group"] or "")
         except _core.CoreError as e:
             if e.code == _core.CoreError.LIMIT_EXCEEDED:
                 raise exceptions.PendingCallsLimitExceeded(str(e)) from None
             raise
-        return refs[0]
+        if streaming >= 0:
+            return ObjectRefGenerator(refs[0])
+        return refs[0] if num_returns == 1 else refs
 
 
 def actor_id_of(handle) -> bytes | None:
