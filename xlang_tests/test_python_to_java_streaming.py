@@ -1,5 +1,6 @@
-"""A Python driver streaming the items of Java tasks and actor methods
-(num_returns="streaming" on cross_language callees; java/README.md "Streaming generators")."""
+"""A Python driver streaming the items of Java tasks and actor methods (num_returns=
+"streaming" on cross_language callees; java/README.md "Streaming generators"), and giving a
+Java actor concurrency groups."""
 
 import pytest
 
@@ -42,3 +43,14 @@ def test_a_java_actor_method_streams(xlang_cluster):
     assert colony.get(actor.calls.remote()) == 1
     with pytest.raises(ValueError, match="unknown actor method option"):
         actor.words.options(num_cpus=1)
+
+
+def test_a_python_driver_gives_a_java_actor_concurrency_groups(xlang_cluster):
+    """The default group's one thread waits for a call that can only run on group io's."""
+    gate = cross_language.java_actor_class("xlang.Gate").options(
+        concurrency_groups={"io": 1}).remote()
+    waiting = gate.waitForRelease.remote()
+    assert colony.get(gate.release.options(concurrency_group="io").remote(), timeout=120)
+    assert colony.get(waiting, timeout=120) is True
+    with pytest.raises(ValueError, match="concurrency group 'gpu' is not one of the actor's"):
+        gate.release.options(concurrency_group="gpu").remote()

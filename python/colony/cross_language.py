@@ -105,6 +105,7 @@ class JavaActorClass:
             "max_concurrency": opts["max_concurrency"] or 1,
             "max_pending_calls": opts["max_pending_calls"], "is_async": False,
             "jvm_options": opts["jvm_options"],
+            "concurrency_groups": opts["concurrency_groups"],
         }
         packed = pack_java_args(args, kwargs, f"{self._class_name}.<init>")
         try:
@@ -116,5 +117,7 @@ class JavaActorClass:
             if e.code == _core.CoreError.ALREADY_EXISTS:
                 raise ValueError(str(e)) from None
             raise
-        return JavaActorHandle(actor_id, self._class_name, opts["max_pending_calls"],
-                               opts["max_task_retries"], register=False, token=token)
+        handle = JavaActorHandle(actor_id, self._class_name, opts["max_pending_calls"],
+                                 opts["max_task_retries"], register=False, token=token)
+        handle._concurrency_groups = opts["concurrency_groups"] or {}  # the creator's checks
+        return handle

@@ -222,6 +222,11 @@ class JavaActorMethod:
         h = self._handle
         opts = self._options
         name = f"{h._class_name}.{self._name}"
+        group = opts["concurrency_group"]
+        known = getattr(h, "_concurrency_groups", None)  # None: a borrowed handle, unchecked
+        if group is not None and known is not None and group not in known:
+            raise ValueError(f"{name}: concurrency group {group!r} is not one of the actor's "
+                             f"({sorted(known)})")
         streaming = options_mod.streaming_backpressure(opts)
         num_returns = 1 if streaming >= 0 else opts["num_returns"]
         try:
@@ -229,7 +234,7 @@ class JavaActorMethod:
                                            pack_java_args(args, kwargs, name), [], num_returns,
                                            opts["name"] or name, java=True, token=h._token,
                                            streaming_backpressure=streaming,
-                                           concurrency_group=opts["concurrency_group"] or "")
+                                           concurrency_group=group or "")
         except _core.CoreError as e:
             if e.code == _core.CoreError.LIMIT_EXCEEDED:
                 raise exceptions.PendingCallsLimitExceeded(str(e)) from None
