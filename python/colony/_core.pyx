@@ -479,10 +479,21 @@ cdef set_function(CTaskSpec* spec, str module, str qualname, bytes function_hash
 
 
 cdef set_strategy(CTaskSpec* spec, tuple strategy):
-    """strategy: None (DEFAULT) or (kind, node_id_hex, soft) as made by
-    colony.util.scheduling_strategies.to_tuple."""
-    if strategy is not None:
-        SetSchedulingStrategy(spec, strategy[0], strategy[1].encode(), strategy[2])
+    """strategy: None (DEFAULT) or (kind, node_id_hex, soft, hard_matches, soft_matches,
+    placement_group) as made by colony.util.scheduling_strategies.to_tuple."""
+    if strategy is None:
+        return
+    SetSchedulingStrategy(spec, strategy[0], strategy[1].encode(), strategy[2])
+    cdef vector[string] values
+    for hard, matches in ((True, strategy[3]), (False, strategy[4])):
+        for key, op, label_values in matches:
+            values.clear()
+            for v in label_values:
+                values.push_back(v.encode())
+            AddLabelMatch(spec, hard, key.encode(), op, values)
+    if strategy[5] is not None:
+        pg_id, bundle_index, capture = strategy[5]
+        SetPlacementGroupStrategy(spec, pg_id.encode(), bundle_index, capture)
 
 
 cdef set_streaming(CTaskSpec* spec, int64_t backpressure):
@@ -1099,3 +1110,85 @@ def actor_location(bytes actor_id):
     if not node_id or not worker_id:
         return None
     return node_id.hex(), worker_id.hex()
+
+
+# ------------------------------------------------------------------ placement groups
+
+from libcpp.map cimport map as cmap
+
+
+cdef CPlacementGroupClient* pg_client() except NULL:
+    return PlacementGroupsOf(core())
+
+
+def create_placement_group(str pg_id_hex, list bundles, int strategy, str name, bint detached):
+    """bundles: [{resource: amount}]; strategy: the proto Strategy number. The group is
+    recorded by the GCS (pending until placed) when this returns."""
+    cdef CCoreWorker* cw = core()
+    cdef vector[cmap[string, double]] c_bundles
+    cdef cmap[string, double] one
+    for bundle in bundles:
+        one.clear()
+        for key, amount in bundle.items():
+            one[key.encode()] = amount
+        c_bundles.push_back(one)
+    cdef CPlacementGroupTableData group = MakePlacementGroup(
+        pg_id_hex.encode(), name.encode(), cw.namespace_name(), strategy, detached,
+        bytes.fromhex(cw.job_id().Hex().decode()), c_bundles)
+    cdef CStatus status
+    cdef CPlacementGroupClient* client = pg_client()
+    with nogil:
+        status = client.Create(group)
+    check(status)
+
+
+def remove_placement_group(str pg_id_hex):
+    """False if the GCS does not know the group."""
+    cdef string c_id = bytes.fromhex(pg_id_hex)
+    cdef cbool found = False
+    cdef CStatus status
+    cdef CPlacementGroupClient* client = pg_client()
+    with nogil:
+        status = client.Remove(c_id, &found)
+    check(status)
+    return found
+
+
+def get_placement_group(str pg_id_hex, str name, str namespace):
+    """The group's record as JSON text (by id, or by name when pg_id_hex is empty), or None."""
+    cdef string c_id = bytes.fromhex(pg_id_hex)
+    cdef string c_name = name.encode()
+    cdef string c_ns = (namespace if namespace is not None else core().namespace_name().decode()).encode()
+    cdef CPlacementGroupTableData group
+    cdef cbool found = False
+    cdef CStatus status
+    cdef CPlacementGroupClient* client = pg_client()
+    with nogil:
+        status = client.Get(c_id, c_name, c_ns, &group, &found)
+    check(status)
+    return PlacementGroupJson(group).decode() if found else None
+
+
+def all_placement_groups():
+    """Every group's record, as JSON texts."""
+    cdef vector[CPlacementGroupTableData] groups
+    cdef CStatus status
+    cdef CPlacementGroupClient* client = pg_client()
+    with nogil:
+        status = client.GetAll(&groups)
+    check(status)
+    return [PlacementGroupJson(groups[i]).decode() for i in range(groups.size())]
+
+
+def wait_placement_group(str pg_id_hex, int64_t timeout_ms):
+    """(ready, found): waits up to timeout_ms (< 0: no limit) for the group to be created."""
+    cdef string c_id = bytes.fromhex(pg_id_hex)
+    cdef cbool ready = False
+    cdef cbool found = False
+    cdef CStatus status
+    cdef CPlacementGroupClient* client = pg_client()
+    with nogil:
+        status = client.WaitReady(c_id, timeout_ms, &ready, &found)
+    raise_pending_interrupt()
+    check(status)
+    return ready, found

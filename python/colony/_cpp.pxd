@@ -320,3 +320,27 @@ cdef extern from "common.pb.h" namespace "colony::rpc" nogil:
         const string& worker_id()
     cdef cppclass CLogActorTableData "colony::rpc::ActorTableData":
         const CLogActorAddress& address()
+
+# Placement groups (core_worker/placement_group_client.h, docs/scheduling.md).
+cdef extern from "common.pb.h" namespace "colony::rpc" nogil:
+    cdef cppclass CPlacementGroupTableData "colony::rpc::PlacementGroupTableData":
+        pass
+
+cdef extern from "core_worker/language_binding.h" namespace "colony::binding" nogil:
+    void AddLabelMatch(CTaskSpec*, cbool, const string&, int, const vector[string]&)
+    void SetPlacementGroupStrategy(CTaskSpec*, const string&, int, cbool)
+    CPlacementGroupTableData MakePlacementGroup(const string&, const string&, const string&, int,
+                                                cbool, const string&,
+                                                const vector[cmap[string, double]]&)
+    string PlacementGroupJson(const CPlacementGroupTableData&)
+
+cdef extern from "core_worker/placement_group_client.h" namespace "colony" nogil:
+    cdef cppclass CPlacementGroupClient "colony::PlacementGroupClient":
+        CStatus Create(const CPlacementGroupTableData&)
+        CStatus Remove(const string&, cbool*)
+        CStatus Get(const string&, const string&, const string&, CPlacementGroupTableData*, cbool*)
+        CStatus GetAll(vector[CPlacementGroupTableData]*)
+        CStatus WaitReady(const string&, int64_t, cbool*, cbool*)
+
+cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
+    CPlacementGroupClient* PlacementGroupsOf "colony::binding::PlacementGroupsOf"(CCoreWorker*)

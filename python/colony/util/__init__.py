@@ -1,9 +1,11 @@
-"""Utilities beyond the core API: scheduling strategies (colony.util.scheduling_strategies)
-and the named actors of the cluster."""
+"""Utilities beyond the core API: scheduling strategies (colony.util.scheduling_strategies),
+placement groups (colony.util.placement_group) and the named actors of the cluster."""
 
 from __future__ import annotations
 
 from colony import _core
+from colony.util.placement_group import (PlacementGroup, get_placement_group, placement_group,
+                                         placement_group_table, remove_placement_group)
 
 
 def list_named_actors(all_namespaces: bool = False) -> list:

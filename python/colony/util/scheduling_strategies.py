@@ -17,14 +17,15 @@ Node labels (``colony start --labels '{"zone": "a"}'``, plus the built-in
         hard={"zone": In("a", "b")}, soft={"disk": Exists()})).remote()
 
 Work whose hard selector no node satisfies stays pending (a warning names the selector)
-until such a node joins. See docs/scheduling.md.
+until such a node joins. PlacementGroupSchedulingStrategy runs work in a bundle of a
+placement group (colony.util.placement_group). See docs/scheduling.md.
 """
 
 from __future__ import annotations
 
 import re
 
-_DEFAULT, _SPREAD, _NODE_AFFINITY, _NODE_LABEL = 0, 1, 2, 3  # proto SchedulingStrategy.Kind
+_DEFAULT, _SPREAD, _NODE_AFFINITY, _NODE_LABEL, _PLACEMENT_GROUP = 0, 1, 2, 3, 4  # proto Kind
 _IN, _NOT_IN, _EXISTS, _DOES_NOT_EXIST = 0, 1, 2, 3  # proto LabelMatch.Op
 _NODE_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -133,37 +134,46 @@ class NodeLabelSchedulingStrategy:
     def __repr__(self) -> str:
         return f"NodeLabelSchedulingStrategy(hard={self.hard!r}, soft={self.soft!r})"
 
-    def _encode(self) -> bytes:
-        """The label matches as a serialized proto SchedulingStrategy (fields 4 and 5), which
-        the core parses: the package carries no protobuf runtime for so little."""
-        out = b""
-        for field, selector in ((4, self.hard), (5, self.soft)):
-            for key, op in selector.items():
-                match = _pb_bytes(1, key.encode()) + _pb_varint_field(2, op._op)
-                for v in op.values:
-                    match += _pb_bytes(3, v.encode())
-                out += _pb_bytes(field, match)
-        return out
+    def _matches(self, selector: dict) -> tuple:
+        """(key, op, values) per condition, as the core's AddLabelMatch takes them."""
+        return tuple((key, op._op, tuple(op.values)) for key, op in selector.items())
 
 
-def _pb_varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
+class PlacementGroupSchedulingStrategy:
+    """Run in a bundle of a placement group (colony.util.placement_group):
+    ``placement_group_bundle_index`` names the bundle (-1: any of them). The task's or
+    actor's resources are taken from the bundle's, so they must fit in it. With
+    ``placement_group_capture_child_tasks=True`` the tasks and actors it submits with the
+    DEFAULT strategy run in the group too.
 
+        pg = placement_group([{"CPU": 1}, {"CPU": 1}], strategy="SPREAD")
+        f.options(scheduling_strategy=PlacementGroupSchedulingStrategy(pg, 1)).remote()
+    """
 
-def _pb_varint_field(field: int, value: int) -> bytes:
-    return _pb_varint(field << 3) + _pb_varint(value)
+    def __init__(self, placement_group, placement_group_bundle_index: int = -1,
+                 placement_group_capture_child_tasks: bool = False):
+        from colony.util.placement_group import PlacementGroup
+        if not isinstance(placement_group, PlacementGroup):
+            raise TypeError(f"PlacementGroupSchedulingStrategy needs a PlacementGroup (from "
+                            f"colony.util.placement_group), got {type(placement_group).__name__}")
+        index = placement_group_bundle_index
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise TypeError(f"placement_group_bundle_index must be an int, got {index!r}")
+        count = placement_group.bundle_count
+        if index < -1 or index >= count:
+            raise ValueError(f"placement_group_bundle_index {index} is out of range: the "
+                             f"placement group has {count} bundle(s) (use 0..{count - 1}, or -1 "
+                             f"for any)")
+        if not isinstance(placement_group_capture_child_tasks, bool):
+            raise TypeError("placement_group_capture_child_tasks must be a bool")
+        self.placement_group = placement_group
+        self.placement_group_bundle_index = index
+        self.placement_group_capture_child_tasks = placement_group_capture_child_tasks
 
-
-def _pb_bytes(field: int, data: bytes) -> bytes:
-    return _pb_varint((field << 3) | 2) + _pb_varint(len(data)) + data
+    def __repr__(self) -> str:
+        return (f"PlacementGroupSchedulingStrategy({self.placement_group!r}, "
+                f"placement_group_bundle_index={self.placement_group_bundle_index}, "
+                f"placement_group_capture_child_tasks={self.placement_group_capture_child_tasks})")
 
 
 def validate(strategy) -> None:
@@ -172,19 +182,28 @@ def validate(strategy) -> None:
 
 
 def to_tuple(strategy):
-    """The form the core takes: None for DEFAULT, else (kind, node_id_hex, soft)."""
+    """The form the core takes: None for DEFAULT, else (kind, node_id_hex, soft,
+    hard_label_matches, soft_label_matches, placement_group) with label matches as
+    (key, op, values) tuples and placement_group as (id_hex, bundle_index, capture) or None."""
     if strategy is None or strategy == "DEFAULT":
         return None
     if strategy == "SPREAD":
-        return (_SPREAD, "", False)
+        return (_SPREAD, "", False, (), (), None)
     if isinstance(strategy, NodeAffinitySchedulingStrategy):
-        return (_NODE_AFFINITY, strategy.node_id, strategy.soft)
+        return (_NODE_AFFINITY, strategy.node_id, strategy.soft, (), (), None)
     if isinstance(strategy, NodeLabelSchedulingStrategy):
-        return (_NODE_LABEL, strategy._encode().hex(), False)
+        return (_NODE_LABEL, "", False, strategy._matches(strategy.hard),
+                strategy._matches(strategy.soft), None)
+    if isinstance(strategy, PlacementGroupSchedulingStrategy):
+        pg = strategy.placement_group
+        if pg._removed:
+            raise ValueError(f"placement group {pg.id} was removed; its bundles are gone")
+        return (_PLACEMENT_GROUP, "", False, (), (), (pg.id, strategy.placement_group_bundle_index,
+                                                     strategy.placement_group_capture_child_tasks))
     raise ValueError(f"scheduling_strategy must be 'DEFAULT', 'SPREAD', a "
-                     f"NodeAffinitySchedulingStrategy or a NodeLabelSchedulingStrategy, "
-                     f"got {strategy!r}")
+                     f"NodeAffinitySchedulingStrategy, a NodeLabelSchedulingStrategy or a "
+                     f"PlacementGroupSchedulingStrategy, got {strategy!r}")
 
 
-__all__ = ["NodeAffinitySchedulingStrategy", "NodeLabelSchedulingStrategy", "In", "NotIn",
-           "Exists", "DoesNotExist"]
+__all__ = ["NodeAffinitySchedulingStrategy", "NodeLabelSchedulingStrategy",
+           "PlacementGroupSchedulingStrategy", "In", "NotIn", "Exists", "DoesNotExist"]

@@ -272,6 +272,7 @@ Status CoreWorker::Connect() {
   COLONY_RETURN_IF_ERROR(local_rpc_.Start());
   pusher_ = std::make_unique<TaskPusher>(&worker_clients_, &local_rpc_, options_.token);
   gcs_ = rpc::GcsService::NewStub(rpc::MakeChannel(options_.gcs_address));
+  placement_groups_ = std::make_unique<PlacementGroupClient>(options_.gcs_address, options_.token);
   if (options_.is_driver) {
     worker_id_ = WorkerID::FromRandom();
   } else {
@@ -1074,6 +1075,7 @@ std::vector<ObjectID> CoreWorker::PrepareTask(rpc::TaskSpec* spec, TaskSpecPtr* 
     std::lock_guard<std::mutex> lock(task_mu_);
     task_id = TaskID::ForNormalTask(job_id_, current_task_id_, ++task_index_);
     spec->set_parent_task_id(current_task_id_.Binary());
+    ApplyPlacementGroup(spec, captured_strategy_);
   }
   spec->set_task_id(task_id.Binary());
   spec->set_job_id(job_id_.Binary());
@@ -1185,6 +1187,7 @@ Status CoreWorker::CreateActor(rpc::TaskSpec* spec, bool get_if_exists, std::str
     std::lock_guard<std::mutex> lock(task_mu_);
     task_id = TaskID::ForNormalTask(job_id_, current_task_id_, ++task_index_);
     spec->set_parent_task_id(current_task_id_.Binary());
+    ApplyPlacementGroup(spec, captured_strategy_);
   }
   // The creating process is part of the seed: a restarted parent actor runs its constructor
   // again with the same task ids, and its children must be new actors, not the dead ones.
@@ -1399,6 +1402,7 @@ void CoreWorker::BeginTask(const rpc::TaskSpec& spec, std::vector<ObjectData>* a
   {
     std::lock_guard<std::mutex> lock(task_mu_);
     current_task_id_ = TaskID::FromBinary(spec.task_id());
+    if (spec.type() != rpc::ACTOR_TASK) captured_strategy_ = CapturedStrategy(spec.scheduling_strategy());
     task_index_ = 0;
     put_index_ = 0;
     if (!spec.namespace_().empty()) namespace_ = spec.namespace_();

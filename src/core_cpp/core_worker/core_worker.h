@@ -22,6 +22,7 @@
 #include "core_worker/generator_tracker.h"
 #include "core_worker/memory_store.h"
 #include "core_worker/normal_task_submitter.h"
+#include "core_worker/placement_group_client.h"
 #include "core_worker/object_data.h"
 #include "core_worker/reference_counter.h"
 #include "core_worker/task_manager.h"
@@ -165,6 +166,9 @@ class CoreWorker {
   Status KillActor(const std::string& actor_id, bool no_restart, bool graceful = false,
                    rpc::ActorTableData::DeathCause cause = rpc::ActorTableData::KILLED);
   const ActorID& current_actor_id() const { return actor_id_; }
+
+  // ---- placement groups (placement_group_client.h) ----
+  PlacementGroupClient* placement_groups() { return placement_groups_.get(); }
 
   // ---- cluster ----
   Status KvPut(const std::string& ns, const std::string& key, const std::string& value,
@@ -315,6 +319,7 @@ class CoreWorker {
   rpc::LocalRpc local_rpc_;
   std::unique_ptr<TaskPusher> pusher_;
   std::unique_ptr<rpc::GcsService::Stub> gcs_;
+  std::unique_ptr<PlacementGroupClient> placement_groups_;
   // The submitters' seams to raylets' leases and the GCS's actor states (over gRPC).
   std::unique_ptr<GrpcLeaseClient> lease_client_;
   std::unique_ptr<GrpcActorStateSource> actor_states_;
@@ -338,6 +343,9 @@ class CoreWorker {
 
   mutable std::mutex task_mu_;
   TaskID current_task_id_;
+  // The running task's placement group when it captures child tasks (an actor's, from its
+  // creation task, for all its calls); DEFAULT otherwise.
+  rpc::SchedulingStrategy captured_strategy_;
   uint64_t task_index_ = 0;
   uint32_t put_index_ = 0;
   std::mutex watch_mu_;
@@ -350,3 +358,8 @@ class CoreWorker {
 };
 
 }  // namespace colony
+
+namespace colony::binding {
+// For bindings that declare CoreWorker without its members.
+inline PlacementGroupClient* PlacementGroupsOf(CoreWorker* cw) { return cw->placement_groups(); }
+}  // namespace colony::binding

@@ -2,8 +2,10 @@
 // nested messages conveniently.
 #pragma once
 
+#include <cstdio>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "common.pb.h"
 #include "common/id.h"
@@ -25,20 +27,108 @@ inline void SetTaskResource(rpc::TaskSpec* spec, const std::string& name, double
   (*spec->mutable_resources())[name] = amount;
 }
 
-// kind: rpc::SchedulingStrategy::Kind; node_id_hex: NODE_AFFINITY's node (32 hex digits),
-// or for NODE_LABEL the hex of a serialized SchedulingStrategy holding only its label
-// matches (the bindings build it; see colony.util.scheduling_strategies).
+// kind: rpc::SchedulingStrategy::Kind; node_id_hex: NODE_AFFINITY's node (32 hex digits).
+// The bindings add a NODE_LABEL strategy's conditions with AddLabelMatch and a
+// PLACEMENT_GROUP strategy's group with SetPlacementGroupStrategy (see
+// colony.util.scheduling_strategies), so no language hand-encodes protobuf.
 inline void SetSchedulingStrategy(rpc::TaskSpec* spec, int kind, const std::string& node_id_hex,
                                   bool soft) {
   auto* strategy = spec->mutable_scheduling_strategy();
-  if (kind == rpc::SchedulingStrategy::NODE_LABEL) {
-    strategy->ParseFromString(HexToBytes(node_id_hex));
-    strategy->set_kind(rpc::SchedulingStrategy::NODE_LABEL);
-    return;
-  }
   strategy->set_kind(static_cast<rpc::SchedulingStrategy::Kind>(kind));
   if (!node_id_hex.empty()) strategy->set_node_id(HexToBytes(node_id_hex));
   strategy->set_soft(soft);
+}
+
+// One condition of a NODE_LABEL strategy; op: rpc::LabelMatch::Op.
+inline void AddLabelMatch(rpc::TaskSpec* spec, bool hard, const std::string& key, int op,
+                          const std::vector<std::string>& values) {
+  auto* strategy = spec->mutable_scheduling_strategy();
+  rpc::LabelMatch* match = hard ? strategy->add_hard_labels() : strategy->add_soft_labels();
+  match->set_key(key);
+  match->set_op(static_cast<rpc::LabelMatch::Op>(op));
+  for (const std::string& value : values) match->add_values(value);
+}
+
+// Runs the task in bundle `bundle_index` (-1: any) of the group; the core worker rewrites
+// its resources to the bundle's when it is submitted.
+inline void SetPlacementGroupStrategy(rpc::TaskSpec* spec, const std::string& pg_id_hex,
+                                      int bundle_index, bool capture_child_tasks) {
+  auto* strategy = spec->mutable_scheduling_strategy();
+  strategy->set_kind(rpc::SchedulingStrategy::PLACEMENT_GROUP);
+  strategy->set_placement_group_id(HexToBytes(pg_id_hex));
+  strategy->set_bundle_index(bundle_index);
+  strategy->set_capture_child_tasks(capture_child_tasks);
+}
+
+// A placement group to create: strategy is rpc::PlacementGroupTableData::Strategy.
+inline rpc::PlacementGroupTableData MakePlacementGroup(
+    const std::string& pg_id_hex, const std::string& name, const std::string& ns, int strategy,
+    bool detached, const std::string& creator_job_id,
+    const std::vector<std::map<std::string, double>>& bundles) {
+  rpc::PlacementGroupTableData group;
+  group.set_placement_group_id(HexToBytes(pg_id_hex));
+  group.set_name(name);
+  group.set_namespace_(ns);
+  group.set_strategy(static_cast<rpc::PlacementGroupTableData::Strategy>(strategy));
+  group.set_detached(detached);
+  group.set_creator_job_id(creator_job_id);
+  for (size_t i = 0; i < bundles.size(); ++i) {
+    rpc::Bundle* bundle = group.add_bundles();
+    bundle->set_index(static_cast<int>(i));
+    for (const auto& [resource, amount] : bundles[i]) (*bundle->mutable_resources())[resource] = amount;
+  }
+  return group;
+}
+
+inline std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      snprintf(buf, sizeof(buf), "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+inline std::string HexOf(const std::string& binary) {
+  return BytesToHex(reinterpret_cast<const uint8_t*>(binary.data()), binary.size());
+}
+
+// A group's record as JSON for bindings: ids in hex, state and strategy by name.
+inline std::string PlacementGroupJson(const rpc::PlacementGroupTableData& group) {
+  std::string out = "{\"placement_group_id\": " + JsonString(HexOf(group.placement_group_id())) +
+                    ", \"name\": " + JsonString(group.name()) +
+                    ", \"namespace\": " + JsonString(group.namespace_()) +
+                    ", \"strategy\": " +
+                    JsonString(rpc::PlacementGroupTableData::Strategy_Name(group.strategy())) +
+                    ", \"state\": " +
+                    JsonString(rpc::PlacementGroupTableData::State_Name(group.state())) +
+                    ", \"detached\": " + (group.detached() ? "true" : "false") +
+                    ", \"creator_job_id\": " + JsonString(HexOf(group.creator_job_id())) +
+                    ", \"pending_reason\": " + JsonString(group.pending_reason()) +
+                    ", \"bundles\": [";
+  for (int i = 0; i < group.bundles_size(); ++i) {
+    const rpc::Bundle& bundle = group.bundles(i);
+    out += std::string(i ? ", " : "") + "{\"index\": " + std::to_string(bundle.index()) +
+           ", \"node_id\": " + JsonString(HexOf(bundle.node_id())) + ", \"resources\": {";
+    bool first = true;
+    std::map<std::string, double> sorted(bundle.resources().begin(), bundle.resources().end());
+    for (const auto& [name, amount] : sorted) {
+      char buf[64];
+      snprintf(buf, sizeof(buf), "%.17g", amount);
+      out += std::string(first ? "" : ", ") + JsonString(name) + ": " + buf;
+      first = false;
+    }
+    out += "}}";
+  }
+  return out + "]}";
 }
 
 inline void AddNestedRef(rpc::ObjectValue* value, const std::string& object_id,
