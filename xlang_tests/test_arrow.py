@@ -112,3 +112,15 @@ def test_java_gives_shared_tables_back_when_done(xlang_cluster):
     # Deleting a put object that a reader still maps is deferred to the reader's release:
     # the count comes back only once the Java task has let go of it.
     wait_for(lambda: store_objects() == baseline, timeout=10, what="the table freed")
+
+
+def test_arrow_data_inside_values_crosses_both_ways(xlang_cluster):
+    """A RecordBatch or Table nested in a list or dict crosses as XLANG extension type 4
+    (an Arrow IPC stream) and comes back from Java as a pyarrow Table."""
+    batch = pa.record_batch({"n": [1, 2, 3], "s": ["a", None, "c"]})
+    table = pa.concat_tables([pa.table({"x": [0.5]}), pa.table({"x": [1.5, 2.5]})])
+    rows, held = colony.get(java("rowsInList").remote([batch, table]))
+    assert rows == [3, 3]
+    first = held["first"]
+    assert isinstance(first, pa.Table)
+    assert first.to_pydict() == {"n": [1, 2, 3], "s": ["a", None, "c"]}

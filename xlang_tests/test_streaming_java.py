@@ -158,3 +158,19 @@ def test_java_generator_source_feeds_python_operators(mixed_cluster, tmp_path):
     job = ctx.execute("java-source")
     assert job.wait(120) == FINISHED, job.error
     assert sorted(read_file_sink(str(tmp_path))) == [2 * i for i in range(1000)]
+
+
+def test_arrow_batches_cross_to_a_java_operator(mixed_cluster, tmp_path):
+    """Records that are pyarrow RecordBatches cross to a Java operator as Arrow (XLANG
+    extension type 4) and arrive there as VectorSchemaRoots."""
+    import pyarrow as pa
+
+    ctx = StreamingContext(parallelism=1)
+    (ctx.from_collection(list(range(0, 1000, 10)))
+        .map(lambda start: pa.record_batch({"n": list(range(start, start + 10))}))
+        .map(java_operator("streamtest.ArrowRows"))
+        .sink(FileSink(str(tmp_path))))
+    job = ctx.execute("arrow")
+    assert job.wait(120) == FINISHED, job.error
+    got = sorted(tuple(r) for r in read_file_sink(str(tmp_path)))
+    assert got == [(s, sum(range(s, s + 10))) for s in range(0, 1000, 10)]

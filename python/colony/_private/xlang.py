@@ -1,4 +1,4 @@
-"""The XLANG value format: MessagePack plus three extension types (docs/xlang.md).
+"""The XLANG value format: MessagePack plus four extension types (docs/xlang.md).
 
 Values that cross between Python and Java use it: arguments of calls to the other language,
 return values for callers of the other language, and errors that cross.
@@ -11,6 +11,8 @@ through factories that the layer owning those classes registers with `set_decode
 
 from __future__ import annotations
 
+import sys
+
 import msgpack
 
 from colony import _core
@@ -18,6 +20,7 @@ from colony import _core
 EXT_BIG_INT = 1
 EXT_OBJECT_REF = 2
 EXT_ACTOR_HANDLE = 3
+EXT_ARROW = 4   # an Arrow IPC stream: a pyarrow Table or RecordBatch inside a value
 
 LANGUAGE_PYTHON = 0
 LANGUAGE_JAVA = 1
@@ -58,7 +61,25 @@ def _default(value):
         actor_id, language = handle
         return msgpack.ExtType(EXT_ACTOR_HANDLE, msgpack.packb(
             [actor_id, language], use_bin_type=True))
+    stream = _arrow_ipc(value)
+    if stream is not None:
+        return msgpack.ExtType(EXT_ARROW, stream)
     raise XlangTypeError(type(value))
+
+
+def _arrow_ipc(value):
+    """The Arrow IPC stream of a pyarrow Table or RecordBatch, else None (no pyarrow
+    imported means the value cannot be one)."""
+    pa = sys.modules.get("pyarrow")
+    if pa is None or not isinstance(value, (pa.Table, pa.RecordBatch)):
+        return None
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, value.schema) as writer:
+        if isinstance(value, pa.Table):
+            writer.write_table(value)
+        else:
+            writer.write_batch(value)
+    return sink.getvalue().to_pybytes()
 
 
 def dumps(value, purpose: str = "value", target: str = "JAVA") -> bytes:
@@ -69,8 +90,8 @@ def dumps(value, purpose: str = "value", target: str = "JAVA") -> bytes:
         bad = e.args[0]
         raise TypeError(f"cannot pass {purpose} to a {target} function: a value of type "
                         f"{bad.__module__}.{bad.__qualname__} has no cross-language (XLANG) "
-                        "form; use None, bool, int, float, str, bytes, list, dict, ObjectRef "
-                        "or an actor handle") from None
+                        "form; use None, bool, int, float, str, bytes, list, dict, ObjectRef, "
+                        "an actor handle or a pyarrow Table/RecordBatch") from None
     except (TypeError, ValueError, OverflowError) as e:
         raise TypeError(f"cannot pass {purpose} to a {target} function: {e}") from None
 
@@ -122,6 +143,13 @@ def _ext_hook(code: int, data: bytes):
         if _decode_actor_handle is None:
             _no_decoder("an actor handle")
         return _decode_actor_handle(actor_id, language)
+    if code == EXT_ARROW:
+        import pyarrow as pa
+        try:
+            return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+        except pa.ArrowInvalid as e:
+            raise ValueError(f"XLANG value holds an Arrow stream (extension type 4) that "
+                             f"cannot be read: {e}") from None
     raise ValueError(f"XLANG value has an unknown extension type {code}")
 
 

@@ -103,6 +103,21 @@ public class ArrowJob {
     return table;
   }
 
+  /**
+   * Arrow data inside an XLANG value (extension type 4): the rows of each root in {@code
+   * batches}, and a map holding the first root, which goes back to the caller.
+   */
+  public static List<Object> rowsInList(List<Object> batches) {
+    List<Object> rows = new ArrayList<>();
+    for (Object batch : batches) {
+      rows.add((long) ((VectorSchemaRoot) batch).getRowCount());
+    }
+    for (Object batch : batches.subList(1, batches.size())) {
+      ((VectorSchemaRoot) batch).close();
+    }
+    return List.of(rows, java.util.Map.of("first", batches.get(0)));
+  }
+
   /** A parameter type no Arrow value converts to. */
   public static int length(String text) {
     return text.length();

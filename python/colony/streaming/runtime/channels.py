@@ -37,7 +37,8 @@ def approx_size(record) -> int:
         return sum(approx_size(r) for r in record) + 8
     if isinstance(record, dict):
         return sum(approx_size(k) + approx_size(v) for k, v in record.items()) + 8
-    return 16
+    nbytes = getattr(record, "nbytes", None)   # Arrow batches and tables, numpy arrays
+    return nbytes + 64 if isinstance(nbytes, int) else 16
 
 
 class Credits:

@@ -6,6 +6,8 @@ import io.colony.api.ActorHandle;
 import io.colony.api.ObjectRef;
 import io.colony.api.exception.ColonyException;
 import io.colony.runtime.actor.ActorHandleImpl;
+import io.colony.runtime.arrow.ArrowIpcReader;
+import io.colony.runtime.arrow.ArrowIpcWriter;
 import io.colony.runtime.generated.Common.ActorTableData;
 import io.colony.runtime.generated.Common.Language;
 import io.colony.runtime.object.ObjectIds;
@@ -14,10 +16,12 @@ import io.colony.runtime.object.ReferenceTracker;
 import java.io.IOException;
 import java.lang.reflect.Array;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import org.msgpack.core.ExtensionTypeHeader;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessageFormat;
@@ -28,7 +32,7 @@ import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.ValueType;
 
 /**
- * The XLANG value format of {@code docs/xlang.md}: MessagePack plus three extension types, the
+ * The XLANG value format of {@code docs/xlang.md}: MessagePack plus four extension types, the
  * language-neutral form of values that cross between Python and Java.
  *
  * <table>
@@ -48,6 +52,8 @@ import org.msgpack.value.ValueType;
  *   <tr><td>ObjectRef</td><td>ext 2: [object ID bin, owner Address bin]</td><td>ObjectRef</td></tr>
  *   <tr><td>ActorHandle</td><td>ext 3: [actor ID bin, language int (0 Python, 1 Java)]</td>
  *       <td>ActorHandle</td></tr>
+ *   <tr><td>VectorSchemaRoot (its current batch)</td><td>ext 4: an Arrow IPC stream</td>
+ *       <td>VectorSchemaRoot, which the receiver closes</td></tr>
  * </table>
  *
  * <p>Refs met while encoding are the value's nested refs; refs and handles decoded are registered
@@ -60,6 +66,7 @@ public final class XlangCodec {
   public static final byte EXT_BIG_INT = 1;
   public static final byte EXT_OBJECT_REF = 2;
   public static final byte EXT_ACTOR_HANDLE = 3;
+  public static final byte EXT_ARROW = 4;
 
   /** Language numbers inside ext 3 (the proto {@code Language}). */
   public static final int LANGUAGE_PYTHON = 0;
@@ -204,10 +211,26 @@ public final class XlangCodec {
         writeRef((ObjectRefImpl<?>) value);
       } else if (value instanceof ActorHandleImpl) {
         writeActor((ActorHandleImpl<?>) value);
+      } else if (value instanceof VectorSchemaRoot) {
+        writeArrow((VectorSchemaRoot) value);
       } else if (value instanceof ObjectRef || value instanceof ActorHandle) {
         throw new NoForm(value, "it was not made by Colony: XLANG has no form for it");
       } else {
         throw new NoForm(value, "XLANG has no form for it");
+      }
+    }
+
+    private void writeArrow(VectorSchemaRoot root) throws IOException {
+      List<ByteBuffer> pieces = ArrowIpcWriter.write(root);
+      int length = 0;
+      for (ByteBuffer piece : pieces) {
+        length += piece.remaining();
+      }
+      packer.packExtensionTypeHeader(EXT_ARROW, length);
+      for (ByteBuffer piece : pieces) {
+        byte[] bytes = new byte[piece.remaining()];
+        piece.duplicate().get(bytes);
+        packer.writePayload(bytes);
       }
     }
 
@@ -344,11 +367,18 @@ public final class XlangCodec {
         return readRef(payload);
       case EXT_ACTOR_HANDLE:
         return readActor(payload);
+      case EXT_ARROW:
+        try {
+          return ArrowIpcReader.read(payload);
+        } catch (IllegalArgumentException e) {
+          throw new ColonyException(
+              "an XLANG Arrow value (extension type 4) is " + e.getMessage(), e);
+        }
       default:
         throw new ColonyException(
             "an XLANG value has an unknown MessagePack extension type "
                 + type
-                + " (known: 1 big integer, 2 object ref, 3 actor handle)");
+                + " (known: 1 big integer, 2 object ref, 3 actor handle, 4 Arrow stream)");
     }
   }
 
