@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config libgrpc++-dev libprotobuf-dev
               protobuf-compiler protobuf-compiler-grpc libgtest-dev openjdk-17-jdk-headless maven
-              stress-ng clang libclang-rt-14-dev libhiredis-dev redis-server)
+              stress-ng clang libclang-rt-14-dev libhiredis-dev redis-server
+              chromium chromium-driver)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -21,7 +22,8 @@ fi
 PYTHON=${PYTHON:-python3}
 echo "== pip: build and test dependencies"
 $PYTHON -m pip install -q --disable-pip-version-check "cython>=3.0" "scikit-build-core>=0.9" \
-  "cloudpickle>=2.0" "msgpack>=1.0" numpy pyarrow "pytest>=7" pytest-timeout cryptography import-linter grpcio redis
+  "cloudpickle>=2.0" "msgpack>=1.0" numpy pyarrow "pytest>=7" pytest-timeout cryptography import-linter grpcio redis \
+  prometheus-client selenium
 
 echo "== building colony (C++ core, binaries, Cython extension, C++ tests)"
 # Relative paths and no cwd in the hash: a fresh clone elsewhere reuses the cache.

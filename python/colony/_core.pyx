@@ -1091,6 +1091,34 @@ def read_node_log(str raylet_address, str token, str name, int64_t offset, uint6
     return <bytes>chunk.data, chunk.offset, chunk.size
 
 
+def node_stats(str raylet_address, str token, int64_t timeout_ms=10000):
+    """That raylet's GetNodeStats reply as a dict (protobuf JSON names: numWorkers, ...);
+    needs no connected driver (the node's metrics agent is not one)."""
+    cdef string c_address = raylet_address.encode()
+    cdef string c_token = token.encode()
+    cdef string out
+    cdef CStatus status
+    with nogil:
+        status = GetNodeStatsJson(c_address, c_token, timeout_ms, &out)
+    check(status)
+    import json
+    return json.loads(out.decode())
+
+
+def agent_kv_put(str gcs_address, str token, str ns, bytes key, bytes value,
+                 int64_t timeout_ms=10000):
+    """KvPut (overwrite) straight to the GCS, for agents that are not drivers."""
+    cdef string c_address = gcs_address.encode()
+    cdef string c_token = token.encode()
+    cdef string c_ns = ns.encode()
+    cdef string c_key = key
+    cdef string c_value = value
+    cdef CStatus status
+    with nogil:
+        status = GcsKvPut(c_address, c_token, c_ns, c_key, c_value, timeout_ms)
+    check(status)
+
+
 def actor_location(bytes actor_id):
     """(node id hex, worker id hex) of the actor's (last) worker, or None if unknown."""
     cdef CActorTableData data

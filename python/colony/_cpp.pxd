@@ -313,6 +313,12 @@ cdef extern from "core_worker/log_client.h" namespace "colony" nogil:
     CStatus ReadNodeLog(const string&, const string&, const string&, int64_t, uint64_t,
                         CNodeLogChunk*)
 
+# A raylet's GetNodeStats as JSON, for the node's metrics agent (docs/observability.md).
+cdef extern from "core_worker/agent_client.h" namespace "colony" nogil:
+    CStatus GetNodeStatsJson(const string&, const string&, int64_t, string*)
+    CStatus GcsKvPut(const string&, const string&, const string&, const string&, const string&,
+                     int64_t)
+
 cdef extern from "common.pb.h" namespace "colony::rpc" nogil:
     # Where an actor runs (its worker's address), for `colony logs --actor`.
     cdef cppclass CLogActorAddress "colony::rpc::Address":

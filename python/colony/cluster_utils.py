@@ -26,10 +26,28 @@ from colony._private import node as node_mod
 class ClusterNode:
     """One raylet (and, for the head, the GCS) that this process started."""
 
-    def __init__(self, processes: node_mod.NodeProcesses, node_id: str, is_head: bool):
+    def __init__(self, processes: node_mod.NodeProcesses, node_id: str, is_head: bool,
+                 metrics_agent: node_mod.NodeProcesses | None = None):
         self.processes = processes
         self.node_id = node_id
         self.is_head = is_head
+        # Kept apart from `processes`, whose last process is the raylet (raylet_pid, alive).
+        self.metrics_agent = metrics_agent
+
+    @property
+    def metrics_address(self) -> str:
+        """HOST:PORT of the node's metrics agent (GET /metrics), or "" if it has none."""
+        return self.metrics_agent.metrics_address if self.metrics_agent else ""
+
+    def stop_metrics_agent(self, kill: bool = False) -> None:
+        if self.metrics_agent is None:
+            return
+        if kill:
+            for proc in self.metrics_agent.procs:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+        self.metrics_agent.stop()
 
     @property
     def raylet_address(self) -> str:
@@ -58,13 +76,14 @@ class Cluster:
                  node_ip: str = "127.0.0.1", scheduler_spread_threshold: float | None = None,
                  gcs_storage: str | None = None, scarce_resources: list | None = None,
                  scheduler_real_usage: bool = False,
-                 memory_pressure_threshold: float | None = None):
+                 memory_pressure_threshold: float | None = None, metrics_agents: bool = True):
         """`health_check_timeout_ms`: how long the GCS waits for a silent node before
         declaring it dead (5000). `scheduler_spread_threshold`: the utilisation up to which
         the default policy packs work onto the submitting node (0.5). `scarce_resources`:
         resource names, besides GPU, that work not asking for them keeps off (docs/scheduling.md). `gcs_storage`: the
         GCS's tables in memory (default) or at "redis://HOST:PORT[/DB]", so that
-        restart_gcs() finds them again."""
+        restart_gcs() finds them again. `metrics_agents`: start each node's metrics agent
+        (docs/observability.md), as `colony start` does."""
         if scheduler_spread_threshold is not None and not 0 <= scheduler_spread_threshold <= 1:
             raise ValueError(f"scheduler_spread_threshold must be between 0 and 1, "
                              f"got {scheduler_spread_threshold!r}")
@@ -78,6 +97,7 @@ class Cluster:
         self._node_ip = node_ip
         self._health_check_timeout_ms = health_check_timeout_ms
         self._gcs_storage = gcs_storage
+        self._metrics_agents = metrics_agents
         self.head_node: ClusterNode | None = None
         self.worker_nodes: list[ClusterNode] = []
         self.gcs_address = ""
@@ -124,7 +144,19 @@ class Cluster:
         except Exception:
             processes.stop()
             raise
-        node = ClusterNode(processes, node_id, is_head)
+        agent = None
+        if self._metrics_agents:
+            agent = node_mod.NodeProcesses(session_dir=processes.session_dir, token=self._token,
+                                           gcs_address=self.gcs_address,
+                                           node_ip=processes.node_ip, netns=_netns,
+                                           tls=processes.tls)
+            try:
+                agent.start_metrics_agent()
+            except Exception:
+                agent.stop()
+                processes.stop()
+                raise
+        node = ClusterNode(processes, node_id, is_head, agent)
         if is_head:
             self.head_node = node
         else:
@@ -160,6 +192,7 @@ class Cluster:
             raise ValueError("remove_node cannot remove the head node; use shutdown()")
         if node not in self.worker_nodes:
             raise ValueError(f"{node!r} is not a node of this cluster")
+        node.stop_metrics_agent(kill=not allow_graceful)
         if allow_graceful:
             node.processes.stop()
         else:
@@ -224,9 +257,11 @@ class Cluster:
             self._dashboard = None
             self.dashboard_address = ""
         for node in list(self.worker_nodes):
+            node.stop_metrics_agent()
             node.processes.stop()
         self.worker_nodes.clear()
         if self.head_node is not None:
+            self.head_node.stop_metrics_agent()
             self.head_node.processes.stop()
             self.head_node = None
 

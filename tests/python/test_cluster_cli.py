@@ -97,13 +97,22 @@ def test_head_worker_status_driver_and_stop(cli, cpus):
     gcs, head_out = _start_head(cli, *head_flags, "--resources", '{"head_res": 1}')
     assert "colony start --address " + gcs in head_out.stdout
     info = cli.info()
-    assert info["gcs_address"] == gcs and len(info["pids"]) == 3  # GCS, raylet, dashboard
+    # GCS, raylet, metrics agent, dashboard
+    assert info["gcs_address"] == gcs and len(info["pids"]) == 4
     assert all(pid_alive(p) for p in info["pids"])
+    head_metrics = re.search(r"Node metrics: +http://(\S+)/metrics", head_out.stdout).group(1)
+    config = re.search(r"Prometheus config: +(\S+)", head_out.stdout).group(1)
 
     proc = cli.run("start", "--address", gcs, *worker_flags, "--resources", '{"worker_res": 2}')
     assert proc.returncode == 0, proc.stderr + proc.stdout
     info = cli.info()
-    assert len(info["pids"]) == 4 and all(pid_alive(p) for p in info["pids"])
+    assert len(info["pids"]) == 6 and all(pid_alive(p) for p in info["pids"])
+    worker_metrics = re.search(r"Node metrics: +http://(\S+)/metrics", proc.stdout).group(1)
+    # The dashboard adds the joined node's agent to the head's scrape targets.
+    targets = os.path.join(os.path.dirname(config), "targets.json")
+    wait_for(lambda: sorted(t for g in json.load(open(targets)) for t in g["targets"])
+             == sorted([head_metrics, worker_metrics]), timeout=60, interval=0.5,
+             what="both nodes' metrics agents in the scrape config")
 
     status = cli.run("status")
     assert status.returncode == 0, status.stderr
@@ -148,7 +157,7 @@ def test_head_worker_status_driver_and_stop(cli, cpus):
 
     stop = cli.run("stop")
     assert stop.returncode == 0, stop.stderr
-    assert "stopped 4 process(es)" in stop.stdout  # with the dashboard
+    assert "stopped 6 process(es)" in stop.stdout  # with the dashboard and metrics agents
     assert wait_pids_gone(pids + worker_pids) == []
     assert pids_with_cmdline(cli.tmp) == []
     assert cli.info() is None  # cluster file removed

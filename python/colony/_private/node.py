@@ -175,6 +175,7 @@ class NodeProcesses:
     # {"ca", "cert", "key"} file paths: gRPC over TLS (colony/_private/tls.py).
     tls: dict | None = None
     dashboard_address: str = ""
+    metrics_address: str = ""  # the node's metrics agent, HOST:PORT
 
     def start_gcs(self, port: int = 0, die_with_parent: bool = True,
                   health_check_timeout_ms: int | None = None,
@@ -248,6 +249,18 @@ class NodeProcesses:
                            die_with_parent)
         self.dashboard_address = f"{self.node_ip}:{port}"
         return self.dashboard_address
+
+    def start_metrics_agent(self, port: int = 0, die_with_parent: bool = True,
+                            raylet_name: str = "raylet") -> str:
+        """Starts the node's metrics agent (`python -m colony.metrics_agent`,
+        docs/observability.md) after its raylet; returns its HOST:PORT."""
+        args = ["--gcs-address", self.gcs_address, "--node-ip", self.node_ip,
+                "--raylet-port-file", os.path.join(self.session_dir, f"{raylet_name}.port"),
+                "--port", str(int(port))]
+        port = self._start([sys.executable, "-m", "colony.metrics_agent"], "metrics_agent", args,
+                           die_with_parent)
+        self.metrics_address = f"{self.node_ip}:{port}"
+        return self.metrics_address
 
     def _start(self, binary, name: str, args: list, die_with_parent: bool) -> int:
         """`binary`: a file of bin_dir(), or a whole command line prefix (a list)."""

@@ -256,6 +256,15 @@ def _children_of(spec: dict, node: node_mod.NodeProcesses, policy_args: dict) ->
         "raylet",
         lambda restart: launched(lambda: node.start_raylet(die_with_parent=True, **raylet_args)),
         RestartPolicy(**policy_args), True, os.path.join(logs, "raylet.log")))
+    if spec.get("metrics_agent") is not None:
+        agent_args = dict(spec["metrics_agent"])
+
+        def start_metrics_agent(restart: bool):
+            if restart:  # the same port: the scrape config names it
+                agent_args["port"] = int(node.metrics_address.rsplit(":", 1)[1])
+            return launched(lambda: node.start_metrics_agent(die_with_parent=True, **agent_args))
+        children.append(Child("metrics_agent", start_metrics_agent, RestartPolicy(**policy_args),
+                              False, os.path.join(logs, "metrics_agent.log")))
     if spec.get("dashboard") is not None:
         dash_args = dict(spec["dashboard"])
 
@@ -371,7 +380,8 @@ def main(argv=None) -> int:
     sup = Supervisor(node.session_dir, _children_of(spec, node, policy_args),
                      lambda: {"gcs_address": node.gcs_address,
                               "raylet_address": node.raylet_address,
-                              "dashboard_address": node.dashboard_address},
+                              "dashboard_address": node.dashboard_address,
+                              "metrics_address": node.metrics_address},
                      stop_grace=spec.get("stop_grace", 5.0))
     signal.signal(signal.SIGTERM, sup.request_stop)
     signal.signal(signal.SIGINT, sup.request_stop)

@@ -14,6 +14,7 @@ import threading
 from colony import _core
 from colony import exceptions
 from colony._private import log_printer
+from colony._private import metrics_reporter
 from colony._private import node as node_mod
 from colony._private import tls
 from colony._private import serialization
@@ -105,6 +106,7 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
         state.mode = "driver"
         state.gcs_address = gcs_address
         state.token = token  # for tools reading node logs (log_reader)
+        metrics_reporter.set_token(token)  # user metrics of a driver
         if log_to_driver:  # what this job's tasks and actors print, on this terminal
             log_printer.start(gcs_address, token, _core.context()["job_id"])
         _end_submitted_driver_on_sigterm()

@@ -13,16 +13,23 @@ import errno
 import logging
 import os
 import signal
+import ssl
 import sys
 import threading
 
 import colony
+from colony import _core
 from colony._private import node as node_mod
 from colony.dashboard.http_server import JobApiServer
 from colony.dashboard.job_agent import JobAgent
 from colony.dashboard.job_manager import JobManager
 from colony.dashboard.kv_store import GcsKeyValueStore
 from colony.dashboard.packages import PackageStore
+from colony.dashboard.cluster_metrics import (AgentDirectory, ClusterMetrics, MetricsHistory,
+                                              Sampler)
+from colony.dashboard.cluster_state import ClusterState
+from colony.dashboard.scrape_targets import ScrapeTargets, cluster_families
+from colony.dashboard.ui_routes import DashboardUi
 
 DEFAULT_PORT = 8265
 NAMESPACE = "_colony_dashboard"
@@ -39,18 +46,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--session-dir", required=True)
     p.add_argument("--stop-grace", type=float, default=5.0,
                    help="seconds a stopped job's driver gets between SIGTERM and SIGKILL")
+    p.add_argument("--sample-period", type=float,
+                   default=float(os.environ.get("COLONY_DASHBOARD_SAMPLE_S", "10")),
+                   help="seconds between the samples of the cluster's metrics kept for the "
+                        "charts (an hour of them)")
     return p
 
 
-def _bind(args, token, jobs, packages, tls) -> JobApiServer:
+def _bind(args, token, jobs, packages, tls, ui) -> JobApiServer:
     try:
-        return JobApiServer((args.node_ip, args.port), token, jobs, packages, tls)
+        return JobApiServer((args.node_ip, args.port), token, jobs, packages, tls, ui)
     except OSError as e:
         if e.errno != errno.EADDRINUSE or not args.port_fallback:
             raise RuntimeError(f"the dashboard cannot listen on {args.node_ip}:{args.port}: "
                                f"{e.strerror} (choose another with --dashboard-port)") from None
         logging.warning("port %d is taken; listening on a free port instead", args.port)
-        return JobApiServer((args.node_ip, 0), token, jobs, packages, tls)
+        return JobApiServer((args.node_ip, 0), token, jobs, packages, tls, ui)
 
 
 def main(argv=None) -> int:
@@ -79,7 +90,15 @@ def _serve(args) -> int:
     agent = JobAgent(os.path.join(args.session_dir, "logs"), packages, driver_env,
                      default_cwd=os.getcwd(), stop_grace_s=args.stop_grace)
     jobs = JobManager(store, agent)
-    server = _bind(args, token, jobs, packages, tls)
+    state = ClusterState(jobs, token)
+    ca = os.environ.get("COLONY_TLS_CA")
+    metrics = ClusterMetrics(AgentDirectory(_core.kv_keys, _core.kv_get, _core.nodes), token,
+                             lambda: cluster_families(state),
+                             ssl.create_default_context(cafile=ca) if ca else None)
+    history = MetricsHistory(max_points=max(1, int(3600 / max(args.sample_period, 0.1))))
+    targets = ScrapeTargets(args.session_dir, token, ca)
+    sampler = Sampler(metrics, history, args.sample_period, targets.update).start()
+    server = _bind(args, token, jobs, packages, tls, DashboardUi(state, metrics, history))
 
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -92,6 +111,7 @@ def _serve(args) -> int:
         pass
     logging.info("stopping: ending the jobs this node runs")
     agent.stop_all()
+    sampler.stop()
     server.shutdown()
     colony.shutdown()
     return 0

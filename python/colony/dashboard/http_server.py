@@ -15,6 +15,10 @@ a TLS cluster the server speaks HTTPS with the node's certificate. Routes:
     DELETE /api/jobs/<id>                  {"deleted": true}
     GET    /api/jobs/<id>/logs?offset=N&wait=S   the driver's output from byte N; headers
                                             X-Colony-Next-Offset and X-Colony-Job-Status
+
+and the dashboard's pages, /metrics and their JSON (colony/dashboard/ui_routes.py). A
+browser, which cannot send the header, logs in once at /?token=<token>: the answer sets an
+HttpOnly cookie holding the token, checked the same way.
 """
 
 from __future__ import annotations
@@ -25,13 +29,20 @@ import logging
 import re
 import ssl
 import urllib.parse
+from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from colony._private import runtime_env
 from colony.dashboard.job_manager import JobError, JobManager
 from colony.dashboard.packages import PackageStore
+from colony.dashboard import ui_routes
 
 API_VERSION = "1"
+COOKIE = "colony_token"
+_LOGIN_PAGE = b"""<!doctype html><html><head><meta charset="utf-8"><title>Colony dashboard</title>
+</head><body><h1>Colony dashboard</h1><p id="login-needed">This page needs the cluster token.
+Open <code>/?token=&lt;token&gt;</code> once (<code>colony token</code> on the head prints it);
+the browser then keeps it in a cookie for this server.</p></body></html>"""
 MAX_JSON_BODY = 1 << 20
 log = logging.getLogger("colony.dashboard")
 
@@ -41,11 +52,13 @@ class JobApiServer(ThreadingHTTPServer):
     allow_reuse_address = False  # a second dashboard on a busy port must fail, not share it
 
     def __init__(self, address: tuple, token: str, jobs: JobManager, packages: PackageStore,
-                 tls: dict | None = None):
+                 tls: dict | None = None, ui: "ui_routes.DashboardUi | None" = None):
         super().__init__(address, _Handler)
         self.token = token.encode()
         self.jobs = jobs
         self.packages = packages
+        self.ui = ui  # the pages and /metrics (None: the job API alone)
+        self.tls = bool(tls)
         if tls:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(tls["cert"], tls["key"])
@@ -65,16 +78,46 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ plumbing
 
+    def _token_matches(self, value: str) -> bool:
+        return hmac.compare_digest(value.strip().encode(), self.server.token)
+
+    def _cookie_token(self) -> str | None:
+        try:
+            morsel = SimpleCookie(self.headers.get("Cookie", "")).get(COOKIE)
+        except CookieError:
+            return None
+        return morsel.value if morsel is not None else None
+
     def _authorized(self) -> bool:
         given = self.headers.get("Authorization", "")
         scheme, _, value = given.partition(" ")
-        ok = scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(),
-                                                                self.server.token)
+        ok = scheme.lower() == "bearer" and self._token_matches(value)
+        if not ok and not given:
+            cookie = self._cookie_token()
+            ok = cookie is not None and self._token_matches(cookie)
         if not ok:
             self._drain()
-            self._json(401, {"error": "missing or wrong cluster token (send "
-                                      "'Authorization: Bearer <token>')"})
+            if "text/html" in self.headers.get("Accept", ""):
+                self._send(401, _LOGIN_PAGE, "text/html; charset=utf-8")
+            else:
+                self._json(401, {"error": "missing or wrong cluster token (send "
+                                          "'Authorization: Bearer <token>')"})
         return ok
+
+    def _login(self, url) -> bool:
+        """GET /?token=T with the right token: sets the cookie and sends the browser to /
+        (so the token leaves the address bar and history)."""
+        given = urllib.parse.parse_qs(url.query).get("token")
+        if self.command != "GET" or url.path not in ("", "/") or not given:
+            return False
+        if not self._token_matches(given[0]):
+            self._send(401, _LOGIN_PAGE, "text/html; charset=utf-8")
+            return True
+        secure = "; Secure" if self.server.tls else ""
+        self._send(303, b"", "text/plain",
+                   {"Location": "/", "Set-Cookie": f"{COOKIE}={given[0].strip()}; Path=/; "
+                                                   f"HttpOnly; SameSite=Strict{secure}"})
+        return True
 
     def _drain(self) -> None:
         length = self._length()
@@ -119,9 +162,9 @@ class _Handler(BaseHTTPRequestHandler):
             raise JobError(f"request body is not valid JSON: {e}") from None
 
     def _route(self, method: str) -> None:
-        if not self._authorized():
-            return
         url = urllib.parse.urlsplit(self.path)
+        if self._login(url) or not self._authorized():
+            return
         query = urllib.parse.parse_qs(url.query)
         path = url.path.rstrip("/")
         try:
@@ -226,4 +269,5 @@ _ROUTES = [
     (rf"/api/jobs/{_ID}", "DELETE", _Handler._delete),
     (rf"/api/jobs/{_ID}/stop", "POST", _Handler._stop),
     (rf"/api/jobs/{_ID}/logs", "GET", _Handler._logs),
+    *ui_routes.ROUTES,
 ]

@@ -101,6 +101,9 @@ def _parser() -> argparse.ArgumentParser:
                             "is taken)")
     start.add_argument("--no-dashboard", action="store_true",
                        help="do not start the head's web process (no job API)")
+    start.add_argument("--metrics-port", type=int, default=0,
+                       help="port of the node's metrics agent (Prometheus /metrics; default: "
+                            "any free port, listed in the head's scrape config)")
     start.add_argument("--max-restarts", type=_non_negative_int, default=5,
                        help="the supervisor restarts a crashed GCS, raylet or dashboard at most "
                             "this many times within --restart-window, then gives up (default 5)")
@@ -149,6 +152,7 @@ def _start(args) -> int:
     node.gcs_address = state["gcs_address"]
     node.raylet_address = state["raylet_address"]
     node.dashboard_address = state.get("dashboard_address", "")
+    node.metrics_address = state.get("metrics_address", "")
     if args.head:
         info["gcs_address"] = node.gcs_address
     if node.dashboard_address:
@@ -159,6 +163,9 @@ def _start(args) -> int:
     node_mod.write_cluster_file(info)
     print(f"Colony node started (raylet at {node.raylet_address})"
           f"{', TLS with CA ' + node.tls['ca'] if node.tls else ''}.")
+    if node.metrics_address:
+        print(f"Node metrics:            {'https' if node.tls else 'http'}://"
+              f"{node.metrics_address}/metrics (Authorization: Bearer <token>)")
     if args.head:
         # The token itself is not printed (terminals, CI logs and scrollback are not
         # private): it stays in the 0600 cluster file, and `colony token` prints it on demand.
@@ -171,8 +178,16 @@ def _start(args) -> int:
               f"                         COLONY_CLUSTER_TOKEN=<token> and "
               f"colony.init(address=\"{node.gcs_address}\")")
         if node.dashboard_address:
+            scheme = "https" if node.tls else "http"
             print(f"Job API:                 colony job submit --address "
-                  f"{node.dashboard_address} -- python my_job.py")
+                  f"{node.dashboard_address} -- python my_job.py\n"
+                  f"Dashboard:               {scheme}://{node.dashboard_address}/?token=<token> "
+                  f"(cluster metrics at /metrics)")
+        if node.metrics_address:
+            from colony._private import prometheus_config
+            path = prometheus_config.write(node.session_dir, [node.metrics_address], token,
+                                           (node.tls or {}).get("ca"))
+            print(f"Prometheus config:       {path}")
     return 0
 
 
@@ -182,6 +197,7 @@ def _supervisor_spec(args, node) -> dict:
             "gcs_address": node.gcs_address, "tls": node.tls,
             "max_restarts": args.max_restarts, "restart_window": args.restart_window,
             "gcs": None, "dashboard": None,
+            "metrics_agent": {"port": args.metrics_port},
             "raylet": {"num_cpus": args.num_cpus, "num_gpus": args.num_gpus,
                        "resources": args.resources, "memory": args.memory,
                        "object_store_memory": args.object_store_memory, "labels": args.labels,

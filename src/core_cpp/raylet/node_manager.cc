@@ -150,6 +150,13 @@ void NodeManager::HandleGetNodeStats(const rpc::GetNodeStatsRequest&,
   rpc::ResourcesToProto(leases_->available(), reply->mutable_resources_available());
   rpc::ResourcesToProto(leases_->total(), reply->mutable_resources_total());
   for (int32_t pid : pool_->worker_pids()) reply->add_worker_pids(pid);
+  reply->set_num_queued_leases(static_cast<int32_t>(leases_->num_queued()));
+  reply->set_num_leases_waiting_for_worker(static_cast<int32_t>(leases_->num_waiting_for_worker()));
+  reply->set_num_granted_leases(static_cast<int32_t>(leases_->num_leases()));
+  reply->set_num_drivers(static_cast<int32_t>(drivers_.size()));
+  reply->set_num_starting_workers(pool_->num_starting());
+  if (store_stats_) store_stats_(reply->mutable_object_store());
+  reply->set_node_id(node_id_.Binary());
   send(Status::OK());
 }
 

@@ -50,6 +50,9 @@ class NodeManager {
   size_t num_drivers() const { return drivers_.size(); }
   // Workers learn the node's object store from their registration reply.
   void SetObjectStoreSocket(std::string path) { plasma_socket_ = std::move(path); }
+  // GetNodeStats asks this for the object store's figures (the store lives beside us).
+  using StoreStatsSource = std::function<void(rpc::ObjectStoreStats*)>;
+  void SetStoreStatsSource(StoreStatsSource source) { store_stats_ = std::move(source); }
 
  private:
   struct Driver {
@@ -65,6 +68,7 @@ class NodeManager {
   std::unordered_map<WorkerID, Driver> drivers_;
   WorkerPool::ExitCallback on_driver_exit_;
   std::string plasma_socket_;
+  StoreStatsSource store_stats_;
 };
 
 }  // namespace colony::raylet

@@ -137,6 +137,19 @@ Status Raylet::StartObjectStore() {
   COLONY_RETURN_IF_ERROR(object_store_->Start());
   COLONY_RETURN_IF_ERROR(object_manager_.Start(object_store_.get()));
   node_manager_.SetObjectStoreSocket(object_store_->socket_path());
+  // Stats() takes the store's lock, which is held only for short table operations.
+  node_manager_.SetStoreStatsSource([store = object_store_.get()](rpc::ObjectStoreStats* out) {
+    plasma::StoreStats s = store->Stats();
+    out->set_capacity_bytes(s.capacity);
+    out->set_used_bytes(s.used_bytes);
+    out->set_num_objects(s.num_objects);
+    out->set_num_spilled(s.num_spilled);
+    out->set_spilled_bytes(s.spilled_bytes);
+    out->set_num_clients(s.num_clients);
+    out->set_total_evicted(s.total_evicted);
+    out->set_total_spilled(s.total_spilled);
+    out->set_total_restored(s.total_restored);
+  });
   return Status::OK();
 }
 

@@ -94,6 +94,7 @@ class WorkerPool : public WorkerSource {
 
   size_t num_workers() const { return workers_.size(); }
   size_t num_idle() const;
+  int num_starting() const { return num_starting_; }
   size_t num_leased() const;
   std::vector<int32_t> worker_pids() const;
 

@@ -98,6 +98,8 @@ class LeaseManager {
   // Requests queued or holding resources while a worker starts.
   size_t num_pending() const { return queue_.size() + waiting_for_worker_.size(); }
   size_t num_leases() const { return leases_.size(); }
+  size_t num_queued() const { return queue_.size(); }
+  size_t num_waiting_for_worker() const { return waiting_for_worker_.size(); }
 
  private:
   struct Pending {
