@@ -93,6 +93,7 @@ class ClusterState:
         counts: dict = {}
         for t in tasks:
             counts[str(t.get("state"))] = counts.get(str(t.get("state")), 0) + 1
+        tasks.sort(key=lambda t: t.get("creation_time_ms") or 0)  # the most recent first
         return {"source": "state", "counts": counts, "tasks": tasks[-limit:][::-1]}
 
     # ---- logs

@@ -83,7 +83,8 @@ async function showJobs() {
     body.append(el("tr", { "data-job-id": id },
       el("td", { class: "mono" }, id), el("td", { class: `status status-${status}` }, status),
       el("td", { class: "mono" }, j.entrypoint || ""), el("td", { class: "mono" }, j.driver_job_id || (j.kind === "driver" ? j.job_id : "")),
-      el("td", {}, fmtTime(j.start_time)), el("td", {}, fmtTime(j.end_time)), el("td", {}, j.message || "")));
+      el("td", {}, fmtTime(j.start_time ?? j.start_time_ms)), el("td", {}, fmtTime(j.end_time ?? j.end_time_ms)),
+      el("td", {}, j.message || "")));
   }
 }
 
