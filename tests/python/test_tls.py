@@ -16,10 +16,11 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import urllib.request
 
 import pytest
 
-from colony_testutil import pid_alive, pids_with_cmdline, subprocess_env, wait_pids_gone
+from colony_testutil import pid_alive, pids_with_cmdline, subprocess_env, wait_for, wait_pids_gone
 
 pytest.importorskip("cryptography")
 from cryptography import x509  # noqa: E402
@@ -130,7 +131,9 @@ def test_two_node_cluster_over_tls(cli):
     join = cli.run("start", "--address", gcs, "--tls", "--num-cpus", "1",
                    "--resources", '{"worker_res": 1}')
     assert join.returncode == 0, join.stderr + join.stdout
-    assert len(cli.info()["pids"]) == 4  # GCS, raylet, dashboard; raylet
+    # GCS, raylet, metrics agent, dashboard; raylet, metrics agent
+    assert len(cli.info()["pids"]) == 6
+    worker_metrics = re.search(r"Node metrics: +https://(\S+)/metrics", join.stdout).group(1)
 
     # The GCS speaks TLS only: a plaintext HTTP/2 client gets no SETTINGS frame; a TLS client
     # that trusts the cluster CA completes the handshake and names the GCS by its IP.
@@ -147,6 +150,8 @@ def test_two_node_cluster_over_tls(cli):
             return colony.get_runtime_context().get_node_id(), len(blob)
         @colony.remote
         def big():
+            from colony.util.metrics import Counter
+            Counter("tls_bigs", "big returns made").inc()
             return b"x" * (4 << 20)
         @colony.remote
         class Counter:
@@ -161,6 +166,20 @@ def test_two_node_cluster_over_tls(cli):
         far = colony.get(big.options(resources={"worker_res": 1}).remote(), timeout=60)
         counter = Counter.options(resources={"worker_res": 1}).remote()
         total = colony.get([counter.add.remote(i) for i in range(5)], timeout=60)[-1]
+        # big's worker reports its metric within about a second; the job's workers die with
+        # the driver, so wait for it at the worker node's agent (HTTPS, found in the GCS KV).
+        import ssl, time, urllib.request
+        from colony import _core
+        from colony._private import worker as worker_mod
+        agent = json.loads(_core.kv_get("metrics_agents", worker[0].encode()))["address"]
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(
+            context=ssl.create_default_context(cafile=os.environ["COLONY_TLS_CA"])))
+        req = urllib.request.Request(f"https://{agent}/metrics",
+                                     headers={"Authorization": "Bearer " + worker_mod.state.token})
+        deadline = time.monotonic() + 60
+        while "tls_bigs_total{" not in opener.open(req, timeout=10).read().decode():
+            assert time.monotonic() < deadline, "the task's metric never reached its agent"
+            time.sleep(0.2)
         print(json.dumps({"nodes": len([n for n in colony.nodes() if n["Alive"]]),
                           "head": head, "worker": worker, "far": len(far), "total": total,
                           "tls_ca": os.environ.get("COLONY_TLS_CA")}))
@@ -172,6 +191,16 @@ def test_two_node_cluster_over_tls(cli):
     assert out["head"][0] != out["worker"][0]
     assert out["head"][1] == out["worker"][1] == 2 << 20  # the put crossed to both nodes
     assert out["far"] == 4 << 20                          # and a return came back
+
+    # The worker node's metrics agent speaks HTTPS with the node certificate, and the task's
+    # user metric reached it over HTTPS too.
+    ctx = ssl.create_default_context(cafile=tls["ca"])
+    req = urllib.request.Request(f"https://{worker_metrics}/metrics",
+                                 headers={"Authorization": f"Bearer {info['token']}"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                         urllib.request.HTTPSHandler(context=ctx))
+    wait_for(lambda: "tls_bigs_total{" in opener.open(req, timeout=10).read().decode(),
+             timeout=60, interval=0.5, what="the task's metric at the worker node's agent")
     assert out["total"] == 10
     assert out["tls_ca"] == tls["ca"]
 
@@ -181,7 +210,7 @@ def test_two_node_cluster_over_tls(cli):
 
     pids = cli.info()["pids"]
     stop = cli.run("stop")
-    assert stop.returncode == 0 and "stopped 4 process(es)" in stop.stdout
+    assert stop.returncode == 0 and "stopped 6 process(es)" in stop.stdout
     assert wait_pids_gone(pids) == []
 
 
