@@ -83,6 +83,39 @@ class PythonSpecsTest {
   }
 
   @Test
+  void pythonCalleesTakeStrategiesGroupsAndStreaming() {
+    PyFunction<Long> gen = PyFunction.of("pkg.jobs", "gen", Long.class);
+    CallOptions options =
+        CallOptions.builder()
+            .setSchedulingStrategy(
+                new io.colony.api.scheduling.NodeLabelSchedulingStrategy(
+                    Map.of("zone", io.colony.api.scheduling.LabelOperator.in("a"))))
+            .build();
+    TaskSpec spec = TaskSpecBuilder.streaming(builder.pythonTask(gen, new Object[] {3L}, options), 4);
+    assertEquals(1, spec.getSchedulingStrategy().getHardLabelsCount());
+    assertTrue(spec.getStreamingGenerator());
+    assertEquals(4, spec.getGeneratorBackpressureNumObjects());
+    assertEquals(1, spec.getNumReturns());
+    ActorCreationSpec creation =
+        builder
+            .pythonActorCreation(
+                PyActorClass.of("pkg.actors", "Counter"),
+                new Object[0],
+                ActorCreationOptions.builder().setConcurrencyGroups(Map.of("io", 3)).build())
+            .getActorCreation();
+    assertEquals(Map.of("io", 3), creation.getConcurrencyGroupsMap());
+    ActorHandleImpl<PyActorClass> handle =
+        new ActorHandleImpl<>(Refs.id(3, 16), Language.PYTHON, "Counter", "pkg.actors", -1, 0);
+    TaskSpec call =
+        builder.pythonActorTask(
+            handle,
+            PyActorMethod.of("get", Long.class),
+            new Object[0],
+            ActorCallOptions.builder().setConcurrencyGroup("io").build());
+    assertEquals("io", call.getConcurrencyGroup());
+  }
+
+  @Test
   void refsGoByReferenceTopLevelAndAsExtensionTypeNested() {
     ObjectRefImpl<Object> top = Refs.ref(1);
     ObjectRefImpl<Object> nested = Refs.ref(2);
