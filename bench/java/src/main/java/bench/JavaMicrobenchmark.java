@@ -26,6 +26,11 @@ public final class JavaMicrobenchmark {
     return new byte[] {'o', 'k'};
   }
 
+  /** A streaming task: n small items, each reported to the caller as it is made. */
+  public static java.util.Iterator<byte[]> smallValues(int n) {
+    return java.util.stream.IntStream.range(0, n).mapToObj(i -> new byte[] {'o', 'k'}).iterator();
+  }
+
   /** Ray's Actor: a no-op method. */
   public static class Actor {
     public byte[] smallValue() {
@@ -51,6 +56,13 @@ public final class JavaMicrobenchmark {
           refs.add(Colony.task(JavaMicrobenchmark::smallValue).remote());
         }
         Colony.get(refs);
+      }, 1000, rounds));
+      // Items of one streaming task (remoteGenerator), each read by the driver as it arrives.
+      results.put("streaming generator items (Java)", time(() -> {
+        for (ObjectRef<byte[]> item :
+            Colony.task(JavaMicrobenchmark::smallValues, 1000).<byte[]>remoteGenerator()) {
+          Colony.get(item);
+        }
       }, 1000, rounds));
       ActorHandle<Actor> actor = Colony.actor(Actor::new).remote();
       results.put("1:1 actor calls sync (Java)",
