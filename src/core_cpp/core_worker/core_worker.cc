@@ -370,6 +370,9 @@ Status CoreWorker::RegisterJob() {
   job->set_language(options_.language);
   rpc::AddJobReply reply;
   Status s = CallGcs(gcs_.get(), options_.token, &rpc::GcsService::Stub::AddJob, request, &reply);
+  if (s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kNotFound) {
+    return Status(s.code(), "the GCS refused the job: " + s.message());  // e.g. its virtual cluster
+  }
   if (!s.ok()) return Status::Unavailable("cannot reach the GCS at " + options_.gcs_address + ": " + s.ToString());
   job_id_ = JobID::FromBinary(reply.job_id());
   return Status::OK();

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/logging.h"
+#include "common/virtual_cluster.h"
 #include "rpc/grpc_util.h"
 
 namespace colony::gcs {
@@ -72,7 +73,8 @@ void GcsActorScheduler::TryPlace(const ActorID& actor_id) {
   Attempt& attempt = attempts_.at(actor_id);
   ResourceSet request = rpc::ResourcesFromProto(attempt.creation_task.resources());
   SchedulingDecision decision =
-      PickNode(request, attempt.owner_node, attempt.creation_task.scheduling_strategy());
+      PickNode(request, attempt.owner_node, attempt.creation_task.scheduling_strategy(),
+               JobID::FromBinary(attempt.creation_task.job_id()));
   if (decision.kind == SchedulingDecision::Kind::kUnschedulable) {
     attempts_.erase(actor_id);
     if (listener_ != nullptr) listener_->OnActorUnschedulable(actor_id, decision.message);
@@ -272,7 +274,8 @@ std::optional<rpc::Address> GcsActorScheduler::RayletOf(const NodeID& node_id) c
 
 SchedulingDecision GcsActorScheduler::PickNode(const ResourceSet& request,
                                               const NodeID& owner_node,
-                                              const rpc::SchedulingStrategy& strategy) {
+                                              const rpc::SchedulingStrategy& strategy,
+                                              const JobID& job_id) {
   std::vector<NodeLoad> loads;
   for (const rpc::NodeInfo& node : nodes_()) {
     NodeID id = NodeID::FromBinary(node.node_id());
@@ -283,7 +286,9 @@ SchedulingDecision GcsActorScheduler::PickNode(const ResourceSet& request,
                              node.alive(), NodeLabels(node.labels().begin(), node.labels().end()),
                              node.usage().cpu(), node.usage().memory_pressure()});
   }
-  return policy_.PickActor(loads, owner_node, request, strategy);
+  std::string cluster = job_virtual_cluster_ ? job_virtual_cluster_(job_id) : "";
+  return PickInVirtualCluster(&policy_, loads, cluster, /*for_actor=*/true, owner_node, request,
+                              strategy, std::nullopt);
 }
 
 size_t GcsActorScheduler::num_waiting() const {

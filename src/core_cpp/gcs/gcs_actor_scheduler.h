@@ -144,8 +144,15 @@ class GcsActorScheduler {
 
   // The node for an actor by its strategy (common/scheduling_policy.h), the owner's node
   // preferred. Leases requested since a node's last resource report count as taken.
+  // Only nodes of the job's virtual cluster are considered (common/virtual_cluster.h).
   SchedulingDecision PickNode(const ResourceSet& request, const NodeID& owner_node,
-                              const rpc::SchedulingStrategy& strategy);
+                              const rpc::SchedulingStrategy& strategy,
+                              const JobID& job_id = JobID::Nil());
+  // The virtual cluster a job's actors must run in ("" for the nodes in none).
+  using JobVirtualCluster = std::function<std::string(const JobID&)>;
+  void set_job_virtual_cluster(JobVirtualCluster lookup) {
+    job_virtual_cluster_ = std::move(lookup);
+  }
 
   size_t num_attempts() const { return attempts_.size(); }
   size_t num_waiting() const;
@@ -186,6 +193,7 @@ class GcsActorScheduler {
   ActorTaskPusher* pusher_;
   GcsActorSchedulerOptions options_;
   SchedulingPolicy policy_;
+  JobVirtualCluster job_virtual_cluster_;
   ActorSchedulingListener* listener_ = nullptr;
 
   uint64_t next_attempt_id_ = 1;

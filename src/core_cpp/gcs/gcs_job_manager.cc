@@ -38,6 +38,7 @@ StatusOr<JobID> GcsJobManager::AddJob(rpc::JobInfo job, StoreCallback<JobID> per
     if (!status.ok()) COLONY_LOG(ERROR) << "cannot store the job counter: " << status.ToString();
   });
   JobID job_id = JobID::FromInt(next);
+  if (admission_) COLONY_RETURN_IF_ERROR(admission_(job_id, job));
   job.set_job_id(job_id.Binary());
   job.set_is_dead(false);
   job.set_start_time_ms(NowMs());

@@ -26,6 +26,11 @@ class GcsJobManager {
     finished_listeners_.push_back(std::move(listener));
   }
 
+  // Asked before a job is added, with its new ID: an error refuses the job (AddJob returns
+  // it; the ID is not handed out again). The virtual cluster manager checks the job's cluster.
+  using JobAdmission = std::function<Status(const JobID&, const rpc::JobInfo&)>;
+  void SetJobAdmission(JobAdmission admission) { admission_ = std::move(admission); }
+
   // Takes the reloaded jobs and job counter; call once before serving.
   Status Initialize(const GcsInitData& data);
 
@@ -34,6 +39,11 @@ class GcsJobManager {
   StatusOr<JobID> AddJob(rpc::JobInfo job, StoreCallback<JobID> persisted = nullptr);
   // An error returned means nothing changed; on OK `persisted` runs once stored.
   Status MarkJobFinished(const JobID& job_id, StatusCallback persisted = nullptr);
+  // The job's record, or nullptr if unknown.
+  const rpc::JobInfo* GetJob(const JobID& job_id) const {
+    auto it = jobs_.find(job_id.ToInt());
+    return it == jobs_.end() ? nullptr : &it->second;
+  }
   // Jobs in ID order, finished ones included.
   std::vector<rpc::JobInfo> GetAllJobs() const;
 
@@ -52,6 +62,7 @@ class GcsJobManager {
   // Cache of the JOB table, keyed by the job's integer ID.
   std::map<uint32_t, rpc::JobInfo> jobs_;
   std::vector<JobFinishedListener> finished_listeners_;
+  JobAdmission admission_;
 };
 
 }  // namespace colony::gcs

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "common/logging.h"
+#include "common/virtual_cluster.h"
 
 namespace colony::gcs {
 namespace {
@@ -58,6 +59,11 @@ Status GcsNodeManager::RegisterNode(rpc::NodeInfo node, StatusCallback persisted
     return Status::InvalidArgument("node " + node_id.Hex() + " was marked dead (" +
                                    it->second.death_reason() + "); register with a new node ID");
   }
+  // A raylet retrying its registration does not know the labels the GCS gave its node.
+  if (it != nodes_.end()) {
+    auto vc = it->second.labels().find(kVirtualClusterLabel);
+    if (vc != it->second.labels().end()) (*node.mutable_labels())[vc->first] = vc->second;
+  }
   node.set_alive(true);
   node.clear_death_reason();
   if (node.start_time_ms() == 0) node.set_start_time_ms(NowMs());
@@ -88,6 +94,25 @@ Status GcsNodeManager::MarkNodeDead(const NodeID& node_id, const std::string& re
   COLONY_LOG(INFO) << "node " << node_id.Hex() << " is dead: " << reason;
   NotifyChange(node);
   return Status::OK();
+}
+
+StatusOr<rpc::NodeInfo> GcsNodeManager::SetNodeLabel(const NodeID& node_id, const std::string& key,
+                                                     const std::string& value) {
+  auto it = nodes_.find(node_id);
+  if (it == nodes_.end() || !it->second.alive()) {
+    return Status::NotFound("no live node " + node_id.Hex());
+  }
+  auto& labels = *it->second.mutable_labels();
+  auto old = labels.find(key);
+  bool same = value.empty() ? old == labels.end() : old != labels.end() && old->second == value;
+  if (same) return it->second;
+  if (value.empty()) {
+    labels.erase(key);
+  } else {
+    labels[key] = value;
+  }
+  SaveNode(it->second, nullptr);
+  return it->second;
 }
 
 bool GcsNodeManager::ReportResources(const rpc::ReportResourcesRequest& report) {

@@ -43,6 +43,11 @@ class GcsNodeManager {
   // Marks a live node dead; a no-op for a node already dead. Same contract as above.
   Status MarkNodeDead(const NodeID& node_id, const std::string& reason,
                       StatusCallback persisted = nullptr);
+  // Sets (or, with an empty value, removes) one label of a live node, a label the GCS owns
+  // (colony.io/virtual-cluster), and stores it. Listeners are not told: the caller publishes
+  // the change. Returns the updated record; NotFound for an unknown or dead node.
+  StatusOr<rpc::NodeInfo> SetNodeLabel(const NodeID& node_id, const std::string& key,
+                                       const std::string& value);
   // Returns false if the node is unknown or dead, so the raylet learns it was dropped.
   bool ReportResources(const rpc::ReportResourcesRequest& report);
   // Every node ever registered, dead ones included.

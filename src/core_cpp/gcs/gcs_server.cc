@@ -3,6 +3,7 @@
 #include <future>
 
 #include "common/logging.h"
+#include "common/virtual_cluster.h"
 
 namespace colony::gcs {
 
@@ -33,6 +34,22 @@ class GcsServiceImpl : public rpc::GcsService::CallbackService {
   COLONY_RPC_METHOD_TO(ReportWorkerFailure, server_->actor_manager_)
   COLONY_RPC_METHOD_TO(PublishLogs, server_->logs_)
   COLONY_RPC_METHOD_TO(PollLogs, server_->logs_)
+
+ private:
+  GcsServer* server_;
+  std::string token_;
+  EventLoop* loop_;
+};
+
+// Virtual clusters (docs/virtual_clusters.md).
+class GcsVirtualClusterServiceImpl : public rpc::VirtualClusterService::CallbackService {
+ public:
+  GcsVirtualClusterServiceImpl(GcsServer* server, std::string token, EventLoop* loop)
+      : server_(server), token_(std::move(token)), loop_(loop) {}
+
+  COLONY_RPC_METHOD_TO(CreateOrUpdateVirtualCluster, server_->virtual_clusters_)
+  COLONY_RPC_METHOD_TO(RemoveVirtualCluster, server_->virtual_clusters_)
+  COLONY_RPC_METHOD_TO(GetVirtualClusters, server_->virtual_clusters_)
 
  private:
   GcsServer* server_;
@@ -100,10 +117,20 @@ GcsServer::GcsServer(GcsServerOptions options, StoreFactory make_store)
                   }),
       pg_service_(std::make_unique<GcsPlacementGroupServiceImpl>(this, options_.cluster_token,
                                                                   &loop_)),
+      virtual_cluster_nodes_(&node_manager_,
+                             [this](const rpc::NodeInfo& node) {
+                               // A node's cluster changed: raylets and waiting actors see it.
+                               node_changes_.Publish(node);
+                               actor_scheduler_.OnNodeAdded();
+                             }),
+      virtual_clusters_(&storage_, &virtual_cluster_nodes_),
+      virtual_cluster_service_(std::make_unique<GcsVirtualClusterServiceImpl>(
+          this, options_.cluster_token, &loop_)),
       service_(std::make_unique<GcsServiceImpl>(this, options_.cluster_token, &loop_)),
       grpc_server_("gcs", options_.bind_ip, options_.port) {
   WireManagers();
   grpc_server_.RegisterService(service_.get());
+  grpc_server_.RegisterService(virtual_cluster_service_.get());
   grpc_server_.RegisterService(pg_service_.get());
 }
 
@@ -131,6 +158,24 @@ void GcsServer::WireManagers() {
   job_manager_.AddJobFinishedListener(
       [this](const JobID& job_id) { actor_manager_.OnJobFinished(job_id); });
   job_manager_.AddJobFinishedListener([this](const JobID& job_id) { logs_.OnJobFinished(job_id); });
+  // Virtual clusters: membership follows the nodes; jobs are checked against their cluster
+  // and hold their job cluster until they end; actors are placed within the job's cluster.
+  node_manager_.AddNodeChangeListener([this](const rpc::NodeInfo& node) {
+    if (node.alive()) {
+      virtual_clusters_.OnNodeAlive(node);
+    } else {
+      virtual_clusters_.OnNodeDead(NodeID::FromBinary(node.node_id()));
+    }
+  });
+  job_manager_.SetJobAdmission([this](const JobID& job_id, const rpc::JobInfo& job) {
+    return virtual_clusters_.AdmitJob(job_id, job.config());
+  });
+  job_manager_.AddJobFinishedListener(
+      [this](const JobID& job_id) { virtual_clusters_.OnJobFinished(job_id); });
+  actor_scheduler_.set_job_virtual_cluster([this](const JobID& job_id) -> std::string {
+    const rpc::JobInfo* job = job_manager_.GetJob(job_id);
+    return job == nullptr ? "" : JobVirtualClusterId(job_id, job->config());
+  });
   // Placement groups: non-detached groups end with their job; a dead node's bundles are
   // placed again; a joining node may fit waiting groups.
   job_manager_.AddJobFinishedListener(
@@ -155,6 +200,7 @@ void GcsServer::OnNodeTimedOut(const NodeID& node_id) {
 
 Status GcsServer::ApplyState(const GcsInitData& data) {
   COLONY_RETURN_IF_ERROR(node_manager_.Initialize(data));
+  COLONY_RETURN_IF_ERROR(virtual_clusters_.Initialize(data));
   COLONY_RETURN_IF_ERROR(job_manager_.Initialize(data));
   COLONY_RETURN_IF_ERROR(actor_manager_.Initialize(data));
   COLONY_RETURN_IF_ERROR(pg_manager_.Initialize(data));

@@ -23,6 +23,8 @@
 #include "gcs/gcs_log_publisher.h"
 #include "gcs/gcs_node_change_publisher.h"
 #include "gcs/gcs_node_manager.h"
+#include "gcs/gcs_virtual_cluster_manager.h"
+#include "gcs/gcs_virtual_cluster_nodes.h"
 #include "gcs/gcs_placement_group_manager.h"
 #include "gcs/gcs_placement_group_rpc_client.h"
 #include "gcs/gcs_placement_group_scheduler.h"
@@ -45,6 +47,7 @@ struct GcsServerOptions {
 };
 
 class GcsServiceImpl;
+class GcsVirtualClusterServiceImpl;
 class GcsPlacementGroupServiceImpl;
 
 class GcsServer {
@@ -65,6 +68,7 @@ class GcsServer {
 
  private:
   friend class GcsServiceImpl;  // routes each RPC to the manager that owns its state
+  friend class GcsVirtualClusterServiceImpl;
   friend class GcsPlacementGroupServiceImpl;
 
   void WireManagers();
@@ -97,6 +101,9 @@ class GcsServer {
   GcsPlacementGroupScheduler pg_scheduler_;
   GcsPlacementGroupManager pg_manager_;
   std::unique_ptr<GcsPlacementGroupServiceImpl> pg_service_;
+  GcsVirtualClusterNodes virtual_cluster_nodes_;
+  GcsVirtualClusterManager virtual_clusters_;
+  std::unique_ptr<GcsVirtualClusterServiceImpl> virtual_cluster_service_;
   std::unique_ptr<GcsServiceImpl> service_;
   rpc::GrpcServer grpc_server_;
   bool started_ = false;

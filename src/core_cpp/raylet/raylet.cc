@@ -10,6 +10,7 @@
 
 #include "common/filesystem.h"
 #include "common/logging.h"
+#include "common/virtual_cluster.h"
 
 namespace colony::raylet {
 namespace {
@@ -114,6 +115,12 @@ Raylet::Raylet(RayletConfig config, EventLoop* loop, std::function<void(int)> re
     const rpc::JobConfig* job = pool_.JobConfigOf(job_id);
     if (job == nullptr || !job->has_scheduling_spread_threshold()) return std::nullopt;
     return job->scheduling_spread_threshold();
+  });
+  // Known for every job with a process on this node: a driver's config comes with its
+  // registration, and a worker starts only once its job's config is fetched.
+  leases_.set_job_virtual_cluster([this](const JobID& job_id) -> std::string {
+    const rpc::JobConfig* job = pool_.JobConfigOf(job_id);
+    return job == nullptr ? "" : JobVirtualClusterId(job_id, *job);
   });
 }
 

@@ -60,6 +60,7 @@ void GcsTable<Data>::GetAll(StoreCallback<std::map<std::string, Data>> done) {
 template class GcsTable<rpc::NodeInfo>;
 template class GcsTable<rpc::JobInfo>;
 template class GcsTable<rpc::ActorTableData>;
+template class GcsTable<rpc::VirtualClusterTableData>;
 template class GcsTable<rpc::PlacementGroupTableData>;
 
 void CounterTable::Put(const std::string& name, uint64_t value, StatusCallback done) {
@@ -88,6 +89,7 @@ GcsTableStorage::GcsTableStorage(StoreClient* store)
       nodes_(store, tables::kNodes),
       jobs_(store, tables::kJobs),
       actors_(store, tables::kActors),
+      virtual_clusters_(store, tables::kVirtualClusters),
       placement_groups_(store, tables::kPlacementGroups),
       counters_(store) {}
 
@@ -116,6 +118,10 @@ void GcsTableStorage::Load(StoreCallback<GcsInitData> done) {
   placement_groups_.GetAll(
       [state, fail](StatusOr<std::map<std::string, rpc::PlacementGroupTableData>> v) {
         if (v.ok()) state->data.placement_groups = std::move(*v); else fail(v.status());
+      });
+  virtual_clusters_.GetAll(
+      [state, fail](StatusOr<std::map<std::string, rpc::VirtualClusterTableData>> v) {
+        if (v.ok()) state->data.virtual_clusters = std::move(*v); else fail(v.status());
       });
   actors_.GetAll([state, fail](StatusOr<std::map<std::string, rpc::ActorTableData>> v) {
     if (v.ok()) state->data.actors = std::move(*v); else fail(v.status());

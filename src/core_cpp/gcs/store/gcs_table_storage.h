@@ -51,6 +51,7 @@ struct GcsInitData {
   std::map<std::string, rpc::NodeInfo> nodes;        // by NodeID binary
   std::map<std::string, rpc::JobInfo> jobs;          // by JobID binary
   std::map<std::string, rpc::ActorTableData> actors; // by ActorID binary (names inside)
+  std::map<std::string, rpc::VirtualClusterTableData> virtual_clusters;  // by cluster id
   std::map<std::string, rpc::PlacementGroupTableData> placement_groups;  // by group id
   uint64_t job_counter = 0;
 };
@@ -63,6 +64,7 @@ class GcsTableStorage {
   GcsTable<rpc::NodeInfo>& nodes() { return nodes_; }
   GcsTable<rpc::JobInfo>& jobs() { return jobs_; }
   GcsTable<rpc::ActorTableData>& actors() { return actors_; }
+  GcsTable<rpc::VirtualClusterTableData>& virtual_clusters() { return virtual_clusters_; }
   GcsTable<rpc::PlacementGroupTableData>& placement_groups() { return placement_groups_; }
   CounterTable& counters() { return counters_; }
 
@@ -74,6 +76,7 @@ class GcsTableStorage {
   GcsTable<rpc::NodeInfo> nodes_;
   GcsTable<rpc::JobInfo> jobs_;
   GcsTable<rpc::ActorTableData> actors_;
+  GcsTable<rpc::VirtualClusterTableData> virtual_clusters_;
   GcsTable<rpc::PlacementGroupTableData> placement_groups_;
   CounterTable counters_;
 };

@@ -65,6 +65,7 @@ namespace tables {
 inline constexpr const char* kNodes = "NODE";          // NodeID binary -> NodeInfo
 inline constexpr const char* kJobs = "JOB";            // JobID binary -> JobInfo
 inline constexpr const char* kActors = "ACTOR";        // ActorID binary -> ActorTableData
+inline constexpr const char* kVirtualClusters = "VIRTUAL_CLUSTER";  // id -> VirtualClusterTableData
 inline constexpr const char* kPlacementGroups = "PLACEMENT_GROUP";  // id -> PlacementGroupTableData
 inline constexpr const char* kCounters = "COUNTER";    // name -> decimal text
 inline constexpr const char* kKvPrefix = "KV@";        // "KV@" + namespace: key -> value

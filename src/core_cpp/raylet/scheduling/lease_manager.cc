@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/logging.h"
+#include "common/virtual_cluster.h"
 
 namespace colony::raylet {
 namespace {
@@ -72,7 +73,15 @@ SchedulingDecision LeaseManager::Decide(const LeaseRequest& request) {
   }
   std::optional<double> threshold;
   if (job_spread_threshold_) threshold = job_spread_threshold_(request.job_id);
-  return policy_.Pick(nodes, self_, request.resources, request.strategy, threshold);
+  // The GCS labels this node with its virtual cluster; the raylet learns it from the GCS
+  // like any node's, so this node's own label comes from the cluster view.
+  if (auto me = cluster_->GetNode(self_)) {
+    auto label = me->labels.find(kVirtualClusterLabel);
+    if (label != me->labels.end()) nodes.back().labels[kVirtualClusterLabel] = label->second;
+  }
+  std::string cluster = job_virtual_cluster_ ? job_virtual_cluster_(request.job_id) : "";
+  return PickInVirtualCluster(&policy_, nodes, cluster, /*for_actor=*/false, self_,
+                              request.resources, request.strategy, threshold);
 }
 
 void LeaseManager::Spill(const LeaseRequest& request, const NodeID& node_id,

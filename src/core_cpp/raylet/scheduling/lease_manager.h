@@ -83,6 +83,12 @@ class LeaseManager {
   // Workers leased for detached actors: the end of their job must not kill them.
   std::unordered_set<WorkerID> WorkersOfDetachedActors() const;
 
+  // The virtual cluster a job's work must run in ("" for the nodes in none), from its
+  // JobConfig (common/virtual_cluster.h).
+  using JobVirtualCluster = std::function<std::string(const JobID&)>;
+  void set_job_virtual_cluster(JobVirtualCluster lookup) {
+    job_virtual_cluster_ = std::move(lookup);
+  }
   // This node's labels, for label selectors (NodeLabelSchedulingStrategy).
   void set_labels(NodeLabels labels) { labels_ = std::move(labels); }
   // This node's real usage (ResourceUsage), for --scheduler-real-usage.
@@ -135,6 +141,7 @@ class LeaseManager {
   ResourceSet available_;
   NodeLabels labels_;
   JobSpreadThreshold job_spread_threshold_;
+  JobVirtualCluster job_virtual_cluster_;
   std::function<rpc::ResourceUsage()> self_usage_;
   ClusterView* cluster_;
   SchedulingPolicy policy_;
