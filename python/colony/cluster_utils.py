@@ -114,8 +114,11 @@ class Cluster:
 
     def add_node(self, num_cpus=1, num_gpus=None, resources=None, memory=None,
                  object_store_memory=None, labels=None, _system_config: dict | None = None,
-                 _node_ip: str | None = None, _netns: str | None = None) -> ClusterNode:
+                 _node_ip: str | None = None, _netns: str | None = None,
+                 worker_isolation: str | None = None) -> ClusterNode:
         """Starts a raylet (the first call also starts the GCS) and returns its node.
+        `worker_isolation`: "auto" (default), "cgroupv1", "cgroupv2" or "off", the
+        raylet's --worker-isolation (docs/isolation.md).
         `_node_ip` and `_netns` put a worker node at its own address inside a network
         namespace (which must exist and reach the head's address)."""
         processes = node_mod.NodeProcesses(session_dir=node_mod.new_session_dir(),
@@ -140,6 +143,7 @@ class Cluster:
                                    labels=labels, worker_env=worker_env, node_id=node_id,
                                    spread_threshold=self._spread_threshold,
                                    scarce_resources=self._scarce_resources,
+                                   worker_isolation=worker_isolation,
                                    **self._real_usage)
         except Exception:
             processes.stop()

@@ -63,6 +63,12 @@ class WorkerCrashedError(ColonyError):
     """The worker running the task died (after `max_retries` re-runs)."""
 
 
+class OutOfMemoryError(WorkerCrashedError):
+    """The worker running the task went over the task's `memory=` limit and the kernel
+    killed it (the worker's cgroup, docs/isolation.md). The message names the limit and the
+    node. Retried like any worker death (`max_retries`)."""
+
+
 class TaskCancelledError(ColonyError):
     """The task was cancelled with `colony.cancel`."""
 

@@ -284,7 +284,7 @@ def test_bad_actor_api_use_is_reported(actor_cluster):
 
 DRIVER = textwrap.dedent("""
     import colony
-    colony.init(address="{address}")
+    colony.init(address="{address}", namespace="keepers")
 
     @colony.remote
     class Keeper:
@@ -304,15 +304,17 @@ def test_detached_actor_outlives_its_driver_and_owned_one_dies(actor_cluster):
     out = subprocess.run([sys.executable, "-c", DRIVER.format(address=state.gcs_address)],
                          env=env, capture_output=True, text=True, timeout=120)
     assert "created" in out.stdout, out.stderr
-    keeper = colony.get_actor("detached-keeper")
+    # Another job's named actors are found in its namespace only (its own is anonymous).
+    assert _lookup_fails("detached-keeper")
+    keeper = colony.get_actor("detached-keeper", namespace="keepers")
     assert colony.get(keeper.ping.remote(), timeout=20) == "pong"
-    assert _wait_for(lambda: _lookup_fails("owned-keeper"))
+    assert _wait_for(lambda: _lookup_fails("owned-keeper", namespace="keepers"))
     colony.kill(keeper)
 
 
-def _lookup_fails(name):
+def _lookup_fails(name, namespace=None):
     try:
-        colony.get_actor(name)
+        colony.get_actor(name, namespace=namespace)
         return False
     except ValueError:
         return True

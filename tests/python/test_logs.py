@@ -282,7 +282,7 @@ def test_colony_logs_lists_and_reads_any_processs_log(cli):
     assert started.returncode == 0, started.stdout + started.stderr
     run = cli.driver("""
         import os, colony
-        colony.init(address="auto", log_to_driver=False)
+        colony.init(address="auto", log_to_driver=False, namespace="logs")
         @colony.remote
         def noisy(tag):
             print("task-output", tag)
@@ -342,7 +342,7 @@ def test_colony_logs_lists_and_reads_any_processs_log(cli):
         threading.Thread(target=lambda: [lines.put(l) for l in follow.stdout], daemon=True).start()
         again = cli.driver("""
             import colony
-            colony.init(address="auto", log_to_driver=False)
+            colony.init(address="auto", log_to_driver=False, namespace="logs")
             colony.get(colony.get_actor("keeper").speak.remote())
             print("SPOKE")
         """)

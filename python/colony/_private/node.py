@@ -201,14 +201,23 @@ class NodeProcesses:
         port = self._start("colony-gcs", "gcs", args, die_with_parent)
         self.gcs_address = f"{self.node_ip}:{port}"
 
+    # Workers' cgroups (docs/isolation.md): auto picks cgroup v2, then v1, then off.
+    WORKER_ISOLATION_MODES = ("auto", "cgroupv1", "cgroupv2", "off")
+
     def start_raylet(self, num_cpus=None, num_gpus=None, resources=None, memory=None,
                      object_store_memory=None, labels=None, die_with_parent: bool = True,
                      name: str = "raylet", worker_env: dict | None = None,
                      node_id: str | None = None, spread_threshold: float | None = None,
                      scarce_resources=None, real_usage: bool = False,
-                     memory_pressure_threshold: float | None = None) -> None:
+                     memory_pressure_threshold: float | None = None,
+                     worker_isolation: str | None = None) -> None:
         args = ["--gcs-address", self.gcs_address, "--node-ip", self.node_ip,
                 "--python-executable", sys.executable]
+        if worker_isolation is not None:
+            if worker_isolation not in self.WORKER_ISOLATION_MODES:
+                raise ValueError(f"worker_isolation must be one of {', '.join(self.WORKER_ISOLATION_MODES)}, "
+                                 f"got {worker_isolation!r}")
+            args += ["--worker-isolation", worker_isolation]
         if scarce_resources:
             args += ["--scarce-resources", _format_names("scarce_resources", scarce_resources)]
         args += _real_usage_args(real_usage, memory_pressure_threshold)

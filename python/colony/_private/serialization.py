@@ -45,6 +45,7 @@ OWNER_DIED = 5
 ACTOR_DIED = 6
 OBJECT_STORE_FULL = 7
 TASK_UNSCHEDULABLE = 8
+OUT_OF_MEMORY = 16
 
 
 _PLAIN_TYPES = (dict, list, str, int, float, bool, type(None))
@@ -313,6 +314,7 @@ _SYSTEM_ERRORS = {
     ACTOR_DIED: exceptions.ActorDiedError,
     OBJECT_STORE_FULL: exceptions.ObjectStoreFullError,
     TASK_UNSCHEDULABLE: exceptions.TaskUnschedulableError,
+    OUT_OF_MEMORY: exceptions.OutOfMemoryError,
 }
 
 

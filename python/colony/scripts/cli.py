@@ -88,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--scarce-resources", type=lambda v: v.split(","), metavar="NAME,...",
                        help="resources, besides GPU, kept for the work that asks for them: "
                             "other work avoids the nodes that have them")
+    start.add_argument("--worker-isolation", choices=("auto", "cgroupv1", "cgroupv2", "off"),
+                       help="a cgroup per worker limited to its num_cpus and memory: auto "
+                            "(default) picks cgroup v2, then v1, then off (docs/isolation.md)")
     start.add_argument("--tls", action="store_true",
                        help="gRPC over TLS: a head makes a cluster CA and its certificate; a "
                             "joining node signs its own with the CA of the head started here")
@@ -202,7 +205,8 @@ def _supervisor_spec(args, node) -> dict:
                        "resources": args.resources, "memory": args.memory,
                        "object_store_memory": args.object_store_memory, "labels": args.labels,
                        "spread_threshold": args.scheduler_spread_threshold,
-                       "scarce_resources": args.scarce_resources}}
+                       "scarce_resources": args.scarce_resources,
+                       "worker_isolation": args.worker_isolation}}
     if args.head:
         spec["gcs"] = {"port": args.port, "spread_threshold": args.scheduler_spread_threshold,
                        "storage": args.storage, "cluster_id": args.cluster_id,

@@ -211,7 +211,11 @@ class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService
 
 CoreWorker::CoreWorker(const CoreWorkerOptions& options)
     : options_(options),
-      namespace_(options.namespace_name),
+      // A driver that names no namespace gets an anonymous one of its own, as in Ray: its
+      // named actors are invisible to other jobs (docs/isolation.md).
+      namespace_(options.is_driver && options.namespace_name.empty()
+                     ? "anonymous-" + WorkerID::FromRandom().Hex()
+                     : options.namespace_name),
       reference_counter_(ReferenceCallbacks()),
       local_rpc_(options.token) {
   if (options_.check_interrupt) memory_store_.SetInterruptCheck(options_.check_interrupt);

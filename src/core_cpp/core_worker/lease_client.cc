@@ -32,4 +32,20 @@ void GrpcLeaseClient::ReturnWorker(const std::string& raylet_address, const std:
       });
 }
 
+void GrpcLeaseClient::GetWorkerFailureCause(const std::string& raylet_address,
+                                            const std::string& worker_id,
+                                            FailureCauseCallback callback) {
+  rpc::GetWorkerFailureCauseRequest request;
+  request.set_worker_id(worker_id);
+  auto* stub = raylets_->Get(raylet_address);
+  // A little over the raylet's own wait for the exit; a dead node costs this much delay.
+  constexpr int64_t kTimeoutMs = 3000;
+  rpc::CallUnary<rpc::GetWorkerFailureCauseRequest, rpc::GetWorkerFailureCauseReply>(
+      token_, kTimeoutMs, std::move(request),
+      [stub](auto* ctx, auto* req, auto* reply, auto done) {
+        stub->async()->GetWorkerFailureCause(ctx, req, reply, std::move(done));
+      },
+      std::move(callback));
+}
+
 }  // namespace colony

@@ -26,6 +26,14 @@ class LeaseClient {
   // a lease the raylet no longer knows already ended with its worker.
   virtual void ReturnWorker(const std::string& raylet_address, const std::string& lease_id,
                             bool disconnect_worker) = 0;
+  // Why a worker of the raylet at `raylet_address` died (the raylet waits a little for
+  // an exit it has not seen yet). The default knows nothing: found=false at once.
+  using FailureCauseCallback = std::function<void(Status, rpc::GetWorkerFailureCauseReply&&)>;
+  virtual void GetWorkerFailureCause(const std::string& raylet_address,
+                                     const std::string& worker_id,
+                                     FailureCauseCallback callback) {
+    callback(Status::OK(), rpc::GetWorkerFailureCauseReply());
+  }
 };
 
 // Over gRPC, with the process's shared pool of raylet stubs. Callbacks run on gRPC threads.
@@ -39,6 +47,8 @@ class GrpcLeaseClient : public LeaseClient {
                           LeaseCallback callback) override;
   void ReturnWorker(const std::string& raylet_address, const std::string& lease_id,
                     bool disconnect_worker) override;
+  void GetWorkerFailureCause(const std::string& raylet_address, const std::string& worker_id,
+                             FailureCauseCallback callback) override;
 
  private:
   ClientPool<rpc::NodeManagerService>* raylets_;

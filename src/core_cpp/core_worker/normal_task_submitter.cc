@@ -224,10 +224,21 @@ void NormalTaskSubmitter::OnPushReply(const std::string& lease_id, const TaskID&
   running_on_.erase(task_id);
   if (!status.ok()) {
     std::string worker = rpc::AddressToString(leases_[lease_id].worker);
+    std::string raylet = leases_[lease_id].raylet_address;
+    std::string worker_id = leases_[lease_id].worker.worker_id();
     ReturnLease(lease_id, true);
-    d_.tasks->FailOrRetryTask(task_id, rpc::WORKER_DIED,
-                              "the worker at " + worker + " running the task died or was "
-                              "unreachable (" + status.ToString() + ")");
+    std::string message = "the worker at " + worker + " running the task died or was "
+                          "unreachable (" + status.ToString() + ")";
+    // Its raylet knows whether the kernel killed it over its memory limit.
+    d_.leases->GetWorkerFailureCause(
+        raylet, worker_id,
+        [this, task_id, message](Status cause_status, rpc::GetWorkerFailureCauseReply&& cause) {
+          bool oom = cause_status.ok() && cause.found() && cause.out_of_memory();
+          std::string why = oom ? cause.reason() : message;
+          d_.loop->Post([this, task_id, oom, why] {
+            d_.tasks->FailOrRetryTask(task_id, oom ? rpc::OUT_OF_MEMORY : rpc::WORKER_DIED, why);
+          });
+        });
     return;
   }
   d_.tasks->CompleteTask(task_id, reply);

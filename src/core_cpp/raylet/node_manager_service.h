@@ -9,15 +9,16 @@
 #include "raylet/bundle_resources.h"
 #include "raylet/node_manager.h"
 #include "raylet/object_manager/object_rpc_handler.h"
+#include "raylet/worker_exit_log.h"
 #include "rpc/grpc_util.h"
 
 namespace colony::raylet {
 
 class NodeManagerGrpcService final : public rpc::NodeManagerService::CallbackService {
  public:
-  NodeManagerGrpcService(NodeManager* handler, ObjectRpcHandler* objects, EventLoop* loop,
-                         std::string token)
-      : handler_(handler), objects_(objects), loop_(loop), token_(std::move(token)) {}
+  NodeManagerGrpcService(NodeManager* handler, ObjectRpcHandler* objects, WorkerExitLog* exits,
+                         EventLoop* loop, std::string token)
+      : handler_(handler), objects_(objects), exits_(exits), loop_(loop), token_(std::move(token)) {}
 
   COLONY_RPC_METHOD(RequestWorkerLease)
   COLONY_RPC_METHOD(ReturnWorker)
@@ -29,6 +30,7 @@ class NodeManagerGrpcService final : public rpc::NodeManagerService::CallbackSer
   COLONY_RPC_METHOD_TO(PullObject, *objects_)
   COLONY_RPC_METHOD_TO(FreeObjects, *objects_)
   COLONY_RPC_METHOD_TO(WatchOwner, *objects_)
+  COLONY_RPC_METHOD_TO(GetWorkerFailureCause, *exits_)
   COLONY_RPC_METHOD_TO(PrepareBundleResources, *bundles_)
   COLONY_RPC_METHOD_TO(CommitBundleResources, *bundles_)
   COLONY_RPC_METHOD_TO(CancelResourceReserve, *bundles_)
@@ -39,6 +41,7 @@ class NodeManagerGrpcService final : public rpc::NodeManagerService::CallbackSer
  private:
   NodeManager* handler_;
   ObjectRpcHandler* objects_;
+  WorkerExitLog* exits_;
   BundleResources* bundles_ = nullptr;
   EventLoop* loop_;
   std::string token_;

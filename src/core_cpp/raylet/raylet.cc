@@ -94,7 +94,8 @@ Raylet::Raylet(RayletConfig config, EventLoop* loop, std::function<void(int)> re
       bundles_(&leases_),
       object_manager_(config_.node_id, config_.token),
       object_rpcs_(&object_manager_, &cluster_, &watcher_),
-      service_(&node_manager_, &object_rpcs_, loop, config_.token),
+      exit_log_(loop),
+      service_(&node_manager_, &object_rpcs_, &exit_log_, loop, config_.token),
       object_service_(&object_rpcs_, config_.token),
       server_("raylet", config_.node_ip, config_.port),
       reporter_(&gcs_, loop, config_.node_id, &leases_, [this] { request_exit_(1); }),
@@ -161,6 +162,7 @@ Status Raylet::StartObjectStore() {
 }
 
 Status Raylet::Start() {
+  StartIsolation();
   COLONY_RETURN_IF_ERROR(StartObjectStore());
   server_.RegisterService(&service_);
   server_.RegisterService(&object_service_);
@@ -209,6 +211,20 @@ Status Raylet::Start() {
   return Status::OK();
 }
 
+void Raylet::StartIsolation() {
+  IsolationChoice choice =
+      MakeWorkerIsolation(config_.worker_isolation, config_.node_id, ReadCgroupLayout());
+  isolation_ = std::move(choice.isolation);
+  if (isolation_->Name() == "off") {
+    COLONY_LOG(WARNING) << "worker isolation is off: workers run without cgroups (" << choice.why_off
+                        << ")";
+  } else {
+    COLONY_LOG(INFO) << "worker isolation: " << isolation_->Name() << ", one cgroup per worker in "
+                     << isolation_->Describe();
+  }
+  pool_.SetIsolation(isolation_.get());
+}
+
 void Raylet::StartPeriodicWork() {
   reporter_.Start();
   updater_.Start();
@@ -233,6 +249,7 @@ void Raylet::FreeObjectsOwnedBy(const WorkerID& worker_id) {
 }
 
 void Raylet::ReportWorkerExit(const WorkerExit& exit) {
+  exit_log_.Record(exit);
   FreeObjectsOwnedBy(exit.worker_id);
   rpc::ReportWorkerFailureRequest request;
   request.set_worker_id(exit.worker_id.Binary());
@@ -316,6 +333,8 @@ void Raylet::Stop(bool unregister) {
   watcher_.Stop();
   object_manager_.Stop();
   if (object_store_) object_store_->Stop();
+  exit_log_.Stop();
+  if (isolation_) isolation_->RemoveAll();  // the workers are dead (node_manager_.Stop)
 }
 
 void Raylet::ShutdownServer() { server_.Shutdown(); }

@@ -23,6 +23,8 @@
 #include "raylet/resource_usage.h"
 #include "raylet/scheduling/cluster_view.h"
 #include "raylet/scheduling/lease_manager.h"
+#include "raylet/isolation/worker_isolation.h"
+#include "raylet/worker_exit_log.h"
 #include "raylet/worker_launcher.h"
 #include "raylet/worker_log_index.h"
 #include "raylet/worker_pool.h"
@@ -52,6 +54,8 @@ class Raylet {
   rpc::NodeInfo BuildNodeInfo() const;
   Status WritePortFile() const;
   void StartPeriodicWork();
+  // Picks the workers' isolation and says once which (or that it is off, and why).
+  void StartIsolation();
   // Tells the GCS (fire and forget) so it can restart or fail the worker's actor and the
   // actors the worker owned.
   void ReportWorkerExit(const WorkerExit& exit);
@@ -66,6 +70,8 @@ class Raylet {
   std::function<void(int)> request_exit_;
   GcsClient gcs_;
   ClusterView cluster_;
+  // Cgroups of the workers (or none), chosen at start by --worker-isolation and the machine.
+  std::unique_ptr<WorkerIsolation> isolation_;
   WorkerLauncher launcher_;
   WorkerPool pool_;
   ProcfsSource proc_source_;
@@ -77,6 +83,7 @@ class Raylet {
   std::unique_ptr<plasma::PlasmaStore> object_store_;
   ObjectManager object_manager_;
   ObjectRpcHandler object_rpcs_;
+  WorkerExitLog exit_log_;  // why recent workers exited (GetWorkerFailureCause)
   NodeManagerGrpcService service_;
   ObjectManagerGrpcService object_service_;
   rpc::GrpcServer server_;

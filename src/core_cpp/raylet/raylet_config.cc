@@ -223,6 +223,12 @@ std::map<std::string, Setter> Setters() {
     c->scheduler_spread_threshold = threshold;
     return Status::OK();
   };
+  s["worker-isolation"] = [](const std::string& v, RayletConfig* c) {
+    auto mode = ParseIsolationMode(v);
+    if (!mode.ok()) return BadFlag("worker-isolation", mode.status().message());
+    c->worker_isolation = *mode;
+    return Status::OK();
+  };
   s["gcs-connect-timeout-ms"] = IntFlag("gcs-connect-timeout-ms", 1, INT64_MAX / 2,
                                         [](RayletConfig* c, int64_t n) { c->gcs_connect_timeout_ms = n; });
   s["worker-register-timeout-ms"] = IntFlag(
@@ -314,6 +320,7 @@ const char* RayletUsage() {
          "  --scarce-resources NAME,...    besides GPU: work not asking for one avoids its nodes\n"
          "  --scheduler-real-usage BOOL    also schedule by workers' real CPU/memory (false)\n"
          "  --memory-pressure-threshold F  with it, no new work above this memory use (0.95)\n"
+         "  --worker-isolation MODE        auto|cgroupv1|cgroupv2|off: a cgroup per worker (auto)\n"
          "  --gcs-connect-timeout-ms N     give up registering after N ms (10000)\n"
          "  --worker-register-timeout-ms N kill workers not registered by then (60000)\n"
          "env: COLONY_CLUSTER_TOKEN        cluster token checked on every call\n";

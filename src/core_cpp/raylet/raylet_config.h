@@ -10,6 +10,7 @@
 #include "common/id.h"
 #include "common/resources.h"
 #include "common/status.h"
+#include "raylet/isolation/worker_isolation.h"
 
 namespace colony::raylet {
 
@@ -40,6 +41,8 @@ struct RayletConfig {
   int64_t gcs_connect_timeout_ms = 10000;
   int64_t worker_register_timeout_ms = 60000;
   std::string token;  // COLONY_CLUSTER_TOKEN
+  // Workers' cgroups: auto picks v2, then v1, then off (raylet/isolation/).
+  IsolationMode worker_isolation = IsolationMode::kAuto;
 
   // CPU, GPU (if any), memory, object_store_memory and the custom resources.
   ResourceSet TotalResources() const;

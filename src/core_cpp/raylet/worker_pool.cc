@@ -46,6 +46,7 @@ WorkerPool::WorkerPool(WorkerPoolOptions options, WorkerLauncher* launcher)
 }
 
 void WorkerPool::PopWorker(const WorkerRequest& request, PopWorkerCallback callback) {
+  callback = LimitOnGrant(request, std::move(callback));
   Key key{request.language, request.job_id,
           request.language == rpc::JAVA ? request.jvm_options : std::vector<std::string>()};
   auto idle = idle_.find(key);
@@ -122,6 +123,7 @@ Status WorkerPool::StartWorker(const Key& key) {
                       << pid.status().ToString();
     return pid.status();
   }
+  IsolateProcess(*pid);
   for (const WorkerID& id : ids) {
     workers_[id] = Worker{id, key, *pid, 0, State::kStarting, NowMs()};
     workers_of_pid_[*pid].push_back(id);
@@ -197,6 +199,8 @@ void WorkerPool::KillWorker(WorkerID worker_id, const std::string& why) {
   COLONY_LOG(INFO) << "killing worker " << worker_id.Hex() << " pid " << it->second.pid
                    << ": " << why;
   Worker worker = it->second;
+  // Disconnected by its lessee because it died: the kernel may have killed it first.
+  std::string oom = SharesProcess(worker) ? "" : OomKilledReason(worker.pid);
   if (SharesProcess(worker)) {
     // Its process hosts other workers: only this one goes (it exits its own thread).
     if (stop_logical_ && worker.port > 0) {
@@ -211,7 +215,13 @@ void WorkerPool::KillWorker(WorkerID worker_id, const std::string& why) {
     kill(worker.pid, SIGKILL);
   }
   State state = Remove(worker_id);
-  if (state != State::kStarting) ReportExit(worker, "killed by the raylet: " + why, true);
+  if (state != State::kStarting) {
+    if (oom.empty()) {
+      ReportExit(worker, "killed by the raylet: " + why, true);
+    } else {
+      ReportExit(worker, oom, false, true);
+    }
+  }
   if (state == State::kLeased && on_leased_death_) on_leased_death_(worker_id);
   if (state == State::kStarting) StartWorkersForPendingPops();
 }
@@ -246,17 +256,20 @@ void WorkerPool::ReapDeadWorkers() {
   int wait_status = 0;
   pid_t pid;
   while ((pid = waitpid(-1, &wait_status, WNOHANG)) > 0) {
+    std::string oom = OomReason(pid, wait_status);  // also removes its cgroup
     auto it = workers_of_pid_.find(pid);
     if (it == workers_of_pid_.end()) continue;
     std::vector<WorkerID> ids = it->second;  // every logical worker of the process dies
-    for (const WorkerID& id : ids) OnWorkerExited(id, wait_status);
+    for (const WorkerID& id : ids) OnWorkerExited(id, wait_status, oom);
   }
 }
 
-void WorkerPool::OnWorkerExited(WorkerID worker_id, int wait_status) {
+void WorkerPool::OnWorkerExited(WorkerID worker_id, int wait_status, const std::string& oom_reason) {
   Worker worker = workers_.at(worker_id);
   std::string what = "worker " + worker_id.Hex() + " pid " + std::to_string(worker.pid) +
-                     " exited with " + DescribeExit(wait_status);
+                     " exited with " + DescribeExit(wait_status) +
+                     (oom_reason.empty() ? "" : ": " + oom_reason);
+  std::string reason = oom_reason.empty() ? ExitReason(wait_status) : oom_reason;
   switch (Remove(worker_id)) {
     case State::kStarting:
       if (WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGKILL) {
@@ -272,19 +285,20 @@ void WorkerPool::OnWorkerExited(WorkerID worker_id, int wait_status) {
       break;
     case State::kIdle:
       COLONY_LOG(INFO) << what << " while idle";
-      ReportExit(worker, ExitReason(wait_status), false);
+      ReportExit(worker, reason, false, !oom_reason.empty());
       break;
     case State::kLeased:
       COLONY_LOG(WARNING) << what << " while leased";
       if (on_leased_death_) on_leased_death_(worker_id);
-      ReportExit(worker, ExitReason(wait_status), false);
+      ReportExit(worker, reason, false, !oom_reason.empty());
       break;
   }
 }
 
-void WorkerPool::ReportExit(const Worker& worker, std::string reason, bool intentional) {
+void WorkerPool::ReportExit(const Worker& worker, std::string reason, bool intentional,
+                            bool out_of_memory) {
   if (!on_exit_) return;
-  on_exit_(WorkerExit{worker.id, worker.pid, std::move(reason), intentional});
+  on_exit_(WorkerExit{worker.id, worker.pid, std::move(reason), intentional, out_of_memory});
 }
 
 void WorkerPool::OnStartFailed(const Key& key, const std::string& why) {
@@ -357,7 +371,10 @@ void WorkerPool::KillJobWorkers(const JobID& job_id, const std::unordered_set<Wo
 
 void WorkerPool::KillAll() {
   for (const auto& [pid, ids] : workers_of_pid_) kill(pid, SIGKILL);
-  for (const auto& [pid, ids] : workers_of_pid_) waitpid(pid, nullptr, 0);
+  for (const auto& [pid, ids] : workers_of_pid_) {
+    waitpid(pid, nullptr, 0);
+    if (isolation_) isolation_->RemoveProcess(pid);
+  }
   for (const auto& [id, worker] : workers_) {
     if (worker.state != State::kStarting) {
       ReportExit(worker, "killed by the raylet: the raylet is shutting down", true);

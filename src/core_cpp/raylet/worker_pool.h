@@ -18,6 +18,7 @@
 #include "common/id.h"
 #include "common/status.h"
 #include "raylet.pb.h"
+#include "raylet/isolation/worker_isolation.h"
 #include "raylet/scheduling/worker_source.h"
 #include "raylet/worker_launcher.h"
 
@@ -39,6 +40,7 @@ struct WorkerExit {
   pid_t pid = 0;
   std::string reason;        // "exited with code 1", "killed by signal 9 (Killed)", ...
   bool intentional = false;  // the raylet killed it (job end, disconnect, trim, shutdown)
+  bool out_of_memory = false;  // the kernel killed it over its cgroup's memory limit
 };
 
 class WorkerPool : public WorkerSource {
@@ -70,6 +72,9 @@ class WorkerPool : public WorkerSource {
   using JobConfigFetcher =
       std::function<void(const JobID&, std::function<void(const rpc::JobConfig*)>)>;
   void SetJobConfigFetcher(JobConfigFetcher fetcher) { fetch_job_config_ = std::move(fetcher); }
+  // Puts each started process in a cgroup of its own and limits it to each lease's
+  // resources (worker_pool_isolation.cc). Without it workers run unconfined.
+  void SetIsolation(WorkerIsolation* isolation) { isolation_ = isolation; }
   // Kills every worker of the job, leased ones too except those in `spare` (the workers
   // of detached actors), and fails its pending pops.
   void KillJobWorkers(const JobID& job_id, const std::unordered_set<WorkerID>& spare = {});
@@ -127,8 +132,15 @@ class WorkerPool : public WorkerSource {
   int WorkersPerProcess(const Key& key) const;
   // Set by the raylet: asks one logical worker of a shared process to exit on its own.
   bool SharesProcess(const Worker& worker) const;
-  void ReportExit(const Worker& worker, std::string reason, bool intentional);
-  void OnWorkerExited(WorkerID worker_id, int wait_status);
+  void ReportExit(const Worker& worker, std::string reason, bool intentional,
+                  bool out_of_memory = false);
+  void OnWorkerExited(WorkerID worker_id, int wait_status, const std::string& oom_reason = "");
+  // Isolation (worker_pool_isolation.cc): a started process gets its cgroup; a lease's
+  // grant sets its limits; a reaped process's OOM kill is explained and its cgroup goes.
+  void IsolateProcess(pid_t pid);
+  PopWorkerCallback LimitOnGrant(const WorkerRequest& request, PopWorkerCallback callback);
+  std::string OomReason(pid_t pid, int wait_status);
+  std::string OomKilledReason(pid_t pid);  // empty unless its cgroup saw an OOM kill
   void OnStartFailed(const Key& key, const std::string& why);
   void FailPendingPops(const Key& key, const Status& status);
   // Forgets the worker; returns its former state. IDs are taken by value here: callers
@@ -151,6 +163,7 @@ class WorkerPool : public WorkerSource {
   std::map<Key, int> start_failures_;
   std::unordered_map<JobID, rpc::JobConfig> job_configs_;
   JobConfigFetcher fetch_job_config_;
+  WorkerIsolation* isolation_ = nullptr;
   std::unordered_set<JobID> fetching_job_configs_;
 };
 

@@ -161,6 +161,7 @@ void LeaseManager::Grant(Pending pending) {
   uint64_t seq = pending.seq;
   WorkerRequest request{pending.request.language, pending.request.job_id,
                         pending.request.jvm_options};
+  request.resources = pending.request.resources;
   waiting_for_worker_.emplace(seq, std::move(pending));
   workers_->PopWorker(request, [this, seq](StatusOr<LeasedWorker> worker) {
     OnWorkerPopped(seq, std::move(worker));

@@ -10,6 +10,7 @@
 
 #include "common.pb.h"
 #include "common/id.h"
+#include "common/resources.h"
 #include "common/status.h"
 
 namespace colony::raylet {
@@ -29,6 +30,8 @@ struct WorkerRequest {
   JobID job_id;
   // Java: options for a JVM of its own (an actor that needs them does not share a JVM).
   std::vector<std::string> jvm_options;
+  // What the lease holds: the worker's cgroup limits follow it (worker_pool_isolation.cc).
+  ResourceSet resources;
 };
 
 class WorkerSource {
