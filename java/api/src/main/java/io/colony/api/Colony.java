@@ -203,6 +203,15 @@ public final class Colony {
     RuntimeHolder.get().cancel(ref, force);
   }
 
+  /**
+   * Stops a streaming call and cancels its task (as {@link ObjectRefGenerator#cancel()}): items not
+   * taken yet are dropped, and the stream ends (with the task's failure as its last item, if any).
+   */
+  public static void cancel(ObjectRefGenerator<?> generator) {
+    Objects.requireNonNull(generator, "Colony.cancel() takes an ObjectRefGenerator, got null")
+        .cancel();
+  }
+
   private static <L extends List<?>> L checkRefs(L refs, String what) {
     Objects.requireNonNull(refs, what + " takes a list of ObjectRefs, got null");
     for (Object ref : refs) {

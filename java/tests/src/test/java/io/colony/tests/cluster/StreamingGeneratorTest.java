@@ -94,7 +94,7 @@ class StreamingGeneratorTest extends ClusterTestBase {
   void cancelStopsAnEndlessTask() {
     ObjectRefGenerator<Long> gen = Colony.task(Streams::endless).remoteGenerator();
     assertEquals(0L, Colony.get(gen.next(120_000), 60_000));
-    gen.cancel();
+    Colony.cancel(gen);
     // The stream ends (its last item, if any, is the task's failure) and the task ends.
     int left = 0;
     while (gen.hasNext()) {
