@@ -9,6 +9,7 @@ import io.colony.api.exception.ColonyTaskException;
 import io.colony.api.exception.CrossLanguageException;
 import io.colony.api.exception.ObjectLostException;
 import io.colony.api.exception.ObjectStoreFullException;
+import io.colony.api.exception.OutOfMemoryException;
 import io.colony.api.exception.OwnerDiedException;
 import io.colony.api.exception.TaskCancelledException;
 import io.colony.api.exception.WorkerCrashedException;
@@ -339,6 +340,8 @@ public final class ObjectSerializer {
     switch (errorType) {
       case WORKER_DIED:
         return new WorkerCrashedException(message);
+      case OUT_OF_MEMORY:
+        return new OutOfMemoryException(message);
       case TASK_CANCELLED:
         return new TaskCancelledException(message);
       case OBJECT_LOST:

@@ -17,6 +17,7 @@ import io.colony.api.exception.ColonyException;
 import io.colony.api.exception.ColonyTaskException;
 import io.colony.api.exception.CrossLanguageException;
 import io.colony.api.exception.ObjectStoreFullException;
+import io.colony.api.exception.OutOfMemoryException;
 import io.colony.api.exception.OwnerDiedException;
 import io.colony.api.exception.TaskCancelledException;
 import io.colony.api.exception.WorkerCrashedException;
@@ -263,6 +264,7 @@ class ObjectSerializerTest {
   @Test
   void systemErrorsBecomeTheirExceptions() {
     assertError(ErrorType.WORKER_DIED, WorkerCrashedException.class);
+    assertError(ErrorType.OUT_OF_MEMORY, OutOfMemoryException.class);
     assertError(ErrorType.TASK_CANCELLED, TaskCancelledException.class);
     assertError(ErrorType.OWNER_DIED, OwnerDiedException.class);
     assertError(ErrorType.ACTOR_DIED, ColonyActorException.class);
