@@ -268,7 +268,8 @@ cdef object data_of(const CObjectData& obj):
 def init(bint is_driver, str gcs_address, str raylet_address, str node_ip, str token,
          str namespace, list code_search_path, str job_id_hex="", str worker_id_hex="",
          executor=None, interrupt_exception=None, int java_actors_per_worker=1,
-         scheduling_spread_threshold=None):
+         scheduling_spread_threshold=None, str virtual_cluster_id="",
+         dict job_cluster_replica_sets=None):
     global g_cw, g_generation, g_executor, g_interrupt_exception, g_main_thread_id, g_owner_address
     if g_cw != NULL:
         raise RuntimeError("the core worker is already initialized")
@@ -289,6 +290,9 @@ def init(bint is_driver, str gcs_address, str raylet_address, str node_ip, str t
     options.job_config.set_java_actors_per_worker(java_actors_per_worker)
     if scheduling_spread_threshold is not None:
         options.job_config.set_scheduling_spread_threshold(scheduling_spread_threshold)
+    options.job_config.set_virtual_cluster_id(virtual_cluster_id.encode())
+    for node_type, count in (job_cluster_replica_sets or {}).items():
+        SetJobClusterReplicas(&options.job_config, node_type.encode(), count)
     options.check_interrupt = _check_interrupt
     if not is_driver:
         options.executor = _execute_task
@@ -973,6 +977,25 @@ def kv_keys(str ns, bytes prefix):
         status = cw.KvKeys(c_ns, c_prefix, &keys)
     check(status)
     return list(keys)
+
+
+def virtual_cluster_call(str gcs_address, str token, str method, str request_json):
+    """One VirtualClusterService call (CreateOrUpdateVirtualCluster, RemoveVirtualCluster,
+    GetVirtualClusters) with its request as protobuf JSON; returns the reply's JSON. Needs no
+    connected driver. The GIL is released: the call retries while the GCS restarts."""
+    cdef CVirtualClusterClient* client = new CVirtualClusterClient(gcs_address.encode(),
+                                                                   token.encode())
+    cdef string c_method = method.encode()
+    cdef string c_request = request_json.encode()
+    cdef string c_reply
+    cdef CStatus status
+    try:
+        with nogil:
+            status = client.Call(c_method, c_request, &c_reply)
+    finally:
+        del client
+    check(status)
+    return c_reply.decode()
 
 
 def nodes():

@@ -72,6 +72,7 @@ cdef extern from "common.pb.h" namespace "colony::rpc" nogil:
         string* add_code_search_path()
         void set_java_actors_per_worker(int)
         void set_scheduling_spread_threshold(double)
+        void set_virtual_cluster_id(const string&)
         void set_runtime_env_json(const string&)
     cdef cppclass CActorCreationSpec "colony::rpc::ActorCreationSpec":
         int max_concurrency()
@@ -279,6 +280,13 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
 
 # Worker output for the driver (core_worker/log_subscriber.h) and node log files
 # (core_worker/log_client.h): docs/observability.md.
+# Virtual clusters' admin calls, JSON in and out (core_worker/virtual_cluster_client.h).
+cdef extern from "core_worker/virtual_cluster_client.h" namespace "colony" nogil:
+    cdef cppclass CVirtualClusterClient "colony::VirtualClusterClient":
+        CVirtualClusterClient(const string&, string)
+        CStatus Call(const string&, const string&, string*)
+    void SetJobClusterReplicas(CJobConfig*, const string&, int)
+
 cdef extern from "core_worker/log_subscriber.h" namespace "colony" nogil:
     cdef cppclass CLogLine "colony::LogLine":
         cbool is_err

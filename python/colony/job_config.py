@@ -20,6 +20,12 @@ class JobConfig:
     # submitter's node while its utilisation is below it (0: spread from the first task,
     # 1: pack while it fits). None: the cluster's --scheduler-spread-threshold.
     scheduling_spread_threshold: float | None = None
+    # The virtual cluster whose nodes alone run this job's tasks and actors
+    # (docs/virtual_clusters.md); None: the nodes in no virtual cluster.
+    virtual_cluster_id: str | None = None
+    # In a divisible virtual cluster: {node_type: count} of nodes this job holds alone
+    # (a job cluster) from its start to its end.
+    job_cluster_replica_sets: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if isinstance(self.code_search_path, str) or not all(
@@ -32,3 +38,13 @@ class JobConfig:
                               or not 0 <= t <= 1):
             raise ValueError(f"scheduling_spread_threshold must be a number between 0 and 1, "
                              f"got {t!r}")
+        if self.virtual_cluster_id is not None and not isinstance(self.virtual_cluster_id, str):
+            raise TypeError("virtual_cluster_id must be a string")
+        replicas = self.job_cluster_replica_sets
+        if not isinstance(replicas, dict) or not all(
+                isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v > 0
+                for k, v in replicas.items()):
+            raise ValueError("job_cluster_replica_sets must map node types to positive counts, "
+                             f"got {replicas!r}")
+        if replicas and not self.virtual_cluster_id:
+            raise ValueError("job_cluster_replica_sets needs a virtual_cluster_id")

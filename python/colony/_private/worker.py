@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import json
 import numbers
 import os
 import secrets
@@ -77,6 +78,7 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
             raise TypeError("namespace must be a string")
         job_config = job_config or JobConfig()
         job_config = _with_submitted_working_dir(job_config)
+        job_config = _with_submitted_virtual_cluster(job_config)
         worker_env = _system_config_env(_system_config)
         if address is None:
             address = os.environ.get("COLONY_ADDRESS") or None
@@ -99,7 +101,9 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
             _core.init(True, gcs_address, raylet_address, _node_ip, token, namespace or "",
                        [os.path.abspath(p) for p in job_config.code_search_path],
                        java_actors_per_worker=job_config.java_actors_per_worker,
-                       scheduling_spread_threshold=job_config.scheduling_spread_threshold)
+                       scheduling_spread_threshold=job_config.scheduling_spread_threshold,
+                       virtual_cluster_id=job_config.virtual_cluster_id or "",
+                       job_cluster_replica_sets=job_config.job_cluster_replica_sets)
         except Exception:
             _stop_local_cluster()
             raise
@@ -114,6 +118,18 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
         state.exporter = FunctionExporter()  # a new cluster has none of our functions yet
         atexit.register(shutdown)
         return _context_info()
+
+
+def _with_submitted_virtual_cluster(job_config: JobConfig) -> JobConfig:
+    """A driver started by `colony job submit --virtual-cluster`: its job runs in that
+    cluster (and holds a job cluster of it if the submission asked for one), unless its own
+    JobConfig names a cluster."""
+    vc = os.environ.get("COLONY_VIRTUAL_CLUSTER_ID")
+    if not vc or job_config.virtual_cluster_id:
+        return job_config
+    replicas = os.environ.get("COLONY_JOB_CLUSTER_REPLICA_SETS")
+    return dataclasses.replace(job_config, virtual_cluster_id=vc,
+                               job_cluster_replica_sets=json.loads(replicas) if replicas else {})
 
 
 def _with_submitted_working_dir(job_config: JobConfig) -> JobConfig:

@@ -34,6 +34,26 @@ __all__ = ["JobSubmissionClient", "JobStatus", "JobDetails", "JobApiError"]
 _PAST_ANY_LOG = 1 << 62
 
 
+def _with_virtual_cluster(runtime_env, virtual_cluster_id, job_cluster_replica_sets):
+    """The driver learns its virtual cluster from its environment (colony.init reads it)."""
+    if virtual_cluster_id is None:
+        if job_cluster_replica_sets:
+            raise ValueError("job_cluster_replica_sets needs a virtual_cluster_id")
+        return runtime_env
+    from colony.job_config import JobConfig
+    JobConfig(virtual_cluster_id=virtual_cluster_id,  # checks both values
+              job_cluster_replica_sets=job_cluster_replica_sets or {})
+    if not virtual_cluster_id:
+        raise ValueError("virtual_cluster_id must not be empty")
+    env = dict(runtime_env or {})
+    env_vars = dict(env.get("env_vars") or {})
+    env_vars["COLONY_VIRTUAL_CLUSTER_ID"] = virtual_cluster_id
+    if job_cluster_replica_sets:
+        env_vars["COLONY_JOB_CLUSTER_REPLICA_SETS"] = json.dumps(job_cluster_replica_sets)
+    env["env_vars"] = env_vars
+    return env
+
+
 class JobSubmissionClient:
     def __init__(self, address: str | None = None, token: str | None = None,
                  timeout: float = 60.0, tls_ca: str | None = None):
@@ -50,9 +70,16 @@ class JobSubmissionClient:
     # ------------------------------------------------------------------ jobs
 
     def submit_job(self, *, entrypoint: str, submission_id: str | None = None,
-                   runtime_env: dict | None = None, metadata: dict | None = None) -> str:
+                   runtime_env: dict | None = None, metadata: dict | None = None,
+                   virtual_cluster_id: str | None = None,
+                   job_cluster_replica_sets: dict | None = None) -> str:
         """Starts `entrypoint` (a shell command line) as a driver on the head; returns the
-        submission id. A local `working_dir` is packed and uploaded (once per content)."""
+        submission id. A local `working_dir` is packed and uploaded (once per content).
+        `virtual_cluster_id`: the job's tasks and actors run only on that virtual cluster's
+        nodes; `job_cluster_replica_sets` ({node_type: count}, a divisible cluster only): the
+        job holds that many of its nodes alone (docs/virtual_clusters.md)."""
+        runtime_env = _with_virtual_cluster(runtime_env, virtual_cluster_id,
+                                            job_cluster_replica_sets)
         env = runtime_env_mod.validate(runtime_env, working_dir_is_uri=False)
         if env.get("working_dir") and not env["working_dir"].startswith(
                 runtime_env_mod.PACKAGE_SCHEME):

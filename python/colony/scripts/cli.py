@@ -26,6 +26,7 @@ from colony._private import node as node_mod
 from colony._private import supervisor as supervisor_mod
 from colony.scripts import job_cli
 from colony.scripts import logs_cli
+from colony.scripts import vcluster_cli
 
 
 def _json_dict(text: str) -> dict:
@@ -114,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="window in which --max-restarts crashes are counted (default 60)")
     job_cli.add_parser(sub)
     logs_cli.add_parser(sub)
+    vcluster_cli.add_parser(sub)
     stop = sub.add_parser("stop", help="stop the processes started by 'colony start' here")
     stop.add_argument("--grace", type=float, default=5.0, help="seconds before SIGKILL")
     sub.add_parser("token", help="print the token of the cluster started here "
@@ -332,7 +334,7 @@ def main(argv=None) -> int:
     try:
         return {"start": _start, "stop": _stop, "status": _status,
                 "token": _token, "job": job_cli.run,
-                "logs": logs_cli.run}[args.command](args)
+                "logs": logs_cli.run, "vcluster": vcluster_cli.run}[args.command](args)
     except (RuntimeError, ConnectionError, ValueError) as e:
         print(f"colony {args.command}: {e}", file=sys.stderr)
         return 1

@@ -1,7 +1,8 @@
 """`colony job ...`: submit, watch and stop jobs through the head's job API.
 
     colony job submit [--address A] [--submission-id ID] [--working-dir DIR]
-                      [--runtime-env JSON] [--metadata JSON] [--no-wait] -- python my_job.py ...
+                      [--runtime-env JSON] [--metadata JSON] [--no-wait]
+                      [--virtual-cluster ID [--job-cluster-replica-sets JSON]] -- python my_job.py ...
     colony job status [--address A] ID
     colony job logs   [--address A] [--follow] ID
     colony job stop   [--address A] [--no-wait] ID
@@ -56,6 +57,13 @@ def add_parser(sub) -> None:
                         help='JSON, e.g. \'{"env_vars": {"A": "1"}, "working_dir": "."}\'')
     submit.add_argument("--metadata", type=_json_object("--metadata"),
                         help="JSON object of strings kept with the job")
+    submit.add_argument("--virtual-cluster", metavar="ID",
+                        help="run the job's tasks and actors only on this virtual cluster's "
+                             "nodes (docs/virtual_clusters.md)")
+    submit.add_argument("--job-cluster-replica-sets", type=_json_object("--job-cluster-replica-sets"),
+                        metavar="JSON",
+                        help='with a divisible --virtual-cluster: {"<node_type>": <count>} '
+                             "of its nodes the job holds alone while it runs")
     submit.add_argument("--no-wait", action="store_true",
                         help="return once submitted; the last line printed is the job id")
     submit.add_argument("entrypoint", nargs=argparse.REMAINDER,
@@ -110,7 +118,9 @@ def _submit(args) -> int:
         env["working_dir"] = args.working_dir
     client = _client(args)
     sid = client.submit_job(entrypoint=entrypoint, submission_id=args.submission_id,
-                            runtime_env=env, metadata=args.metadata)
+                            runtime_env=env, metadata=args.metadata,
+                            virtual_cluster_id=args.virtual_cluster,
+                            job_cluster_replica_sets=args.job_cluster_replica_sets)
     if args.no_wait:
         print(f"Job submitted; follow it with 'colony job logs --follow {sid}'.")
         print(sid)
