@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import urllib.request
 
 import pytest
 
@@ -97,6 +98,34 @@ def test_sigkilled_raylet_comes_back_as_a_new_node(cli):
     log = _log(session)
     assert re.search(rf"raylet \(pid {old_pid}\) crashed: killed by SIGKILL", log), log
     assert f"restarted raylet (pid {new_pid}" in log
+
+
+def _node_metrics(cli, address):
+    req = urllib.request.Request(f"http://{address}/metrics",
+                                 headers={"Authorization": f"Bearer {cli.info()['token']}"})
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req, timeout=10) as r:
+        return r.read().decode()
+
+
+def test_sigkilled_metrics_agent_comes_back_on_its_port_and_follows_the_raylet(cli):
+    _start_head(cli, "--num-cpus", "1", "--no-dashboard")
+    session = _session(cli)
+    address = _state(session)["metrics_address"]
+    first_node = _driver_result(cli)["ran_on"]
+    assert f'colony_raylet_up{{node_id="{first_node}"}} 1.0' in _node_metrics(cli, address)
+
+    old_pid, new_pid = _kill_and_wait_for_restart(session, "metrics_agent")
+    assert new_pid != old_pid and _state(session)["metrics_address"] == address
+    wait_for(lambda: f'node_id="{first_node}"' in _node_metrics(cli, address), timeout=60,
+             interval=0.5, what="the restarted agent to serve the node's metrics")
+
+    # A restarted raylet is a new node on another port: the agent finds it again.
+    _kill_and_wait_for_restart(session, "raylet")
+    second_node = _driver_result(cli)["ran_on"]
+    assert second_node != first_node
+    wait_for(lambda: f'colony_raylet_up{{node_id="{second_node}"}} 1.0' in
+             _node_metrics(cli, address), timeout=60, interval=0.5,
+             what="the agent to follow the restarted raylet")
 
 
 def test_sigkilled_gcs_comes_back_on_its_port(cli):

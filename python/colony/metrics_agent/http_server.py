@@ -30,7 +30,9 @@ class _Collector:
 
 class MetricsAgentServer(ThreadingHTTPServer):
     daemon_threads = True
-    allow_reuse_address = False
+    # A restarted agent takes its old port back at once (the scrape config names it), even
+    # with connections of the dead one in TIME_WAIT; Linux still refuses a live listener.
+    allow_reuse_address = True
 
     def __init__(self, address: tuple, token: str, node_families, node_id, reports: WorkerReports,
                  tls: dict | None = None):
