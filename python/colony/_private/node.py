@@ -182,11 +182,19 @@ class NodeProcesses:
                   spread_threshold: float | None = None, storage: str | None = None,
                   cluster_id: str | None = None, scarce_resources=None,
                   real_usage: bool = False,
-                  memory_pressure_threshold: float | None = None) -> None:
+                  memory_pressure_threshold: float | None = None,
+                  standby: bool = False, leader_lease_ms: int | None = None,
+                  name: str = "gcs", wait: bool = True) -> None:
         """`storage`: "memory" (default) or "redis://HOST:PORT[/DB]" (docs/fault_tolerance.md;
         the password comes from COLONY_REDIS_PASSWORD); `cluster_id` names this cluster's
-        keys in a shared Redis."""
+        keys in a shared Redis. `standby`: serve only while holding the cluster's leader
+        lease in Redis (needs Redis storage and a fixed port; docs/fault_tolerance.md
+        "Standby head"); with `wait=False` this returns without waiting for it to serve."""
         args = ["--port", str(port)]
+        if standby:
+            args.append("--standby")
+        if leader_lease_ms is not None:
+            args += ["--leader-lease-ms", str(int(leader_lease_ms))]
         if storage:
             args += ["--storage", storage]
         if cluster_id:
@@ -198,7 +206,7 @@ class NodeProcesses:
         if scarce_resources:
             args += ["--scarce-resources", _format_names("scarce_resources", scarce_resources)]
         args += _real_usage_args(real_usage, memory_pressure_threshold)
-        port = self._start("colony-gcs", "gcs", args, die_with_parent)
+        port = self._start("colony-gcs", name, args, die_with_parent, wait=wait)
         self.gcs_address = f"{self.node_ip}:{port}"
 
     # Workers' cgroups (docs/isolation.md): auto picks cgroup v2, then v1, then off.
@@ -271,8 +279,10 @@ class NodeProcesses:
         self.metrics_address = f"{self.node_ip}:{port}"
         return self.metrics_address
 
-    def _start(self, binary, name: str, args: list, die_with_parent: bool) -> int:
-        """`binary`: a file of bin_dir(), or a whole command line prefix (a list)."""
+    def _start(self, binary, name: str, args: list, die_with_parent: bool,
+               wait: bool = True) -> int:
+        """`binary`: a file of bin_dir(), or a whole command line prefix (a list).
+        `wait=False`: returns the --port it was given instead of waiting for it to serve."""
         port_file = os.path.join(self.session_dir, f"{name}.port")
         if os.path.exists(port_file):
             os.remove(port_file)  # a stale port would point at a process that is gone
@@ -291,6 +301,8 @@ class NodeProcesses:
                                     preexec_fn=_die_with_parent if die_with_parent else None,
                                     start_new_session=not die_with_parent)
         self.procs.append(proc)
+        if not wait:
+            return int(args[args.index("--port") + 1])
         return _wait_for_port_file(port_file, proc, name if isinstance(binary, list) else binary,
                                    log)
 

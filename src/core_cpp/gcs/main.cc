@@ -193,6 +193,15 @@ Status WritePortFile(const std::string& path, int port) {
   return Status::OK();
 }
 
+// The host other machines reach this GCS at, for the lease's token and LEADER_ADDRESS:
+// the bind address, or the machine's name when bound to every interface.
+std::string AdvertisedHost(const std::string& bind_ip) {
+  if (bind_ip != "0.0.0.0" && bind_ip != "::") return bind_ip;
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return bind_ip;
+  return name;
+}
+
 int Run(int argc, char** argv) {
   // Block the stop signals before any thread exists so every thread inherits the mask
   // and sigwait below is the only place they are taken: no async-signal-safety concerns.
@@ -234,7 +243,8 @@ int Run(int argc, char** argv) {
     redis.password = password == nullptr ? "" : password;
   }
   if (flags.standby) {
-    std::string me = flags.server.bind_ip + ":" + std::to_string(flags.server.port);
+    std::string me =
+        AdvertisedHost(flags.server.bind_ip) + ":" + std::to_string(flags.server.port);
     {
       std::lock_guard<std::mutex> lock(lease_mu);
       lease = std::make_unique<LeaderLease>(redis, flags.lease, me);
@@ -284,7 +294,8 @@ int Run(int argc, char** argv) {
   GcsServer server(flags.server, make_store);
   Status status = server.Start();
   if (status.ok() && lease) {
-    status = lease->PublishAddress(flags.server.bind_ip + ":" + std::to_string(server.port()));
+    status = lease->PublishAddress(AdvertisedHost(flags.server.bind_ip) + ":" +
+                                   std::to_string(server.port()));
   }
   if (status.ok() && !flags.port_file.empty()) {
     status = WritePortFile(flags.port_file, server.port());

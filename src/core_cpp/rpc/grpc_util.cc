@@ -9,6 +9,7 @@
 
 #include "common/logging.h"
 #include "common/security.h"
+#include "rpc/head_addresses.h"
 
 namespace colony::rpc {
 
@@ -139,15 +140,19 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   // Cluster traffic goes straight to its peers: an http_proxy meant for the user's web
   // traffic must not capture calls to 127.0.0.1 or to other nodes.
   args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
+  // A list of heads (a standby GCS waits beside the leader) becomes one channel over all.
+  auto resolved = ChannelTarget(address);
+  if (!resolved.ok()) COLONY_LOG(ERROR) << resolved.status().message();
+  const std::string target = resolved.ok() ? *resolved : address;
   auto tls = CurrentTls();
   if (!tls->enabled) {
-    return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
   }
   // The server's certificate must chain to the cluster CA and name the target's IP. No
   // client certificate: callers authenticate with the cluster token, now encrypted.
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = tls->ca_pem;
-  return grpc::CreateCustomChannel(address, grpc::SslCredentials(ssl), args);
+  return grpc::CreateCustomChannel(target, grpc::SslCredentials(ssl), args);
 }
 
 ResourceSet ResourcesFromProto(const google::protobuf::Map<std::string, double>& map) {

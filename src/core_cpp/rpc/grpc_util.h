@@ -43,7 +43,8 @@ struct TlsSettings {
 };
 std::shared_ptr<const TlsSettings> CurrentTls();
 
-// A channel to `address` (IP:PORT), TLS if CurrentTls() says so.
+// A channel to `address` (IP:PORT, or a list of heads "IP:PORT,IP:PORT" that reaches the
+// one serving: rpc/head_addresses.h), TLS if CurrentTls() says so.
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
 
 ResourceSet ResourcesFromProto(const google::protobuf::Map<std::string, double>& map);
