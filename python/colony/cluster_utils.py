@@ -150,6 +150,8 @@ class Cluster:
             raise
         agent = None
         if self._metrics_agents:
+            # Synchronous: the agent must be the child of a thread that lives on, since its
+            # parent-death signal fires when the thread that started it ends.
             agent = node_mod.NodeProcesses(session_dir=processes.session_dir, token=self._token,
                                            gcs_address=self.gcs_address,
                                            node_ip=processes.node_ip, netns=_netns,

@@ -84,12 +84,14 @@ def main(argv=None) -> int:
         return 1
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
     address = f"{args.node_ip}:{server.server_address[1]}"
+    # Serving from here on: whoever waits on the port file (colony start, Cluster.add_node)
+    # goes on at once; drivers find the agent in the KV a moment later.
+    node_mod.write_private_file(args.port_file, str(server.server_address[1]).encode())
 
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     announced = ""
-    first = True
     while not stopping.is_set():
         collector.collect_stats()  # learns the node id (it changes if the raylet restarts)
         if collector.node_id:
@@ -103,11 +105,6 @@ def main(argv=None) -> int:
                 announced = collector.node_id
             except Exception as e:  # noqa: BLE001 - the GCS may be restarting; next round
                 log.warning("could not announce this agent in the GCS: %s", e)
-        if first:
-            # The port file last: whoever waits on it (colony start, tests) can then find the
-            # agent in the KV too.
-            node_mod.write_private_file(args.port_file, str(server.server_address[1]).encode())
-            first = False
         stopping.wait(ANNOUNCE_PERIOD_S if announced else 0.5)
     cpu.stop()
     server.shutdown()
