@@ -63,6 +63,20 @@ class RayletStats:
             raise
 
 
+def _announce(gcs_address: str, token: str, node_id: str, value: str) -> None:
+    """KvPut at the GCS; with standby heads (HOST:PORT,HOST:PORT,...) at the first that takes
+    it (only the leader serves)."""
+    errors = []
+    for address in [a.strip() for a in gcs_address.split(",") if a.strip()]:
+        try:
+            _core.agent_kv_put(address, token, KV_NAMESPACE, node_id.encode(), value.encode(),
+                               5000)
+            return
+        except Exception as e:  # noqa: BLE001 - try the next head
+            errors.append(str(e))
+    raise ConnectionError("; ".join(errors) or f"no GCS address in {gcs_address!r}")
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
@@ -98,8 +112,7 @@ def main(argv=None) -> int:
             value = json.dumps({"address": address, "node_id": collector.node_id,
                                 "node_ip": args.node_ip, "scheme": "https" if tls else "http"})
             try:
-                _core.agent_kv_put(args.gcs_address, token, KV_NAMESPACE,
-                                   collector.node_id.encode(), value.encode(), 5000)
+                _announce(args.gcs_address, token, collector.node_id, value)
                 if announced != collector.node_id:
                     log.info("metrics of node %s at %s/metrics", collector.node_id, address)
                 announced = collector.node_id
