@@ -74,14 +74,16 @@ def push(metrics: list, address: str, timeout: float = 5.0) -> None:
 
 def _report_loop(reg) -> None:
     interval = float(os.environ.get("COLONY_METRICS_REPORT_INTERVAL_S", "1.0"))
-    last, address, warned = 0.0, None, False
+    last, retry_at, address, warned = 0.0, 0.0, None, False
     while True:
         time.sleep(interval)
-        if not reg.changed and time.monotonic() - last < KEEPALIVE_S:
+        now = time.monotonic()
+        if now < retry_at or (not reg.changed and now - last < KEEPALIVE_S):
             continue
         try:
             address = address or _agent_address()
-            if address is None:
+            if address is None:  # no agent on this node (a local cluster): ask again later
+                retry_at = now + KEEPALIVE_S
                 continue
             push(reg.snapshot(), address)
             last, warned = time.monotonic(), False
