@@ -1,6 +1,7 @@
 """Standby head (issue 17): how long clients are without a GCS when the leader goes away.
 
-    python3 bench/standby_takeover.py [--rounds 3] [--leases 1000,3000] [--record]
+    python3 bench/standby_takeover.py [--rounds 3] [--leases 1000,3000]
+                                      [--signals SIGKILL,SIGTERM] [--record]
 
 Two `colony-gcs --standby` on a local redis-server (append-only file on), one raylet, and
 this process as the driver, all given both heads' addresses. Each round stops the leader
@@ -76,9 +77,12 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--leases", default="1000,3000",
                         help="--leader-lease-ms values, comma-separated")
+    parser.add_argument("--signals", default="SIGKILL,SIGTERM",
+                        help="how the leader is stopped, comma-separated")
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
     leases = [int(x) for x in args.leases.split(",")]
+    signals = [(name, getattr(signal, name)) for name in args.signals.split(",")]
     rows = []
     for lease_ms in leases:
         with RedisServer() as redis:
@@ -91,7 +95,7 @@ def main():
                 node.start_raylet(num_cpus=1)
                 colony.init(address=heads.address, _token=token,
                             _raylet_address=node.raylet_address, _node_ip="127.0.0.1")
-                for name, sig in (("SIGKILL", signal.SIGKILL), ("SIGTERM", signal.SIGTERM)):
+                for name, sig in signals:
                     serving, first = [], []
                     for _ in range(args.rounds):
                         s, f = one_round(heads, leader, sig)
@@ -117,7 +121,7 @@ def main():
                  "the signal).")
         record(section("standby head takeover (issue 17)", intro,
                        f"python3 bench/standby_takeover.py --rounds {args.rounds} "
-                       f"--leases {args.leases} --record", table,
+                       f"--leases {args.leases} --signals {args.signals} --record", table,
                        "other helpers' builds and tests ran at the same time"))
 
 

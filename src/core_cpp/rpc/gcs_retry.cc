@@ -59,7 +59,9 @@ Status RetryGcsCall(const std::string& what, const std::function<Status(int64_t)
   while (true) {
     int64_t left = std::max<int64_t>(1, deadline - NowMs());
     Status status = attempt(std::min(attempt_timeout_ms, left));
-    if (!IsGcsUnavailable(status)) {
+    // A GCS that stops (SIGTERM, e.g. a leader handing over to a standby) cancels the
+    // calls it holds; nothing here cancels its own calls, so a cancel means "ask again".
+    if (!IsGcsUnavailable(status) && status.code() != StatusCode::kCancelled) {
       if (warned && status.ok()) COLONY_LOG(INFO) << what << ": the GCS answers again";
       return status;
     }

@@ -29,7 +29,8 @@ class GcsBackoff {
   int64_t delay_ms_ = 0;
 };
 
-// Runs `attempt(timeout_ms)` until it returns something other than an unavailable GCS, or
+// Runs `attempt(timeout_ms)` until it returns something other than an unavailable GCS (or
+// a call the GCS cancelled while stopping), or
 // `budget_ms` has passed (then the last error, saying how long it tried). Each attempt
 // gets min(attempt_timeout_ms, what is left of the budget). Blocks the calling thread.
 Status RetryGcsCall(const std::string& what, const std::function<Status(int64_t)>& attempt,

@@ -16,6 +16,15 @@ TEST(GcsRetryTest, RetriesAnUnavailableGcsUntilItAnswers) {
   EXPECT_EQ(attempts, 3);
 }
 
+TEST(GcsRetryTest, ACallTheStoppingGcsCancelledIsAskedAgain) {
+  int attempts = 0;
+  Status status = RetryGcsCall("KvPut", [&](int64_t) {
+    return ++attempts == 1 ? Status::Cancelled("Cancelled") : Status::OK();
+  }, 5000, 60000);
+  EXPECT_TRUE(status.ok());
+  EXPECT_EQ(attempts, 2);
+}
+
 TEST(GcsRetryTest, AnswersAreNotRetried) {
   for (Status answer : {Status::NotFound("no such actor"), Status::InvalidArgument("bad"),
                         Status::Unauthenticated("token")}) {
