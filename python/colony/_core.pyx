@@ -1163,6 +1163,30 @@ def actor_location(bytes actor_id):
     return node_id.hex(), worker_id.hex()
 
 
+# ------------------------------------------------------------------ state API (docs/observability.md)
+
+def flush_task_events():
+    """Sends this process's buffered task events to the GCS now (no-op when not connected)."""
+    if g_cw == NULL:
+        return
+    with nogil:
+        g_cw.FlushTaskEvents()
+
+
+def gcs_state_query(str gcs_address, str token, str method, str request_json):
+    """One GCS read for colony.util.state: the reply of `method` as a JSON string."""
+    cdef string c_address = gcs_address.encode()
+    cdef string c_token = token.encode()
+    cdef string c_method = method.encode()
+    cdef string c_request = request_json.encode()
+    cdef string reply
+    cdef CStatus status
+    with nogil:
+        status = GcsStateCallJson(c_address, c_token, c_method, c_request, &reply)
+    check(status)
+    return reply.decode("utf-8", "replace")
+
+
 # ------------------------------------------------------------------ placement groups
 
 from libcpp.map cimport map as cmap

@@ -277,6 +277,7 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
         CStatus ListNamedActors(cbool, vector[CActorTableData]*)
         CStatus KillActor(const string&, cbool, cbool, CDeathCause)
         const CActorID& current_actor_id()
+        void FlushTaskEvents()
 
 # Worker output for the driver (core_worker/log_subscriber.h) and node log files
 # (core_worker/log_client.h): docs/observability.md.
@@ -334,6 +335,10 @@ cdef extern from "common.pb.h" namespace "colony::rpc" nogil:
         const string& worker_id()
     cdef cppclass CLogActorTableData "colony::rpc::ActorTableData":
         const CLogActorAddress& address()
+
+# The state API's reads of the GCS, JSON in and out (core_worker/state_client.h).
+cdef extern from "core_worker/state_client.h" namespace "colony" nogil:
+    CStatus GcsStateCallJson(const string&, const string&, const string&, const string&, string*)
 
 # Placement groups (core_worker/placement_group_client.h, docs/scheduling.md).
 cdef extern from "common.pb.h" namespace "colony::rpc" nogil:

@@ -6,7 +6,29 @@ import re
 
 
 class ColonyError(Exception):
-    """Base class of every Colony error."""
+    """Base class of every Colony error.
+
+    ``cause_chain``: readable lines explaining the failure from the cluster's events (what
+    `colony why` prints), for an error `colony.get` raised; fetched from the GCS the first
+    time it is read (docs/observability.md, "Root cause")."""
+
+    @property
+    def cause_chain(self) -> list:
+        cached = self.__dict__.get("_colony_cause_chain")
+        if cached is not None:
+            return cached
+        object_id = self.__dict__.get("_colony_object_id")
+        if not object_id:
+            return []
+        try:
+            from colony import _core
+            from colony.util import state
+            _core.flush_task_events()  # this process's own records of the failure first
+            chain = state.explain(object_id)
+        except Exception as e:  # the explanation must never hide the error itself
+            return [f"(no explanation: {e})"]  # not kept: a later read may find the records
+        self.__dict__["_colony_cause_chain"] = chain
+        return chain
 
 
 class TaskError(ColonyError):

@@ -294,14 +294,26 @@ def get(refs, *, timeout=None):
     out = []
     for entry in values:
         if entry is None:  # the wait ended early: one of the others is an error
-            metadata, data = next(e for e in values if e is not None and serialization.is_error(e[0]))
-            raise serialization.deserialize(metadata, data)
+            index = next(i for i, e in enumerate(values)
+                         if e is not None and serialization.is_error(e[0]))
+            metadata, data = values[index]
+            raise _with_origin(serialization.deserialize(metadata, data), ref_list[index])
         metadata, data = entry
         value = serialization.deserialize(metadata, data)
         if serialization.is_error(metadata):
-            raise value
+            raise _with_origin(value, ref_list[len(out)])
         out.append(value)
     return out[0] if single else out
+
+
+def _with_origin(error, ref):
+    """Names the object an error came from, for its lazily fetched cause_chain."""
+    if isinstance(error, exceptions.ColonyError):
+        try:
+            error.__dict__["_colony_object_id"] = ref.hex()
+        except (AttributeError, TypeError):
+            pass  # an exception type without a __dict__ gets no cause_chain
+    return error
 
 
 def wait(refs, *, num_returns: int = 1, timeout=None, fetch_local: bool = True):

@@ -10,6 +10,7 @@
     colony job submit|status|logs|stop|list ...   (scripts/job_cli.py, docs/jobs.md)
     colony logs [--node N] [--actor ID | --task ID | --job ID | --worker PID] [--follow] [FILE]
                         (scripts/logs_cli.py, docs/observability.md)
+    colony list|summary|get|timeline|why ...    (scripts/state_cli.py, docs/observability.md)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from colony._private import supervisor as supervisor_mod
 from colony.scripts import job_cli
 from colony.scripts import logs_cli
 from colony.scripts import vcluster_cli
+from colony.scripts import state_cli
 
 
 def _json_dict(text: str) -> dict:
@@ -116,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     job_cli.add_parser(sub)
     logs_cli.add_parser(sub)
     vcluster_cli.add_parser(sub)
+    state_cli.add_parsers(sub)
     stop = sub.add_parser("stop", help="stop the processes started by 'colony start' here")
     stop.add_argument("--grace", type=float, default=5.0, help="seconds before SIGKILL")
     sub.add_parser("token", help="print the token of the cluster started here "
@@ -331,6 +334,12 @@ def _status(args) -> int:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in state_cli.COMMANDS:
+        try:
+            return state_cli.run(args)
+        except (RuntimeError, ConnectionError, ValueError, TypeError) as e:
+            print(f"colony {args.command}: {e}", file=sys.stderr)
+            return 1
     try:
         return {"start": _start, "stop": _stop, "status": _status,
                 "token": _token, "job": job_cli.run,

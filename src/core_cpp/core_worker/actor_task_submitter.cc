@@ -183,6 +183,7 @@ void ActorTaskSubmitter::SendQueued(Actor* actor) {
     actor->in_flight[seq] = std::move(head->second);
     actor->queued.erase(head);
     request.set_client_processed_up_to(ProcessedUpTo(*actor));
+    d_.tasks->MarkPushed(TaskID::FromBinary(request.task().task_id()), actor->data.address());
     ActorID id = actor->id;
     int64_t version = actor->data.version();
     // Handled on the thread that got the reply (all state is under mu_): the caller

@@ -277,6 +277,14 @@ Status CoreWorker::Connect() {
   pusher_ = std::make_unique<TaskPusher>(&worker_clients_, &local_rpc_, options_.token);
   gcs_ = rpc::GcsService::NewStub(rpc::MakeChannel(options_.gcs_address));
   placement_groups_ = std::make_unique<PlacementGroupClient>(options_.gcs_address, options_.token);
+  gcs_events_ = rpc::GcsEventService::NewStub(rpc::MakeChannel(options_.gcs_address));
+  task_events_ = std::make_unique<TaskEventBuffer>(
+      TaskEventBufferOptions::FromEnv(), [this](const rpc::AddEventsRequest& request) {
+        grpc::ClientContext ctx;
+        rpc::PrepareClientContext(&ctx, options_.token, kSyncRpcTimeoutMs);
+        rpc::AddEventsReply reply;
+        return rpc::FromGrpcStatus(gcs_events_->AddEvents(&ctx, request, &reply));
+      });
   if (options_.is_driver) {
     worker_id_ = WorkerID::FromRandom();
   } else {
@@ -305,6 +313,7 @@ Status CoreWorker::Connect() {
         // process's primary copy, deleted with everything it owns when it exits.
         if (value.in_plasma() && plasma_) (void)plasma_->Delete(id);
       });
+  if (task_events_->enabled()) task_manager_->SetEventBuffer(task_events_.get());
   lease_client_ = std::make_unique<GrpcLeaseClient>(&raylet_clients_, options_.token);
   actor_states_ = std::make_unique<GrpcActorStateSource>(gcs_.get(), options_.token);
   submitter_ = std::make_unique<NormalTaskSubmitter>(NormalTaskSubmitter::Deps{
@@ -314,6 +323,7 @@ Status CoreWorker::Connect() {
       &io_loop_, &memory_store_, &reference_counter_, task_manager_.get(), pusher_.get(),
       actor_states_.get(), worker_id_.Binary()});
   COLONY_RETURN_IF_ERROR(RegisterWithRaylet());
+  task_events_->Start();
   reference_counter_.SetSelf(address_);
   if (!options_.is_driver) WatchRayletProcess();
   return Status::OK();
@@ -430,6 +440,11 @@ Status CoreWorker::ConnectSharedStore(const std::string& socket_path) {
                                ": " + s.ToString());
   }
   plasma_ = std::move(client);
+  // The socket is <session>/sockets/plasma_<node>: events go to <session>/logs/events.
+  size_t sockets = socket_path.rfind("/sockets/");
+  if (sockets != std::string::npos) {
+    task_events_->SetLogDir(socket_path.substr(0, sockets) + "/logs/events");
+  }
   return Status::OK();
 }
 
@@ -469,6 +484,8 @@ std::vector<uint64_t> CoreWorker::TakeReady() {
 
 void CoreWorker::Shutdown() {
   if (shut_down_.exchange(true)) return;
+  // The last events first, while the GCS is surely there.
+  if (task_events_) task_events_->Stop();
   if (options_.is_driver && !job_id_.IsNil() && gcs_) {
     rpc::JobFinishedRequest raylet_request;
     raylet_request.set_job_id(job_id_.Binary());
@@ -1376,8 +1393,11 @@ TaskID CoreWorker::current_task_id() const {
 void CoreWorker::ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* reply) {
   std::vector<ObjectData> args;
   std::vector<ObjectID> borrowed;
+  RecordExecution(spec, "RUNNING", "");
   BeginTask(spec, &args, &borrowed);
   options_.executor(spec, args, reply);
+  RecordExecution(spec, "EXECUTED",
+                  reply->is_application_error() ? "TASK_EXECUTION_EXCEPTION" : "");
   if (spec.type() == rpc::ACTOR_CREATION_TASK && !reply->is_application_error()) {
     actor_id_ = ActorID::FromBinary(spec.actor_id());
     int concurrency = std::max(1, spec.actor_creation().max_concurrency());
@@ -1464,12 +1484,24 @@ bool CoreWorker::HasRefArgs(const rpc::TaskSpec& spec) {
   return false;
 }
 
+void CoreWorker::RecordExecution(const rpc::TaskSpec& spec, const char* state,
+                                 const std::string& error_type) {
+  if (!task_events_->enabled()) return;
+  task_events_->RecordExecution(spec, state, node_id_.Binary(), worker_id_.Binary(), getpid(),
+                                error_type);
+}
+
 void CoreWorker::PrepareAsyncTask(AsyncTask* task) {
+  RecordExecution(*task->pending.spec, "RUNNING", "");
   BeginTask(*task->pending.spec, &task->args, &task->borrowed);
 }
 
 void CoreWorker::FinishAsyncTask(AsyncTask* task) {
   std::unique_ptr<AsyncTask> owned(task);
+  RecordExecution(*owned->pending.spec, "EXECUTED",
+                  owned->pending.reply != nullptr && owned->pending.reply->is_application_error()
+                      ? "TASK_EXECUTION_EXCEPTION"
+                      : "");
   EndTask(*owned->pending.spec, &owned->args, owned->borrowed);
   receiver_->FinishAsync(std::move(owned->pending));
 }

@@ -25,6 +25,7 @@
 #include "core_worker/placement_group_client.h"
 #include "core_worker/object_data.h"
 #include "core_worker/reference_counter.h"
+#include "core_worker/task_event_buffer.h"
 #include "core_worker/task_manager.h"
 #include "core_worker/task_pusher.h"
 #include "core_worker/task_receiver.h"
@@ -176,6 +177,11 @@ class CoreWorker {
   Status KvGet(const std::string& ns, const std::string& key, std::string* value, bool* found);
   Status KvDel(const std::string& ns, const std::string& key, bool by_prefix, int64_t* deleted);
   Status KvKeys(const std::string& ns, const std::string& prefix, std::vector<std::string>* keys);
+  // Sends this process's buffered task events to the GCS now (before explaining an error
+  // this process saw, so its own records are there).
+  void FlushTaskEvents() {
+    if (task_events_ && task_events_->enabled()) task_events_->Flush();
+  }
   Status GetAllNodes(std::vector<NodeSnapshot>* nodes);
 
   // ---- context ----
@@ -252,6 +258,9 @@ class CoreWorker {
   void CancelChildren(const TaskID& parent);
   // The two ends of running a task: its arguments fetched (borrowed ones registered), and
   // released once the reply is filled.
+  // The executor's task event (RUNNING, EXECUTED) with this worker's node, id and pid.
+  void RecordExecution(const rpc::TaskSpec& spec, const char* state,
+                       const std::string& error_type);
   void BeginTask(const rpc::TaskSpec& spec, std::vector<ObjectData>* args,
                  std::vector<ObjectID>* borrowed);
   void EndTask(const rpc::TaskSpec& spec, std::vector<ObjectData>* args,
@@ -320,6 +329,9 @@ class CoreWorker {
   std::unique_ptr<TaskPusher> pusher_;
   std::unique_ptr<rpc::GcsService::Stub> gcs_;
   std::unique_ptr<PlacementGroupClient> placement_groups_;
+  // Task events to the GCS's event service (task_event_buffer.h); flushed by its thread.
+  std::unique_ptr<rpc::GcsEventService::Stub> gcs_events_;
+  std::unique_ptr<TaskEventBuffer> task_events_;
   // The submitters' seams to raylets' leases and the GCS's actor states (over gRPC).
   std::unique_ptr<GrpcLeaseClient> lease_client_;
   std::unique_ptr<GrpcActorStateSource> actor_states_;

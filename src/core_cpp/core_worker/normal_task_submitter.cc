@@ -211,6 +211,7 @@ void NormalTaskSubmitter::PushNextOrReturn(const std::string& lease_id) {
   TaskID task_id = TaskID::FromBinary(request.task().task_id());
   lease.running = task_id;
   running_on_[task_id] = lease_id;
+  d_.tasks->MarkPushed(task_id, lease.worker);
   d_.transport->Push(lease.worker, std::move(request),
       [this, lease_id, task_id](Status status, rpc::PushTaskReply&& reply) {
         d_.loop->Post([this, lease_id, task_id, status, reply = std::move(reply)]() mutable {

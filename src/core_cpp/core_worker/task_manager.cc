@@ -1,5 +1,8 @@
 #include "core_worker/task_manager.h"
 
+#include <cstdlib>
+#include <string>
+
 #include "common/logging.h"
 
 namespace colony {
@@ -25,11 +28,67 @@ TaskSpecPtr NextAttempt(const rpc::TaskSpec& spec) {
 }  // namespace
 
 void TaskManager::AddPendingTask(TaskSpecPtr spec, std::vector<ObjectID> arg_refs) {
+  if (events_) events_->RecordSubmitted(*spec);
   std::lock_guard<std::mutex> lock(mu_);
   Entry& e = pending_[TaskID::FromBinary(spec->task_id())];
   e.retries_left = spec->max_retries() < 0 ? -1 : spec->max_retries();
   e.spec = std::move(spec);
   e.arg_refs = std::move(arg_refs);
+}
+
+void TaskManager::MarkPushed(const TaskID& id, const rpc::Address& worker) {
+  if (!events_) return;
+  TaskSpecPtr spec;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return;
+    it->second.worker = worker;
+    spec = it->second.spec;
+  }
+  events_->RecordLeased(*spec, worker);
+}
+
+namespace {
+// An error value's text when it is readable (the runtime's own messages); an exception
+// pickled by a language runtime is not.
+std::string ReadableMessage(const std::string& data) {
+  for (unsigned char c : data) {
+    if (c < 0x20 && c != '\n' && c != '\t') return "";
+  }
+  return data.size() > 2000 ? data.substr(0, 2000) + "..." : data;
+}
+
+std::string ErrorTypeName(const std::string& metadata) {
+  size_t prefix = std::char_traits<char>::length(kErrorMetadataPrefix);
+  if (metadata.compare(0, prefix, kErrorMetadataPrefix) != 0) return "";
+  int type = std::atoi(metadata.c_str() + prefix);
+  return rpc::ErrorType_IsValid(type) ? rpc::ErrorType_Name(static_cast<rpc::ErrorType>(type))
+                                      : "ERROR_" + std::to_string(type);
+}
+}  // namespace
+
+void TaskManager::RecordFinished(const Entry& entry, const rpc::PushTaskReply& reply) {
+  if (!events_) return;
+  const rpc::Address* worker = entry.worker.worker_id().empty() ? nullptr : &entry.worker;
+  if (!reply.is_application_error()) {
+    events_->RecordState(*entry.spec, "FINISHED");
+    return;
+  }
+  std::string message;
+  for (const auto& ret : reply.returns()) {
+    message = ReadableMessage(ret.value().data());
+    if (!message.empty()) break;
+  }
+  events_->RecordFailed(*entry.spec, worker, "TASK_EXECUTION_EXCEPTION",
+                        message.empty() ? "the task raised an exception" : message);
+}
+
+void TaskManager::RecordFailedValue(const Entry& entry, const rpc::ObjectValue& error) {
+  if (!events_) return;
+  const rpc::Address* worker = entry.worker.worker_id().empty() ? nullptr : &entry.worker;
+  events_->RecordFailed(*entry.spec, worker, ErrorTypeName(error.metadata()),
+                        ReadableMessage(error.data()));
 }
 
 size_t TaskManager::NumPending() const {
@@ -49,13 +108,26 @@ bool TaskManager::IsCancelled(const TaskID& id) const {
   return it != pending_.end() && it->second.cancelled;
 }
 
-bool TaskManager::TakeRetry(const TaskID& id, TaskSpecPtr* spec) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = pending_.find(id);
-  if (it == pending_.end() || it->second.cancelled || it->second.retries_left == 0) return false;
-  if (it->second.retries_left > 0) it->second.retries_left--;
-  it->second.spec = NextAttempt(*it->second.spec);
-  *spec = it->second.spec;
+bool TaskManager::TakeRetry(const TaskID& id, TaskSpecPtr* spec, const std::string& error_type,
+                            const std::string& message) {
+  TaskSpecPtr failed;
+  rpc::Address worker;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = pending_.find(id);
+    if (it == pending_.end() || it->second.cancelled || it->second.retries_left == 0) return false;
+    if (it->second.retries_left > 0) it->second.retries_left--;
+    failed = it->second.spec;
+    worker = std::move(it->second.worker);
+    it->second.worker.Clear();
+    it->second.spec = NextAttempt(*it->second.spec);
+    *spec = it->second.spec;
+  }
+  if (events_) {
+    events_->RecordFailed(*failed, worker.worker_id().empty() ? nullptr : &worker, error_type,
+                          message);
+    events_->RecordSubmitted(**spec);
+  }
   return true;
 }
 
@@ -81,13 +153,16 @@ void TaskManager::CompleteTask(const TaskID& id, const rpc::PushTaskReply& reply
     return;
   }
   TaskSpecPtr retry;
-  if (reply.is_application_error() && reply.is_retryable_error() && TakeRetry(id, &retry)) {
+  if (reply.is_application_error() && reply.is_retryable_error() &&
+      TakeRetry(id, &retry, "TASK_EXECUTION_EXCEPTION",
+                "the task raised an exception (retry_exceptions)")) {
     COLONY_LOG(INFO) << "retrying task " << retry->name() << " after an application error (attempt "
                      << retry->attempt_number() << ")";
     resubmit_(retry);
     return;
   }
-  Finish(id, [this, &reply](const Entry&) {
+  Finish(id, [this, &reply](const Entry& entry) {
+    RecordFinished(entry, reply);
     for (const auto& ret : reply.returns()) {
       ObjectID return_id = ObjectID::FromBinary(ret.object_id());
       // The executor counted us as the borrower of refs inside the value.
@@ -142,6 +217,7 @@ bool TaskManager::Reconstruct(const ObjectID& id, std::string* why) {
   }
   refs_->AddSubmittedTaskRefs(arg_refs);  // the re-run's own hold, released when it ends
   for (int i = 1; i <= spec->num_returns(); i++) store_->Delete(ObjectID::ForReturn(task_id, i));
+  if (events_) events_->RecordSubmitted(*spec);
   COLONY_LOG(INFO) << "reconstructing object " << id.Hex() << " by re-running task "
                    << spec->name() << " (attempt " << spec->attempt_number() << ")";
   resubmit_(spec);
@@ -162,7 +238,7 @@ void TaskManager::OnReturnFreed(const ObjectID& id) {
 
 void TaskManager::FailOrRetryTask(const TaskID& id, rpc::ErrorType type, const std::string& message) {
   TaskSpecPtr retry;
-  if (TakeRetry(id, &retry)) {
+  if (TakeRetry(id, &retry, rpc::ErrorType_Name(type), message)) {
     COLONY_LOG(INFO) << "retrying task " << retry->name() << " (attempt " << retry->attempt_number()
                      << "): " << message;
     resubmit_(retry);
@@ -182,6 +258,7 @@ void TaskManager::RemovePendingTask(const TaskID& id) {
 
 void TaskManager::FailTaskWithValue(const TaskID& id, ObjectValuePtr error) {
   Finish(id, [this, &error](const Entry& e) {
+    RecordFailedValue(e, *error);
     for (int i = 1; i <= e.spec->num_returns(); i++) {
       StoreReturn(ObjectID::ForReturn(TaskID::FromBinary(e.spec->task_id()), i), error);
     }

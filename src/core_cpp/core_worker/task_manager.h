@@ -14,6 +14,7 @@
 #include "core_worker.pb.h"
 #include "core_worker/memory_store.h"
 #include "core_worker/reference_counter.h"
+#include "core_worker/task_event_buffer.h"
 
 namespace colony {
 
@@ -36,7 +37,13 @@ class TaskManager {
   TaskManager(MemoryStore* store, ReferenceCounter* refs, Resubmit resubmit, DropReturn drop)
       : store_(store), refs_(refs), resubmit_(std::move(resubmit)), drop_(std::move(drop)) {}
 
+  // Task events (SUBMITTED, LEASED, FINISHED, FAILED of each attempt) go here; null: none.
+  // Set once, before any task is added.
+  void SetEventBuffer(TaskEventBuffer* events) { events_ = events; }
   void AddPendingTask(TaskSpecPtr spec, std::vector<ObjectID> arg_refs);
+  // The task was pushed to `worker` (a leased worker, or its actor's): recorded as LEASED,
+  // and named in the attempt's FAILED event if the worker dies under it.
+  void MarkPushed(const TaskID& id, const rpc::Address& worker);
   // The pending task's spec, or null.
   TaskSpecPtr PendingSpec(const TaskID& id) const;
   // The pending tasks submitted while `parent` ran here.
@@ -66,6 +73,7 @@ class TaskManager {
     std::vector<ObjectID> arg_refs;
     int retries_left = 0;
     bool cancelled = false;
+    rpc::Address worker;  // where the current attempt was pushed (empty: not yet)
   };
   struct Lineage {
     TaskSpecPtr spec;
@@ -78,13 +86,19 @@ class TaskManager {
               const rpc::PushTaskReply* reply = nullptr);
   // With mu_ held: keeps the finished task as lineage if a return is in shared memory.
   bool KeepLineage(const Entry& entry, const rpc::PushTaskReply& reply);
-  bool TakeRetry(const TaskID& id, TaskSpecPtr* spec);
+  // Moves the task to its next attempt if it has retries left; the failed attempt is
+  // recorded as FAILED with `error_type` and `message`, the next one as SUBMITTED.
+  bool TakeRetry(const TaskID& id, TaskSpecPtr* spec, const std::string& error_type,
+                 const std::string& message);
   void StoreReturn(const ObjectID& id, ObjectValuePtr value);
+  void RecordFinished(const Entry& entry, const rpc::PushTaskReply& reply);
+  void RecordFailedValue(const Entry& entry, const rpc::ObjectValue& error);
 
   MemoryStore* store_;
   ReferenceCounter* refs_;
   Resubmit resubmit_;
   DropReturn drop_;
+  TaskEventBuffer* events_ = nullptr;
   mutable std::mutex mu_;
   std::unordered_map<TaskID, Entry> pending_;
   std::unordered_map<TaskID, Lineage> lineage_;

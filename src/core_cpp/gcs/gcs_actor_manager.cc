@@ -287,8 +287,16 @@ void GcsActorManager::HandleReportWorkerFailure(const rpc::ReportWorkerFailureRe
                                        " bytes"));
     return;
   }
+  for (const auto& listener : worker_failure_listeners_) listener(request);
   OnWorkerFailure(WorkerID::FromBinary(request.worker_id()), request.reason(),
                   request.intentional());
+  send_reply(Status::OK());
+}
+
+void GcsActorManager::HandleGetAllActorInfo(const rpc::GetAllActorInfoRequest& /*request*/,
+                                            rpc::GetAllActorInfoReply* reply,
+                                            rpc::SendReply send_reply) {
+  for (const auto& [actor_id, actor] : actors_) *reply->add_actors() = View(actor.data);
   send_reply(Status::OK());
 }
 
@@ -528,12 +536,18 @@ std::vector<ActorID> GcsActorManager::ActorsInPlacementGroup(const std::string& 
   }
   return found;
 }
+
 void GcsActorManager::Commit(Actor& actor) {
   actor.data.set_version(actor.data.version() + 1);
   Persist(actor);  // its polls are answered once the write is stored
 }
 
 void GcsActorManager::Persist(Actor& actor) {
+  if (actor.notified_state != actor.data.state() && !state_listeners_.empty()) {
+    actor.notified_state = actor.data.state();
+    rpc::ActorTableData view = View(actor.data);
+    for (const auto& listener : state_listeners_) listener(view);
+  }
   actor.pending_writes++;
   ActorID actor_id = ActorID::FromBinary(actor.data.actor_id());
   storage_->actors().Put(actor.data.actor_id(), actor.data, [this, actor_id](Status status) {

@@ -86,6 +86,20 @@ class GcsActorManager : public ActorSchedulingListener {
   // Answers every held poll, and later polls at once, so the RPC server can drain.
   void Shutdown();
 
+  // Observers (the event manager): an actor's state changed (called after the change, with
+  // the record as clients see it), and a raylet reported a worker's exit.
+  using ActorStateListener = std::function<void(const rpc::ActorTableData&)>;
+  using WorkerFailureListener = std::function<void(const rpc::ReportWorkerFailureRequest&)>;
+  void AddActorStateListener(ActorStateListener listener) {
+    state_listeners_.push_back(std::move(listener));
+  }
+  void AddWorkerFailureListener(WorkerFailureListener listener) {
+    worker_failure_listeners_.push_back(std::move(listener));
+  }
+  // Every actor, as clients see it (GcsEventService.GetAllActorInfo, `colony list actors`).
+  void HandleGetAllActorInfo(const rpc::GetAllActorInfoRequest& request,
+                             rpc::GetAllActorInfoReply* reply, rpc::SendReply send_reply);
+
   // Null for an unknown actor.
   const rpc::ActorTableData* GetActor(const ActorID& actor_id) const;
   // Actors not DEAD whose creation task runs in the placement group (binary id).
@@ -104,6 +118,7 @@ class GcsActorManager : public ActorSchedulingListener {
     // Writes of this record not yet stored, and what waits for them to be.
     int pending_writes = 0;
     std::vector<std::function<void()>> after_writes;
+    int notified_state = -1;  // the state the state listeners last heard of
   };
   struct HeldPoll {
     rpc::PollActorStateReply* reply;
@@ -154,6 +169,8 @@ class GcsActorManager : public ActorSchedulingListener {
   std::unordered_map<ActorID, std::map<uint64_t, HeldPoll>> held_polls_;
   uint64_t next_poll_id_ = 0;
   bool shut_down_ = false;
+  std::vector<ActorStateListener> state_listeners_;
+  std::vector<WorkerFailureListener> worker_failure_listeners_;
 };
 
 }  // namespace colony::gcs

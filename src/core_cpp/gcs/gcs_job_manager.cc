@@ -52,6 +52,7 @@ StatusOr<JobID> GcsJobManager::AddJob(rpc::JobInfo job, StoreCallback<JobID> per
     }
   });
   jobs_[next] = std::move(job);
+  for (const auto& listener : added_listeners_) listener(jobs_[next]);
   COLONY_LOG(INFO) << "job " << next << " added";
   return job_id;
 }

@@ -25,6 +25,11 @@ class GcsJobManager {
   void AddJobFinishedListener(JobFinishedListener listener) {
     finished_listeners_.push_back(std::move(listener));
   }
+  // Called when AddJob assigns a job its ID (the record as stored).
+  using JobAddedListener = std::function<void(const rpc::JobInfo&)>;
+  void AddJobAddedListener(JobAddedListener listener) {
+    added_listeners_.push_back(std::move(listener));
+  }
 
   // Asked before a job is added, with its new ID: an error refuses the job (AddJob returns
   // it; the ID is not handed out again). The virtual cluster manager checks the job's cluster.
@@ -63,6 +68,7 @@ class GcsJobManager {
   std::map<uint32_t, rpc::JobInfo> jobs_;
   std::vector<JobFinishedListener> finished_listeners_;
   JobAdmission admission_;
+  std::vector<JobAddedListener> added_listeners_;
 };
 
 }  // namespace colony::gcs

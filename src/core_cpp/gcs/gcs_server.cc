@@ -57,6 +57,23 @@ class GcsVirtualClusterServiceImpl : public rpc::VirtualClusterService::Callback
   EventLoop* loop_;
 };
 
+// Events and the state API's reads (docs/observability.md, "Events and state").
+class GcsEventServiceImpl : public rpc::GcsEventService::CallbackService {
+ public:
+  GcsEventServiceImpl(GcsServer* server, std::string token, EventLoop* loop)
+      : server_(server), token_(std::move(token)), loop_(loop) {}
+
+  COLONY_RPC_METHOD_TO(AddEvents, server_->events_)
+  COLONY_RPC_METHOD_TO(GetEvents, server_->events_)
+  COLONY_RPC_METHOD_TO(GetTaskAttempts, server_->events_)
+  COLONY_RPC_METHOD_TO(GetAllActorInfo, server_->actor_manager_)
+
+ private:
+  GcsServer* server_;
+  std::string token_;
+  EventLoop* loop_;
+};
+
 // Placement groups (gcs_placement_group_manager.h), a service of their own.
 class GcsPlacementGroupServiceImpl : public rpc::PlacementGroupService::CallbackService {
  public:
@@ -74,7 +91,16 @@ class GcsPlacementGroupServiceImpl : public rpc::PlacementGroupService::Callback
   std::string token_;
   EventLoop* loop_;
 };
+
 namespace {
+GcsEventManagerOptions EventOptions(const GcsServerOptions& options) {
+  GcsEventManagerOptions events = options.events;
+  if (events.log_dir.empty() && !options.session_dir.empty()) {
+    events.log_dir = options.session_dir + "/logs/events";
+  }
+  return events;
+}
+
 constexpr const char* kHealthCheckDeathReason = "health check timed out";
 constexpr const char* kSessionNamespace = "session";
 constexpr const char* kSessionDirKey = "session_dir";
@@ -126,12 +152,16 @@ GcsServer::GcsServer(GcsServerOptions options, StoreFactory make_store)
       virtual_clusters_(&storage_, &virtual_cluster_nodes_),
       virtual_cluster_service_(std::make_unique<GcsVirtualClusterServiceImpl>(
           this, options_.cluster_token, &loop_)),
+      events_(EventOptions(options_)),
       service_(std::make_unique<GcsServiceImpl>(this, options_.cluster_token, &loop_)),
+      event_service_(std::make_unique<GcsEventServiceImpl>(this, options_.cluster_token, &loop_)),
       grpc_server_("gcs", options_.bind_ip, options_.port) {
+  WireEvents();  // first: an event is recorded before what its listeners set off
   WireManagers();
   grpc_server_.RegisterService(service_.get());
   grpc_server_.RegisterService(virtual_cluster_service_.get());
   grpc_server_.RegisterService(pg_service_.get());
+  grpc_server_.RegisterService(event_service_.get());
 }
 
 GcsServer::~GcsServer() { Stop(); }
@@ -189,6 +219,76 @@ void GcsServer::WireManagers() {
   });
   node_manager_.AddHeartbeatListener(
       [this](const NodeID& node_id) { pg_scheduler_.OnResourcesReported(node_id); });
+}
+
+void GcsServer::WireEvents() {
+  node_manager_.AddNodeChangeListener([this](const rpc::NodeInfo& node) {
+    rpc::Event e;
+    e.set_kind("NODE");
+    e.set_state(node.alive() ? "ALIVE" : "DEAD");
+    e.set_entity_id(node.node_id());
+    e.set_node_id(node.node_id());
+    e.set_message(node.alive() ? "registered at " + node.ip() + ":" +
+                                     std::to_string(node.raylet_port())
+                               : node.death_reason());
+    (*e.mutable_fields())["ip"] = node.ip();
+    events_.Record(std::move(e));
+  });
+  job_manager_.AddJobAddedListener([this](const rpc::JobInfo& job) {
+    rpc::Event e;
+    e.set_kind("JOB");
+    e.set_state("RUNNING");
+    e.set_entity_id(job.job_id());
+    e.set_job_id(job.job_id());
+    e.set_node_id(job.driver_address().node_id());
+    e.set_pid(job.driver_pid());
+    e.set_message("driver started");
+    (*e.mutable_fields())["namespace"] = job.namespace_();
+    (*e.mutable_fields())["language"] = rpc::Language_Name(job.language());
+    events_.Record(std::move(e));
+  });
+  job_manager_.AddJobFinishedListener([this](const JobID& job_id) {
+    rpc::Event e;
+    e.set_kind("JOB");
+    e.set_state("FINISHED");
+    e.set_entity_id(job_id.Binary());
+    e.set_job_id(job_id.Binary());
+    e.set_message("driver finished or exited");
+    events_.Record(std::move(e));
+  });
+  actor_manager_.AddActorStateListener([this](const rpc::ActorTableData& actor) {
+    rpc::Event e;
+    e.set_kind("ACTOR");
+    e.set_state(rpc::ActorTableData::State_Name(actor.state()));
+    e.set_entity_id(actor.actor_id());
+    e.set_job_id(actor.job_id());
+    e.set_node_id(actor.address().node_id().empty() ? actor.node_id()
+                                                   : actor.address().node_id());
+    e.set_worker_id(actor.address().worker_id());
+    e.set_pid(actor.pid());
+    auto& fields = *e.mutable_fields();
+    fields["class_name"] = actor.class_name();
+    if (!actor.name().empty()) fields["name"] = actor.name();
+    fields["num_restarts"] = std::to_string(actor.num_restarts());
+    fields["max_restarts"] = std::to_string(actor.max_restarts());
+    if (actor.state() == rpc::ActorTableData::DEAD) {
+      fields["death_cause"] = rpc::ActorTableData::DeathCause_Name(actor.death_cause());
+      e.set_message(actor.death_message());
+    }
+    events_.Record(std::move(e));
+  });
+  actor_manager_.AddWorkerFailureListener([this](const rpc::ReportWorkerFailureRequest& r) {
+    rpc::Event e;
+    e.set_kind("WORKER");
+    e.set_state(r.intentional() ? "EXITED" : "FAILED");
+    e.set_entity_id(r.worker_id());
+    e.set_worker_id(r.worker_id());
+    e.set_node_id(r.node_id());
+    e.set_pid(r.pid());
+    e.set_message(r.reason());
+    (*e.mutable_fields())["intentional"] = r.intentional() ? "true" : "false";
+    events_.Record(std::move(e));
+  });
 }
 
 void GcsServer::OnNodeTimedOut(const NodeID& node_id) {

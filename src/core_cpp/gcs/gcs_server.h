@@ -17,6 +17,7 @@
 #include "gcs/gcs_actor_manager.h"
 #include "gcs/gcs_actor_rpc_clients.h"
 #include "gcs/gcs_actor_scheduler.h"
+#include "gcs/gcs_event_manager.h"
 #include "gcs/gcs_health_checker.h"
 #include "gcs/gcs_job_manager.h"
 #include "gcs/gcs_kv_manager.h"
@@ -44,11 +45,14 @@ struct GcsServerOptions {
   std::string session_dir;
   GcsActorManagerOptions actor_manager;
   GcsActorSchedulerOptions actor_scheduler;
+  // Bounded event buffers; log_dir defaults to <session_dir>/logs/events.
+  GcsEventManagerOptions events;
 };
 
 class GcsServiceImpl;
 class GcsVirtualClusterServiceImpl;
 class GcsPlacementGroupServiceImpl;
+class GcsEventServiceImpl;
 
 class GcsServer {
  public:
@@ -70,8 +74,11 @@ class GcsServer {
   friend class GcsServiceImpl;  // routes each RPC to the manager that owns its state
   friend class GcsVirtualClusterServiceImpl;
   friend class GcsPlacementGroupServiceImpl;
+  friend class GcsEventServiceImpl;
 
   void WireManagers();
+  // Lifecycle events where the managers change state (gcs_event_manager.h).
+  void WireEvents();
   void OnNodeTimedOut(const NodeID& node_id);
   // Loads every table and hands it to the managers (on the loop); blocks until done.
   Status LoadState();
@@ -104,7 +111,9 @@ class GcsServer {
   GcsVirtualClusterNodes virtual_cluster_nodes_;
   GcsVirtualClusterManager virtual_clusters_;
   std::unique_ptr<GcsVirtualClusterServiceImpl> virtual_cluster_service_;
+  GcsEventManager events_;
   std::unique_ptr<GcsServiceImpl> service_;
+  std::unique_ptr<GcsEventServiceImpl> event_service_;
   rpc::GrpcServer grpc_server_;
   bool started_ = false;
   bool stopped_ = false;

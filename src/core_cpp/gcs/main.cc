@@ -39,6 +39,7 @@ constexpr const char* kUsage =
     "                  [--scheduler-spread-threshold F] [--scarce-resources NAME,...]\n"
     "                  [--scheduler-real-usage true|false] [--memory-pressure-threshold F]\n"
     "                  [--storage memory|redis://HOST:PORT[/DB]] [--cluster-id ID]\n"
+    "                  [--max-events N] [--task-attempts-per-job N]\n"
     "                  [--standby [--leader-lease-ms MS]]\n"
     "                  [--log-level debug|info|warning|error]\n"
     "The cluster token is read from COLONY_CLUSTER_TOKEN (empty: no check), the Redis\n"
@@ -128,6 +129,10 @@ void ApplyFlag(const std::string& flag, const std::string& value, Flags* flags) 
     Status valid = ValidateClusterId(value);
     if (!valid.ok()) FlagError(valid.message());
     flags->cluster_id = value;
+  } else if (flag == "--max-events") {
+    flags->server.events.max_events = ParseInt(flag, value, 1, 10000000);
+  } else if (flag == "--task-attempts-per-job") {
+    flags->server.events.max_task_attempts_per_job = ParseInt(flag, value, 1, 10000000);
   } else if (flag == "--leader-lease-ms") {
     flags->lease.lease_ms = ParseInt(flag, value, 100, 3600 * 1000);
   } else if (flag == "--session-dir") {
@@ -146,6 +151,12 @@ void ApplyFlag(const std::string& flag, const std::string& value, Flags* flags) 
 // Accepts "--flag value" and "--flag=value".
 Flags ParseFlags(int argc, char** argv) {
   Flags flags;
+  // The event buffers' bounds may also come from the environment (a flag wins), so tests
+  // and local clusters can set them without a flag of every starter.
+  if (const char* n = std::getenv("COLONY_TASK_ATTEMPTS_PER_JOB")) {
+    ApplyFlag("--task-attempts-per-job", n, &flags);
+  }
+  if (const char* n = std::getenv("COLONY_MAX_EVENTS")) ApplyFlag("--max-events", n, &flags);
   for (int i = 1; i < argc; i++) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {

@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "core_worker/core_worker.h"
 #include "core_worker/log_subscriber.h"
+#include "core_worker/state_client.h"
 
 namespace colony::jni {
 namespace {
@@ -587,6 +588,20 @@ NATIVE(void, stopLogSubscriber)(JNIEnv*, jclass, jlong handle) {
 
 NATIVE(void, releaseLogSubscriber)(JNIEnv*, jclass, jlong handle) {
   delete reinterpret_cast<LogSubscriber*>(handle);
+}
+
+// One read of the GCS for the state API (core_worker/state_client.h): a serialized request
+// of `method` in, its serialized reply out.
+NATIVE(jbyteArray, gcsStateCall)(JNIEnv* env, jclass, jstring gcs_address, jstring token,
+                                 jstring method, jbyteArray request) {
+  std::string reply;
+  Status status = GcsStateCall(Utf8(env, gcs_address), Utf8(env, token), Utf8(env, method),
+                               Bytes(env, request), &reply);
+  if (!status.ok()) {
+    ThrowStatus(env, status);
+    return nullptr;
+  }
+  return ToJava(env, reply);
 }
 
 }  // extern "C"

@@ -291,4 +291,14 @@ public final class NativeCoreWorker {
 
   /** Frees a stopped subscriber once no thread is in nextLogLines. */
   public static native void releaseLogSubscriber(long subscriber);
+
+  // ---- the state API's reads of the GCS (docs/observability.md)
+
+  /**
+   * One GCS read ({@code GetEvents}, {@code GetTaskAttempts}, {@code GetAllActorInfo},
+   * {@code GetAllNodeInfo}, {@code GetAllJobInfo}): a serialized request in, its serialized reply
+   * out; needs no core worker.
+   */
+  public static native byte[] gcsStateCall(
+      String gcsAddress, String token, String method, byte[] request);
 }
