@@ -796,6 +796,40 @@ def async_actor_calls_n_to_n(mod, ctx: Context) -> Workload:
     return _n_to_n_tasks(mod, ctx, "AsyncActor")
 
 
+# --------------------------------------------------------------------------- placement groups
+
+# Ray's row: a cluster started with resources={"custom": 100}; each call creates 100 groups of
+# one {"custom": 0.001} bundle, waits for each, then removes them all (removal inside the call
+# so that groups do not pile up across rounds).
+PG_NUM_GROUPS = 100
+PG_NUM_BUNDLES = 1
+
+
+def _placement_group_api(mod):
+    """(placement_group, remove_placement_group) of the engine: both live in `<mod>.util`."""
+    util = importlib.import_module(mod.__name__ + ".util")
+    return util.placement_group, util.remove_placement_group
+
+
+@row("placement group create/removal", group="placement groups",
+     init_kwargs={"resources": {"custom": 100}})
+def placement_group_create_removal(mod, ctx: Context) -> Workload:
+    """Creates 100 one-bundle placement groups, waits for each, then removes them."""
+    create, remove = _placement_group_api(mod)
+
+    def fn():
+        pgs = [create(bundles=[{"custom": 0.001} for _ in range(PG_NUM_BUNDLES)])
+               for _ in range(PG_NUM_GROUPS)]
+        for pg in pgs:
+            if not pg.wait(timeout_seconds=30):
+                raise TimeoutError("a placement group was not created within 30 s")
+        for pg in pgs:
+            remove(pg)
+
+    return Workload(fn, multiplier=PG_NUM_GROUPS,
+                    params={"groups": PG_NUM_GROUPS, "bundles": PG_NUM_BUNDLES})
+
+
 # --------------------------------------------------------------------------- timing
 
 def cluster_warmup(mod, ctx: Context, seconds: float) -> dict:

@@ -52,6 +52,9 @@ class GcsNodeManager {
   bool ReportResources(const rpc::ReportResourcesRequest& report);
   // Every node ever registered, dead ones included.
   std::vector<rpc::NodeInfo> GetAllNodes() const;
+  // The same, by reference: for callers on the loop that must not copy every node's
+  // resource maps (placement groups add names per bundle).
+  const std::map<NodeID, rpc::NodeInfo>& AllNodes() const { return nodes_; }
 
   void HandleRegisterNode(const rpc::RegisterNodeRequest& request, rpc::RegisterNodeReply* reply,
                           rpc::SendReply send_reply);

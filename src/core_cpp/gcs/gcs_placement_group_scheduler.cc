@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include "common/logging.h"
@@ -45,23 +46,47 @@ std::string MissingEverywhere(const std::vector<Candidate>& nodes, const Resourc
 
 }  // namespace
 
-GcsPlacementGroupScheduler::GcsPlacementGroupScheduler(NodeLister nodes, BundleClient* client)
+GcsPlacementGroupScheduler::GcsPlacementGroupScheduler(NodeVisitor nodes, BundleClient* client)
     : nodes_(std::move(nodes)), client_(client) {}
+
+std::map<NodeID, rpc::Address> GcsPlacementGroupScheduler::AliveRaylets() const {
+  std::map<NodeID, rpc::Address> raylets;
+  nodes_([&](const rpc::NodeInfo& info) {
+    if (!info.alive()) return;
+    rpc::Address& address = raylets[NodeID::FromBinary(info.node_id())];
+    address.set_node_id(info.node_id());
+    address.set_ip(info.ip());
+    address.set_port(info.raylet_port());
+  });
+  return raylets;
+}
 
 GcsPlacementGroupScheduler::Placement GcsPlacementGroupScheduler::Place(const Group& group) {
   Placement out;
+  // Only the resources the group asks for are read from each node.
+  std::set<std::string> names;
+  for (const rpc::Bundle& bundle : group.bundles()) {
+    for (const auto& [name, amount] : bundle.resources()) names.insert(name);
+  }
+  auto pick = [&names](const google::protobuf::Map<std::string, double>& all) {
+    ResourceSet out;
+    for (const std::string& name : names) {
+      auto it = all.find(name);
+      if (it != all.end()) out.Set(name, it->second);
+    }
+    return out;
+  };
   std::vector<Candidate> nodes;
-  for (const rpc::NodeInfo& info : nodes_()) {
-    if (!info.alive()) continue;
+  nodes_([&](const rpc::NodeInfo& info) {
+    if (!info.alive()) return;
     Candidate c;
     c.id = NodeID::FromBinary(info.node_id());
-    c.total = ResourceSet::FromMap({info.resources_total().begin(), info.resources_total().end()});
-    c.available = ResourceSet::FromMap(
-        {info.resources_available().begin(), info.resources_available().end()});
+    c.total = pick(info.resources_total());
+    c.available = pick(info.resources_available());
     auto in_flight = in_flight_.find(c.id);
     if (in_flight != in_flight_.end()) c.available -= in_flight->second;
     nodes.push_back(std::move(c));
-  }
+  });
   std::sort(nodes.begin(), nodes.end(),
             [](const Candidate& a, const Candidate& b) { return a.id < b.id; });
   auto find = [&](const NodeID& id) -> Candidate* {
@@ -210,14 +235,7 @@ void GcsPlacementGroupScheduler::Schedule(const Group& group) {
   Attempt& attempt = attempts_[pg_id];
   attempt.group = group;
   attempt.placed = placement.nodes;
-  std::map<NodeID, rpc::Address> raylets;
-  for (const rpc::NodeInfo& info : nodes_()) {
-    rpc::Address address;
-    address.set_node_id(info.node_id());
-    address.set_ip(info.ip());
-    address.set_port(info.raylet_port());
-    raylets[NodeID::FromBinary(info.node_id())] = address;
-  }
+  std::map<NodeID, rpc::Address> raylets = AliveRaylets();
   for (const rpc::Bundle& bundle : group.bundles()) {
     auto placed = placement.nodes.find(bundle.index());
     if (placed == placement.nodes.end()) continue;
@@ -307,14 +325,9 @@ void GcsPlacementGroupScheduler::ReturnBundles(const std::vector<rpc::Bundle>& b
   for (const rpc::Bundle& bundle : bundles) {
     if (!bundle.node_id().empty()) by_node[bundle.node_id()].push_back(bundle);
   }
-  for (const rpc::NodeInfo& info : nodes_()) {
-    auto it = by_node.find(info.node_id());
-    if (it == by_node.end() || !info.alive()) continue;
-    rpc::Address raylet;
-    raylet.set_node_id(info.node_id());
-    raylet.set_ip(info.ip());
-    raylet.set_port(info.raylet_port());
-    client_->CancelResourceReserve(raylet, it->second, nullptr);
+  for (const auto& [node_id, raylet] : AliveRaylets()) {
+    auto it = by_node.find(node_id.Binary());
+    if (it != by_node.end()) client_->CancelResourceReserve(raylet, it->second, nullptr);
   }
 }
 
@@ -324,12 +337,7 @@ void GcsPlacementGroupScheduler::CancelEverywhere(const Group& group, std::funct
   auto finish = [remaining, done]() {
     if (--*remaining == 0) done();
   };
-  for (const rpc::NodeInfo& info : nodes_()) {
-    if (!info.alive()) continue;
-    rpc::Address raylet;
-    raylet.set_node_id(info.node_id());
-    raylet.set_ip(info.ip());
-    raylet.set_port(info.raylet_port());
+  for (const auto& [node_id, raylet] : AliveRaylets()) {
     ++*remaining;
     client_->CancelResourceReserve(raylet, bundles, [finish](Status) { finish(); });
   }

@@ -23,7 +23,6 @@
 #include "common/id.h"
 #include "common/resources.h"
 #include "common/status.h"
-#include "gcs/gcs_actor_scheduler.h"  // NodeLister
 #include "raylet.pb.h"
 
 namespace colony::gcs {
@@ -60,9 +59,13 @@ class PlacementGroupSchedulingListener {
   virtual void OnPlacementFailed(const std::string& pg_id, const std::string& reason) = 0;
 };
 
+// Calls `visit` on every node the GCS knows, dead ones included, without copying them: a
+// node's resource maps hold every committed bundle's names, thousands with many groups.
+using NodeVisitor = std::function<void(const std::function<void(const rpc::NodeInfo&)>& visit)>;
+
 class GcsPlacementGroupScheduler {
  public:
-  GcsPlacementGroupScheduler(NodeLister nodes, BundleClient* client);
+  GcsPlacementGroupScheduler(NodeVisitor nodes, BundleClient* client);
 
   void SetListener(PlacementGroupSchedulingListener* listener) { listener_ = listener; }
 
@@ -108,7 +111,10 @@ class GcsPlacementGroupScheduler {
   // Rolls back every bundle of the attempt, then reports `reason` (unless canceled).
   void RollBack(const std::string& pg_id);
 
-  NodeLister nodes_;
+  // The raylet address of each alive node.
+  std::map<NodeID, rpc::Address> AliveRaylets() const;
+
+  NodeVisitor nodes_;
   BundleClient* client_;
   PlacementGroupSchedulingListener* listener_ = nullptr;
   std::unordered_map<std::string, Attempt> attempts_;

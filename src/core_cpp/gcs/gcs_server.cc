@@ -129,7 +129,11 @@ GcsServer::GcsServer(GcsServerOptions options, StoreFactory make_store)
           &actor_task_pusher_, options_.actor_scheduler),
       actor_manager_(&loop_, &storage_, &actor_scheduler_, options_.actor_manager),
       pg_bundle_client_(&loop_, options_.cluster_token),
-      pg_scheduler_([this]() { return node_manager_.GetAllNodes(); }, &pg_bundle_client_),
+      pg_scheduler_(
+          [this](const std::function<void(const rpc::NodeInfo&)>& visit) {
+            for (const auto& [node_id, node] : node_manager_.AllNodes()) visit(node);
+          },
+          &pg_bundle_client_),
       pg_manager_(&loop_, &storage_, &pg_scheduler_,
                   [this](const std::string& pg_id) {
                     for (const ActorID& actor_id : actor_manager_.ActorsInPlacementGroup(pg_id)) {

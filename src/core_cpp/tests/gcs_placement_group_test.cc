@@ -90,6 +90,12 @@ class RecordingListener : public PlacementGroupSchedulingListener {
   std::map<std::string, std::string> failed;
 };
 
+NodeVisitor Visit(const std::vector<rpc::NodeInfo>* nodes) {
+  return [nodes](const std::function<void(const rpc::NodeInfo&)>& visit) {
+    for (const rpc::NodeInfo& node : *nodes) visit(node);
+  };
+}
+
 rpc::NodeInfo Node(int n, std::map<std::string, double> resources) {
   rpc::NodeInfo node;
   NodeID id;
@@ -122,7 +128,7 @@ Group MakeGroup(Group::Strategy strategy, std::vector<std::map<std::string, doub
 class PlacementGroupSchedulerTest : public ::testing::Test {
  protected:
   PlacementGroupSchedulerTest()
-      : scheduler_([this] { return nodes_; }, &client_) {
+      : scheduler_(Visit(&nodes_), &client_) {
     scheduler_.SetListener(&listener_);
     nodes_ = {Node(1, {{"CPU", 4}}), Node(2, {{"CPU", 4}}), Node(3, {{"CPU", 4}})};
   }
@@ -266,7 +272,7 @@ class PlacementGroupManagerTest : public ::testing::Test {
  protected:
   PlacementGroupManagerTest()
       : storage_(&store_),
-        scheduler_([this] { return nodes_; }, &client_),
+        scheduler_(Visit(&nodes_), &client_),
         manager_(&loop_, &storage_, &scheduler_,
                  [this](const std::string& pg_id) { killed_.push_back(pg_id); }) {
     nodes_ = {Node(1, {{"CPU", 2}}), Node(2, {{"CPU", 2}})};
@@ -398,7 +404,7 @@ TEST_F(PlacementGroupManagerTest, ReloadKeepsCreatedGroupsAndRollsBackUnfinished
   ASSERT_EQ(data.placement_groups.size(), 2u);
 
   FakeBundleClient client2;
-  GcsPlacementGroupScheduler scheduler2([this] { return nodes_; }, &client2);
+  GcsPlacementGroupScheduler scheduler2(Visit(&nodes_), &client2);
   GcsPlacementGroupManager reloaded(&loop_, &storage_, &scheduler2, nullptr);
   ASSERT_TRUE(reloaded.Initialize(data).ok());
   EXPECT_EQ(reloaded.Get(created.placement_group_id())->state(), Group::CREATED);
