@@ -23,7 +23,10 @@ class ColonyError(Exception):
         try:
             from colony import _core
             from colony.util import state
-            _core.flush_task_events()  # this process's own records of the failure first
+            try:
+                _core.flush_task_events()  # this process's own records of the failure first
+            except Exception:  # best effort: the records may be there already
+                pass
             chain = state.explain(object_id)
         except Exception as e:  # the explanation must never hide the error itself
             return [f"(no explanation: {e})"]  # not kept: a later read may find the records
