@@ -214,3 +214,18 @@ def test_a_bad_isolation_mode_is_refused_by_name(tmp_path):
     processes = node_mod.NodeProcesses(session_dir=str(tmp_path), token="t")
     with pytest.raises(ValueError, match="worker_isolation must be one of auto, cgroupv1"):
         processes.start_raylet(worker_isolation="cgroup3")
+
+
+def test_an_actor_over_its_memory_limit_dies_saying_so(isolated):
+    @colony.remote(memory=200 * MB)
+    class Hog:
+        def eat(self, megabytes):
+            chunks = [b"x" * MB for _ in range(megabytes)]
+            return len(chunks)
+
+    hog_actor = Hog.remote()
+    assert colony.get(hog_actor.eat.remote(10), timeout=DEADLINE) == 10
+    with pytest.raises(colony.exceptions.ActorDiedError) as info:
+        colony.get(hog_actor.eat.remote(1024), timeout=DEADLINE)
+    assert f"memory= limit of {200 * MB} bytes" in str(info.value), str(info.value)
+    assert colony.get(where.remote(), timeout=DEADLINE) > 0  # the node lives on
