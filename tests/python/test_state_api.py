@@ -201,3 +201,24 @@ def test_timeline_is_chrome_trace_with_the_tasks_spans(cluster, tmp_path):
         assert span["pid"] == f"node {cluster.head_node.node_id[:8]}"
         assert span["tid"].startswith("worker ")
     assert [e["ts"] for e in trace] == sorted(e["ts"] for e in trace)
+
+
+@colony.remote
+def my_pid():
+    return os.getpid()
+
+
+def test_workers_from_the_raylets_with_their_exits(cluster):
+    import signal
+    pid = colony.get(my_pid.remote())
+    workers = state.list_workers(detail=True)
+    mine = [w for w in workers if w["pid"] == pid]
+    assert len(mine) == 1 and mine[0]["state"] == "ALIVE"
+    assert mine[0]["language"] == "PYTHON" and mine[0]["node_id"] == cluster.head_node.node_id
+    os.kill(pid, signal.SIGKILL)
+    dead = wait_for(lambda: state.list_workers(filters=[("pid", "=", pid),
+                                                         ("state", "=", "DEAD")]),
+                    timeout=60, what="the killed worker's exit")
+    assert "signal 9" in dead[0]["exit_detail"]
+    with pytest.raises(ValueError, match="unknown filter key 'colour' for workers"):
+        state.list_workers(filters=[("colour", "=", "red")])
