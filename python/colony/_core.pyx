@@ -500,6 +500,13 @@ cdef set_strategy(CTaskSpec* spec, tuple strategy):
         SetPlacementGroupStrategy(spec, pg_id.encode(), bundle_index, capture)
 
 
+cdef set_runtime_env(CTaskSpec* spec, tuple runtime_env):
+    """runtime_env: None, or (canonical JSON, hash) from colony._private.runtime_env."""
+    if runtime_env is not None:
+        spec.set_runtime_env_json(runtime_env[0].encode())
+        spec.set_runtime_env_hash(runtime_env[1].encode())
+
+
 cdef set_streaming(CTaskSpec* spec, int64_t backpressure):
     if backpressure >= 0:
         spec.set_streaming_generator(True)
@@ -510,13 +517,15 @@ cdef set_streaming(CTaskSpec* spec, int64_t backpressure):
 def submit_task(str module, str qualname, bytes function_hash, str name, list args,
                 list kwarg_names, int num_returns, dict resources, int max_retries,
                 bint retry_exceptions, bytes retry_allowlist, tuple java=None,
-                tuple strategy=None, int max_calls=0, int64_t streaming_backpressure=-1):
+                tuple strategy=None, int max_calls=0, int64_t streaming_backpressure=-1,
+                tuple runtime_env=None):
     """`streaming_backpressure` >= 0: a streaming generator task (0 = no window); its one
     return ends the stream."""
     cdef CCoreWorker* cw = core()
     cdef CTaskSpec spec
     set_function(&spec, module, qualname, function_hash, java)
     set_strategy(&spec, strategy)
+    set_runtime_env(&spec, runtime_env)
     spec.set_name(name.encode())
     spec.set_num_returns(num_returns)
     set_streaming(&spec, streaming_backpressure)
@@ -538,7 +547,7 @@ def submit_task(str module, str qualname, bytes function_hash, str name, list ar
 
 def create_actor(str module, str qualname, bytes function_hash, list args, list kwarg_names,
                  dict resources, dict options, bint get_if_exists, tuple java=None,
-                 tuple strategy=None):
+                 tuple strategy=None, tuple runtime_env=None):
     """Returns (actor_id, existed, handle_token): the token is the ref every handle of a
     non-detached actor holds (None if detached); the last one dropped ends the actor."""
     cdef CCoreWorker* cw = core()
@@ -546,6 +555,7 @@ def create_actor(str module, str qualname, bytes function_hash, list args, list 
     cdef CActorCreationOptions opts
     set_function(&spec, module, qualname, function_hash, java)
     set_strategy(&spec, strategy)
+    set_runtime_env(&spec, runtime_env)
     spec.set_name(qualname.encode())
     for key, amount in resources.items():
         SetTaskResource(&spec, key.encode(), amount)

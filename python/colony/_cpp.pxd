@@ -95,6 +95,8 @@ cdef extern from "common.pb.h" namespace "colony::rpc" nogil:
         void set_streaming_generator(cbool)
         void set_generator_backpressure_num_objects(int64_t)
         void set_concurrency_group(const string&)
+        void set_runtime_env_json(const string&)
+        void set_runtime_env_hash(const string&)
         cbool retry_exceptions()
         void set_retry_exceptions(cbool)
         const string& retry_exception_allowlist()

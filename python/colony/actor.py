@@ -6,6 +6,7 @@ import inspect
 
 from colony import _core
 from colony._private import options as options_mod
+from colony._private import runtime_env_client
 from colony._private import worker as worker_mod
 from colony._private.actor_exit import exit_actor
 from colony._private.args import pack_args
@@ -104,7 +105,8 @@ class ActorClass:
             actor_id, _, token = _core.create_actor(
                 cls.__module__, cls.__qualname__, function_hash, packed, kwarg_names,
                 options_mod.resource_request(opts), core_options, opts["get_if_exists"],
-                strategy=to_tuple(opts["scheduling_strategy"]))
+                strategy=to_tuple(opts["scheduling_strategy"]),
+                runtime_env=runtime_env_client.for_submission(opts["runtime_env"]))
         except _core.CoreError as e:
             if e.code == _core.CoreError.ALREADY_EXISTS:
                 raise ValueError(str(e)) from None

@@ -16,6 +16,7 @@ at submit time, with a TypeError naming its type.
 from __future__ import annotations
 
 from colony import _core
+from colony._private import runtime_env_client
 from colony._private import worker as worker_mod
 from colony._private.args import pack_java_args
 from colony._private.handles import JavaActorHandle, JavaActorMethod
@@ -73,7 +74,9 @@ class JavaFunction:
                                  resource_request(opts), opts["max_retries"], False, b"",
                                  java=(self._class_name, self._function_name, ""),
                                  streaming_backpressure=streaming,
-                                 strategy=to_tuple(opts["scheduling_strategy"]))
+                                 strategy=to_tuple(opts["scheduling_strategy"]),
+                                 runtime_env=runtime_env_client.for_submission(
+                                     opts["runtime_env"]))
         if streaming >= 0:
             return ObjectRefGenerator(refs[0])
         return refs[0] if opts["num_returns"] == 1 else refs
@@ -112,7 +115,8 @@ class JavaActorClass:
             actor_id, _, token = _core.create_actor(
                 "", self._class_name, b"", packed, [], resource_request(opts), core_options,
                 opts["get_if_exists"], java=(self._class_name, "<init>", ""),
-                strategy=to_tuple(opts["scheduling_strategy"]))
+                strategy=to_tuple(opts["scheduling_strategy"]),
+                runtime_env=runtime_env_client.for_submission(opts["runtime_env"]))
         except _core.CoreError as e:
             if e.code == _core.CoreError.ALREADY_EXISTS:
                 raise ValueError(str(e)) from None

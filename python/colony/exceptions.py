@@ -119,6 +119,12 @@ class TaskUnschedulableError(ColonyError):
     dead node)."""
 
 
+class RuntimeEnvSetupError(ColonyError):
+    """The task's or actor's runtime_env could not be set up: a bad key or path, a package
+    pip cannot install, a working_dir over the size limit. The message says which part
+    and why (docs/runtime_env.md)."""
+
+
 class ActorDiedError(ColonyError):
     """The actor died. `actor_id` is its id (hex) and `why` the cause ("it was killed",
     "its owner died", "it exited: ...", "every handle to the actor was dropped", ...); both
@@ -131,6 +137,11 @@ class ActorDiedError(ColonyError):
         match = self._MESSAGE.search(message) if isinstance(message, str) else None
         self.actor_id = match.group(1) if match else None
         self.why = match.group(2) if match else message
+
+
+class ActorRuntimeEnvSetupError(ActorDiedError, RuntimeEnvSetupError):
+    """The actor died because its runtime_env could not be set up; both an ActorDiedError
+    and a RuntimeEnvSetupError."""
 
 
 class CrossLanguageError(ColonyError):

@@ -20,6 +20,9 @@ class JobConfig:
     # submitter's node while its utilisation is below it (0: spread from the first task,
     # 1: pack while it fits). None: the cluster's --scheduler-spread-threshold.
     scheduling_spread_threshold: float | None = None
+    # The job's runtime env (docs/runtime_env.md): every task and actor of the job runs in
+    # it, merged under their own runtime_env option. Local paths, uploaded at colony.init().
+    runtime_env: dict | None = None
     # The virtual cluster whose nodes alone run this job's tasks and actors
     # (docs/virtual_clusters.md); None: the nodes in no virtual cluster.
     virtual_cluster_id: str | None = None
@@ -28,6 +31,9 @@ class JobConfig:
     job_cluster_replica_sets: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        if self.runtime_env is not None:
+            from colony._private import runtime_env
+            self.runtime_env = runtime_env.validate(self.runtime_env, working_dir_is_uri=False)
         if isinstance(self.code_search_path, str) or not all(
                 isinstance(p, str) for p in self.code_search_path):
             raise TypeError("code_search_path must be a list of paths")

@@ -9,7 +9,7 @@ import inspect
 import cloudpickle
 
 from colony import _core
-from colony._private import worker
+from colony._private import runtime_env_client, worker
 from colony._private.args import inline_or_put, pack_args
 from colony._private.generators import ObjectRefGenerator
 from colony._private.options import (TASK_DEFAULTS, resource_request, streaming_backpressure,
@@ -63,7 +63,9 @@ class RemoteFunction:
                                  resource_request(opts), opts["max_retries"],
                                  bool(retry), allowlist,
                                  strategy=scheduling_strategies.to_tuple(opts["scheduling_strategy"]),
-                                 max_calls=opts["max_calls"], streaming_backpressure=streaming)
+                                 max_calls=opts["max_calls"], streaming_backpressure=streaming,
+                                 runtime_env=runtime_env_client.for_submission(
+                                     opts["runtime_env"], state.gcs_address))
         if streaming >= 0:
             return ObjectRefGenerator(refs[0])
         if opts["num_returns"] == 1:

@@ -411,8 +411,8 @@ def test_bad_input_gets_errors_that_name_the_problem(head, tmp_path):
     c = head.client
     with pytest.raises(ValueError, match="unknown runtime_env key 'colour'"):
         c.submit_job(entrypoint="true", runtime_env={"colour": "red"})
-    with pytest.raises(ValueError, match="'pip' is not supported yet"):
-        c.submit_job(entrypoint="true", runtime_env={"pip": ["requests"]})
+    with pytest.raises(ValueError, match="'conda' is not supported yet"):
+        c.submit_job(entrypoint="true", runtime_env={"conda": "env"})
     with pytest.raises(ValueError, match="does not exist"):
         c.submit_job(entrypoint="true", runtime_env={"working_dir": str(tmp_path / "nope")})
     with pytest.raises(ValueError, match=r"env_vars'\]\['N'\] must be a string"):

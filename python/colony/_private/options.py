@@ -6,25 +6,26 @@ from __future__ import annotations
 import math
 import numbers
 
+from colony._private import runtime_env
 from colony.util import scheduling_strategies
 
 TASK_OPTIONS = {"num_cpus", "num_gpus", "memory", "resources", "num_returns", "max_retries",
                 "retry_exceptions", "name", "scheduling_strategy", "max_calls",
-                "_generator_backpressure_num_objects"}
+                "_generator_backpressure_num_objects", "runtime_env"}
 # max_calls: a worker that ran the function this many times exits (0 = never; for leaks).
 TASK_DEFAULTS = {"num_cpus": 1, "num_gpus": 0, "memory": 0, "resources": None, "num_returns": 1,
                  "max_retries": 3, "retry_exceptions": False, "name": None,
                  "scheduling_strategy": None, "max_calls": 0,
-                 "_generator_backpressure_num_objects": -1}
+                 "_generator_backpressure_num_objects": -1, "runtime_env": None}
 
 ACTOR_OPTIONS = {"num_cpus", "num_gpus", "memory", "resources", "name", "namespace", "lifetime",
                  "max_restarts", "max_task_retries", "max_concurrency", "max_pending_calls",
-                 "get_if_exists", "scheduling_strategy", "concurrency_groups"}
+                 "get_if_exists", "scheduling_strategy", "concurrency_groups", "runtime_env"}
 # Actors hold no CPU while alive unless asked (as in Ray), so many fit on a small node.
 ACTOR_DEFAULTS = {"num_cpus": 0, "num_gpus": 0, "memory": 0, "resources": None, "name": None,
                   "namespace": None, "lifetime": None, "max_restarts": 0, "max_task_retries": 0,
                   "max_concurrency": None, "max_pending_calls": -1, "get_if_exists": False,
-                  "concurrency_groups": None,
+                  "concurrency_groups": None, "runtime_env": None,
                   "scheduling_strategy": None}
 # Async actors run their calls on one event loop; this many may be in progress at once.
 ASYNC_DEFAULT_CONCURRENCY = 1000  # as Ray: coroutines on one thread are cheap
@@ -111,17 +112,24 @@ def validate_options(options: dict, allowed: set = TASK_OPTIONS) -> dict:
         raise TypeError("option name must be a string")
     if "scheduling_strategy" in options:
         scheduling_strategies.validate(options["scheduling_strategy"])
+    if options.get("runtime_env") is not None:
+        # Local paths are checked now and uploaded when the task is first submitted.
+        options["runtime_env"] = runtime_env.validate(options["runtime_env"],
+                                                      working_dir_is_uri=False)
     return options
 
 
 def validate_actor_options(options: dict) -> dict:
     base = {k: v for k, v in options.items()
-            if k in ("num_cpus", "num_gpus", "memory", "resources", "scheduling_strategy")}
+            if k in ("num_cpus", "num_gpus", "memory", "resources", "scheduling_strategy",
+                     "runtime_env")}
     unknown = set(options) - ACTOR_OPTIONS
     if unknown:
         raise ValueError(f"unknown actor option(s) {', '.join(sorted(unknown))}; valid options are "
                          f"{', '.join(sorted(ACTOR_OPTIONS))}")
     validate_options(base)
+    if base.get("runtime_env") is not None:
+        options["runtime_env"] = base["runtime_env"]  # normalised: absolute paths
     for name in ("name", "namespace"):
         if options.get(name) is not None and not isinstance(options[name], str):
             raise TypeError(f"actor option {name} must be a string")

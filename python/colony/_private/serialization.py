@@ -46,6 +46,7 @@ ACTOR_DIED = 6
 OBJECT_STORE_FULL = 7
 TASK_UNSCHEDULABLE = 8
 OUT_OF_MEMORY = 16
+RUNTIME_ENV_SETUP_FAILED = 15
 
 
 _PLAIN_TYPES = (dict, list, str, int, float, bool, type(None))
@@ -315,6 +316,7 @@ _SYSTEM_ERRORS = {
     OBJECT_STORE_FULL: exceptions.ObjectStoreFullError,
     TASK_UNSCHEDULABLE: exceptions.TaskUnschedulableError,
     OUT_OF_MEMORY: exceptions.OutOfMemoryError,
+    RUNTIME_ENV_SETUP_FAILED: exceptions.RuntimeEnvSetupError,
 }
 
 
@@ -323,4 +325,7 @@ def error_from(error_type: int, data: bytes) -> BaseException:
         err = pickle.loads(data)
         return err.as_instanceof_cause() if isinstance(err, exceptions.TaskError) else err
     cls = _SYSTEM_ERRORS.get(error_type, exceptions.ColonyError)
-    return cls(bytes(data).decode("utf-8", "replace"))
+    message = bytes(data).decode("utf-8", "replace")
+    if cls is exceptions.ActorDiedError and "RuntimeEnvSetupError:" in message:
+        cls = exceptions.ActorRuntimeEnvSetupError  # the GCS names the cause in the message
+    return cls(message)

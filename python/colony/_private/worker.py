@@ -17,6 +17,8 @@ from colony import exceptions
 from colony._private import log_printer
 from colony._private import metrics_reporter
 from colony._private import node as node_mod
+from colony._private import runtime_env as runtime_env_mod
+from colony._private import runtime_env_client
 from colony._private import tls
 from colony._private import serialization
 from colony._private.function_manager import FunctionExporter
@@ -113,6 +115,7 @@ def init(address: str | None = None, *, num_cpus=None, num_gpus=None, resources=
         metrics_reporter.set_token(token)  # user metrics of a driver
         if log_to_driver:  # what this job's tasks and actors print, on this terminal
             log_printer.start(gcs_address, token, _core.context()["job_id"])
+        _set_job_runtime_env(job_config, gcs_address)
         _end_submitted_driver_on_sigterm()
         _record_submitted_driver()
         state.exporter = FunctionExporter()  # a new cluster has none of our functions yet
@@ -130,6 +133,18 @@ def _with_submitted_virtual_cluster(job_config: JobConfig) -> JobConfig:
     replicas = os.environ.get("COLONY_JOB_CLUSTER_REPLICA_SETS")
     return dataclasses.replace(job_config, virtual_cluster_id=vc,
                                job_cluster_replica_sets=json.loads(replicas) if replicas else {})
+
+
+def _set_job_runtime_env(job_config: JobConfig, gcs_address: str) -> None:
+    """The env this driver's tasks and actors run in: its JobConfig's, else the one
+    `colony job submit` gave the job (already uploaded, in COLONY_JOB_RUNTIME_ENV)."""
+    import json
+    env = job_config.runtime_env
+    if env is None and os.environ.get("COLONY_JOB_RUNTIME_ENV"):
+        env = runtime_env_mod.validate(json.loads(os.environ["COLONY_JOB_RUNTIME_ENV"]),
+                                       working_dir_is_uri=True)
+    runtime_env_client.forget_uploads()  # this cluster may have none of them
+    runtime_env_client.set_job_env(runtime_env_client.upload(env or {}, gcs_address))
 
 
 def _with_submitted_working_dir(job_config: JobConfig) -> JobConfig:
@@ -245,6 +260,7 @@ def shutdown() -> None:
         log_printer.stop()
         _core.shutdown()
         _stop_local_cluster()
+        runtime_env_client.set_job_env({})
         state.mode = None
 
 

@@ -14,6 +14,7 @@ driver's leases and the GCS its actors, as for any driver that exits.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import re
 import signal
@@ -29,6 +30,7 @@ from colony.dashboard.packages import PackageStore
 SUBMISSION_ID_ENV = "COLONY_JOB_SUBMISSION_ID"
 _PR_SET_PDEATHSIG = 1
 WORKING_DIR_ENV = "COLONY_JOB_WORKING_DIR"
+JOB_RUNTIME_ENV_ENV = "COLONY_JOB_RUNTIME_ENV"  # the job's whole runtime_env, JSON
 
 
 @dataclass
@@ -155,7 +157,16 @@ class JobAgent:
             proc_env[WORKING_DIR_ENV] = cwd
             old = proc_env.get("PYTHONPATH")
             proc_env["PYTHONPATH"] = cwd + (os.pathsep + old if old else "")
+        # py_modules are importable in the driver too.
+        modules = [self._packages.local_dir(uri) for uri in env.get("py_modules") or []]
+        if modules:
+            old = proc_env.get("PYTHONPATH")
+            proc_env["PYTHONPATH"] = os.pathsep.join(modules + ([old] if old else []))
         proc_env.update(env.get("env_vars") or {})
+        if env:
+            # colony.init() in the driver makes it the job's runtime env: the job's tasks
+            # and actors run in it on every node (docs/runtime_env.md).
+            proc_env[JOB_RUNTIME_ENV_ENV] = json.dumps(env)
         return cwd, proc_env
 
 

@@ -81,9 +81,8 @@ class JobSubmissionClient:
         runtime_env = _with_virtual_cluster(runtime_env, virtual_cluster_id,
                                             job_cluster_replica_sets)
         env = runtime_env_mod.validate(runtime_env, working_dir_is_uri=False)
-        if env.get("working_dir") and not env["working_dir"].startswith(
-                runtime_env_mod.PACKAGE_SCHEME):
-            env["working_dir"] = self.upload_working_dir(env["working_dir"])
+        # Local working_dir, py_modules and java_jars: uploaded once per content.
+        env = runtime_env_mod.upload_local_paths(env, self._package_exists, self._put_package)
         body = {"entrypoint": entrypoint, "runtime_env": env}
         if submission_id is not None:
             body["submission_id"] = submission_id
@@ -98,6 +97,9 @@ class JobSubmissionClient:
             self._request("PUT", f"/api/packages/{digest}", data,
                           content_type="application/zip")
         return runtime_env_mod.package_uri(digest)
+
+    def _put_package(self, digest: str, data: bytes) -> None:
+        self._request("PUT", f"/api/packages/{digest}", data, content_type="application/zip")
 
     def _package_exists(self, digest: str) -> bool:
         try:

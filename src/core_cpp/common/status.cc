@@ -6,7 +6,8 @@ std::string Status::ToString() const {
   static const char* kNames[] = {"OK",          "InvalidArgument", "NotFound",
                                  "AlreadyExists", "TimedOut",      "IOError",
                                  "Unavailable", "Unauthenticated", "Cancelled",
-                                 "Internal",    "ObjectStoreFull", "LimitExceeded"};
+                                 "Internal",    "ObjectStoreFull", "LimitExceeded",
+                                 "RuntimeEnvSetupFailed"};
   std::string s = kNames[static_cast<int>(code_)];
   if (!message_.empty()) s += ": " + message_;
   return s;

@@ -20,6 +20,7 @@ enum class StatusCode {
   kInternal,
   kObjectStoreFull,
   kLimitExceeded,
+  kRuntimeEnvSetupFailed,  // a worker's runtime env could not be built (docs/runtime_env.md)
 };
 
 // [[nodiscard]]: a Status returned and ignored is a bug, or must say why with (void) and a
@@ -39,6 +40,9 @@ class [[nodiscard]] Status {
   static Status Unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
   static Status Cancelled(std::string m) { return {StatusCode::kCancelled, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status RuntimeEnvSetupFailed(std::string m) {
+    return {StatusCode::kRuntimeEnvSetupFailed, std::move(m)};
+  }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -12,7 +12,8 @@ namespace {
 // can share a lease.
 std::string SchedulingKey(const rpc::TaskSpec& spec) {
   std::string key = std::to_string(spec.language()) + "|" + spec.job_id() + "|" +
-                    spec.scheduling_strategy().SerializeAsString();
+                    spec.scheduling_strategy().SerializeAsString() + "|env=" +
+                    spec.runtime_env_hash();  // a lease's worker runs one runtime env
   std::map<std::string, double> sorted(spec.resources().begin(), spec.resources().end());
   for (const auto& [name, amount] : sorted) key += "|" + name + "=" + std::to_string(amount);
   return key;
@@ -128,6 +129,8 @@ void NormalTaskSubmitter::RequestLease(const std::string& key, const std::string
   request.set_grant_or_reject(grant_or_reject);
   *request.mutable_scheduling_strategy() = head.scheduling_strategy();
   *request.mutable_lessee() = *d_.self;
+  request.set_runtime_env_json(head.runtime_env_json());
+  request.set_runtime_env_hash(head.runtime_env_hash());
   d_.leases->RequestWorkerLease(raylet_address, std::move(request),
       [this, key, raylet_address](Status status, rpc::RequestWorkerLeaseReply&& reply) {
         d_.loop->Post([this, key, raylet_address, status, reply = std::move(reply)]() mutable {
@@ -162,7 +165,9 @@ void NormalTaskSubmitter::OnLeaseReply(const std::string& key, const std::string
   if (!reply.failure_message().empty()) {
     // The tasks can never run (their strategy cannot be met, or the raylet cannot serve
     // this kind of task at all): fail the queued ones clearly.
-    rpc::ErrorType type = reply.unschedulable() ? rpc::TASK_UNSCHEDULABLE : rpc::WORKER_DIED;
+    rpc::ErrorType type = reply.unschedulable()              ? rpc::TASK_UNSCHEDULABLE
+                          : reply.runtime_env_setup_failed() ? rpc::RUNTIME_ENV_SETUP_FAILED
+                                                             : rpc::WORKER_DIED;
     while (!state.queue.empty()) {
       TaskID id = TaskID::FromBinary(state.queue.front()->task_id());
       state.queue.pop_front();

@@ -106,6 +106,8 @@ void GcsActorScheduler::RequestLease(const ActorID& actor_id, Attempt& attempt,
   request.set_task_id(task.task_id());
   request.set_grant_or_reject(grant_or_reject);
   request.set_detached_actor(attempt.detached);
+  request.set_runtime_env_json(task.runtime_env_json());
+  request.set_runtime_env_hash(task.runtime_env_hash());
   uint64_t attempt_id = attempt.id;
   // The callback may run before this returns (test doubles): `attempt` is not used after.
   leases_->RequestWorkerLease(
@@ -152,9 +154,14 @@ void GcsActorScheduler::OnLeaseReply(const ActorID& actor_id, uint64_t attempt_i
     return;
   }
   if (!granted) {
-    FailAttempt(actor_id, "the actor's worker could not be started on " + raylet + ": " +
-                              (reply.failure_message().empty() ? "the raylet granted no worker"
-                                                               : reply.failure_message()));
+    std::string why = reply.failure_message().empty() ? "the raylet granted no worker"
+                                                      : reply.failure_message();
+    // The message starts with the error's name: the actor's callers see it in ActorDiedError.
+    FailAttempt(actor_id, reply.runtime_env_setup_failed()
+                              ? "RuntimeEnvSetupError: the actor's runtime env could not be "
+                                "set up on " + raylet + ": " + why
+                              : "the actor's worker could not be started on " + raylet + ": " +
+                                    why);
     return;
   }
   ActorLease& lease = attempt->lease;

@@ -106,6 +106,20 @@ void GcsClient::GetAllJobInfo(int64_t timeout_ms, Callback<rpc::GetAllJobInfoRep
       std::make_shared<rpc::GcsBackoff>());
 }
 
+void GcsClient::KvGet(const std::string& ns, const std::string& key, int64_t timeout_ms,
+                      Callback<rpc::KvGetReply> callback) {
+  rpc::KvGetRequest request;
+  request.set_ns(ns);
+  request.set_key(key);
+  CallRetrying<rpc::KvGetRequest, rpc::KvGetReply>(
+      std::move(request), timeout_ms,
+      [this](auto* ctx, auto* req, auto* reply, auto done) {
+        stub_->async()->KvGet(ctx, req, reply, std::move(done));
+      },
+      std::move(callback), NowMs() + rpc::GcsReconnectTimeoutMs(),
+      std::make_shared<rpc::GcsBackoff>());
+}
+
 void GcsClient::ReportWorkerFailure(rpc::ReportWorkerFailureRequest request, int64_t timeout_ms,
                                     Callback<rpc::ReportWorkerFailureReply> callback) {
   CallRetrying<rpc::ReportWorkerFailureRequest, rpc::ReportWorkerFailureReply>(

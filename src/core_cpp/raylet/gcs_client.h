@@ -43,6 +43,9 @@ class GcsClient {
                        Callback<rpc::PollNodeChangesReply> callback);
   void GetAllNodeInfo(int64_t timeout_ms, Callback<rpc::GetAllNodeInfoReply> callback);
   void GetAllJobInfo(int64_t timeout_ms, Callback<rpc::GetAllJobInfoReply> callback);
+  // One internal KV value (runtime-env packages, KV namespace "packages").
+  void KvGet(const std::string& ns, const std::string& key, int64_t timeout_ms,
+             Callback<rpc::KvGetReply> callback);
   void ReportWorkerFailure(rpc::ReportWorkerFailureRequest request, int64_t timeout_ms,
                            Callback<rpc::ReportWorkerFailureReply> callback);
 

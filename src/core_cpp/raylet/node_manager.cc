@@ -30,6 +30,11 @@ Status ParseLeaseRequest(const rpc::RequestWorkerLeaseRequest& request, LeaseReq
   out->detached_actor = request.detached_actor();
   out->jvm_options.assign(request.jvm_options().begin(), request.jvm_options().end());
   out->strategy = request.scheduling_strategy();
+  if (request.runtime_env_json().empty() != request.runtime_env_hash().empty()) {
+    return Status::InvalidArgument("runtime_env_json and runtime_env_hash go together");
+  }
+  out->runtime_env_json = request.runtime_env_json();
+  out->runtime_env_hash = request.runtime_env_hash();
   if (WorkerID::IsValidBinary(request.lessee().worker_id())) {
     out->lessee = WorkerID::FromBinary(request.lessee().worker_id());
   }

@@ -204,6 +204,7 @@ Status Raylet::Start() {
           done(nullptr);
         });
       });
+  StartRuntimeEnvAgentClient();
   node_manager_.SetDriverExitCallback(
       [this](const WorkerExit& exit) { ReportWorkerExit(exit); });
   watcher_.SetExitListener([this](const WorkerID& worker_id) { OnWatchedWorkerExit(worker_id); });
@@ -223,6 +224,36 @@ void Raylet::StartIsolation() {
                      << isolation_->Describe();
   }
   pool_.SetIsolation(isolation_.get());
+}
+
+// Runtime envs (docs/runtime_env.md): the node's agent caches them under
+// <session>/runtime_resources/node_<id>/ (nodes of one machine may share a session folder);
+// packages come from the GCS KV, namespace "packages".
+void Raylet::StartRuntimeEnvAgentClient() {
+  std::string node = config_.node_id.Hex().substr(0, 12);
+  RuntimeEnvAgentOptions options;
+  options.python_executable = config_.python_executable;
+  options.resources_dir = config_.session_dir + "/runtime_resources/node_" + node;
+  options.log_path = LogsDir(config_) + "/runtime_env_agent-" + node + ".log";
+  options.extra_env = config_.worker_env;
+  env_agent_ = std::make_unique<RuntimeEnvAgentClient>(
+      std::move(options), loop_,
+      [this](const std::string& digest, std::function<void(StatusOr<std::string>)> done) {
+        gcs_.KvGet("packages", digest, kGetJobInfoTimeoutMs,
+                   [done = std::move(done)](Status status, rpc::KvGetReply&& reply) {
+                     if (status.code() == StatusCode::kCancelled) return;  // shutting down
+                     if (!status.ok()) {
+                       done(Status(status.code(), "cannot read it from the GCS: " +
+                                                      status.ToString()));
+                     } else if (!reply.found()) {
+                       done(Status::NotFound("the cluster has no such package (never "
+                                             "uploaded, or deleted)"));
+                     } else {
+                       done(std::move(*reply.mutable_value()));
+                     }
+                   });
+      });
+  pool_.SetRuntimeEnvProvider(env_agent_.get());
 }
 
 void Raylet::StartPeriodicWork() {

@@ -21,6 +21,7 @@
 #include "raylet/raylet_config.h"
 #include "raylet/resource_reporter.h"
 #include "raylet/resource_usage.h"
+#include "raylet/runtime_env_agent_client.h"
 #include "raylet/scheduling/cluster_view.h"
 #include "raylet/scheduling/lease_manager.h"
 #include "raylet/isolation/worker_isolation.h"
@@ -54,6 +55,7 @@ class Raylet {
   rpc::NodeInfo BuildNodeInfo() const;
   Status WritePortFile() const;
   void StartPeriodicWork();
+  void StartRuntimeEnvAgentClient();
   // Picks the workers' isolation and says once which (or that it is off, and why).
   void StartIsolation();
   // Tells the GCS (fire and forget) so it can restart or fail the worker's actor and the
@@ -81,6 +83,8 @@ class Raylet {
   NodeManager node_manager_;
   BundleResources bundles_;  // placement-group bundles, as resources of the lease manager
   std::unique_ptr<plasma::PlasmaStore> object_store_;
+  // Builds runtime envs for the pool (the node's runtime-env agent); before pool_ ends.
+  std::unique_ptr<RuntimeEnvAgentClient> env_agent_;
   ObjectManager object_manager_;
   ObjectRpcHandler object_rpcs_;
   WorkerExitLog exit_log_;  // why recent workers exited (GetWorkerFailureCause)

@@ -49,7 +49,7 @@ StatusOr<int> OpenLog(const std::string& path) {
 
 // Runs in the forked child: only async-signal-safe calls until exec.
 [[noreturn]] void ExecChild(pid_t parent, int in_fd, int out_fd, int err_fd, const char* exe,
-                            char* const argv[], char* const envp[]) {
+                            char* const argv[], char* const envp[], const char* cwd) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);  // the raylet blocks SIGTERM/SIGINT
@@ -60,6 +60,7 @@ StatusOr<int> OpenLog(const std::string& path) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(1);  // the raylet died before prctl took effect
   if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(126);
+  if (cwd != nullptr && chdir(cwd) != 0) _exit(125);
 #ifdef SYS_close_range
   syscall(SYS_close_range, 3U, ~0U, 0U);  // gRPC sockets and other raylet descriptors
 #endif
@@ -75,6 +76,25 @@ std::string WorkerLauncher::LogPath(const WorkerID& worker_id, const char* suffi
 
 std::string WorkerLauncher::LogName(const WorkerID& worker_id, const char* suffix) {
   return "worker-" + worker_id.Hex() + "." + suffix;
+}
+
+// The runtime env's variables over `env` (NAME=value entries); its python_path goes
+// before PYTHONPATH.
+static void ApplyRuntimeEnv(const rpc::RuntimeEnvContext& runtime_env, std::vector<std::string>* env) {
+  std::map<std::string, std::string> vars;
+  for (const auto& entry : *env) {
+    size_t eq = entry.find('=');
+    vars[entry.substr(0, eq)] = eq == std::string::npos ? "" : entry.substr(eq + 1);
+  }
+  for (const auto& [name, value] : runtime_env.env_vars()) vars[name] = value;
+  std::string path;
+  for (const auto& entry : runtime_env.python_path()) path += (path.empty() ? "" : ":") + entry;
+  if (!path.empty()) {
+    const std::string& old = vars["PYTHONPATH"];
+    vars["PYTHONPATH"] = old.empty() ? path : path + ":" + old;
+  }
+  env->clear();
+  for (const auto& [name, value] : vars) env->push_back(name + "=" + value);
 }
 
 std::vector<std::string> WorkerLauncher::BuildEnv(const WorkerID& worker_id,
@@ -108,8 +128,9 @@ std::vector<std::string> WorkerLauncher::BuildEnv(const WorkerID& worker_id,
 StatusOr<pid_t> WorkerLauncher::Launch(rpc::Language language,
                                        const std::vector<WorkerID>& worker_ids,
                                        const JobID& job_id, const rpc::JobConfig& job,
-                                       const std::vector<std::string>& jvm_options) const {
-  StatusOr<pid_t> pid = LaunchProcess(language, worker_ids, job_id, job, jvm_options);
+                                       const std::vector<std::string>& jvm_options,
+                                       const rpc::RuntimeEnvContext* runtime_env) const {
+  StatusOr<pid_t> pid = LaunchProcess(language, worker_ids, job_id, job, jvm_options, runtime_env);
   if (pid.ok() && launch_listener_) {
     rpc::WorkerLogInfo info;
     info.set_pid(*pid);
@@ -129,14 +150,21 @@ StatusOr<pid_t> WorkerLauncher::Launch(rpc::Language language,
 StatusOr<pid_t> WorkerLauncher::LaunchProcess(rpc::Language language,
                                               const std::vector<WorkerID>& worker_ids,
                                               const JobID& job_id, const rpc::JobConfig& job,
-                                              const std::vector<std::string>& jvm_options) const {
+                                              const std::vector<std::string>& jvm_options,
+                                              const rpc::RuntimeEnvContext* runtime_env) const {
   const WorkerID& worker_id = worker_ids.at(0);
   std::vector<std::string> env = BuildEnv(worker_id, job_id);
+  if (runtime_env != nullptr) ApplyRuntimeEnv(*runtime_env, &env);
+  std::string cwd = runtime_env == nullptr ? "" : runtime_env->cwd();
+  if (!cwd.empty() && access(cwd.c_str(), X_OK) != 0) {
+    return Status::RuntimeEnvSetupFailed("the runtime env's working dir " + cwd +
+                                         " cannot be entered: " + std::strerror(errno));
+  }
   std::string ids;
   for (const auto& id : worker_ids) ids += (ids.empty() ? "" : ",") + id.Hex();
   env.push_back("COLONY_WORKER_IDS=" + ids);
   if (language == rpc::JAVA) {
-    std::string classpath = JavaClasspath(job);
+    std::string classpath = JavaClasspath(job, runtime_env);
     env.push_back("COLONY_CODE_SEARCH_PATH=" + classpath);
     // Arrow Java (ARROW values) reads direct buffer addresses through java.nio internals.
     std::vector<std::string> args = {options_.java_executable,
@@ -145,26 +173,34 @@ StatusOr<pid_t> WorkerLauncher::LaunchProcess(rpc::Language language,
     if (!options_.jni_library.empty()) args.push_back("-Dcolony.jni.path=" + options_.jni_library);
     args.insert(args.end(), jvm_options.begin(), jvm_options.end());
     args.push_back("io.colony.runtime.WorkerMain");
-    return Spawn(options_.java_executable, args, env, worker_id);
+    return Spawn(options_.java_executable, args, env, worker_id, cwd);
   }
   // Python workers put the job's code search path on sys.path (modules that Java drivers
   // call by name).
   std::string path;
   for (const auto& entry : job.code_search_path()) path += (path.empty() ? "" : ":") + entry;
   env.push_back("COLONY_CODE_SEARCH_PATH=" + path);
-  return Spawn(options_.python_executable,
-               {options_.python_executable, "-m", "colony._private.worker_main"}, env, worker_id);
+  // A runtime env with pip packages runs its workers with its virtualenv's python.
+  const std::string& python = runtime_env != nullptr && !runtime_env->python_executable().empty()
+                                  ? runtime_env->python_executable()
+                                  : options_.python_executable;
+  return Spawn(python, {python, "-m", "colony._private.worker_main"}, env, worker_id, cwd);
 }
 
 // The job's code search path (jars, and folders of classes and of jars), then the
 // cluster's own Java runtime classpath, if the raylet was given one.
-std::string WorkerLauncher::JavaClasspath(const rpc::JobConfig& job) const {
+std::string WorkerLauncher::JavaClasspath(const rpc::JobConfig& job,
+                                          const rpc::RuntimeEnvContext* runtime_env) const {
   std::string classpath;
   auto add = [&classpath](const std::string& entry) {
     if (entry.empty()) return;
     if (!classpath.empty()) classpath += ":";
     classpath += entry;
   };
+  // The runtime env's java_jars come first: a task's jars override the job's.
+  if (runtime_env != nullptr) {
+    for (const auto& entry : runtime_env->java_classpath()) add(entry);
+  }
   for (const auto& entry : job.code_search_path()) {
     add(entry);
     struct stat st;
@@ -178,7 +214,7 @@ std::string WorkerLauncher::JavaClasspath(const rpc::JobConfig& job) const {
 StatusOr<pid_t> WorkerLauncher::Spawn(const std::string& executable,
                                       std::vector<std::string> args,
                                       std::vector<std::string> env,
-                                      const WorkerID& worker_id) const {
+                                      const WorkerID& worker_id, const std::string& cwd) const {
   auto exe = ResolveExecutable(executable);
   if (!exe.ok()) return exe.status();
   std::vector<char*> argv, envp;
@@ -197,7 +233,10 @@ StatusOr<pid_t> WorkerLauncher::Spawn(const std::string& executable,
   int in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   pid_t parent = getpid();
   pid_t pid = in_fd < 0 ? -1 : fork();
-  if (pid == 0) ExecChild(parent, in_fd, *out_fd, *err_fd, exe->c_str(), argv.data(), envp.data());
+  if (pid == 0) {
+    ExecChild(parent, in_fd, *out_fd, *err_fd, exe->c_str(), argv.data(), envp.data(),
+              cwd.empty() ? nullptr : cwd.c_str());
+  }
   int fork_errno = errno;
   if (in_fd >= 0) close(in_fd);
   close(*out_fd);

@@ -48,7 +48,8 @@ class WorkerLauncher {
   // orphans behind.
   StatusOr<pid_t> Launch(rpc::Language language, const std::vector<WorkerID>& worker_ids,
                          const JobID& job_id, const rpc::JobConfig& job,
-                         const std::vector<std::string>& jvm_options = {}) const;
+                         const std::vector<std::string>& jvm_options = {},
+                         const rpc::RuntimeEnvContext* runtime_env = nullptr) const;
 
   // DIR/logs/worker-<id>.<suffix>
   std::string LogPath(const WorkerID& worker_id, const char* suffix) const;
@@ -57,12 +58,16 @@ class WorkerLauncher {
  private:
   StatusOr<pid_t> LaunchProcess(rpc::Language language, const std::vector<WorkerID>& worker_ids,
                                 const JobID& job_id, const rpc::JobConfig& job,
-                                const std::vector<std::string>& jvm_options) const;
+                                const std::vector<std::string>& jvm_options,
+                                const rpc::RuntimeEnvContext* runtime_env) const;
   // The inherited environment, then --worker-env, then the COLONY_* identity variables.
   std::vector<std::string> BuildEnv(const WorkerID& worker_id, const JobID& job_id) const;
-  std::string JavaClasspath(const rpc::JobConfig& job) const;
+  std::string JavaClasspath(const rpc::JobConfig& job,
+                            const rpc::RuntimeEnvContext* runtime_env) const;
+  // `cwd`: the folder the process starts in (empty: the raylet's).
   StatusOr<pid_t> Spawn(const std::string& executable, std::vector<std::string> args,
-                        std::vector<std::string> env, const WorkerID& worker_id) const;
+                        std::vector<std::string> env, const WorkerID& worker_id,
+                        const std::string& cwd = "") const;
 
   WorkerLaunchOptions options_;
   std::function<void(const rpc::WorkerLogInfo&)> launch_listener_;

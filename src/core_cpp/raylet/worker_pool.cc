@@ -48,7 +48,9 @@ WorkerPool::WorkerPool(WorkerPoolOptions options, WorkerLauncher* launcher)
 void WorkerPool::PopWorker(const WorkerRequest& request, PopWorkerCallback callback) {
   callback = LimitOnGrant(request, std::move(callback));
   Key key{request.language, request.job_id,
-          request.language == rpc::JAVA ? request.jvm_options : std::vector<std::string>()};
+          request.language == rpc::JAVA ? request.jvm_options : std::vector<std::string>(),
+          request.runtime_env_hash};
+  if (!request.runtime_env_hash.empty()) env_json_[request.runtime_env_hash] = request.runtime_env_json;
   auto idle = idle_.find(key);
   if (idle != idle_.end()) {
     WorkerID id = idle->second.back();
@@ -88,6 +90,7 @@ void WorkerPool::StartWorkersForPendingPops() {
       }
       continue;
     }
+    if (!RuntimeEnvReady(key)) continue;
     while (num_starting_ < options_.max_starting) {
       auto it = pending_pops_.find(key);
       auto starting = starting_.find(key);
@@ -104,6 +107,46 @@ void WorkerPool::StartWorkersForPendingPops() {
   }
 }
 
+bool WorkerPool::RuntimeEnvReady(const Key& key) {
+  const std::string& hash = key.runtime_env_hash;
+  if (hash.empty() || env_contexts_.count(hash)) return true;
+  if (env_provider_ == nullptr) {
+    FailPendingPops(key, Status::RuntimeEnvSetupFailed(
+                             "this raylet has no runtime-env agent to build runtime envs"));
+    return false;
+  }
+  if (creating_envs_.insert(hash).second) {
+    env_provider_->GetOrCreate(key.job_id, hash, env_json_[hash],
+                               [this, hash](StatusOr<rpc::RuntimeEnvContext> context) {
+                                 OnRuntimeEnvCreated(hash, std::move(context));
+                               });
+  }
+  return false;
+}
+
+void WorkerPool::OnRuntimeEnvCreated(const std::string& hash,
+                                     StatusOr<rpc::RuntimeEnvContext> context) {
+  creating_envs_.erase(hash);
+  if (context.ok()) {
+    rpc::RuntimeEnvContext built = std::move(context.value());
+    // Tasks the worker submits inherit its env (colony/_private/runtime_env.py).
+    (*built.mutable_env_vars())["COLONY_RUNTIME_ENV_HASH"] = hash;
+    (*built.mutable_env_vars())["COLONY_RUNTIME_ENV_JSON"] = env_json_[hash];
+    env_contexts_[hash] = std::move(built);
+    StartWorkersForPendingPops();
+    return;
+  }
+  COLONY_LOG(WARNING) << "runtime env " << hash << " could not be built: "
+                      << context.status().message();
+  std::vector<Key> keys;
+  for (const auto& [key, pops] : pending_pops_) {
+    if (key.runtime_env_hash == hash) keys.push_back(key);
+  }
+  for (const Key& key : keys) {
+    FailPendingPops(key, Status::RuntimeEnvSetupFailed(context.status().message()));
+  }
+}
+
 int WorkerPool::WorkersPerProcess(const Key& key) const {
   if (key.language != rpc::JAVA || !key.jvm_options.empty()) return 1;
   auto job = job_configs_.find(key.job_id);
@@ -115,9 +158,12 @@ Status WorkerPool::StartWorker(const Key& key) {
   std::vector<WorkerID> ids(WorkersPerProcess(key));
   for (auto& id : ids) id = WorkerID::FromRandom();
   auto job = job_configs_.find(key.job_id);
+  auto env = key.runtime_env_hash.empty() ? env_contexts_.end()
+                                          : env_contexts_.find(key.runtime_env_hash);
   auto pid = launcher_->Launch(key.language, ids, key.job_id,
                                job == job_configs_.end() ? rpc::JobConfig() : job->second,
-                               key.jvm_options);
+                               key.jvm_options,
+                               env == env_contexts_.end() ? nullptr : &env->second);
   if (!pid.ok()) {
     COLONY_LOG(ERROR) << "cannot start a worker for job " << key.job_id.Hex() << ": "
                       << pid.status().ToString();

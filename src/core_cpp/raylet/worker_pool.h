@@ -18,6 +18,7 @@
 #include "common/id.h"
 #include "common/status.h"
 #include "raylet.pb.h"
+#include "raylet/runtime_env_provider.h"
 #include "raylet/isolation/worker_isolation.h"
 #include "raylet/scheduling/worker_source.h"
 #include "raylet/worker_launcher.h"
@@ -75,6 +76,8 @@ class WorkerPool : public WorkerSource {
   // Puts each started process in a cgroup of its own and limits it to each lease's
   // resources (worker_pool_isolation.cc). Without it workers run unconfined.
   void SetIsolation(WorkerIsolation* isolation) { isolation_ = isolation; }
+  // Builds the runtime envs of pops that name one; without it such pops fail.
+  void SetRuntimeEnvProvider(RuntimeEnvProvider* provider) { env_provider_ = provider; }
   // Kills every worker of the job, leased ones too except those in `spare` (the workers
   // of detached actors), and fails its pending pops.
   void KillJobWorkers(const JobID& job_id, const std::unordered_set<WorkerID>& spare = {});
@@ -109,8 +112,10 @@ class WorkerPool : public WorkerSource {
     rpc::Language language;
     JobID job_id;
     std::vector<std::string> jvm_options;  // non-empty: a JVM of its own
+    std::string runtime_env_hash;          // workers of different envs are never shared
     bool operator<(const Key& o) const {
-      return std::tie(language, job_id, jvm_options) < std::tie(o.language, o.job_id, o.jvm_options);
+      return std::tie(language, job_id, jvm_options, runtime_env_hash) <
+             std::tie(o.language, o.job_id, o.jvm_options, o.runtime_env_hash);
     }
   };
   struct Worker {
@@ -123,6 +128,9 @@ class WorkerPool : public WorkerSource {
   };
 
   void StartWorkersForPendingPops();
+  // False while the key's runtime env is not built yet (asks the provider once per env).
+  bool RuntimeEnvReady(const Key& key);
+  void OnRuntimeEnvCreated(const std::string& hash, StatusOr<rpc::RuntimeEnvContext> context);
   Status StartWorker(const Key& key);
   // Gives `worker` to the oldest pending pop of its key, else parks it idle.
   void HandOut(Worker& worker);
@@ -165,6 +173,11 @@ class WorkerPool : public WorkerSource {
   JobConfigFetcher fetch_job_config_;
   WorkerIsolation* isolation_ = nullptr;
   std::unordered_set<JobID> fetching_job_configs_;
+  RuntimeEnvProvider* env_provider_ = nullptr;
+  std::map<std::string, std::string> env_json_;  // runtime env hash -> its JSON
+  // Built envs, by hash. Failures are not kept: the next pop asks the agent again.
+  std::map<std::string, rpc::RuntimeEnvContext> env_contexts_;
+  std::unordered_set<std::string> creating_envs_;
 };
 
 }  // namespace colony::raylet

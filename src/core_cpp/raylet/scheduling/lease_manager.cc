@@ -160,7 +160,8 @@ void LeaseManager::Grant(Pending pending) {
   Take(pending.request.resources);
   uint64_t seq = pending.seq;
   WorkerRequest request{pending.request.language, pending.request.job_id,
-                        pending.request.jvm_options};
+                        pending.request.jvm_options, pending.request.runtime_env_json,
+                        pending.request.runtime_env_hash};
   request.resources = pending.request.resources;
   waiting_for_worker_.emplace(seq, std::move(pending));
   workers_->PopWorker(request, [this, seq](StatusOr<LeasedWorker> worker) {
@@ -181,6 +182,8 @@ void LeaseManager::OnWorkerPopped(uint64_t seq, StatusOr<LeasedWorker> worker) {
   if (!worker.ok()) {
     Give(pending.request.resources);
     reply.set_failure_message(worker.status().message());
+    reply.set_runtime_env_setup_failed(worker.status().code() ==
+                                       StatusCode::kRuntimeEnvSetupFailed);
     pending.reply(reply);
     Dispatch();
     return;

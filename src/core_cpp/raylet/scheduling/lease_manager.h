@@ -31,6 +31,8 @@ struct LeaseRequest {
   std::vector<std::string> jvm_options;
   rpc::SchedulingStrategy strategy;
   WorkerID lessee;  // the core worker that will push tasks to the lease; nil for the GCS
+  std::string runtime_env_json;  // the lease's runtime env (WorkerRequest)
+  std::string runtime_env_hash;
 };
 
 // Receives the one reply a lease request gets (granted, spilled, infeasible, canceled or

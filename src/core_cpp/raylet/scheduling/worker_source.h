@@ -30,6 +30,11 @@ struct WorkerRequest {
   JobID job_id;
   // Java: options for a JVM of its own (an actor that needs them does not share a JVM).
   std::vector<std::string> jvm_options;
+  // The runtime env its tasks run in (empty: none); workers of different hashes are
+  // never shared. The pool builds the env (raylet/runtime_env_agent_client.*) before
+  // starting a worker, and fails the pop with kRuntimeEnvSetupFailed if it cannot.
+  std::string runtime_env_json;
+  std::string runtime_env_hash;
   // What the lease holds: the worker's cgroup limits follow it (worker_pool_isolation.cc).
   ResourceSet resources;
 };
