@@ -10,7 +10,7 @@ EventLoop::~EventLoop() { Stop(); }
 
 void EventLoop::Post(Handler handler) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopped_) return;
     queue_.push_back(std::move(handler));
   }
@@ -19,7 +19,7 @@ void EventLoop::Post(Handler handler) {
 
 void EventLoop::PostDelayed(Handler handler, int64_t delay_ms) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopped_) return;
     timers_.emplace(Now() + std::chrono::milliseconds(delay_ms), std::move(handler));
   }
@@ -33,7 +33,7 @@ void EventLoop::PostPeriodic(std::function<void()> handler, int64_t period_ms) {
     PostDelayed(*raw, period_ms);
   };
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     periodic_.push_back(tick);  // owned by the loop; copies in timers_ point back to it
   }
   PostDelayed(*tick, period_ms);
@@ -41,7 +41,7 @@ void EventLoop::PostPeriodic(std::function<void()> handler, int64_t period_ms) {
 
 void EventLoop::Run() {
   loop_thread_id_ = std::this_thread::get_id();
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   while (!stopped_) {
     auto now = Now();
     while (!timers_.empty() && timers_.begin()->first <= now) {
@@ -50,23 +50,23 @@ void EventLoop::Run() {
     }
     if (queue_.empty()) {
       if (timers_.empty() || frozen_) {
-        cv_.wait(lock);  // a frozen clock moves only by AdvanceTime, which notifies
+        cv_.wait(lock.native());  // a frozen clock moves only by AdvanceTime, which notifies
       } else {
-        cv_.wait_until(lock, timers_.begin()->first);
+        cv_.wait_until(lock.native(), timers_.begin()->first);
       }
       continue;
     }
     std::deque<Handler> batch;
     batch.swap(queue_);
-    lock.unlock();
+    lock.Unlock();
     for (auto& h : batch) h();
-    lock.lock();
+    lock.Lock();
   }
 }
 
 size_t EventLoop::RunPending() {
   size_t ran = 0;
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   while (!stopped_) {
     auto now = Now();
     while (!timers_.empty() && timers_.begin()->first <= now) {
@@ -76,23 +76,23 @@ size_t EventLoop::RunPending() {
     if (queue_.empty()) break;
     std::deque<Handler> batch;
     batch.swap(queue_);
-    lock.unlock();
+    lock.Unlock();
     for (auto& h : batch) h();
     ran += batch.size();
-    lock.lock();
+    lock.Lock();
   }
   return ran;
 }
 
 void EventLoop::FreezeTime() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (!frozen_) frozen_now_ = Clock::now();
   frozen_ = true;
 }
 
 void EventLoop::AdvanceTime(int64_t ms) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!frozen_) frozen_now_ = Clock::now();
     frozen_ = true;
     frozen_now_ += std::chrono::milliseconds(ms);
@@ -109,7 +109,7 @@ void EventLoop::StartThread(const char* name) {
 
 void EventLoop::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopped_ = true;
   }
   cv_.notify_all();

@@ -9,9 +9,10 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <vector>
-#include <mutex>
 #include <thread>
+#include <vector>
+
+#include "common/mutex.h"
 
 namespace colony {
 
@@ -49,18 +50,18 @@ class EventLoop {
   void AdvanceTime(int64_t ms);
 
  private:
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  std::deque<Handler> queue_;
-  std::multimap<Clock::time_point, Handler> timers_;
-  std::vector<std::shared_ptr<Handler>> periodic_;
-  bool stopped_ = false;
+  std::deque<Handler> queue_ GUARDED_BY(mu_);
+  std::multimap<Clock::time_point, Handler> timers_ GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<Handler>> periodic_ GUARDED_BY(mu_);
+  bool stopped_ GUARDED_BY(mu_) = false;
   std::thread thread_;
   std::thread::id loop_thread_id_;
-  // The loop's clock, with mu_ held: the steady clock unless a test froze it.
-  Clock::time_point Now() const { return frozen_ ? frozen_now_ : Clock::now(); }
-  bool frozen_ = false;
-  Clock::time_point frozen_now_;
+  // The loop's clock: the steady clock unless a test froze it.
+  Clock::time_point Now() const REQUIRES(mu_) { return frozen_ ? frozen_now_ : Clock::now(); }
+  bool frozen_ GUARDED_BY(mu_) = false;
+  Clock::time_point frozen_now_ GUARDED_BY(mu_);
 };
 
 }  // namespace colony

@@ -5,7 +5,7 @@
 namespace colony {
 
 void GeneratorTracker::Add(const TaskID& task, int64_t backpressure) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   streams_[task].backpressure = backpressure < 0 ? 0 : backpressure;
 }
 
@@ -16,7 +16,7 @@ GeneratorTracker::Report GeneratorTracker::OnItem(const TaskID& task, int64_t in
   bool run_now = true;
   bool stop = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = streams_.find(task);
     if (it == streams_.end() || it->second.stopped) {
       result = Report::kUnwanted;
@@ -44,7 +44,7 @@ GeneratorTracker::Report GeneratorTracker::OnItem(const TaskID& task, int64_t in
 void GeneratorTracker::OnEnded(const TaskID& task) {
   std::vector<ReportReply> release;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = streams_.find(task);
     if (it == streams_.end()) return;
     it->second.ended = true;
@@ -58,7 +58,7 @@ void GeneratorTracker::OnEnded(const TaskID& task) {
 GeneratorTracker::Next GeneratorTracker::WaitNext(const TaskID& task, int64_t index,
                                                   int64_t timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   while (true) {
     auto it = streams_.find(task);
     if (it == streams_.end()) return {Next::kUnknown, ObjectID()};
@@ -68,8 +68,8 @@ GeneratorTracker::Next GeneratorTracker::WaitNext(const TaskID& task, int64_t in
     if (index < s.reported) return {Next::kItem, GeneratorItemId(task, index)};
     if (s.ended) return {Next::kEnd, ObjectID()};
     if (timeout_ms < 0) {
-      changed_.wait(lock);
-    } else if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
+      changed_.wait(lock.native());
+    } else if (changed_.wait_until(lock.native(), deadline) == std::cv_status::timeout) {
       return {Next::kTimedOut, ObjectID()};
     }
   }
@@ -87,7 +87,7 @@ std::vector<GeneratorTracker::ReportReply> GeneratorTracker::Releasable(Stream& 
 void GeneratorTracker::Consumed(const TaskID& task, int64_t index) {
   std::vector<ReportReply> release;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = streams_.find(task);
     if (it == streams_.end()) return;
     Stream& s = it->second;
@@ -101,7 +101,7 @@ std::vector<ObjectID> GeneratorTracker::Stop(const TaskID& task, bool forget) {
   std::vector<ReportReply> release;
   std::vector<ObjectID> unconsumed;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = streams_.find(task);
     if (it == streams_.end()) return {};
     Stream& s = it->second;
@@ -122,7 +122,7 @@ std::vector<ObjectID> GeneratorTracker::Stop(const TaskID& task, bool forget) {
 }
 
 size_t GeneratorTracker::NumTracked() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return streams_.size();
 }
 

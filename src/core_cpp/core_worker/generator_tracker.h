@@ -11,11 +11,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <unordered_map>
 #include <vector>
 
 #include "common/id.h"
+#include "common/mutex.h"
 
 namespace colony {
 
@@ -73,12 +73,12 @@ class GeneratorTracker {
     bool stopped = false;
     std::vector<ReportReply> held;  // reports waiting for the caller to consume
   };
-  // With mu_ held: the held replies that may run now.
-  std::vector<ReportReply> Releasable(Stream& stream);
+  // The held replies that may run now.
+  std::vector<ReportReply> Releasable(Stream& stream) REQUIRES(mu_);
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable changed_;
-  std::unordered_map<TaskID, Stream> streams_;
+  std::unordered_map<TaskID, Stream> streams_ GUARDED_BY(mu_);
 };
 
 }  // namespace colony

@@ -2,6 +2,8 @@
 // has fetched, and error values of failed tasks. Thread-safe; getters block or get a callback.
 // A blocked getter registers for the ids it lacks and is woken once they are all there, so
 // a get of a million refs costs O(1) per arriving value, not a rescan of the million.
+// Threads: any; one lock (mu_) guards everything below it, and callbacks (GetAsync, the
+// interrupt check) run without it.
 #pragma once
 
 #include <chrono>
@@ -9,12 +11,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
 #include <vector>
 
 #include "common.pb.h"
 #include "common/id.h"
+#include "common/mutex.h"
 #include "common/status.h"
 
 namespace colony {
@@ -70,15 +72,15 @@ class MemoryStore {
   enum class Outcome { kReady, kTimedOut, kInterrupted };
   // Blocks until `needed` more values of `missing` arrive, `deadline` passes or the
   // interrupt check says stop; caller holds `lock`.
-  Outcome Block(std::unique_lock<std::mutex>& lock, const Missing& missing, int64_t needed,
-                bool forever, std::chrono::steady_clock::time_point deadline,
-                bool stop_at_error = false);
+  Outcome Block(MutexLock& lock, const Missing& missing, int64_t needed, bool forever,
+                std::chrono::steady_clock::time_point deadline, bool stop_at_error = false)
+      REQUIRES(mu_);
 
-  mutable std::mutex mu_;
-  std::unordered_map<ObjectID, ObjectValuePtr> objects_;
-  std::unordered_map<ObjectID, std::vector<Registration>> waiters_;
-  std::function<bool()> interrupted_;
-  std::unordered_map<ObjectID, std::vector<ReadyCallback>> callbacks_;
+  mutable Mutex mu_;
+  std::unordered_map<ObjectID, ObjectValuePtr> objects_ GUARDED_BY(mu_);
+  std::unordered_map<ObjectID, std::vector<Registration>> waiters_ GUARDED_BY(mu_);
+  std::function<bool()> interrupted_;  // set before use, read without the lock
+  std::unordered_map<ObjectID, std::vector<ReadyCallback>> callbacks_ GUARDED_BY(mu_);
 };
 
 }  // namespace colony

@@ -7,13 +7,13 @@ namespace colony {
 using Freed = std::vector<std::pair<ObjectID, bool>>;
 
 void ReferenceCounter::SetSelf(const rpc::Address& self) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   self_ = self;
 }
 
 void ReferenceCounter::AddOwnedObject(
     const ObjectID& id, const google::protobuf::RepeatedPtrField<rpc::ObjectReference>& contained) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto& ref = refs_[id];
   ref.owned = true;
   ref.owner = self_;
@@ -27,13 +27,13 @@ void ReferenceCounter::AddOwnedObject(
 }
 
 void ReferenceCounter::AddBorrowedObject(const ObjectID& id, const rpc::Address& owner) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto& ref = refs_[id];
   if (!ref.owned) ref.owner = owner;
 }
 
 void ReferenceCounter::AddDeserializedRef(const ObjectID& id, const rpc::Address& owner) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto& ref = refs_[id];
   if (ref.owned || owner.worker_id() == self_.worker_id()) return;
   ref.owner = owner;
@@ -59,7 +59,7 @@ void ReferenceCounter::FlushRegistrations() {
   std::unordered_map<std::string, std::pair<rpc::Address, rpc::Address>> targets;
   std::string self_key;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     adds.swap(queued_adds_);
     targets.swap(queued_targets_);
     flush_posted_ = false;
@@ -68,7 +68,7 @@ void ReferenceCounter::FlushRegistrations() {
   for (auto& [key, ids] : adds) {
     const auto& [owner, borrower] = targets[key];
     bool for_self = Key(borrower) == self_key;
-    cb_.add_borrowers(owner, borrower, ids, [this, ids, for_self](std::vector<bool> found) {
+    cb_.add_borrowers(owner, borrower, ids, [this, ids = ids, for_self](std::vector<bool> found) {
       OnRegistered(ids, for_self, std::move(found));
     });
   }
@@ -78,7 +78,7 @@ void ReferenceCounter::OnRegistered(const std::vector<ObjectID>& ids, bool for_s
                                     std::vector<bool> found) {
   Freed freed;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     in_flight_ -= static_cast<int>(ids.size());
     for (size_t i = 0; i < ids.size() && for_self; i++) {
       auto it = refs_.find(ids[i]);
@@ -93,14 +93,14 @@ void ReferenceCounter::OnRegistered(const std::vector<ObjectID>& ids, bool for_s
 }
 
 void ReferenceCounter::AddLocalRef(const ObjectID& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   refs_[id].local++;
 }
 
 void ReferenceCounter::RemoveLocalRef(const ObjectID& id) {
   Freed freed;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = refs_.find(id);
     if (it == refs_.end() || it->second.local == 0) return;
     it->second.local--;
@@ -110,14 +110,14 @@ void ReferenceCounter::RemoveLocalRef(const ObjectID& id) {
 }
 
 void ReferenceCounter::AddSubmittedTaskRefs(const std::vector<ObjectID>& ids) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& id : ids) refs_[id].submitted++;
 }
 
 void ReferenceCounter::RemoveSubmittedTaskRefs(const std::vector<ObjectID>& ids) {
   Freed freed;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& id : ids) {
       auto it = refs_.find(id);
       if (it == refs_.end() || it->second.submitted == 0) continue;
@@ -132,7 +132,7 @@ void ReferenceCounter::AddContainedRefs(
     const ObjectID& outer, const google::protobuf::RepeatedPtrField<rpc::ObjectReference>& refs) {
   Freed freed;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto outer_it = refs_.find(outer);
     for (const auto& inner : refs) {
       ObjectID id = ObjectID::FromBinary(inner.object_id());
@@ -158,7 +158,7 @@ void ReferenceCounter::AddContainedRefs(
 void ReferenceCounter::AddBorrowerForCaller(
     const google::protobuf::RepeatedPtrField<rpc::ObjectReference>& refs,
     const rpc::Address& caller) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& inner : refs) {
     ObjectID id = ObjectID::FromBinary(inner.object_id());
     auto it = refs_.find(id);
@@ -177,13 +177,16 @@ void ReferenceCounter::AddBorrowerForCaller(
 }
 
 bool ReferenceCounter::WaitForRegistrations(int64_t timeout_ms) {
-  std::unique_lock<std::mutex> lock(mu_);
-  return registrations_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                                    [this] { return in_flight_ == 0; });
+  MutexLock lock(mu_);
+  return registrations_cv_.wait_for(lock.native(), std::chrono::milliseconds(timeout_ms),
+                                    [this] {
+                                      mu_.AssertHeld();  // the wait calls it with the lock
+                                      return in_flight_ == 0;
+                                    });
 }
 
 bool ReferenceCounter::AddBorrower(const ObjectID& id, const std::string& borrower_worker_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = refs_.find(id);
   if (it == refs_.end() || !it->second.owned) return false;
   it->second.borrowers[borrower_worker_id]++;
@@ -194,7 +197,7 @@ void ReferenceCounter::RemoveBorrower(const ObjectID& id, const std::string& bor
                                       int count) {
   Freed freed;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = refs_.find(id);
     if (it == refs_.end()) return;
     auto borrower = it->second.borrowers.find(borrower_worker_id);
@@ -209,7 +212,7 @@ void ReferenceCounter::RemoveBorrower(const ObjectID& id, const std::string& bor
 void ReferenceCounter::RemoveBorrowerEverywhere(const std::string& borrower_worker_id) {
   Freed freed;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     std::vector<ObjectID> touched;
     for (auto& [id, ref] : refs_) {
       if (ref.borrowers.erase(borrower_worker_id) > 0) touched.push_back(id);
@@ -220,18 +223,18 @@ void ReferenceCounter::RemoveBorrowerEverywhere(const std::string& borrower_work
 }
 
 bool ReferenceCounter::IsOwnedByMe(const ObjectID& id) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = refs_.find(id);
   return it != refs_.end() && it->second.owned;
 }
 
 bool ReferenceCounter::IsTracked(const ObjectID& id) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return refs_.count(id) > 0;
 }
 
 bool ReferenceCounter::GetOwner(const ObjectID& id, rpc::Address* owner) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = refs_.find(id);
   if (it == refs_.end()) return false;
   *owner = it->second.owner;
@@ -239,12 +242,12 @@ bool ReferenceCounter::GetOwner(const ObjectID& id, rpc::Address* owner) const {
 }
 
 size_t ReferenceCounter::NumTracked() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return refs_.size();
 }
 
 size_t ReferenceCounter::NumBorrowers(const ObjectID& id) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = refs_.find(id);
   return it == refs_.end() ? 0 : it->second.borrowers.size();
 }
@@ -276,7 +279,7 @@ void ReferenceCounter::ReleaseIfUnused(const ObjectID& id, Freed* freed) {
 void ReferenceCounter::Finish(Freed freed) {
   std::unordered_map<std::string, std::pair<rpc::Address, std::pair<std::vector<ObjectID>, std::vector<int>>>> removals;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (in_flight_ == 0) {
       for (auto& removal : removals_) {
         auto& batch = removals[Key(removal.owner)];

@@ -19,13 +19,13 @@
 
 #include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "common.pb.h"
 #include "common/id.h"
+#include "common/mutex.h"
 
 namespace colony {
 
@@ -109,10 +109,11 @@ class ReferenceCounter {
     int count;
   };
   // Erases the entry if nothing holds it, cascading to the refs it contained.
-  void ReleaseIfUnused(const ObjectID& id, std::vector<std::pair<ObjectID, bool>>* freed);
-  // With mu_ held: queues `id` for registration with `owner` on behalf of `borrower`.
+  void ReleaseIfUnused(const ObjectID& id, std::vector<std::pair<ObjectID, bool>>* freed)
+      REQUIRES(mu_);
+  // Queues `id` for registration with `owner` on behalf of `borrower`.
   void QueueRegistration(const rpc::Address& owner, const rpc::Address& borrower,
-                         const ObjectID& id);
+                         const ObjectID& id) REQUIRES(mu_);
   void FlushRegistrations();
   void OnRegistered(const std::vector<ObjectID>& ids, bool for_self, std::vector<bool> found);
   // Runs callbacks outside the lock: frees, and removals once nothing is in flight.
@@ -120,16 +121,17 @@ class ReferenceCounter {
   static std::string Key(const rpc::Address& address) { return address.SerializeAsString(); }
 
   Callbacks cb_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable registrations_cv_;
   rpc::Address self_;
-  std::unordered_map<ObjectID, Ref> refs_;
+  std::unordered_map<ObjectID, Ref> refs_ GUARDED_BY(mu_);
   // Registrations waiting for the next flush: (owner, borrower) -> ids.
-  std::unordered_map<std::string, std::vector<ObjectID>> queued_adds_;
-  std::unordered_map<std::string, std::pair<rpc::Address, rpc::Address>> queued_targets_;
-  bool flush_posted_ = false;
-  int in_flight_ = 0;  // registrations queued or sent, not yet answered
-  std::vector<Removal> removals_;
+  std::unordered_map<std::string, std::vector<ObjectID>> queued_adds_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::pair<rpc::Address, rpc::Address>> queued_targets_
+      GUARDED_BY(mu_);
+  bool flush_posted_ GUARDED_BY(mu_) = false;
+  int in_flight_ GUARDED_BY(mu_) = 0;  // registrations queued or sent, not yet answered
+  std::vector<Removal> removals_ GUARDED_BY(mu_);
 };
 
 }  // namespace colony
