@@ -12,6 +12,9 @@ echo "== Python import layers (lint-imports; contracts in pyproject.toml)"
 lint-imports --no-cache || status=1
 
 build_dir=$(ls -d build/cp*/ 2>/dev/null | head -n 1)
+echo "== C++ lock annotations (clang -Wthread-safety over sources using colony::Mutex)"
+bash scripts/check_thread_safety.sh "$build_dir" || status=1
+
 echo "== C++ unit tests (ctest in $build_dir)"
 (cd "$build_dir" && ctest --output-on-failure --timeout 120) || status=1
 
