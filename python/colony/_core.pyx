@@ -989,10 +989,12 @@ def kv_keys(str ns, bytes prefix):
     return list(keys)
 
 
-def virtual_cluster_call(str gcs_address, str token, str method, str request_json):
+def virtual_cluster_call(str gcs_address, str token, str method, str request_json,
+                         bint retry=True):
     """One VirtualClusterService call (CreateOrUpdateVirtualCluster, RemoveVirtualCluster,
     GetVirtualClusters) with its request as protobuf JSON; returns the reply's JSON. Needs no
-    connected driver. The GIL is released: the call retries while the GCS restarts."""
+    connected driver. The GIL is released: with `retry` the call waits out a restarting GCS;
+    without, an unreachable GCS fails it at once."""
     cdef CVirtualClusterClient* client = new CVirtualClusterClient(gcs_address.encode(),
                                                                    token.encode())
     cdef string c_method = method.encode()
@@ -1001,7 +1003,7 @@ def virtual_cluster_call(str gcs_address, str token, str method, str request_jso
     cdef CStatus status
     try:
         with nogil:
-            status = client.Call(c_method, c_request, &c_reply)
+            status = client.Call(c_method, c_request, &c_reply, retry)
     finally:
         del client
     check(status)

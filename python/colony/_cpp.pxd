@@ -287,7 +287,7 @@ cdef extern from "core_worker/core_worker.h" namespace "colony" nogil:
 cdef extern from "core_worker/virtual_cluster_client.h" namespace "colony" nogil:
     cdef cppclass CVirtualClusterClient "colony::VirtualClusterClient":
         CVirtualClusterClient(const string&, string)
-        CStatus Call(const string&, const string&, string*)
+        CStatus Call(const string&, const string&, string*, cbool)
     void SetJobClusterReplicas(CJobConfig*, const string&, int)
 
 cdef extern from "core_worker/log_subscriber.h" namespace "colony" nogil:

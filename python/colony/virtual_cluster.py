@@ -34,18 +34,21 @@ class VirtualClusterError(ValueError):
         self.code = code
 
 
-def _target(address: str | None) -> tuple[str, str]:
+def _target(address: str | None) -> tuple[str, str, bool]:
+    """(GCS address, token, whether to wait out a restarting GCS): a connected driver's GCS
+    is known good, so it is waited for; an address given here fails at once if unreachable."""
     from colony._private import worker
     if address is None and worker.is_initialized() and worker.state.gcs_address:
-        return worker.state.gcs_address, worker.state.token
+        return worker.state.gcs_address, worker.state.token, True
     gcs_address, _raylet, token = worker._resolve_address(address or "auto", None)
-    return gcs_address, token or ""
+    return gcs_address, token or "", False
 
 
 def _call(method: str, request: dict, address: str | None) -> dict:
-    gcs_address, token = _target(address)
+    gcs_address, token, retry = _target(address)
     try:
-        reply = _core.virtual_cluster_call(gcs_address, token, method, json.dumps(request))
+        reply = _core.virtual_cluster_call(gcs_address, token, method, json.dumps(request),
+                                           retry)
     except _core.CoreError as e:
         raise VirtualClusterError(str(e), e.code) from None
     return json.loads(reply)

@@ -124,6 +124,11 @@ def test_bad_input_gets_clear_errors(cluster):
         vc.create("bad id", {"small": 1})
     with pytest.raises(ValueError, match="needs a virtual_cluster_id"):
         colony.JobConfig(job_cluster_replica_sets={"small": 1})
+    # A GCS that is not there fails the command at once, saying so.
+    down = subprocess.run([sys.executable, "-m", "colony.scripts.cli", "vcluster", "list",
+                           "--address", "127.0.0.1:1"], env=cluster["env"],
+                          capture_output=True, text=True, timeout=120)
+    assert down.returncode == 1 and "cannot reach the GCS" in down.stderr
     assert {c["id"] for c in vc.list()} == {"alpha", "beta"}
 
 

@@ -12,7 +12,7 @@ constexpr int64_t kTimeoutMs = 30000;
 
 template <typename Request, typename Reply, typename Method>
 Status CallJson(rpc::VirtualClusterService::Stub* stub, const std::string& token, Method method,
-                const std::string& request_json, std::string* reply_json) {
+                const std::string& request_json, std::string* reply_json, bool retry) {
   Request request;
   google::protobuf::util::JsonParseOptions parse;
   auto parsed = google::protobuf::util::JsonStringToMessage(request_json, &request, parse);
@@ -27,7 +27,15 @@ Status CallJson(rpc::VirtualClusterService::Stub* stub, const std::string& token
     rpc::PrepareClientContext(&ctx, token, timeout_ms);
     return rpc::FromGrpcStatus((stub->*method)(&ctx, request, &reply));
   };
-  COLONY_RETURN_IF_ERROR(rpc::RetryGcsCall(Request::descriptor()->name(), attempt, kTimeoutMs));
+  if (retry) {
+    COLONY_RETURN_IF_ERROR(rpc::RetryGcsCall(Request::descriptor()->name(), attempt, kTimeoutMs));
+  } else {
+    Status status = attempt(kTimeoutMs);
+    if (rpc::IsGcsUnavailable(status)) {
+      return Status(status.code(), "cannot reach the GCS: " + status.message());
+    }
+    COLONY_RETURN_IF_ERROR(status);
+  }
   google::protobuf::util::JsonPrintOptions print;
   print.preserve_proto_field_names = true;
   auto printed = google::protobuf::util::MessageToJsonString(reply, reply_json, print);
@@ -42,20 +50,20 @@ VirtualClusterClient::VirtualClusterClient(const std::string& gcs_address, std::
       token_(std::move(token)) {}
 
 Status VirtualClusterClient::Call(const std::string& method, const std::string& request_json,
-                                  std::string* reply_json) {
+                                  std::string* reply_json, bool retry) {
   using Stub = rpc::VirtualClusterService::Stub;
   if (method == "CreateOrUpdateVirtualCluster") {
     return CallJson<rpc::CreateOrUpdateVirtualClusterRequest,
                     rpc::CreateOrUpdateVirtualClusterReply>(
-        stub_.get(), token_, &Stub::CreateOrUpdateVirtualCluster, request_json, reply_json);
+        stub_.get(), token_, &Stub::CreateOrUpdateVirtualCluster, request_json, reply_json, retry);
   }
   if (method == "RemoveVirtualCluster") {
     return CallJson<rpc::RemoveVirtualClusterRequest, rpc::RemoveVirtualClusterReply>(
-        stub_.get(), token_, &Stub::RemoveVirtualCluster, request_json, reply_json);
+        stub_.get(), token_, &Stub::RemoveVirtualCluster, request_json, reply_json, retry);
   }
   if (method == "GetVirtualClusters") {
     return CallJson<rpc::GetVirtualClustersRequest, rpc::GetVirtualClustersReply>(
-        stub_.get(), token_, &Stub::GetVirtualClusters, request_json, reply_json);
+        stub_.get(), token_, &Stub::GetVirtualClusters, request_json, reply_json, retry);
   }
   return Status::InvalidArgument("unknown virtual cluster method '" + method + "'");
 }

@@ -17,9 +17,11 @@ class VirtualClusterClient {
 
   // `method`: CreateOrUpdateVirtualCluster, RemoveVirtualCluster or GetVirtualClusters.
   // InvalidArgument for an unknown method or JSON that is not its request; otherwise the
-  // GCS's status (its message says what was wrong), retried while the GCS restarts.
+  // GCS's status (its message says what was wrong). With `retry`, an unreachable GCS is
+  // retried for a while (a connected driver's GCS restarting); without (a CLI given an
+  // address), the first failure is the answer, so a wrong address fails at once.
   Status Call(const std::string& method, const std::string& request_json,
-              std::string* reply_json);
+              std::string* reply_json, bool retry = true);
 
  private:
   std::unique_ptr<rpc::VirtualClusterService::Stub> stub_;
