@@ -113,6 +113,8 @@ TEST_F(RayletLeaseManagerTest, GrantsWithinCapacityAndQueuesBeyond) {
   EXPECT_EQ(workers_.pops.size(), 2u);  // the third waits for CPU, not for a worker
   EXPECT_EQ(FreeCpu(), 0);
   EXPECT_EQ(leases_->num_pending(), 3u);
+  EXPECT_EQ(leases_->num_waiting_for_worker(), 2u);
+  EXPECT_EQ(leases_->num_queued(), 1u);
   WorkerID wa = workers_.GiveWorker();
   workers_.GiveWorker();
   ASSERT_TRUE(replies_[a] && replies_[b]);
@@ -903,6 +905,42 @@ TEST(RayletNodeManagerTest, DriverExitIsReported) {
   EXPECT_EQ(exits[0].reason, "the driver process exited");
   EXPECT_FALSE(exits[0].intentional);
   EXPECT_EQ(manager.num_drivers(), 0u);
+}
+
+// What the node's metrics agent reads (docs/observability.md): drivers, leases, the store.
+TEST(RayletNodeManagerTest, NodeStatsCountDriversLeasesAndTheStore) {
+  NodeID self = NodeID::FromRandom();
+  ClusterView cluster(self);
+  WorkerLauncher launcher{WorkerLaunchOptions()};
+  WorkerPool pool(WorkerPoolOptions(), &launcher);
+  LeaseManager leases(self, ResourceSet::FromMap({{"CPU", 2}}), &cluster, &pool);
+  WorkerWatcher watcher("");
+  NodeManager manager(self, &leases, &pool, &watcher);
+  manager.SetStoreStatsSource([](rpc::ObjectStoreStats* out) {
+    out->set_capacity_bytes(1000);
+    out->set_used_bytes(250);
+    out->set_total_spilled(7);
+  });
+  rpc::RegisterWorkerRequest driver;
+  driver.set_worker_id(WorkerID::FromRandom().Binary());
+  driver.set_pid(getpid());
+  driver.set_is_driver(true);
+  driver.set_job_id(JobID::FromInt(1).Binary());
+  rpc::RegisterWorkerReply registered;
+  manager.HandleRegisterWorker(driver, &registered, [](Status) {});
+
+  rpc::GetNodeStatsReply reply;
+  Status status = Status::Internal("not answered");
+  manager.HandleGetNodeStats(rpc::GetNodeStatsRequest(), &reply, [&](Status s) { status = s; });
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(reply.node_id(), self.Binary());
+  EXPECT_EQ(reply.num_drivers(), 1);
+  EXPECT_EQ(reply.num_queued_leases(), 0);
+  EXPECT_EQ(reply.num_granted_leases(), 0);
+  EXPECT_EQ(reply.resources_total().at("CPU"), 2);
+  EXPECT_EQ(reply.object_store().capacity_bytes(), 1000u);
+  EXPECT_EQ(reply.object_store().used_bytes(), 250u);
+  EXPECT_EQ(reply.object_store().total_spilled(), 7u);
 }
 
 }  // namespace
