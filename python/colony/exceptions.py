@@ -5,6 +5,16 @@ from __future__ import annotations
 import re
 
 
+# How an error's cause chain is found (object id -> lines). The exceptions are a leaf
+# module, so colony._private.worker registers it when colony is imported.
+_cause_chain_source = None
+
+
+def set_cause_chain_source(source) -> None:
+    global _cause_chain_source
+    _cause_chain_source = source
+
+
 class ColonyError(Exception):
     """Base class of every Colony error.
 
@@ -21,13 +31,9 @@ class ColonyError(Exception):
         if not object_id:
             return []
         try:
-            from colony import _core
-            from colony.util import state
-            try:
-                _core.flush_task_events()  # this process's own records of the failure first
-            except Exception:  # best effort: the records may be there already
-                pass
-            chain = state.explain(object_id)
+            if _cause_chain_source is None:
+                raise RuntimeError("colony is not imported")
+            chain = _cause_chain_source(object_id)
         except Exception as e:  # the explanation must never hide the error itself
             return [f"(no explanation: {e})"]  # not kept: a later read may find the records
         self.__dict__["_colony_cause_chain"] = chain

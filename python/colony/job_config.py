@@ -5,6 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+# Checks and normalizes a runtime_env dict (colony._private.runtime_env registers it when
+# colony is imported: this leaf module imports no colony._private module).
+_runtime_env_validator = None
+
+
+def set_runtime_env_validator(validator) -> None:
+    global _runtime_env_validator
+    _runtime_env_validator = validator
+
+
 @dataclass
 class JobConfig:
     """Settings of one job.
@@ -32,8 +42,9 @@ class JobConfig:
 
     def __post_init__(self):
         if self.runtime_env is not None:
-            from colony._private import runtime_env
-            self.runtime_env = runtime_env.validate(self.runtime_env, working_dir_is_uri=False)
+            if _runtime_env_validator is None:
+                raise RuntimeError("JobConfig(runtime_env=) needs colony imported first")
+            self.runtime_env = _runtime_env_validator(self.runtime_env)
         if isinstance(self.code_search_path, str) or not all(
                 isinstance(p, str) for p in self.code_search_path):
             raise TypeError("code_search_path must be a list of paths")

@@ -335,3 +335,13 @@ def unpack(data: bytes, target: str) -> None:
             mode = (info.external_attr >> 16) & 0o777
             if mode:
                 os.chmod(dest, mode | 0o600)
+
+
+def _validate_job_env(runtime_env) -> dict:
+    return validate(runtime_env, working_dir_is_uri=False)
+
+
+# JobConfig (a leaf module) validates its runtime_env through this.
+from colony import job_config as _job_config  # noqa: E402
+
+_job_config.set_runtime_env_validator(_validate_job_env)

@@ -396,3 +396,27 @@ def available_resources() -> dict:
 
 # Installs ObjectRef.future() and `await ref` (the module needs this one's get).
 from colony._private import futures as _futures  # noqa: E402,F401
+
+
+# The state API (colony.util.state) and errors' cause chains read the cluster through this
+# module; those leaf modules may not import it, so it registers itself with them.
+def _state_connection(address):
+    if address is None and _core.is_initialized() and state.gcs_address:
+        return state.gcs_address, state.token
+    gcs_address, _raylet, token = _resolve_address(address or "auto", None)
+    return gcs_address, token
+
+
+def _cause_chain(object_id):
+    try:
+        _core.flush_task_events()  # this process's own records of the failure first
+    except Exception:  # best effort: the records may be at the GCS already
+        pass
+    return _state_api.explain(object_id)
+
+
+from colony._private import root_cause as _root_cause  # noqa: E402
+from colony.util import state as _state_api  # noqa: E402
+
+_state_api.set_backend(connection=_state_connection, explain_records=_root_cause.explain)
+exceptions.set_cause_chain_source(_cause_chain)

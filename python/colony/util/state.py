@@ -33,13 +33,28 @@ DEFAULT_LIMIT = 1000
 # --------------------------------------------------------------------------- connection
 
 
+# The util layer imports no colony._private module (the import layers in pyproject.toml):
+# colony._private.worker hands in how to reach a cluster and how to walk root causes when
+# colony is imported.
+_backend: dict = {}
+
+
+def set_backend(*, connection, explain_records) -> None:
+    """Registers `connection(address or None) -> (GCS address, token)` and
+    `explain_records(entity id, source) -> lines`; called once, at package import."""
+    _backend["connection"] = connection
+    _backend["explain_records"] = explain_records
+
+
+def _need(name: str):
+    if name not in _backend:
+        raise RuntimeError("colony.util.state is not set up: import colony first")
+    return _backend[name]
+
+
 def _connection(address: str | None) -> tuple[str, str]:
     """(GCS address, token) of the cluster to read."""
-    from colony._private import worker as worker_mod
-    if address is None and _core.is_initialized() and worker_mod.state.gcs_address:
-        return worker_mod.state.gcs_address, worker_mod.state.token
-    gcs_address, _raylet, token = worker_mod._resolve_address(address or "auto", None)
-    return gcs_address, token
+    return _need("connection")(address)
 
 
 def _query(method: str, request: dict | None = None, address: str | None = None) -> dict:
@@ -466,8 +481,7 @@ def explain(entity_id: str, address: str | None = None) -> list:
     """Readable lines saying why a task, actor or object failed (or what became of it), from
     the GCS's task records and lifecycle events (`colony why`). Raises ValueError for an id
     the cluster knows nothing of."""
-    from colony._private import root_cause
-    return root_cause.explain(entity_id, _RootCauseSource(address))
+    return _need("explain_records")(entity_id, _RootCauseSource(address))
 
 
 class _RootCauseSource:
