@@ -52,16 +52,16 @@ class EventLoop {
  private:
   Mutex mu_;
   std::condition_variable cv_;
-  std::deque<Handler> queue_ GUARDED_BY(mu_);
-  std::multimap<Clock::time_point, Handler> timers_ GUARDED_BY(mu_);
-  std::vector<std::shared_ptr<Handler>> periodic_ GUARDED_BY(mu_);
-  bool stopped_ GUARDED_BY(mu_) = false;
+  std::deque<Handler> queue_ COLONY_GUARDED_BY(mu_);
+  std::multimap<Clock::time_point, Handler> timers_ COLONY_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<Handler>> periodic_ COLONY_GUARDED_BY(mu_);
+  bool stopped_ COLONY_GUARDED_BY(mu_) = false;
   std::thread thread_;
   std::thread::id loop_thread_id_;
   // The loop's clock: the steady clock unless a test froze it.
-  Clock::time_point Now() const REQUIRES(mu_) { return frozen_ ? frozen_now_ : Clock::now(); }
-  bool frozen_ GUARDED_BY(mu_) = false;
-  Clock::time_point frozen_now_ GUARDED_BY(mu_);
+  Clock::time_point Now() const COLONY_REQUIRES(mu_) { return frozen_ ? frozen_now_ : Clock::now(); }
+  bool frozen_ COLONY_GUARDED_BY(mu_) = false;
+  Clock::time_point frozen_now_ COLONY_GUARDED_BY(mu_);
 };
 
 }  // namespace colony

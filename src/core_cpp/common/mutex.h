@@ -9,28 +9,28 @@
 
 namespace colony {
 
-class CAPABILITY("mutex") Mutex {
+class COLONY_CAPABILITY("mutex") Mutex {
  public:
-  void Lock() ACQUIRE() { mu_.lock(); }
-  void Unlock() RELEASE() { mu_.unlock(); }
+  void Lock() COLONY_ACQUIRE() { mu_.lock(); }
+  void Unlock() COLONY_RELEASE() { mu_.unlock(); }
   // Tells the analysis the caller holds it (a callback run under the lock, say).
-  void AssertHeld() const ASSERT_CAPABILITY(this) {}
+  void AssertHeld() const COLONY_ASSERT_CAPABILITY(this) {}
 
  private:
   friend class MutexLock;
   std::mutex mu_;
 };
 
-class SCOPED_CAPABILITY MutexLock {
+class COLONY_SCOPED_CAPABILITY MutexLock {
  public:
-  explicit MutexLock(Mutex& mu) ACQUIRE(mu) : lock_(mu.mu_) {}
-  ~MutexLock() RELEASE() {}
+  explicit MutexLock(Mutex& mu) COLONY_ACQUIRE(mu) : lock_(mu.mu_) {}
+  ~MutexLock() COLONY_RELEASE() {}
   MutexLock(const MutexLock&) = delete;
   MutexLock& operator=(const MutexLock&) = delete;
 
   // For work that must run without the lock (callbacks), then with it again.
-  void Unlock() RELEASE() { lock_.unlock(); }
-  void Lock() ACQUIRE() { lock_.lock(); }
+  void Unlock() COLONY_RELEASE() { lock_.unlock(); }
+  void Lock() COLONY_ACQUIRE() { lock_.lock(); }
 
   // For std::condition_variable::wait/wait_until.
   std::unique_lock<std::mutex>& native() { return lock_; }

@@ -74,11 +74,11 @@ class GeneratorTracker {
     std::vector<ReportReply> held;  // reports waiting for the caller to consume
   };
   // The held replies that may run now.
-  std::vector<ReportReply> Releasable(Stream& stream) REQUIRES(mu_);
+  std::vector<ReportReply> Releasable(Stream& stream) COLONY_REQUIRES(mu_);
 
   mutable Mutex mu_;
   std::condition_variable changed_;
-  std::unordered_map<TaskID, Stream> streams_ GUARDED_BY(mu_);
+  std::unordered_map<TaskID, Stream> streams_ COLONY_GUARDED_BY(mu_);
 };
 
 }  // namespace colony

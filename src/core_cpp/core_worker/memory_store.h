@@ -74,13 +74,13 @@ class MemoryStore {
   // interrupt check says stop; caller holds `lock`.
   Outcome Block(MutexLock& lock, const Missing& missing, int64_t needed, bool forever,
                 std::chrono::steady_clock::time_point deadline, bool stop_at_error = false)
-      REQUIRES(mu_);
+      COLONY_REQUIRES(mu_);
 
   mutable Mutex mu_;
-  std::unordered_map<ObjectID, ObjectValuePtr> objects_ GUARDED_BY(mu_);
-  std::unordered_map<ObjectID, std::vector<Registration>> waiters_ GUARDED_BY(mu_);
+  std::unordered_map<ObjectID, ObjectValuePtr> objects_ COLONY_GUARDED_BY(mu_);
+  std::unordered_map<ObjectID, std::vector<Registration>> waiters_ COLONY_GUARDED_BY(mu_);
   std::function<bool()> interrupted_;  // set before use, read without the lock
-  std::unordered_map<ObjectID, std::vector<ReadyCallback>> callbacks_ GUARDED_BY(mu_);
+  std::unordered_map<ObjectID, std::vector<ReadyCallback>> callbacks_ COLONY_GUARDED_BY(mu_);
 };
 
 }  // namespace colony

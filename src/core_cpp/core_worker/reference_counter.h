@@ -110,10 +110,10 @@ class ReferenceCounter {
   };
   // Erases the entry if nothing holds it, cascading to the refs it contained.
   void ReleaseIfUnused(const ObjectID& id, std::vector<std::pair<ObjectID, bool>>* freed)
-      REQUIRES(mu_);
+      COLONY_REQUIRES(mu_);
   // Queues `id` for registration with `owner` on behalf of `borrower`.
   void QueueRegistration(const rpc::Address& owner, const rpc::Address& borrower,
-                         const ObjectID& id) REQUIRES(mu_);
+                         const ObjectID& id) COLONY_REQUIRES(mu_);
   void FlushRegistrations();
   void OnRegistered(const std::vector<ObjectID>& ids, bool for_self, std::vector<bool> found);
   // Runs callbacks outside the lock: frees, and removals once nothing is in flight.
@@ -124,14 +124,14 @@ class ReferenceCounter {
   mutable Mutex mu_;
   std::condition_variable registrations_cv_;
   rpc::Address self_;
-  std::unordered_map<ObjectID, Ref> refs_ GUARDED_BY(mu_);
+  std::unordered_map<ObjectID, Ref> refs_ COLONY_GUARDED_BY(mu_);
   // Registrations waiting for the next flush: (owner, borrower) -> ids.
-  std::unordered_map<std::string, std::vector<ObjectID>> queued_adds_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::vector<ObjectID>> queued_adds_ COLONY_GUARDED_BY(mu_);
   std::unordered_map<std::string, std::pair<rpc::Address, rpc::Address>> queued_targets_
-      GUARDED_BY(mu_);
-  bool flush_posted_ GUARDED_BY(mu_) = false;
-  int in_flight_ GUARDED_BY(mu_) = 0;  // registrations queued or sent, not yet answered
-  std::vector<Removal> removals_ GUARDED_BY(mu_);
+      COLONY_GUARDED_BY(mu_);
+  bool flush_posted_ COLONY_GUARDED_BY(mu_) = false;
+  int in_flight_ COLONY_GUARDED_BY(mu_) = 0;  // registrations queued or sent, not yet answered
+  std::vector<Removal> removals_ COLONY_GUARDED_BY(mu_);
 };
 
 }  // namespace colony
