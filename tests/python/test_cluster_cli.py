@@ -20,7 +20,8 @@ import time
 
 import pytest
 
-from colony_testutil import pid_alive, pids_with_cmdline, subprocess_env, wait_for, wait_pids_gone
+from colony_testutil import (pid_alive, pids_with_cmdline, process_cmdline, subprocess_env, wait_for,
+                             wait_pids_gone)
 
 
 class Cli:
@@ -286,7 +287,9 @@ def test_worker_node_leaving_is_reported(cli):
     head_pids = cli.info()["pids"]
     proc = cli.run("start", "--address", gcs, "--resources", '{"worker_only": 3}')
     assert proc.returncode == 0, proc.stderr
-    worker_raylet = cli.info()["pids"][-1]
+    # The node's processes (raylet, metrics agent): SIGTERM its raylet.
+    started = [p for p in cli.info()["pids"] if p not in head_pids]
+    worker_raylet = next(p for p in started if "colony-raylet" in process_cmdline(p))
     os.kill(worker_raylet, signal.SIGTERM)
     assert wait_pids_gone([worker_raylet]) == []
 
