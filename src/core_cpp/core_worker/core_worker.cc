@@ -67,147 +67,77 @@ std::string JoinPieces(const std::vector<DataPiece>& pieces) {
 
 }  // namespace
 
-class CoreWorker::Service final : public rpc::CoreWorkerService::CallbackService {
- public:
-  Service(CoreWorker* core_worker, std::string token)
-      : handler_(this), token_(std::move(token)), core_worker_(core_worker) {}
+// ---- served to other processes (CoreWorkerService, core_worker_service.h) ----
 
-  COLONY_RPC_METHOD(PushTask)
-  COLONY_RPC_METHOD(GetObject)
-  COLONY_RPC_METHOD(AddBorrowers)
-  COLONY_RPC_METHOD(RemoveBorrowers)
-  COLONY_RPC_METHOD(WatchWorker)
-  COLONY_RPC_METHOD(CancelTask)
-  COLONY_RPC_METHOD(CancelOwnedTask)
-  COLONY_RPC_METHOD(Exit)
-  COLONY_RPC_METHOD(ReportGeneratorItem)
+bool CoreWorker::ExecutesTasks() const { return receiver_ != nullptr; }
 
-  void HandlePushTask(const rpc::PushTaskRequest& request, rpc::PushTaskReply* reply,
-                      rpc::SendReply send) {
-    if (core_worker_->receiver_ == nullptr) {
-      send(Status::InvalidArgument("a driver does not execute tasks"));
-      return;
+void CoreWorker::ServePushTask(const rpc::PushTaskRequest& request, rpc::PushTaskReply* reply,
+                               rpc::SendReply send) {
+  receiver_->HandlePushTask(request, reply, std::move(send));
+}
+
+bool CoreWorker::ServeGetObject(const ObjectID& id, bool copy_lost,
+                                std::function<void(ObjectValuePtr)> done) {
+  bool owned = reference_counter_.IsOwnedByMe(id);
+  if (!memory_store_.Contains(id) && !owned) return false;
+  if (copy_lost && owned) {
+    ObjectValuePtr marker = memory_store_.GetIfExists(id);
+    if (marker && marker->in_plasma() && !PrimaryCopyIsHere(id, *marker)) {
+      RecoverLostCopy(id, *marker);
     }
-    core_worker_->receiver_->HandlePushTask(request, reply, std::move(send));
   }
+  memory_store_.GetAsync(id, std::move(done));
+  return true;
+}
 
-  // Answers once the owner has the value (a long poll for pending tasks' returns).
-  void HandleGetObject(const rpc::GetObjectRequest& request, rpc::GetObjectReply* reply,
-                       rpc::SendReply send) {
-    ObjectID id = ObjectID::FromBinary(request.object_id());
-    auto& store = core_worker_->memory_store_;
-    bool owned = core_worker_->reference_counter_.IsOwnedByMe(id);
-    if (!store.Contains(id) && !owned) {
-      reply->set_status(rpc::GetObjectReply::NOT_FOUND);
-      send(Status::OK());
-      return;
-    }
-    if (request.copy_lost() && owned) {
-      ObjectValuePtr marker = store.GetIfExists(id);
-      if (marker && marker->in_plasma() && !core_worker_->PrimaryCopyIsHere(id, *marker)) {
-        core_worker_->RecoverLostCopy(id, *marker);
-      }
-    }
-    store.GetAsync(id, [reply, send = std::move(send)](ObjectValuePtr value) {
-      *reply->mutable_value() = *value;
-      send(Status::OK());
-    });
+std::vector<bool> CoreWorker::AddBorrowers(const std::vector<ObjectID>& ids,
+                                           const rpc::Address& borrower) {
+  std::vector<bool> found;
+  found.reserve(ids.size());
+  for (const ObjectID& id : ids) {
+    found.push_back(reference_counter_.AddBorrower(id, borrower.worker_id()));
   }
+  WatchBorrower(borrower);
+  return found;
+}
 
-  void HandleAddBorrowers(const rpc::AddBorrowersRequest& request, rpc::AddBorrowersReply* reply,
-                          rpc::SendReply send) {
-    for (const auto& id : request.object_ids()) {
-      reply->add_found(core_worker_->reference_counter_.AddBorrower(
-          ObjectID::FromBinary(id), request.borrower().worker_id()));
-    }
-    core_worker_->WatchBorrower(request.borrower());
-    send(Status::OK());
+void CoreWorker::RemoveBorrowers(const std::vector<ObjectID>& ids, const std::vector<int>& counts,
+                                 const std::string& borrower_worker_id) {
+  for (size_t i = 0; i < ids.size() && i < counts.size(); i++) {
+    reference_counter_.RemoveBorrower(ids[i], borrower_worker_id, counts[i]);
   }
+}
 
-  void HandleWatchWorker(const rpc::WatchWorkerRequest&, rpc::WatchWorkerReply*,
-                         rpc::SendReply send) {
-    std::lock_guard<std::mutex> lock(core_worker_->watch_mu_);
-    if (core_worker_->shut_down_) {
-      send(Status::Unavailable("exiting"));
-      return;
-    }
-    core_worker_->watchers_.push_back(std::move(send));
+bool CoreWorker::AddExitWatcher(rpc::SendReply send) {
+  std::lock_guard<std::mutex> lock(watch_mu_);
+  if (shut_down_) return false;
+  watchers_.push_back(std::move(send));
+  return true;
+}
+
+bool CoreWorker::CancelExecutingTask(const TaskID& task_id, bool force, bool recursive) {
+  bool found = receiver_ && receiver_->Cancel(task_id, force);
+  // A call that runs on (a sync actor's) keeps its children too.
+  if (found && recursive) CancelChildren(task_id);
+  return found;
+}
+
+void CoreWorker::ExitRequested(bool graceful) {
+  if (graceful && !options_.shared_process && receiver_ != nullptr) {
+    // The running call finishes and replies; then the task loop returns and the
+    // language's main exits normally (its exit hooks run). Queued calls are never run:
+    // their callers see the actor's DEAD state.
+    receiver_->Stop();
+    return;
   }
-
-  void HandleRemoveBorrowers(const rpc::RemoveBorrowersRequest& request,
-                             rpc::RemoveBorrowersReply*, rpc::SendReply send) {
-    for (int i = 0; i < request.object_ids_size() && i < request.counts_size(); i++) {
-      core_worker_->reference_counter_.RemoveBorrower(ObjectID::FromBinary(request.object_ids(i)),
-                                                      request.borrower().worker_id(),
-                                                      request.counts(i));
-    }
-    send(Status::OK());
+  if (options_.shared_process) {
+    CoreWorker* cw = this;
+    // Off the gRPC and io threads: Shutdown stops both.
+    io_loop_.PostDelayed([cw]() { std::thread([cw] { cw->Shutdown(); }).detach(); }, 20);
+    return;
   }
-
-  void HandleCancelTask(const rpc::CancelTaskRequest& request, rpc::CancelTaskReply* reply,
-                        rpc::SendReply send) {
-    TaskID task_id = TaskID::FromBinary(request.task_id());
-    bool found = core_worker_->receiver_ &&
-                 core_worker_->receiver_->Cancel(task_id, request.force());
-    // A call that runs on (a sync actor's) keeps its children too.
-    if (found && request.recursive()) core_worker_->CancelChildren(task_id);
-    reply->set_attempt_succeeded(found);
-    send(Status::OK());
-  }
-
-  // A borrower cancelled a ref this process owns. Only owned tasks are cancelled here:
-  // the request is never forwarded again.
-  void HandleCancelOwnedTask(const rpc::CancelOwnedTaskRequest& request,
-                             rpc::CancelOwnedTaskReply*, rpc::SendReply send) {
-    if (!ObjectID::IsValidBinary(request.object_id())) {
-      send(Status::InvalidArgument("object_id must be " + std::to_string(ObjectID::kSize) +
-                                   " bytes"));
-      return;
-    }
-    send(core_worker_->CancelOwnedTask(ObjectID::FromBinary(request.object_id()),
-                                       request.force(), request.recursive()));
-  }
-
-  void HandleReportGeneratorItem(const rpc::ReportGeneratorItemRequest& request,
-                                 rpc::ReportGeneratorItemReply* reply, rpc::SendReply send) {
-    if (!TaskID::IsValidBinary(request.task_id()) || request.index() < 0 ||
-        request.index() > kMaxGeneratorItems) {
-      send(Status::InvalidArgument("task_id must be " + std::to_string(TaskID::kSize) +
-                                   " bytes and index in [0, " +
-                                   std::to_string(kMaxGeneratorItems) + "]"));
-      return;
-    }
-    core_worker_->OnGeneratorItem(request, [reply, send = std::move(send)](bool stop) {
-      reply->set_stop(stop);
-      send(Status::OK());
-    });
-  }
-
-  void HandleExit(const rpc::ExitRequest& request, rpc::ExitReply*, rpc::SendReply send) {
-    send(Status::OK());
-    if (request.graceful() && !core_worker_->options_.shared_process &&
-        core_worker_->receiver_ != nullptr) {
-      // The running call finishes and replies; then the task loop returns and the
-      // language's main exits normally (its exit hooks run). Queued calls are never run:
-      // their callers see the actor's DEAD state.
-      core_worker_->receiver_->Stop();
-      return;
-    }
-    if (core_worker_->options_.shared_process) {
-      CoreWorker* cw = core_worker_;
-      // Off the gRPC and io threads: Shutdown stops both.
-      core_worker_->io_loop_.PostDelayed([cw]() { std::thread([cw] { cw->Shutdown(); }).detach(); }, 20);
-      return;
-    }
-    core_worker_->io_loop_.PostDelayed([]() { _exit(0); }, 20);
-  }
-
- private:
-  Service* handler_;
-  std::string token_;
-  EventLoop* loop_ = nullptr;  // handlers are thread-safe and run on gRPC threads
-  CoreWorker* core_worker_;
-};
+  io_loop_.PostDelayed([]() { _exit(0); }, 20);
+}
 
 CoreWorker::CoreWorker(const CoreWorkerOptions& options)
     : options_(options),
@@ -345,7 +275,7 @@ Status CoreWorker::FindLocalRaylet() {
 }
 
 Status CoreWorker::StartServer() {
-  service_ = std::make_unique<Service>(this, options_.token);
+  service_ = std::make_unique<CoreWorkerGrpcService>(this, options_.token);
   server_ = std::make_unique<rpc::GrpcServer>("core_worker", "0.0.0.0", 0);
   server_->RegisterService(service_.get());
   COLONY_RETURN_IF_ERROR(server_->Start());

@@ -19,6 +19,7 @@
 #include "core_worker.grpc.pb.h"
 #include "core_worker/actor_task_submitter.h"
 #include "core_worker/client_pool.h"
+#include "core_worker/core_worker_service.h"
 #include "core_worker/generator_tracker.h"
 #include "core_worker/memory_store.h"
 #include "core_worker/normal_task_submitter.h"
@@ -78,12 +79,12 @@ struct NodeSnapshot {
   std::map<std::string, std::string> labels;
 };
 
-class CoreWorker {
+class CoreWorker : public CoreWorkerServiceHandler {
  public:
   // Connects to the GCS and raylet, registers the job (drivers) or the worker, and starts
   // serving. Returns nullptr with `status` set on failure.
   static CoreWorker* Create(const CoreWorkerOptions& options, Status* status);
-  ~CoreWorker();
+  ~CoreWorker() override;
   void Shutdown();
 
   // ---- objects ----
@@ -232,6 +233,26 @@ class CoreWorker {
   // task carries its submitter's), so get_actor in a task looks where its driver would.
   std::string namespace_name() const;
 
+  // ---- served to other processes (CoreWorkerService; core_worker_service.h) ----
+  bool ExecutesTasks() const override;
+  void ServePushTask(const rpc::PushTaskRequest& request, rpc::PushTaskReply* reply,
+                     rpc::SendReply send) override;
+  bool ServeGetObject(const ObjectID& id, bool copy_lost,
+                      std::function<void(ObjectValuePtr)> done) override;
+  std::vector<bool> AddBorrowers(const std::vector<ObjectID>& ids,
+                                 const rpc::Address& borrower) override;
+  void RemoveBorrowers(const std::vector<ObjectID>& ids, const std::vector<int>& counts,
+                       const std::string& borrower_worker_id) override;
+  bool AddExitWatcher(rpc::SendReply send) override;
+  bool CancelExecutingTask(const TaskID& task_id, bool force, bool recursive) override;
+  // Cancels the task returning `return_id` if this process submitted it and it is pending.
+  Status CancelOwnedTask(const ObjectID& return_id, bool force, bool recursive) override;
+  // Caller side of ReportGeneratorItem: stores a new item (owned here, held for the
+  // language until it takes it) and answers per the back-pressure window.
+  void OnGeneratorItem(const rpc::ReportGeneratorItemRequest& request,
+                       GeneratorTracker::ReportReply reply) override;
+  void ExitRequested(bool graceful) override;
+
  private:
   explicit CoreWorker(const CoreWorkerOptions& options);
   Status Connect();
@@ -247,12 +268,6 @@ class CoreWorker {
   std::vector<ObjectID> PrepareTask(rpc::TaskSpec* spec, TaskSpecPtr* shared,
                                     const ObjectID* hold = nullptr);
   void ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* reply);
-  // Caller side of ReportGeneratorItem: stores a new item (owned here, held for the
-  // language until it takes it) and answers per the back-pressure window.
-  void OnGeneratorItem(const rpc::ReportGeneratorItemRequest& request,
-                       GeneratorTracker::ReportReply reply);
-  // Cancels the task returning `return_id` if this process submitted it and it is pending.
-  Status CancelOwnedTask(const ObjectID& return_id, bool force, bool recursive);
   Status CancelPendingTask(const TaskSpecPtr& spec, bool force, bool recursive);
   // Cancels the pending tasks this process submitted while running `parent`.
   void CancelChildren(const TaskID& parent);
@@ -310,7 +325,6 @@ class CoreWorker {
   void NotifyBlocked(bool blocked);
   void WatchRayletProcess();
 
-  class Service;
   CoreWorkerOptions options_;
   JobID job_id_;
   WorkerID worker_id_;
@@ -350,7 +364,7 @@ class CoreWorker {
   std::unordered_map<ObjectID, ActorID> actor_of_token_;  // guarded by tokens_mu_
   std::mutex ready_mu_;
   std::vector<uint64_t> ready_tags_;  // guarded by ready_mu_
-  std::unique_ptr<Service> service_;
+  std::unique_ptr<CoreWorkerGrpcService> service_;
   std::unique_ptr<rpc::GrpcServer> server_;
 
   mutable std::mutex task_mu_;
