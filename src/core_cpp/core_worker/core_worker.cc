@@ -141,11 +141,7 @@ void CoreWorker::ExitRequested(bool graceful) {
 
 CoreWorker::CoreWorker(const CoreWorkerOptions& options)
     : options_(options),
-      // A driver that names no namespace gets an anonymous one of its own, as in Ray: its
-      // named actors are invisible to other jobs (docs/isolation.md).
-      namespace_(options.is_driver && options.namespace_name.empty()
-                     ? "anonymous-" + WorkerID::FromRandom().Hex()
-                     : options.namespace_name),
+      context_(options.is_driver, options.namespace_name),
       reference_counter_(ReferenceCallbacks()),
       local_rpc_(options.token) {
   if (options_.check_interrupt) memory_store_.SetInterruptCheck(options_.check_interrupt);
@@ -234,7 +230,7 @@ Status CoreWorker::Connect() {
   if (options_.raylet_address.empty()) COLONY_RETURN_IF_ERROR(FindLocalRaylet());
   COLONY_RETURN_IF_ERROR(StartServer());
   if (options_.is_driver) COLONY_RETURN_IF_ERROR(RegisterJob());
-  current_task_id_ = TaskID::ForDriver(job_id_);
+  context_.StartJob(job_id_);
   task_manager_ = std::make_unique<TaskManager>(
       &memory_store_, &reference_counter_,
       [this](TaskSpecPtr spec) { submitter_->Submit(std::move(spec)); },
@@ -450,10 +446,7 @@ void CoreWorker::Shutdown() {
 
 // ---------------------------------------------------------------- objects
 
-ObjectID CoreWorker::NextPutId() {
-  std::lock_guard<std::mutex> lock(task_mu_);
-  return ObjectID::ForPut(current_task_id_, ++put_index_);
-}
+ObjectID CoreWorker::NextPutId() { return context_.NextPutId(); }
 
 Status CoreWorker::Put(const rpc::ObjectValue& value, ObjectID* id) {
   *id = NextPutId();
@@ -1024,13 +1017,7 @@ void CoreWorker::WatchBorrower(const rpc::Address& borrower) {
 
 std::vector<ObjectID> CoreWorker::PrepareTask(rpc::TaskSpec* spec, TaskSpecPtr* shared,
                                               const ObjectID* hold) {
-  TaskID task_id;
-  {
-    std::lock_guard<std::mutex> lock(task_mu_);
-    task_id = TaskID::ForNormalTask(job_id_, current_task_id_, ++task_index_);
-    spec->set_parent_task_id(current_task_id_.Binary());
-    ApplyPlacementGroup(spec, captured_strategy_);
-  }
+  TaskID task_id = context_.NextChildTask(spec);
   spec->set_task_id(task_id.Binary());
   spec->set_job_id(job_id_.Binary());
   *spec->mutable_caller_address() = address_;
@@ -1136,13 +1123,7 @@ Status CoreWorker::CreateActor(rpc::TaskSpec* spec, bool get_if_exists, std::str
   spec->set_type(rpc::ACTOR_CREATION_TASK);
   spec->set_num_returns(1);  // carries the constructor's exception, if any
   spec->set_max_retries(0);
-  TaskID task_id;
-  {
-    std::lock_guard<std::mutex> lock(task_mu_);
-    task_id = TaskID::ForNormalTask(job_id_, current_task_id_, ++task_index_);
-    spec->set_parent_task_id(current_task_id_.Binary());
-    ApplyPlacementGroup(spec, captured_strategy_);
-  }
+  TaskID task_id = context_.NextChildTask(spec);
   // The creating process is part of the seed: a restarted parent actor runs its constructor
   // again with the same task ids, and its children must be new actors, not the dead ones.
   ActorID id = ActorID::Of(job_id_, task_id.Binary() + worker_id_.Binary());
@@ -1310,15 +1291,9 @@ void CoreWorker::RunTaskLoop() {
   if (receiver_) receiver_->RunLoop();
 }
 
-std::string CoreWorker::namespace_name() const {
-  std::lock_guard<std::mutex> lock(task_mu_);
-  return namespace_;
-}
+std::string CoreWorker::namespace_name() const { return context_.namespace_name(); }
 
-TaskID CoreWorker::current_task_id() const {
-  std::lock_guard<std::mutex> lock(task_mu_);
-  return current_task_id_;
-}
+TaskID CoreWorker::current_task_id() const { return context_.current_task_id(); }
 
 void CoreWorker::ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* reply) {
   std::vector<ObjectData> args;
@@ -1344,8 +1319,7 @@ void CoreWorker::ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* repl
     const auto& groups = spec.actor_creation().concurrency_groups();
     receiver_->SetConcurrencyGroups(std::map<std::string, int>(groups.begin(), groups.end()));
   }
-  if (spec.type() == rpc::NORMAL_TASK && spec.max_calls() > 0 &&
-      ++calls_by_function_[spec.function().SerializeAsString()] >= spec.max_calls()) {
+  if (context_.ReachedMaxCalls(spec)) {
     // Recycled (max_calls): this reply is the last; the task loop ends after it and the
     // lease holder returns the lease without reusing the worker.
     reply->set_worker_exiting(true);
@@ -1356,14 +1330,7 @@ void CoreWorker::ExecuteTask(const rpc::TaskSpec& spec, rpc::PushTaskReply* repl
 
 void CoreWorker::BeginTask(const rpc::TaskSpec& spec, std::vector<ObjectData>* args,
                            std::vector<ObjectID>* borrowed) {
-  {
-    std::lock_guard<std::mutex> lock(task_mu_);
-    current_task_id_ = TaskID::FromBinary(spec.task_id());
-    if (spec.type() != rpc::ACTOR_TASK) captured_strategy_ = CapturedStrategy(spec.scheduling_strategy());
-    task_index_ = 0;
-    put_index_ = 0;
-    if (!spec.namespace_().empty()) namespace_ = spec.namespace_();
-  }
+  context_.BeginTask(spec);
   args->assign(spec.args_size(), ObjectData{});
   for (int i = 0; i < spec.args_size(); i++) {
     const auto& arg = spec.args(i);

@@ -30,6 +30,7 @@
 #include "core_worker/task_manager.h"
 #include "core_worker/task_pusher.h"
 #include "core_worker/task_receiver.h"
+#include "core_worker/worker_context.h"
 #include "gcs.grpc.pb.h"
 #include "object_store/plasma_client.h"
 #include "raylet.grpc.pb.h"
@@ -330,7 +331,8 @@ class CoreWorker : public CoreWorkerServiceHandler {
   WorkerID worker_id_;
   NodeID node_id_;
   rpc::Address address_;
-  std::string namespace_;  // guarded by task_mu_
+  // The running task, its children's and puts' counters, the namespace.
+  WorkerContext context_;
 
   EventLoop io_loop_;
   MemoryStore memory_store_;
@@ -357,8 +359,6 @@ class CoreWorker : public CoreWorkerServiceHandler {
   std::unique_ptr<TaskReceiver> receiver_;
   int async_task_fd_ = -1;
   int ready_fd_ = -1;
-  // Normal tasks run per function (by descriptor), for max_calls; the task thread only.
-  std::unordered_map<std::string, int> calls_by_function_;
   // Handle tokens of the non-detached actors this process created -> their actor ids.
   std::mutex tokens_mu_;
   std::unordered_map<ObjectID, ActorID> actor_of_token_;  // guarded by tokens_mu_
@@ -367,13 +367,6 @@ class CoreWorker : public CoreWorkerServiceHandler {
   std::unique_ptr<CoreWorkerGrpcService> service_;
   std::unique_ptr<rpc::GrpcServer> server_;
 
-  mutable std::mutex task_mu_;
-  TaskID current_task_id_;
-  // The running task's placement group when it captures child tasks (an actor's, from its
-  // creation task, for all its calls); DEFAULT otherwise.
-  rpc::SchedulingStrategy captured_strategy_;
-  uint64_t task_index_ = 0;
-  uint32_t put_index_ = 0;
   std::mutex watch_mu_;
   std::unordered_set<std::string> watched_borrowers_;  // worker ids
   std::unordered_set<std::string> watched_remote_owners_;  // worker ids, via the raylet
