@@ -135,6 +135,11 @@ StatusOr<redisContext*> OpenRedisConnection(const RedisOptions& options, int64_t
     auto reply = RunRedisCommand(ctx, argv);
     if (!reply.ok()) return reply.status();
     if (reply->type == RedisValue::kError) {
+      // A restarted Redis accepts connections while it still loads its append-only file and
+      // answers LOADING until it is done: not a refusal, a reason to try again.
+      if (reply->str.rfind("LOADING", 0) == 0) {
+        return Status::Unavailable(std::string(what) + ": " + reply->str);
+      }
       return Status::InvalidArgument(std::string(what) + " refused: " + reply->str);
     }
     return Status::OK();
