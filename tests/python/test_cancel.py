@@ -7,7 +7,7 @@ import pytest
 
 import colony
 from colony.exceptions import TaskCancelledError, TaskError, WorkerCrashedError
-from colony_testutil import pid_alive, wait_for
+from colony_testutil import pid_alive, run_python, wait_for
 
 pytestmark = pytest.mark.usefixtures("cancel_cluster")
 
@@ -436,3 +436,42 @@ def test_a_task_cancelling_the_drivers_ref_fails_its_dependents(release, force):
         colony.get(held, timeout=30)
     with pytest.raises(TaskCancelledError):
         colony.get(dependent, timeout=30)
+
+
+SHUTDOWN_AFTER_CANCELS = """
+import os, time
+import colony
+
+colony.init(num_cpus=2)
+
+@colony.remote
+def forever(path):
+    while not os.path.exists(path):
+        time.sleep(0.05)
+    return 1
+
+@colony.remote
+def reader(refs):
+    return colony.get(refs[0])  # a borrower's long poll on the driver, never answered
+
+gate = os.path.join({folder!r}, "never")
+a = forever.remote(gate)
+b = reader.remote([a])
+colony.wait([b], timeout=1)
+colony.cancel(b, force=True)
+queued = [forever.remote(gate) for _ in range(5)]
+for r in queued:
+    colony.cancel(r)
+colony.shutdown()
+print("SHUT DOWN")
+"""
+
+
+def test_shutdown_returns_with_cancelled_tasks_and_calls_in_flight(tmp_path):
+    """Issue 22: shutdown ends in bounded time whatever is in flight (cancelled tasks, a
+    force-killed borrower, a long poll on the driver's server that nobody will answer).
+    A hang fails the test through the subprocess timeout."""
+    result = run_python(SHUTDOWN_AFTER_CANCELS.format(folder=str(tmp_path)), timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "SHUT DOWN" in result.stdout
+
