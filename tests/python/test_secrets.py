@@ -97,13 +97,14 @@ def test_cluster_file_and_sessions_are_private_and_the_token_is_not_printed(tmp)
         stop = _cli(env, "stop", "--grace", "3")
     assert stop.returncode == 0, stop.stderr
     assert not os.path.exists(os.path.join(state, "current_cluster.json"))
-    # No log of any process of the session holds the token.
+    # No log of any process of the session holds the token (event logs in subfolders too).
     logs = os.path.join(session, "logs")
     names = os.listdir(logs)
     assert any(n.startswith("raylet") for n in names) and any(n.startswith("gcs") for n in names)
-    for name in names:
-        with open(os.path.join(logs, name), "rb") as f:
-            assert token.encode() not in f.read(), f"{name} holds the cluster token"
+    for folder, _dirs, files in os.walk(logs):
+        for name in files:
+            with open(os.path.join(folder, name), "rb") as f:
+                assert token.encode() not in f.read(), f"{name} holds the cluster token"
 
 
 def test_own_folder_with_loose_mode_is_tightened(tmp):

@@ -17,17 +17,7 @@ import pytest
 import colony
 from colony.cluster_utils import Cluster
 from colony import virtual_cluster as vc
-
-
-def wait_for(what, predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        time.sleep(0.1)
+from colony_testutil import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -251,7 +241,8 @@ def test_a_job_cluster_is_held_alone_and_returned_when_the_job_ends(cluster):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    wait_for("the job cluster to return", lambda: not [c for c in vc.list() if c["parent_id"]])
+    wait_for(lambda: not [c for c in vc.list() if c["parent_id"]], timeout=60,
+             what="the job cluster to return")
     labels = {n["NodeID"]: n["Labels"] for n in colony.nodes() if n["Alive"]}
     assert all(labels[node]["colony.io/virtual-cluster"] == "beta" for node in members("beta"))
 
@@ -263,13 +254,15 @@ def test_dead_member_is_refilled_and_a_joining_node_fills_a_lack(cluster):
     free_small = [n for n in cluster["small"]
                   if n.node_id not in members("alpha") | members("beta")][0]
     c.remove_node(alpha_small, allow_graceful=False)
-    wait_for("alpha to take the free small node",
-             lambda: free_small.node_id in members("alpha"), timeout=60)
+    wait_for(lambda: free_small.node_id in members("alpha"), timeout=60,
+             what="alpha to take the free small node")
     # Its big member dies with no free big node left: alpha lacks one until a big node joins.
     c.remove_node(cluster["big"], allow_graceful=False)
-    wait_for("alpha to lack a big node", lambda: vc.get("alpha")["missing"] == {"big": 1})
+    wait_for(lambda: vc.get("alpha")["missing"] == {"big": 1}, timeout=60,
+             what="alpha to lack a big node")
     joined = c.add_node(num_cpus=2, labels={"node_type": "big"})
-    wait_for("the joining node to fill alpha", lambda: joined.node_id in members("alpha"))
+    wait_for(lambda: joined.node_id in members("alpha"), timeout=60,
+             what="the joining node to fill alpha")
     assert vc.get("alpha")["missing"] == {}
     record = run_driver(cluster, {"virtual_cluster_id": "alpha"})
     assert set(record["tasks"]) | set(record["actors"]) <= {free_small.node_id, joined.node_id}
@@ -282,6 +275,6 @@ def test_update_and_remove(cluster):
     vc.remove("alpha")
     vc.remove("beta")
     assert vc.list() == []
-    wait_for("labels to go", lambda: all("colony.io/virtual-cluster" not in n["Labels"]
-                                         for n in colony.nodes() if n["Alive"]))
+    wait_for(lambda: all("colony.io/virtual-cluster" not in n["Labels"]
+                         for n in colony.nodes() if n["Alive"]), timeout=60, what="labels to go")
 

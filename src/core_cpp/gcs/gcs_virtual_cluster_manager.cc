@@ -278,8 +278,9 @@ StatusOr<rpc::VirtualClusterInfo> GcsVirtualClusterManager::CreateOrUpdate(
       size_t need = n - have;
       size_t free = FreeNodes(alive, type).size();
       if (free < need) {
+        const std::string& wanted = type;  // a lambda cannot capture a structured binding in C++17
         size_t of_type = std::count_if(alive.begin(), alive.end(),
-                                       [&](const auto& a) { return a.second == type; });
+                                       [&](const auto& a) { return a.second == wanted; });
         return Status::InvalidArgument(
             "virtual cluster '" + id + "' asks for " + Plural(n, "node") + " of type '" + type +
             "' but only " + Plural(free, "free node") + " of that type " +

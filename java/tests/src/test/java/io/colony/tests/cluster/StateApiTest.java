@@ -92,11 +92,26 @@ class StateApiTest {
             },
             "three finished square tasks");
     assertEquals(Map.of("FINISHED", 3L), squares);
+    // The owner's FINISHED and the executor's RUNNING (with the pid) come from two processes'
+    // event buffers, each flushed on its own timer: wait for both.
     List<Map<String, Object>> rows =
-        state.listTasks(
-            List.of(Filter.eq("state", "FINISHED"), Filter.eq("type", "NORMAL_TASK")), true);
+        waitFor(
+            () -> {
+              List<Map<String, Object>> finished =
+                  state.listTasks(
+                      List.of(Filter.eq("state", "FINISHED"), Filter.eq("type", "NORMAL_TASK")),
+                      true);
+              boolean pids =
+                  finished.stream()
+                      .allMatch(
+                          r ->
+                              r.get("worker_pid") instanceof Number
+                                  && ((Number) r.get("worker_pid")).intValue() > 0);
+              return finished.size() == 3 && pids ? finished : null;
+            },
+            "three finished square tasks with their workers' pids");
     assertEquals(3, rows.size());
-    assertTrue((int) rows.get(0).get("worker_pid") > 0);
+    assertTrue(((Number) rows.get(0).get("worker_pid")).intValue() > 0);
 
     List<Map<String, Object>> nodes = state.listNodes(List.of(), false);
     assertEquals(1, nodes.size());
